@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+// pgsift: reads PostgreSQL server logs and tells which queries hurt.
+//
+// Data flows one way and the targets follow it:
+//   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
+//   -> Fingerprint (statement identity)
+//   -> Statistics (aggregates) -> Reports (text, JSON); Analysis wires the stages for the CLI.
+import PackageDescription
+
+let package = Package(
+  name: "pgsift",
+  products: [
+    .executable(name: "pgsift", targets: ["pgsift"]),
+    .library(name: "Analysis", targets: ["Analysis"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CZlib",
+      providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
+      name: "CPgQuery",
+      providers: [.apt(["libpg-query-dev"])]),
+    .target(
+      name: "LogInput",
+      dependencies: ["CZlib"]),
+    .target(
+      name: "LogFormats",
+      dependencies: ["LogInput"]),
+    .target(
+      name: "ServerEvents",
+      dependencies: ["LogFormats"]),
+    .target(
+      name: "Fingerprint",
+      dependencies: ["CPgQuery"]),
+    .target(
+      name: "Statistics",
+      dependencies: [
+        "ServerEvents", "Fingerprint",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]),
+    .target(
+      name: "Reports",
+      dependencies: ["LogInput", "Statistics"]),
+    .target(
+      name: "Analysis",
+      dependencies: ["LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Reports"]),
+    .executableTarget(
+      name: "pgsift",
+      dependencies: [
+        "Analysis",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(
+      name: "pgsiftTests",
+      dependencies: ["LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Reports", "Analysis"],
+      resources: []),
+  ]
+)

@@ -1,0 +1,176 @@
+// Runs the stages for the CLI: opens each input, finds its format, streams its lines through the parser,
+// the event classifier and the aggregator, and builds the report. Problems are collected, never printed.
+import Fingerprint
+import LogFormats
+import LogInput
+import Reports
+import ServerEvents
+import Statistics
+
+public struct AnalysisOptions: Sendable {
+  /// Paths to read; `-` is standard input.
+  public var paths: [String]
+  /// The format to assume instead of detecting it.
+  public var format: LogFormat?
+  /// The stderr `log_line_prefix` to assume instead of detecting it.
+  public var prefix: LinePrefix?
+  public var thresholdUs: Int64
+
+  public init(paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000) {
+    self.paths = paths
+    self.format = format
+    self.prefix = prefix
+    self.thresholdUs = thresholdUs
+  }
+}
+
+public struct AnalysisResult: Sendable {
+  public var report: AnalysisReport
+  public var diagnostics: Diagnostics
+  /// How many statements libpg_query was asked about, against how many were looked up.
+  public var parserCalls: Int
+  public var fingerprintLookups: Int
+}
+
+public enum Analyzer {
+  public static let version = "0.1.0"
+
+  public static func run(_ options: AnalysisOptions) -> AnalysisResult {
+    var aggregator = StatementAggregator(thresholdUs: options.thresholdUs)
+    var diagnostics = Diagnostics()
+    var files: [FileSummary] = []
+    for path in options.paths {
+      files.append(read(path: path, options: options, aggregator: &aggregator, diagnostics: &diagnostics))
+    }
+    let report = ReportBuilder.build(
+      aggregator: aggregator, files: files, diagnostics: diagnostics, generator: "pgsift \(version)")
+    return AnalysisResult(
+      report: report, diagnostics: diagnostics, parserCalls: aggregator.parserCalls,
+      fingerprintLookups: aggregator.fingerprinterLookups)
+  }
+
+  static func read(
+    path: String, options: AnalysisOptions, aggregator: inout StatementAggregator, diagnostics: inout Diagnostics
+  ) -> FileSummary {
+    let input: InputFile
+    do {
+      input = try InputFile(path: path)
+    } catch {
+      diagnostics.report(.unreadableFile, at: InputLocation(file: path), "cannot open: \(error.reason)")
+      return FileSummary(
+        path: path, format: nil, logLinePrefix: nil, compressed: false, bytes: 0, lines: 0, entries: 0,
+        skippedLines: 0, blankLines: 0, invalidUTF8Lines: 0, error: "cannot open: \(error.reason)")
+    }
+    let name = input.displayName
+    let reader = LineReader(source: input.source)
+    var readError: ByteSourceError?
+
+    // Sample the first lines to find the format; they are replayed to the parser afterwards.
+    var sample: [[UInt8]] = []
+    var sampleBytes = 0
+    do {
+      while sample.count < FormatDetector.sampleLines, sampleBytes < 4 << 20, let line = try reader.nextLine() {
+        sample.append(Array(line))
+        sampleBytes += line.count
+      }
+    } catch {
+      readError = error
+    }
+
+    let detected: DetectedFormat
+    do {
+      detected = try FormatDetector.detect(sample, format: options.format, prefix: options.prefix)
+    } catch {
+      // Nothing to parse with: count every line as skipped, so the loss is visible.
+      var lines = sample.count
+      if readError == nil {
+        do {
+          while try reader.nextLine() != nil { lines += 1 }
+        } catch {
+          readError = error
+        }
+      }
+      diagnostics.report(.unrecognizedLine, at: InputLocation(file: name, line: 1), error.message)
+      var summary = FileSummary(
+        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: reader.bytesRead,
+        lines: lines, entries: 0, skippedLines: lines, blankLines: 0, invalidUTF8Lines: 0, error: error.message)
+      if let readError { summary.error = report(readError, file: name, reader: reader, into: &diagnostics) }
+      return summary
+    }
+
+    var classifier = EventClassifier(downstream: consume aggregator)
+    let counts: ParseCounts
+    let parserDiagnostics: Diagnostics
+    switch detected {
+    case .stderr(let prefix):
+      var parser = StderrParser(prefix: prefix, file: name)
+      drive(&parser, sample: sample, reader: reader, into: &classifier, readError: &readError)
+      (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
+    case .csvlog:
+      var parser = CsvlogParser(file: name)
+      drive(&parser, sample: sample, reader: reader, into: &classifier, readError: &readError)
+      (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
+    case .jsonlog:
+      var parser = JsonlogParser(file: name)
+      drive(&parser, sample: sample, reader: reader, into: &classifier, readError: &readError)
+      (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
+    }
+    classifier.finish()
+    if classifier.orphanSecondaryRecords > 0 {
+      diagnostics.report(
+        .notice, at: InputLocation(file: name),
+        "\(classifier.orphanSecondaryRecords) DETAIL/STATEMENT records had no record before them to belong to")
+    }
+    aggregator = classifier.downstream
+    diagnostics.merge(parserDiagnostics)
+
+    var fileError: String?
+    if let readError { fileError = report(readError, file: name, reader: reader, into: &diagnostics) }
+    if let offset = input.trailingBytesOffset {
+      diagnostics.report(
+        .corruptCompression, at: InputLocation(file: name, byteOffset: offset),
+        "data after the last gzip member is not gzip; ignored")
+    }
+    if reader.overlongLines > 0 {
+      diagnostics.report(
+        .notice, at: InputLocation(file: name),
+        "\(reader.overlongLines) lines longer than \(LineReader.defaultMaxLineBytes >> 20) MiB were split")
+    }
+    var prefixText: String?
+    if case .stderr(let prefix) = detected { prefixText = prefix.text }
+    return FileSummary(
+      path: name, format: detected.format.rawValue, logLinePrefix: prefixText, compressed: input.isCompressed,
+      bytes: reader.bytesRead, lines: counts.lines, entries: counts.entries, skippedLines: counts.skippedLines,
+      blankLines: counts.blankLines, invalidUTF8Lines: counts.invalidUTF8Lines, error: fileError)
+  }
+
+  /// Feeds the sampled lines, then the rest of the input, to one parser. Generic so each parser and sink is
+  /// specialized: this loop runs once per line.
+  static func drive<P: LogParser, S: LogEntrySink>(
+    _ parser: inout P, sample: [[UInt8]], reader: LineReader, into sink: inout S, readError: inout ByteSourceError?
+  ) {
+    for (index, line) in sample.enumerated() {
+      line.withUnsafeBufferPointer { parser.feed($0, lineNumber: index + 1, into: &sink) }
+    }
+    if readError == nil {
+      do {
+        while let line = try reader.nextLine() {
+          parser.feed(line, lineNumber: reader.lineNumber, into: &sink)
+        }
+      } catch {
+        readError = error
+      }
+    }
+    parser.finish(into: &sink)
+  }
+
+  private static func report(
+    _ error: ByteSourceError, file: String, reader: LineReader, into diagnostics: inout Diagnostics
+  ) -> String {
+    let text = "\(error.message); read stopped after line \(reader.lineNumber)"
+    diagnostics.report(
+      error.isCompression ? .corruptCompression : .unreadableFile,
+      at: InputLocation(file: file, line: reader.lineNumber, byteOffset: error.byteOffset), text)
+    return text
+  }
+}

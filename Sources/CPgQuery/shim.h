@@ -1,0 +1,2 @@
+// libpg_query, as Debian's libpg-query-dev installs it (PostgreSQL 15 grammar).
+#include <pg_query.h>

@@ -1,0 +1,34 @@
+// A statement's identity: libpg_query's 64-bit fingerprint, or the lexer's when the parser cannot read it.
+
+public struct Fingerprint: Sendable, Hashable, Comparable, CustomStringConvertible {
+  public enum Source: String, Sendable, Codable {
+    /// `pg_query_fingerprint`: the id the pg_query ecosystem uses.
+    case libpgQuery = "libpg_query"
+    /// The statement did not parse (newer syntax, truncated text); the id is a hash of its lexer shape.
+    case lexer
+  }
+
+  public var value: UInt64
+  public var source: Source
+
+  public init(value: UInt64, source: Source) {
+    self.value = value
+    self.source = source
+  }
+
+  /// 16 lower-case hex digits, as `pg_query_fingerprint` prints `fingerprint_str`.
+  public var hex: String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+  }
+
+  public var description: String { hex }
+
+  /// Reads 16 hex digits back.
+  public init?(hex: String, source: Source = .libpgQuery) {
+    guard hex.count == 16, let value = UInt64(hex, radix: 16) else { return nil }
+    self.init(value: value, source: source)
+  }
+
+  public static func < (a: Fingerprint, b: Fingerprint) -> Bool { a.value < b.value }
+}

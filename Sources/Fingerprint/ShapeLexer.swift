@@ -1,0 +1,456 @@
+// A byte lexer that reduces a statement to its shape: the cache key in front of libpg_query.
+//
+// Two statements with the same shape must always get the same fingerprint (see FINGERPRINTS.md), so the shape
+// drops only what the fingerprint ignores: constants of every kind, the length of IN, VALUES and ARRAY lists of
+// constants, the case of unquoted words, whitespace, comments and a trailing `;`. It keeps everything else,
+// and in statements other than queries and DML it keeps constants too, since there they can be names.
+
+public struct ShapeLexer {
+  /// The shape of the last statement lexed: tokens separated by single spaces.
+  public private(set) var shape: [UInt8] = []
+
+  /// Kinds of tokens the shape cares about.
+  enum TokenKind: Equatable {
+    case word, quotedIdentifier, constant, operatorRun, punctuation
+  }
+
+  /// An open `(` or `[` and what the lexer is watching inside it.
+  struct Group {
+    enum Kind { case inList, arrayList, valuesRow, other }
+    var kind: Kind
+    /// Where the group's contents start in `shape` (after the opening token).
+    var contentStart: Int
+    var onlyConstants = true
+    /// Tokens in the current element (between commas) at this group's own depth.
+    var elementTokens = 0
+    var elementIsConstant = false
+    var elements = 0
+    /// The word before the opening bracket (lower-cased), for the few functions whose integer argument is kept.
+    var keepsNumbers = false
+  }
+
+  private var groups: [Group] = []
+  private var foldConstants = true
+  private var firstWordSeen = false
+  private var lastWord: [UInt8] = []
+  private var previousKind: TokenKind?
+  private var previousWasInKeyword = false
+  private var previousWasArrayKeyword = false
+  // VALUES row tracking.
+  private var valuesDepth: Int?
+  private var valuesExpectRow = false
+  private var valuesPreviousRow: Range<Int>?
+  private var valuesCommaAt: Int?
+  private var valuesRowStart = 0
+  /// Position in `shape` before the last `;` written, to drop it if nothing follows.
+  private var trailingSemicolonAt: Int?
+
+  public init() {
+    shape.reserveCapacity(4096)
+  }
+
+  /// Statements whose constants are all plain `A_Const`s in the parse tree, so folding them is safe.
+  static let foldingStatements: Set<[UInt8]> = [
+    Array("select".utf8), Array("insert".utf8), Array("update".utf8), Array("delete".utf8),
+    Array("with".utf8), Array("values".utf8), Array("table".utf8), Array("merge".utf8),
+  ]
+
+  static let valuesWord = Array("values".utf8)
+  static let inWord = Array("in".utf8)
+  static let arrayWord = Array("array".utf8)
+
+  /// Functions whose integer argument is a type modifier kept in the parse tree, not an `A_Const`.
+  static let numberKeepingFunctions: Set<[UInt8]> = [
+    Array("float".utf8), Array("current_time".utf8), Array("current_timestamp".utf8),
+    Array("localtime".utf8), Array("localtimestamp".utf8),
+  ]
+
+  /// Computes the shape of `text` into `shape`.
+  public mutating func lex(_ text: UnsafeBufferPointer<UInt8>) {
+    shape.removeAll(keepingCapacity: true)
+    groups.removeAll(keepingCapacity: true)
+    foldConstants = true
+    firstWordSeen = false
+    previousKind = nil
+    previousWasInKeyword = false
+    previousWasArrayKeyword = false
+    valuesDepth = nil
+    valuesExpectRow = false
+    valuesPreviousRow = nil
+    valuesCommaAt = nil
+    trailingSemicolonAt = nil
+    lastWord.removeAll(keepingCapacity: true)
+
+    let n = text.count
+    var i = 0
+    while i < n {
+      let b = text[i]
+      // Whitespace.
+      if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C {
+        i += 1
+        continue
+      }
+      // Comments.
+      if b == UInt8(ascii: "-") && i + 1 < n && text[i + 1] == UInt8(ascii: "-") {
+        while i < n && text[i] != 0x0A { i += 1 }
+        continue
+      }
+      if b == UInt8(ascii: "/") && i + 1 < n && text[i + 1] == UInt8(ascii: "*") {
+        i = Self.skipBlockComment(text, from: i)
+        continue
+      }
+      // String constants, with their prefixes: E'..', B'..', X'..', N'..', U&'..'.
+      if b == UInt8(ascii: "'") {
+        let end = Self.skipQuoted(text, from: i, quote: UInt8(ascii: "'"), backslashEscapes: false)
+        emitConstant(text, i, end)
+        i = end
+        continue
+      }
+      let lower = b | 0x20
+      if i + 1 < n && text[i + 1] == UInt8(ascii: "'")
+        && (lower == UInt8(ascii: "e") || lower == UInt8(ascii: "b") || lower == UInt8(ascii: "x")
+          || lower == UInt8(ascii: "n"))
+        && (i == 0 || !Self.isIdentifierByte(text[i - 1]))
+      {
+        let end = Self.skipQuoted(
+          text, from: i + 1, quote: UInt8(ascii: "'"), backslashEscapes: lower == UInt8(ascii: "e"))
+        emitConstant(text, i, end)
+        i = end
+        continue
+      }
+      if lower == UInt8(ascii: "u") && i + 2 < n && text[i + 1] == UInt8(ascii: "&")
+        && (i == 0 || !Self.isIdentifierByte(text[i - 1]))
+      {
+        if text[i + 2] == UInt8(ascii: "'") {
+          let end = Self.skipQuoted(text, from: i + 2, quote: UInt8(ascii: "'"), backslashEscapes: false)
+          emitConstant(text, i, end)
+          i = end
+          continue
+        }
+        if text[i + 2] == UInt8(ascii: "\"") {
+          let end = Self.skipQuoted(text, from: i + 2, quote: UInt8(ascii: "\""), backslashEscapes: false)
+          emit(text, i, end, kind: .quotedIdentifier)
+          i = end
+          continue
+        }
+      }
+      // Quoted identifiers keep their case and text.
+      if b == UInt8(ascii: "\"") {
+        let end = Self.skipQuoted(text, from: i, quote: UInt8(ascii: "\""), backslashEscapes: false)
+        emit(text, i, end, kind: .quotedIdentifier)
+        i = end
+        continue
+      }
+      // Parameters ($1) and dollar-quoted strings ($$..$$, $tag$..$tag$).
+      if b == UInt8(ascii: "$") {
+        if i + 1 < n && text[i + 1] &- 0x30 < 10 {
+          var end = i + 1
+          while end < n && text[end] &- 0x30 < 10 { end += 1 }
+          emitConstant(text, i, end)
+          i = end
+          continue
+        }
+        if let end = Self.skipDollarQuoted(text, from: i) {
+          emitConstant(text, i, end)
+          i = end
+          continue
+        }
+      }
+      // Numbers.
+      if b &- 0x30 < 10 || (b == UInt8(ascii: ".") && i + 1 < n && text[i + 1] &- 0x30 < 10) {
+        let end = Self.skipNumber(text, from: i)
+        emitConstant(text, i, end, isNumber: true)
+        i = end
+        continue
+      }
+      // Words: keywords and unquoted identifiers, lower-cased.
+      if Self.isIdentifierStart(b) {
+        var end = i + 1
+        while end < n && Self.isIdentifierByte(text[end]) { end += 1 }
+        emit(text, i, end, kind: .word)
+        i = end
+        continue
+      }
+      // Operators: maximal runs of operator characters, stopping before a comment.
+      if Self.isOperatorByte(b) {
+        var end = i + 1
+        while end < n && Self.isOperatorByte(text[end]) {
+          if text[end] == UInt8(ascii: "-") && end + 1 < n && text[end + 1] == UInt8(ascii: "-") { break }
+          if text[end] == UInt8(ascii: "/") && end + 1 < n && text[end + 1] == UInt8(ascii: "*") { break }
+          end += 1
+        }
+        emit(text, i, end, kind: .operatorRun)
+        i = end
+        continue
+      }
+      // `::` and `:=` stay together; everything else is a one-byte token.
+      if b == UInt8(ascii: ":") && i + 1 < n && (text[i + 1] == UInt8(ascii: ":") || text[i + 1] == UInt8(ascii: "=")) {
+        emit(text, i, i + 2, kind: .punctuation)
+        i += 2
+        continue
+      }
+      emit(text, i, i + 1, kind: .punctuation)
+      i += 1
+    }
+    if let at = trailingSemicolonAt { shape.removeSubrange(at...) }
+  }
+
+  // MARK: - Emitting tokens
+
+  private mutating func emitConstant(
+    _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, isNumber: Bool = false
+  ) {
+    if foldConstants && !(isNumber && (groups.last?.keepsNumbers ?? false)) {
+      emitBytes(constant: true, kind: .constant) { $0.append(UInt8(ascii: "?")) }
+    } else {
+      emit(text, start, end, kind: .constant, verbatim: true)
+    }
+  }
+
+  private mutating func emit(
+    _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, kind: TokenKind, verbatim: Bool = false
+  ) {
+    if kind == .word {
+      lastWord.removeAll(keepingCapacity: true)
+      for k in start..<end { lastWord.append(Self.lower(text[k])) }
+      if !firstWordSeen {
+        firstWordSeen = true
+        foldConstants = Self.foldingStatements.contains(lastWord)
+      }
+    }
+    let single = end - start == 1 ? text[start] : 0
+    // Structure: brackets, commas and semicolons drive list folding.
+    if kind == .punctuation && (single == UInt8(ascii: "(") || single == UInt8(ascii: "[")) {
+      noteToken(isConstant: false)
+      let kindOfGroup: Group.Kind
+      if single == UInt8(ascii: "(") && previousWasInKeyword {
+        kindOfGroup = .inList
+      } else if single == UInt8(ascii: "[") && previousWasArrayKeyword {
+        kindOfGroup = .arrayList
+      } else if single == UInt8(ascii: "(") && valuesExpectRow && valuesDepth == groups.count {
+        kindOfGroup = .valuesRow
+        valuesExpectRow = false
+        valuesRowStart = shape.count
+      } else {
+        kindOfGroup = .other
+      }
+      let keeps = previousKind == .word && Self.numberKeepingFunctions.contains(lastWord)
+      appendToken(text, start, end, kind: kind)
+      groups.append(Group(kind: kindOfGroup, contentStart: shape.count, keepsNumbers: keeps))
+      setPrevious(kind: kind, word: false)
+      return
+    }
+    if kind == .punctuation && (single == UInt8(ascii: ")") || single == UInt8(ascii: "]")), var group = groups.popLast()
+    {
+      finishElement(&group)
+      if (group.kind == .inList || group.kind == .arrayList) && group.onlyConstants && group.elements > 0
+        && foldConstants
+      {
+        shape.removeSubrange(group.contentStart...)
+        shape.append(contentsOf: [0x20, UInt8(ascii: "?")])
+      }
+      appendToken(text, start, end, kind: kind)
+      if group.kind == .valuesRow {
+        let row = valuesRowStart..<shape.count
+        if let previous = valuesPreviousRow, let commaAt = valuesCommaAt,
+          shape[previous].elementsEqual(shape[row])
+        {
+          shape.removeSubrange(commaAt...)
+        } else {
+          valuesPreviousRow = row
+        }
+        valuesCommaAt = nil
+      }
+      setPrevious(kind: kind, word: false)
+      return
+    }
+    if kind == .punctuation && single == UInt8(ascii: ","), var group = groups.last {
+      finishElement(&group)
+      groups[groups.count - 1] = group
+      if valuesDepth == groups.count {
+        valuesCommaAt = shape.count
+        valuesExpectRow = true
+      }
+      appendToken(text, start, end, kind: kind)
+      setPrevious(kind: kind, word: false)
+      return
+    }
+    if kind == .punctuation && single == UInt8(ascii: ","), groups.isEmpty, valuesDepth == 0 {
+      valuesCommaAt = shape.count
+      valuesExpectRow = true
+      appendToken(text, start, end, kind: kind)
+      setPrevious(kind: kind, word: false)
+      return
+    }
+    noteToken(isConstant: kind == .constant && !verbatim)
+    if kind == .punctuation && single == UInt8(ascii: ";") && groups.isEmpty {
+      trailingSemicolonAt = shape.count
+      appendToken(text, start, end, kind: kind)
+      // A new statement follows: it decides its own folding.
+      firstWordSeen = false
+      valuesDepth = nil
+      setPrevious(kind: kind, word: false)
+      return
+    }
+    trailingSemicolonAt = nil
+    if valuesDepth == groups.count && !valuesExpectRow && valuesCommaAt == nil {
+      // Something other than another row follows the VALUES rows.
+      if !(kind == .word && lastWord == Self.valuesWord) { valuesDepth = nil }
+    }
+    if kind == .word && lastWord == Self.valuesWord {
+      valuesDepth = groups.count
+      valuesExpectRow = true
+      valuesPreviousRow = nil
+      valuesCommaAt = nil
+    }
+    appendToken(text, start, end, kind: kind, verbatim: verbatim)
+    setPrevious(kind: kind, word: kind == .word)
+  }
+
+  private mutating func emitBytes(constant: Bool, kind: TokenKind, _ write: (inout [UInt8]) -> Void) {
+    noteToken(isConstant: constant)
+    trailingSemicolonAt = nil
+    if valuesDepth == groups.count && !valuesExpectRow && valuesCommaAt == nil { valuesDepth = nil }
+    if !shape.isEmpty { shape.append(0x20) }
+    write(&shape)
+    setPrevious(kind: kind, word: false)
+  }
+
+  private mutating func setPrevious(kind: TokenKind, word: Bool) {
+    previousKind = kind
+    previousWasInKeyword = word && lastWord == Self.inWord
+    previousWasArrayKeyword = word && lastWord == Self.arrayWord
+  }
+
+  /// Records a token inside the innermost group's current element.
+  private mutating func noteToken(isConstant: Bool) {
+    guard !groups.isEmpty else { return }
+    groups[groups.count - 1].elementTokens += 1
+    groups[groups.count - 1].elementIsConstant = isConstant
+  }
+
+  private func finishElement(_ group: inout Group) {
+    if group.elementTokens > 0 {
+      group.elements += 1
+      if group.elementTokens != 1 || !group.elementIsConstant { group.onlyConstants = false }
+    } else {
+      group.onlyConstants = false
+    }
+    group.elementTokens = 0
+    group.elementIsConstant = false
+  }
+
+  private mutating func appendToken(
+    _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, kind: TokenKind, verbatim: Bool = false
+  ) {
+    if !shape.isEmpty { shape.append(0x20) }
+    if kind == .word && !verbatim {
+      for k in start..<end { shape.append(Self.lower(text[k])) }
+    } else {
+      shape.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
+    }
+  }
+
+  // MARK: - Scanning helpers
+
+  @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+  @inline(__always) static func isIdentifierStart(_ b: UInt8) -> Bool {
+    b &- 0x61 < 26 || b &- 0x41 < 26 || b == UInt8(ascii: "_") || b >= 0x80
+  }
+
+  @inline(__always) static func isIdentifierByte(_ b: UInt8) -> Bool {
+    isIdentifierStart(b) || b &- 0x30 < 10 || b == UInt8(ascii: "$")
+  }
+
+  @inline(__always) static func isOperatorByte(_ b: UInt8) -> Bool {
+    switch b {
+    case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "<"),
+      UInt8(ascii: ">"), UInt8(ascii: "="), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "@"),
+      UInt8(ascii: "#"), UInt8(ascii: "%"), UInt8(ascii: "^"), UInt8(ascii: "&"), UInt8(ascii: "|"),
+      UInt8(ascii: "`"), UInt8(ascii: "?"):
+      return true
+    default:
+      return false
+    }
+  }
+
+  /// Skips a quoted token starting at the quote at `from`; doubled quotes (and backslashes in E'') escape.
+  static func skipQuoted(_ text: UnsafeBufferPointer<UInt8>, from: Int, quote: UInt8, backslashEscapes: Bool) -> Int {
+    var i = from
+    while i < text.count && text[i] != quote { i += 1 }  // to the opening quote (after a prefix)
+    i += 1
+    while i < text.count {
+      let b = text[i]
+      if backslashEscapes && b == UInt8(ascii: "\\") {
+        i += 2
+        continue
+      }
+      if b == quote {
+        if i + 1 < text.count && text[i + 1] == quote {
+          i += 2
+          continue
+        }
+        return i + 1
+      }
+      i += 1
+    }
+    return text.count
+  }
+
+  /// Skips `$tag$ ... $tag$` starting at `from`; nil if this `$` does not open a dollar quote.
+  static func skipDollarQuoted(_ text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    var tagEnd = from + 1
+    while tagEnd < text.count && text[tagEnd] != UInt8(ascii: "$") {
+      let b = text[tagEnd]
+      guard isIdentifierStart(b) || (tagEnd > from + 1 && b &- 0x30 < 10) else { return nil }
+      tagEnd += 1
+    }
+    guard tagEnd < text.count else { return nil }
+    let tag = UnsafeBufferPointer(rebasing: text[from...tagEnd])
+    var i = tagEnd + 1
+    while i + tag.count <= text.count {
+      if text[i] == UInt8(ascii: "$") && UnsafeBufferPointer(rebasing: text[i..<(i + tag.count)]).elementsEqual(tag) {
+        return i + tag.count
+      }
+      i += 1
+    }
+    return text.count
+  }
+
+  static func skipBlockComment(_ text: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+    var depth = 0
+    var i = from
+    while i < text.count {
+      if text[i] == UInt8(ascii: "/") && i + 1 < text.count && text[i + 1] == UInt8(ascii: "*") {
+        depth += 1
+        i += 2
+      } else if text[i] == UInt8(ascii: "*") && i + 1 < text.count && text[i + 1] == UInt8(ascii: "/") {
+        depth -= 1
+        i += 2
+        if depth == 0 { return i }
+      } else {
+        i += 1
+      }
+    }
+    return text.count
+  }
+
+  static func skipNumber(_ text: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+    var i = from
+    while i < text.count && text[i] &- 0x30 < 10 { i += 1 }
+    if i < text.count && text[i] == UInt8(ascii: ".") && !(i + 1 < text.count && text[i + 1] == UInt8(ascii: ".")) {
+      i += 1
+      while i < text.count && text[i] &- 0x30 < 10 { i += 1 }
+    }
+    if i < text.count && (text[i] | 0x20) == UInt8(ascii: "e") {
+      var j = i + 1
+      if j < text.count && (text[j] == UInt8(ascii: "+") || text[j] == UInt8(ascii: "-")) { j += 1 }
+      if j < text.count && text[j] &- 0x30 < 10 {
+        while j < text.count && text[j] &- 0x30 < 10 { j += 1 }
+        i = j
+      }
+    }
+    return i
+  }
+}

@@ -1,0 +1,168 @@
+// Small byte-level helpers shared by the format parsers. The hot path never builds a String per line.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+public typealias ByteView = UnsafeBufferPointer<UInt8>
+
+extension UnsafeBufferPointer where Element == UInt8 {
+  /// The bytes from `lower` to `upper`, as a view.
+  @inlinable
+  public func slice(_ lower: Int, _ upper: Int) -> ByteView {
+    ByteView(rebasing: self[lower..<upper])
+  }
+
+  @inlinable
+  public func slice(from lower: Int) -> ByteView {
+    ByteView(rebasing: self[lower..<count])
+  }
+
+  /// Whether the bytes at `offset` equal `literal`.
+  @inlinable
+  public func matches(_ literal: StaticString, at offset: Int) -> Bool {
+    let n = literal.utf8CodeUnitCount
+    guard offset >= 0, offset + n <= count else { return false }
+    return memcmp(baseAddress! + offset, literal.utf8Start, n) == 0
+  }
+
+  @inlinable
+  public func matches(_ literal: [UInt8], at offset: Int) -> Bool {
+    let n = literal.count
+    guard offset >= 0, offset + n <= count else { return false }
+    if n == 0 { return true }
+    return literal.withUnsafeBufferPointer { memcmp(baseAddress! + offset, $0.baseAddress!, n) == 0 }
+  }
+
+  /// First offset at or after `from` where `byte` occurs.
+  @inlinable
+  public func firstIndex(of byte: UInt8, from: Int) -> Int? {
+    guard from < count else { return nil }
+    guard let found = memchr(baseAddress! + from, Int32(byte), count - from) else { return nil }
+    return UnsafeRawPointer(baseAddress!).distance(to: UnsafeRawPointer(found))
+  }
+
+  /// First offset at or after `from` where `literal` occurs.
+  @inlinable
+  public func firstIndex(of literal: [UInt8], from: Int) -> Int? {
+    guard let first = literal.first else { return from }
+    var position = from
+    while let candidate = firstIndex(of: first, from: position) {
+      if matches(literal, at: candidate) { return candidate }
+      position = candidate + 1
+    }
+    return nil
+  }
+
+  @inlinable
+  public func firstIndex(of literal: StaticString, from: Int) -> Int? {
+    let first = literal.utf8Start.pointee
+    var position = from
+    while let candidate = firstIndex(of: first, from: position) {
+      if matches(literal, at: candidate) { return candidate }
+      position = candidate + 1
+    }
+    return nil
+  }
+
+  /// Decodes the bytes as UTF-8, replacing invalid sequences.
+  @inlinable
+  public var string: String { String(decoding: self, as: UTF8.self) }
+
+  /// Whether every byte is ASCII; checked eight bytes at a time.
+  @inlinable
+  public var isASCII: Bool {
+    guard let base = baseAddress else { return true }
+    let raw = UnsafeRawPointer(base)
+    var i = 0
+    while i + 8 <= count {
+      if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+      i += 8
+    }
+    while i < count {
+      if base[i] >= 0x80 { return false }
+      i += 1
+    }
+    return true
+  }
+
+  /// Whether the bytes are valid UTF-8 (fast when they are ASCII).
+  public var isValidUTF8: Bool {
+    if isASCII { return true }
+    var i = 0
+    while i < count {
+      let b = self[i]
+      if b < 0x80 {
+        i += 1
+        continue
+      }
+      let length: Int
+      let minimum: UInt32
+      var scalar: UInt32
+      switch b {
+      case 0xC2...0xDF: (length, minimum, scalar) = (2, 0x80, UInt32(b & 0x1F))
+      case 0xE0...0xEF: (length, minimum, scalar) = (3, 0x800, UInt32(b & 0x0F))
+      case 0xF0...0xF4: (length, minimum, scalar) = (4, 0x10000, UInt32(b & 0x07))
+      default: return false
+      }
+      guard i + length <= count else { return false }
+      for k in 1..<length {
+        let c = self[i + k]
+        guard c & 0xC0 == 0x80 else { return false }
+        scalar = scalar << 6 | UInt32(c & 0x3F)
+      }
+      if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
+      i += length
+    }
+    return true
+  }
+
+  /// Parses an unsigned decimal integer at `offset`; returns the value and the offset after it.
+  @inlinable
+  public func parseDigits(at offset: Int) -> (value: Int, end: Int)? {
+    var i = offset
+    var value = 0
+    while i < count, self[i] &- 0x30 < 10, i - offset < 18 {
+      value = value * 10 + Int(self[i] &- 0x30)
+      i += 1
+    }
+    return i > offset ? (value, i) : nil
+  }
+
+  /// Parses a decimal number such as `12.345` at `offset`, as thousandths (microseconds when it is milliseconds).
+  @inlinable
+  public func parseThousandths(at offset: Int) -> (value: Int64, end: Int)? {
+    guard let (whole, afterWhole) = parseDigits(at: offset) else { return nil }
+    var value = Int64(whole) * 1000
+    var i = afterWhole
+    if i < count && self[i] == UInt8(ascii: ".") {
+      i += 1
+      var scale: Int64 = 100
+      var rounding = false
+      while i < count, self[i] &- 0x30 < 10 {
+        let digit = Int64(self[i] &- 0x30)
+        if scale > 0 {
+          value += digit * scale
+          scale /= 10
+        } else if !rounding {
+          rounding = true
+          if digit >= 5 { value += 1 }
+        }
+        i += 1
+      }
+    }
+    return (value, i)
+  }
+}
+
+extension Array where Element == UInt8 {
+  @inlinable
+  public init(_ literal: StaticString) {
+    self = Array(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+  }
+}
+
+/// ASCII lower-casing of one byte.
+@inlinable
+public func asciiLower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }

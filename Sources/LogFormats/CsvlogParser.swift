@@ -1,0 +1,148 @@
+// Reads csvlog: one CSV record per log record, quoted fields that may span lines.
+import LogInput
+
+public struct CsvlogParser: LogParser {
+  public let file: String
+  public private(set) var counts = ParseCounts()
+  public private(set) var diagnostics = Diagnostics()
+
+  /// Raw bytes of the record being read, lines joined with `\n`.
+  private var record: [UInt8] = []
+  private var recordLine = 0
+  private var recordLines = 0
+  private var insideQuotes = false
+  /// Unquoted field values of the current record, and where each one lies in it.
+  private var values: [UInt8] = []
+  private var fields: [Range<Int>] = []
+  private var warnedZone = false
+
+  /// csvlog columns pgsift reads (0-based), as PostgreSQL 13 to 17 write them.
+  enum Column {
+    static let time = 0, user = 1, database = 2, pid = 3, client = 4, severity = 11, message = 13,
+      detail = 14, hint = 15, context = 18, query = 19, application = 22
+    /// PostgreSQL 13 writes 23 columns, 14 and later 26.
+    static let minimumCount = 23
+  }
+
+  public init(file: String) {
+    self.file = file
+    record.reserveCapacity(64 * 1024)
+    values.reserveCapacity(64 * 1024)
+  }
+
+  public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
+    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    if recordLines == 0 {
+      if line.isEmpty {
+        counts.blankLines += 1
+        return
+      }
+      record.removeAll(keepingCapacity: true)
+      recordLine = lineNumber
+    } else {
+      record.append(UInt8(ascii: "\n"))
+    }
+    record.append(contentsOf: line)
+    recordLines += 1
+    // Each quote toggles the state; an escaped quote ("") toggles it twice.
+    var position = 0
+    while let quote = line.firstIndex(of: UInt8(ascii: "\""), from: position) {
+      insideQuotes.toggle()
+      position = quote + 1
+    }
+    if !insideQuotes { emitRecord(into: &sink) }
+  }
+
+  public mutating func finish<S: LogEntrySink>(into sink: inout S) {
+    guard recordLines > 0 else { return }
+    malformed("record starting here has an unterminated quoted field")
+  }
+
+  private mutating func malformed(_ reason: String) {
+    counts.skippedLines += recordLines
+    diagnostics.report(.malformedRecord, at: InputLocation(file: file, line: recordLine), reason)
+    recordLines = 0
+    insideQuotes = false
+  }
+
+  private mutating func emitRecord<S: LogEntrySink>(into sink: inout S) {
+    splitFields()
+    guard fields.count >= Column.minimumCount else {
+      malformed("csvlog record has \(fields.count) fields, expected at least \(Column.minimumCount)")
+      return
+    }
+    let lineNumber = recordLine
+    var problem: String?
+    values.withUnsafeBufferPointer { view in
+      func field(_ i: Int) -> ByteView { view.slice(fields[i].lowerBound, fields[i].upperBound) }
+      func optional(_ i: Int) -> ByteView? { fields[i].isEmpty ? nil : field(i) }
+      guard let severity = Severity.parse(field(Column.severity)) else {
+        problem = "unknown severity '\(field(Column.severity).string)'"
+        return
+      }
+      let timestamp = LogTimestamp.parse(field(Column.time), at: 0)
+      if timestamp == nil {
+        problem = "log_time '\(field(Column.time).string)' is not a timestamp"
+        return
+      }
+      if let timestamp, !timestamp.zoneKnown, !warnedZone {
+        warnedZone = true
+        diagnostics.report(
+          .notice, at: InputLocation(file: file, line: lineNumber),
+          "time zone abbreviation not known; times are read as UTC")
+      }
+      var entry = LogEntry(
+        severity: severity, time: timestamp?.time,
+        pid: Int32(truncatingIfNeeded: field(Column.pid).parseDigits(at: 0)?.value ?? 0),
+        user: field(Column.user), database: field(Column.database), application: field(Column.application),
+        client: field(Column.client), message: field(Column.message), lineNumber: lineNumber)
+      entry.detail = optional(Column.detail)
+      entry.hint = optional(Column.hint)
+      entry.context = optional(Column.context)
+      entry.statement = optional(Column.query)
+      sink.consume(entry)
+    }
+    if let problem {
+      malformed(problem)
+      return
+    }
+    counts.entries += 1
+    recordLines = 0
+  }
+
+  /// Splits `record` into unquoted values, written one after another into `values`.
+  private mutating func splitFields() {
+    values.removeAll(keepingCapacity: true)
+    fields.removeAll(keepingCapacity: true)
+    var start = 0
+    var quoted = false
+    var i = 0
+    let n = record.count
+    record.withUnsafeBufferPointer { raw in
+      while i < n {
+        let b = raw[i]
+        if quoted {
+          if b == UInt8(ascii: "\"") {
+            if i + 1 < n && raw[i + 1] == UInt8(ascii: "\"") {
+              values.append(b)
+              i += 2
+              continue
+            }
+            quoted = false
+          } else {
+            values.append(b)
+          }
+        } else if b == UInt8(ascii: "\"") {
+          quoted = true
+        } else if b == UInt8(ascii: ",") {
+          fields.append(start..<values.count)
+          start = values.count
+        } else {
+          values.append(b)
+        }
+        i += 1
+      }
+    }
+    fields.append(start..<values.count)
+  }
+}

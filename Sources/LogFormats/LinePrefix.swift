@@ -1,0 +1,209 @@
+// `log_line_prefix`: compiled from PostgreSQL's escape syntax and matched against stderr lines, byte by byte.
+
+/// The `log_line_prefix` escapes pgsift understands.
+public enum PrefixField: Character, Sendable, CaseIterable {
+  case applicationName = "a"
+  case backendType = "b"
+  case user = "u"
+  case database = "d"
+  case remoteHostPort = "r"
+  case remoteHost = "h"
+  case parallelLeader = "P"
+  case pid = "p"
+  case timestamp = "t"
+  case timestampMillis = "m"
+  case epochMillis = "n"
+  case commandTag = "i"
+  case sqlState = "e"
+  case sessionID = "c"
+  case lineNumber = "l"
+  case sessionStart = "s"
+  case virtualTransactionID = "v"
+  case transactionID = "x"
+  case queryID = "Q"
+
+  /// Fields printed as a run of digits.
+  var isNumeric: Bool {
+    switch self {
+    case .pid, .lineNumber, .transactionID, .parallelLeader: true
+    default: false
+    }
+  }
+}
+
+/// One piece of a compiled prefix.
+public enum PrefixElement: Sendable, Equatable {
+  case literal([UInt8])
+  case field(PrefixField)
+  /// `%q`: processes without a session stop printing the prefix here.
+  case sessionOnlyFollows
+}
+
+public struct PrefixSyntaxError: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
+}
+
+/// The fields one prefix match found, as offsets into the line.
+public struct PrefixMatch {
+  public var time: LogTime?
+  public var zoneKnown = true
+  public var pid: Int32 = 0
+  public var user: Range<Int> = 0..<0
+  public var database: Range<Int> = 0..<0
+  public var application: Range<Int> = 0..<0
+  public var client: Range<Int> = 0..<0
+  /// Where the severity marker (`LOG:  `) starts.
+  public var end: Int = 0
+  public var severity: Severity = .log
+  /// Where the message text starts, after the marker.
+  public var textStart: Int = 0
+}
+
+public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
+  public let elements: [PrefixElement]
+  /// The prefix as written in `log_line_prefix` syntax.
+  public let text: String
+
+  /// Compiles `log_line_prefix` syntax, e.g. `%t [%p]: [%l-1] user=%u,db=%d `.
+  public init(_ text: String) throws(PrefixSyntaxError) {
+    var elements: [PrefixElement] = []
+    var literal: [UInt8] = []
+    var bytes = Array(text.utf8)[...]
+    func flush() {
+      if !literal.isEmpty { elements.append(.literal(literal)) }
+      literal = []
+    }
+    while let b = bytes.popFirst() {
+      guard b == UInt8(ascii: "%") else {
+        literal.append(b)
+        continue
+      }
+      // Skip a padding width such as `%-10u`, which PostgreSQL allows.
+      var padded = false
+      while let next = bytes.first, next == UInt8(ascii: "-") || next &- 0x30 < 10 {
+        bytes.removeFirst()
+        padded = true
+      }
+      guard let code = bytes.popFirst() else {
+        throw PrefixSyntaxError(message: "log_line_prefix ends with a lone %")
+      }
+      if code == UInt8(ascii: "%") {
+        literal.append(code)
+        continue
+      }
+      if padded {
+        throw PrefixSyntaxError(
+          message: "log_line_prefix padding (%-N) is not supported: values cannot be told from padding")
+      }
+      flush()
+      if code == UInt8(ascii: "q") {
+        elements.append(.sessionOnlyFollows)
+        continue
+      }
+      guard let field = PrefixField(rawValue: Character(Unicode.Scalar(code))) else {
+        throw PrefixSyntaxError(message: "log_line_prefix escape %\(Character(Unicode.Scalar(code))) is not known")
+      }
+      elements.append(.field(field))
+    }
+    flush()
+    self.elements = elements
+    self.text = text
+  }
+
+  public var description: String { text }
+
+  /// Matches the prefix at the start of `line`, then requires a severity marker right after it.
+  public func match(_ line: ByteView) -> PrefixMatch? {
+    var result = PrefixMatch()
+    var position = 0
+    var index = 0
+    var mayStop = false
+    while index < elements.count {
+      if mayStop, Severity.parseMarker(line, at: position) != nil {
+        break
+      }
+      switch elements[index] {
+      case .literal(let bytes):
+        guard line.matches(bytes, at: position) else {
+          // Background processes print nothing for session-only fields; a trailing space may remain.
+          return nil
+        }
+        position += bytes.count
+      case .sessionOnlyFollows:
+        mayStop = true
+      case .field(let field):
+        guard let end = matchField(field, in: line, at: position, nextElement: index + 1, into: &result) else {
+          return nil
+        }
+        position = end
+      }
+      index += 1
+    }
+    guard let (severity, textStart) = Severity.parseMarker(line, at: position) else { return nil }
+    result.end = position
+    result.severity = severity
+    result.textStart = textStart
+    return result
+  }
+
+  private func matchField(
+    _ field: PrefixField, in line: ByteView, at position: Int, nextElement: Int, into result: inout PrefixMatch
+  ) -> Int? {
+    switch field {
+    case .timestamp, .timestampMillis, .sessionStart:
+      guard let parsed = LogTimestamp.parse(line, at: position) else { return nil }
+      if field != .sessionStart {
+        result.time = parsed.time
+        result.zoneKnown = parsed.zoneKnown
+      }
+      return parsed.end
+    case .epochMillis:
+      guard let (time, end) = LogTimestamp.parseEpoch(line, at: position) else { return nil }
+      result.time = time
+      return end
+    case .pid:
+      guard let (value, end) = line.parseDigits(at: position) else { return nil }
+      result.pid = Int32(truncatingIfNeeded: value)
+      return end
+    case .lineNumber, .transactionID, .parallelLeader:
+      // %P is empty for processes that are not parallel workers.
+      if let (_, end) = line.parseDigits(at: position) { return end }
+      return field == .parallelLeader ? position : nil
+    case .queryID:
+      var start = position
+      if start < line.count && line[start] == UInt8(ascii: "-") { start += 1 }
+      guard let (_, end) = line.parseDigits(at: start) else { return nil }
+      return end
+    default:
+      guard let end = textFieldEnd(in: line, from: position, nextElement: nextElement) else { return nil }
+      switch field {
+      case .user: result.user = position..<end
+      case .database: result.database = position..<end
+      case .applicationName: result.application = position..<end
+      case .remoteHost, .remoteHostPort: result.client = position..<end
+      default: break
+      }
+      return end
+    }
+  }
+
+  /// A free-text field runs to the next literal of the prefix, or to the severity marker when none follows.
+  private func textFieldEnd(in line: ByteView, from position: Int, nextElement: Int) -> Int? {
+    var next = nextElement
+    while next < elements.count, elements[next] == .sessionOnlyFollows { next += 1 }
+    if next < elements.count, case .literal(let bytes) = elements[next] {
+      return line.firstIndex(of: bytes, from: position)
+    }
+    if next < elements.count {
+      // Two fields with nothing between them cannot be split; take the field as empty.
+      return position
+    }
+    var i = position
+    while i < line.count {
+      if Severity.parseMarker(line, at: i) != nil { return i }
+      i += 1
+    }
+    return nil
+  }
+}

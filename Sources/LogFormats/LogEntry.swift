@@ -1,0 +1,119 @@
+// One record of the server log, whatever format it came in: a stderr line with its continuation lines,
+// a csvlog record or a jsonlog object.
+
+/// The severity or kind of a log record as PostgreSQL prints it (`LOG:`, `ERROR:`, `DETAIL:` ...).
+public enum Severity: UInt8, Sendable, CaseIterable {
+  case debug, info, notice, warning, log, error, fatal, panic
+  /// Secondary records: in stderr logs they follow their primary record on separate lines.
+  case detail, hint, context, statement, query, location
+
+  /// Whether this record starts a new message rather than adding to the previous one.
+  public var isPrimary: Bool { rawValue <= Severity.panic.rawValue }
+
+  /// Whether this is an error the server reports to the client (and may log with its STATEMENT).
+  public var isError: Bool { self == .error || self == .fatal || self == .panic }
+
+  public var name: String {
+    switch self {
+    case .debug: "DEBUG"
+    case .info: "INFO"
+    case .notice: "NOTICE"
+    case .warning: "WARNING"
+    case .log: "LOG"
+    case .error: "ERROR"
+    case .fatal: "FATAL"
+    case .panic: "PANIC"
+    case .detail: "DETAIL"
+    case .hint: "HINT"
+    case .context: "CONTEXT"
+    case .statement: "STATEMENT"
+    case .query: "QUERY"
+    case .location: "LOCATION"
+    }
+  }
+
+  /// Recognizes a severity token such as `LOG` or `DEBUG2` (the part before the colon).
+  public static func parse(_ token: ByteView) -> Severity? {
+    guard let first = token.first else { return nil }
+    switch (first, token.count) {
+    case (UInt8(ascii: "L"), 3) where token.matches("LOG", at: 0): return .log
+    case (UInt8(ascii: "E"), 5) where token.matches("ERROR", at: 0): return .error
+    case (UInt8(ascii: "D"), 6) where token.matches("DETAIL", at: 0): return .detail
+    case (UInt8(ascii: "S"), 9) where token.matches("STATEMENT", at: 0): return .statement
+    case (UInt8(ascii: "W"), 7) where token.matches("WARNING", at: 0): return .warning
+    case (UInt8(ascii: "F"), 5) where token.matches("FATAL", at: 0): return .fatal
+    case (UInt8(ascii: "H"), 4) where token.matches("HINT", at: 0): return .hint
+    case (UInt8(ascii: "C"), 7) where token.matches("CONTEXT", at: 0): return .context
+    case (UInt8(ascii: "N"), 6) where token.matches("NOTICE", at: 0): return .notice
+    case (UInt8(ascii: "I"), 4) where token.matches("INFO", at: 0): return .info
+    case (UInt8(ascii: "P"), 5) where token.matches("PANIC", at: 0): return .panic
+    case (UInt8(ascii: "Q"), 5) where token.matches("QUERY", at: 0): return .query
+    case (UInt8(ascii: "L"), 8) where token.matches("LOCATION", at: 0): return .location
+    case (UInt8(ascii: "D"), 5) where token.matches("DEBUG", at: 0): return .debug
+    case (UInt8(ascii: "D"), 6) where token.matches("DEBUG", at: 0) && token[5] &- 0x31 < 5: return .debug
+    default: return nil
+    }
+  }
+
+  /// Recognizes `SEVERITY:  ` at `offset` of a stderr line; returns the severity and where the text starts.
+  public static func parseMarker(_ line: ByteView, at offset: Int) -> (Severity, textStart: Int)? {
+    // The longest token is STATEMENT/LOCATION (9 bytes); the colon must come within that.
+    var colon = offset
+    let limit = min(line.count, offset + 10)
+    while colon < limit, line[colon] != UInt8(ascii: ":") { colon += 1 }
+    guard colon < limit, colon > offset, let severity = parse(line.slice(offset, colon)) else { return nil }
+    var textStart = colon + 1
+    // PostgreSQL writes two spaces after the colon; accept one or none too.
+    while textStart < line.count, textStart < colon + 3, line[textStart] == UInt8(ascii: " ") { textStart += 1 }
+    return (severity, textStart)
+  }
+}
+
+/// A log record, seen through views into the parser's buffers: valid only while the sink handles it.
+/// Fields a format does not carry are empty (`ByteView` of count 0) or nil.
+public struct LogEntry {
+  public var severity: Severity
+  public var time: LogTime?
+  /// Backend process id, 0 when the format or prefix does not carry it.
+  public var pid: Int32
+  public var user: ByteView
+  public var database: ByteView
+  public var application: ByteView
+  public var client: ByteView
+  /// The message, continuation lines joined with `\n` (their leading tab removed).
+  public var message: ByteView
+  /// Secondary fields that csvlog and jsonlog carry in the same record; stderr logs send them as separate entries.
+  public var detail: ByteView?
+  public var hint: ByteView?
+  public var context: ByteView?
+  public var statement: ByteView?
+  /// Line in the input where the record starts.
+  public var lineNumber: Int
+
+  public init(
+    severity: Severity, time: LogTime?, pid: Int32, user: ByteView, database: ByteView, application: ByteView,
+    client: ByteView, message: ByteView, lineNumber: Int
+  ) {
+    self.severity = severity
+    self.time = time
+    self.pid = pid
+    self.user = user
+    self.database = database
+    self.application = application
+    self.client = client
+    self.message = message
+    self.lineNumber = lineNumber
+  }
+}
+
+/// Where parsers hand their records.
+public protocol LogEntrySink {
+  mutating func consume(_ entry: LogEntry)
+}
+
+/// The log formats pgsift reads.
+public enum LogFormat: String, Sendable, CaseIterable, Codable {
+  case stderr
+  case csvlog
+  case jsonlog
+}

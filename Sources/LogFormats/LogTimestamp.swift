@@ -1,0 +1,146 @@
+// Parses PostgreSQL's timestamps (`%t`, `%m`, `%n`, csvlog, jsonlog) into milliseconds since the epoch.
+
+/// A point in time as milliseconds since 1970-01-01 UTC.
+public struct LogTime: Sendable, Hashable, Comparable, Codable {
+  public var epochMs: Int64
+  public init(epochMs: Int64) { self.epochMs = epochMs }
+  public static func < (a: LogTime, b: LogTime) -> Bool { a.epochMs < b.epochMs }
+
+  /// ISO 8601 in UTC with milliseconds, e.g. `2026-11-25T04:03:57.109Z`.
+  public var iso8601: String {
+    let totalSeconds = epochMs >= 0 ? epochMs / 1000 : (epochMs - 999) / 1000
+    let ms = Int(epochMs - totalSeconds * 1000)
+    var days = totalSeconds >= 0 ? totalSeconds / 86400 : (totalSeconds - 86399) / 86400
+    let secondOfDay = Int(totalSeconds - days * 86400)
+    // Civil-from-days (Howard Hinnant's algorithm).
+    days += 719_468
+    let era = (days >= 0 ? days : days - 146_096) / 146_097
+    let doe = days - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    var year = yoe + era * 400
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    if month <= 2 { year += 1 }
+    func pad(_ v: Int, _ width: Int) -> String {
+      let s = String(v)
+      return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    return
+      "\(pad(Int(year), 4))-\(pad(Int(month), 2))-\(pad(Int(day), 2))T\(pad(secondOfDay / 3600, 2)):"
+      + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(ms, 3))Z"
+  }
+}
+
+public enum LogTimestamp {
+  /// Days from 1970-01-01 to the given civil date (Howard Hinnant's algorithm).
+  @inlinable
+  static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = month > 2 ? month - 3 : month + 9
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+  }
+
+  /// UTC offsets of the zone abbreviations PostgreSQL prints most often, in minutes.
+  static let zoneOffsets: [String: Int] = [
+    "UTC": 0, "GMT": 0, "Z": 0, "UCT": 0, "WET": 0, "WEST": 60, "BST": 60, "IST": 60,
+    "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
+    "JST": 540, "KST": 540, "AEST": 600, "AEDT": 660, "ACST": 570, "ACDT": 630, "AWST": 480,
+    "NZST": 720, "NZDT": 780, "SGT": 480, "HKT": 480,
+  ]
+
+  /// Result of parsing a timestamp: the time, where it ended, and whether its zone was understood.
+  public struct Parsed {
+    public var time: LogTime
+    public var end: Int
+    public var zoneKnown: Bool
+  }
+
+  /// Parses `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]` at `offset` (the zone may be an abbreviation or `+HH[:MM]`).
+  /// Unknown abbreviations are read as UTC and flagged, so the caller can warn once.
+  public static func parse(_ bytes: ByteView, at offset: Int, withZone: Bool = true) -> Parsed? {
+    let o = offset
+    guard o + 19 <= bytes.count else { return nil }
+    @inline(__always) func digit(_ i: Int) -> Int? {
+      let d = bytes[o + i] &- 0x30
+      return d < 10 ? Int(d) : nil
+    }
+    guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
+      bytes[o + 4] == UInt8(ascii: "-"), let mo0 = digit(5), let mo1 = digit(6),
+      bytes[o + 7] == UInt8(ascii: "-"), let d0 = digit(8), let d1 = digit(9),
+      bytes[o + 10] == UInt8(ascii: " ") || bytes[o + 10] == UInt8(ascii: "T"),
+      let h0 = digit(11), let h1 = digit(12), bytes[o + 13] == UInt8(ascii: ":"),
+      let mi0 = digit(14), let mi1 = digit(15), bytes[o + 16] == UInt8(ascii: ":"),
+      let s0 = digit(17), let s1 = digit(18)
+    else { return nil }
+    let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
+    let month = mo0 * 10 + mo1
+    let day = d0 * 10 + d1
+    guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+    let days = daysFromCivil(year: year, month: month, day: day)
+    var ms = Int64(days) * 86_400_000
+    ms += Int64((h0 * 10 + h1) * 3_600_000 + (mi0 * 10 + mi1) * 60_000 + (s0 * 10 + s1) * 1000)
+    var i = o + 19
+    if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+      i += 1
+      var scale = 100
+      var fraction = 0
+      while i < bytes.count, bytes[i] &- 0x30 < 10 {
+        fraction += Int(bytes[i] &- 0x30) * scale
+        scale /= 10
+        i += 1
+      }
+      ms += Int64(fraction)
+    }
+    var zoneKnown = true
+    if withZone && i + 1 < bytes.count && bytes[i] == UInt8(ascii: " ") {
+      let zoneStart = i + 1
+      var j = zoneStart
+      while j < bytes.count, bytes[j] != UInt8(ascii: " "), bytes[j] != UInt8(ascii: ","),
+        bytes[j] != UInt8(ascii: "]"), bytes[j] != UInt8(ascii: ")")
+      {
+        j += 1
+      }
+      if j > zoneStart {
+        if let offsetMinutes = zoneOffset(bytes.slice(zoneStart, j)) {
+          ms -= Int64(offsetMinutes) * 60_000
+        } else {
+          zoneKnown = false
+        }
+        i = j
+      }
+    }
+    return Parsed(time: LogTime(epochMs: ms), end: i, zoneKnown: zoneKnown)
+  }
+
+  /// Offset of a zone written as an abbreviation or as `+HH`, `-HH:MM`, `+HHMM`; nil when unknown.
+  static func zoneOffset(_ zone: ByteView) -> Int? {
+    guard let first = zone.first else { return nil }
+    if zone.count == 3 && (zone.matches("UTC", at: 0) || zone.matches("GMT", at: 0)) { return 0 }
+    if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+      let sign = first == UInt8(ascii: "-") ? -1 : 1
+      var digits: [Int] = []
+      for b in zone.dropFirst() where b &- 0x30 < 10 { digits.append(Int(b &- 0x30)) }
+      switch digits.count {
+      case 1: return sign * digits[0] * 60
+      case 2: return sign * (digits[0] * 10 + digits[1]) * 60
+      case 4: return sign * ((digits[0] * 10 + digits[1]) * 60 + digits[2] * 10 + digits[3])
+      default: return nil
+      }
+    }
+    return zoneOffsets[zone.string]
+  }
+
+  /// Parses `%n` (seconds since the epoch with milliseconds, e.g. `1764043437.109`).
+  public static func parseEpoch(_ bytes: ByteView, at offset: Int) -> (time: LogTime, end: Int)? {
+    guard let (thousandths, end) = bytes.parseThousandths(at: offset), end - offset >= 9 else { return nil }
+    return (LogTime(epochMs: thousandths), end)
+  }
+}

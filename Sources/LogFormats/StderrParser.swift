@@ -1,0 +1,119 @@
+// Reads stderr-format logs: a prefixed first line per record, continuation lines starting with a tab.
+import LogInput
+
+/// Counts every parser keeps, so the report can say what was read and what was passed over.
+public struct ParseCounts: Sendable, Equatable {
+  public var lines = 0
+  public var entries = 0
+  /// Empty lines, which carry nothing and are not errors.
+  public var blankLines = 0
+  /// Lines that belong to no record (unrecognized, or inside a malformed record) and were skipped.
+  public var skippedLines = 0
+  public var invalidUTF8Lines = 0
+  public init() {}
+
+  public mutating func merge(_ other: ParseCounts) {
+    lines += other.lines
+    entries += other.entries
+    blankLines += other.blankLines
+    skippedLines += other.skippedLines
+    invalidUTF8Lines += other.invalidUTF8Lines
+  }
+}
+
+/// What every format parser offers the driver: lines in, entries out, counts and problems kept.
+public protocol LogParser {
+  var counts: ParseCounts { get }
+  var diagnostics: Diagnostics { get }
+  mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S)
+  /// Hands out the record still being assembled at the end of the input.
+  mutating func finish<S: LogEntrySink>(into sink: inout S)
+}
+
+extension LogParser {
+  /// The check every parser runs on a new line: count it and warn about invalid UTF-8 (the line is kept).
+  static func checkEncoding(_ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts,
+    diagnostics: inout Diagnostics)
+  {
+    counts.lines += 1
+    if !line.isValidUTF8 {
+      counts.invalidUTF8Lines += 1
+      diagnostics.report(
+        .invalidUTF8, at: InputLocation(file: file, line: lineNumber),
+        "line is not valid UTF-8; invalid bytes shown as U+FFFD")
+    }
+  }
+}
+
+public struct StderrParser: LogParser {
+  public let prefix: LinePrefix
+  public let file: String
+  public private(set) var counts = ParseCounts()
+  public private(set) var diagnostics = Diagnostics()
+
+  /// The record being assembled: its first line, then `\n` and each continuation line.
+  private var buffer: [UInt8] = []
+  private var current: PrefixMatch?
+  private var currentLine = 0
+  private var warnedZone = false
+
+  public init(prefix: LinePrefix, file: String) {
+    self.prefix = prefix
+    self.file = file
+    buffer.reserveCapacity(64 * 1024)
+  }
+
+  public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
+    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    if let first = line.first, first == UInt8(ascii: "\t") {
+      if current != nil {
+        buffer.append(UInt8(ascii: "\n"))
+        buffer.append(contentsOf: line.slice(from: 1))
+      } else {
+        skip(lineNumber, "continuation line with no log record before it")
+      }
+      return
+    }
+    if let match = prefix.match(line) {
+      finish(into: &sink)
+      buffer.removeAll(keepingCapacity: true)
+      buffer.append(contentsOf: line)
+      current = match
+      currentLine = lineNumber
+      if !match.zoneKnown && !warnedZone {
+        warnedZone = true
+        diagnostics.report(
+          .notice, at: InputLocation(file: file, line: lineNumber),
+          "time zone abbreviation not known; times are read as UTC")
+      }
+      return
+    }
+    if line.isEmpty {
+      counts.blankLines += 1
+      return
+    }
+    skip(lineNumber, "line does not match log_line_prefix '\(prefix.text)'")
+  }
+
+  private mutating func skip(_ lineNumber: Int, _ reason: String) {
+    counts.skippedLines += 1
+    diagnostics.report(.unrecognizedLine, at: InputLocation(file: file, line: lineNumber), reason)
+  }
+
+  public mutating func finish<S: LogEntrySink>(into sink: inout S) {
+    guard let match = current else { return }
+    current = nil
+    counts.entries += 1
+    let lineNumber = currentLine
+    buffer.withUnsafeBufferPointer { view in
+      let entry = LogEntry(
+        severity: match.severity, time: match.time, pid: match.pid,
+        user: view.slice(match.user.lowerBound, match.user.upperBound),
+        database: view.slice(match.database.lowerBound, match.database.upperBound),
+        application: view.slice(match.application.lowerBound, match.application.upperBound),
+        client: view.slice(match.client.lowerBound, match.client.upperBound),
+        message: view.slice(from: match.textStart), lineNumber: lineNumber)
+      sink.consume(entry)
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Opens what the user named on the command line: a path or `-` for standard input, plain or gzip.
+// Compression is told by the gzip magic bytes, never by the file name.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+public struct OpenError: Error, Sendable, CustomStringConvertible {
+  public var path: String
+  public var reason: String
+  public var description: String { "\(path): cannot open: \(reason)" }
+}
+
+/// An opened input, ready to be split into lines.
+public final class InputFile {
+  /// The name shown in messages: the path, or `<stdin>`.
+  public let displayName: String
+  public let isCompressed: Bool
+  public let source: any ByteSource
+  private let gzip: GzipSource?
+
+  /// Offset of bytes after the last gzip member that are not gzip data, if any.
+  public var trailingBytesOffset: Int? { gzip?.trailingBytesOffset }
+
+  public static let stdinName = "<stdin>"
+
+  public init(path: String) throws(OpenError) {
+    let fd: Int32
+    if path == "-" {
+      fd = STDIN_FILENO
+      displayName = InputFile.stdinName
+    } else {
+      fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+      displayName = path
+      if fd < 0 { throw OpenError(path: path, reason: String(cString: strerror(errno))) }
+      var info = stat()
+      if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+        _ = close(fd)
+        throw OpenError(path: path, reason: "is a directory")
+      }
+    }
+    let raw = FileDescriptorSource(fd: fd, closesOnDeinit: path != "-")
+    // Sniff the first two bytes, then replay them so no byte is lost.
+    var head = [UInt8](repeating: 0, count: 2)
+    var got = 0
+    do {
+      while got < 2 {
+        let n = try head.withUnsafeMutableBytes { (buffer) throws(ByteSourceError) -> Int in
+          try raw.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[got...]))
+        }
+        if n == 0 { break }
+        got += n
+      }
+    } catch let error as ByteSourceError {
+      throw OpenError(path: path, reason: error.message)
+    } catch {
+      throw OpenError(path: path, reason: "\(error)")
+    }
+    let replay = PrefixedSource(replaying: Array(head[0..<got]), then: raw)
+    if got == 2 && head[0] == 0x1f && head[1] == 0x8b {
+      do {
+        let inflater = try GzipSource(wrapping: replay)
+        gzip = inflater
+        source = inflater
+        isCompressed = true
+      } catch {
+        throw OpenError(path: path, reason: error.message)
+      }
+    } else {
+      gzip = nil
+      source = replay
+      isCompressed = false
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// The report as data: what the JSON output is (see docs/json-schema.md), and what the text output shows.
+// Field names are the JSON names; durations are milliseconds and say so.
+
+public struct AnalysisReport: Codable, Sendable {
+  /// Bumped whenever a field changes meaning or is removed; adding fields does not bump it.
+  public static let currentSchemaVersion = 1
+
+  public var schemaVersion = AnalysisReport.currentSchemaVersion
+  public var generator: String
+  public var thresholdMs: Double
+  public var input: InputSummary
+  public var summary: Summary
+  public var queries: [Query]
+  public var errors: [ErrorGroupReport]
+
+  enum CodingKeys: String, CodingKey {
+    case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
+  }
+}
+
+public struct InputSummary: Codable, Sendable {
+  public var files: [FileSummary]
+  public var lines: Int
+  public var entries: Int
+  public var skippedLines: Int
+  public var format: String
+  /// Problems by kind (`unrecognized_line`, `corrupt_compression`, ...), each counted in full.
+  public var problems: [String: Int]
+
+  enum CodingKeys: String, CodingKey {
+    case files, lines, entries, skippedLines = "skipped_lines", format, problems
+  }
+}
+
+public struct FileSummary: Codable, Sendable {
+  public var path: String
+  /// `stderr`, `csvlog` or `jsonlog`; null when the file could not be read at all.
+  public var format: String?
+  public var logLinePrefix: String?
+  public var compressed: Bool
+  public var bytes: Int
+  public var lines: Int
+  public var entries: Int
+  public var skippedLines: Int
+  public var blankLines: Int
+  public var invalidUTF8Lines: Int
+  /// Why reading stopped early, if it did.
+  public var error: String?
+
+  public init(
+    path: String, format: String?, logLinePrefix: String?, compressed: Bool, bytes: Int, lines: Int, entries: Int,
+    skippedLines: Int, blankLines: Int, invalidUTF8Lines: Int, error: String?
+  ) {
+    self.path = path
+    self.format = format
+    self.logLinePrefix = logLinePrefix
+    self.compressed = compressed
+    self.bytes = bytes
+    self.lines = lines
+    self.entries = entries
+    self.skippedLines = skippedLines
+    self.blankLines = blankLines
+    self.invalidUTF8Lines = invalidUTF8Lines
+    self.error = error
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case path, format, logLinePrefix = "log_line_prefix", compressed, bytes, lines, entries
+    case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
+  }
+}
+
+public struct Summary: Codable, Sendable {
+  public var statements: Int
+  public var slowStatements: Int
+  public var totalMs: Double
+  public var fingerprints: Int
+  public var untimedStatements: Int
+  public var prepareSteps: Int
+  public var bareDurations: Int
+  public var errors: Int
+  /// Fingerprints libpg_query could not parse (their ids come from the lexer).
+  public var unparsedFingerprints: Int
+  public var first: String?
+  public var last: String?
+
+  enum CodingKeys: String, CodingKey {
+    case statements, slowStatements = "slow_statements", totalMs = "total_ms", fingerprints
+    case untimedStatements = "untimed_statements", prepareSteps = "prepare_steps", bareDurations = "bare_durations"
+    case errors, unparsedFingerprints = "unparsed_fingerprints", first, last
+  }
+}
+
+public struct NameCount: Codable, Sendable, Equatable {
+  public var name: String
+  public var calls: Int
+}
+
+public struct Query: Codable, Sendable {
+  public var fingerprint: String
+  public var fingerprintSource: String
+  public var parseError: String?
+  public var normalized: String
+  public var example: String?
+  public var exampleParameters: String?
+  public var exampleMs: Double?
+  public var calls: Int
+  public var slowCalls: Int
+  public var totalMs: Double
+  public var slowMs: Double
+  public var minMs: Double?
+  public var maxMs: Double?
+  public var meanMs: Double?
+  public var p50Ms: Double?
+  public var p95Ms: Double?
+  public var p99Ms: Double?
+  public var prepareMs: Double
+  public var untimedCalls: Int
+  public var errors: Int
+  public var databases: [NameCount]
+  public var users: [NameCount]
+  public var applications: [NameCount]
+  public var firstSeen: String?
+  public var lastSeen: String?
+
+  enum CodingKeys: String, CodingKey {
+    case fingerprint, fingerprintSource = "fingerprint_source", parseError = "parse_error", normalized, example
+    case exampleParameters = "example_parameters", exampleMs = "example_ms", calls, slowCalls = "slow_calls"
+    case totalMs = "total_ms", slowMs = "slow_ms", minMs = "min_ms", maxMs = "max_ms", meanMs = "mean_ms"
+    case p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms", prepareMs = "prepare_ms"
+    case untimedCalls = "untimed_calls", errors, databases, users, applications
+    case firstSeen = "first_seen", lastSeen = "last_seen"
+  }
+}
+
+public struct ErrorGroupReport: Codable, Sendable {
+  public var severity: String
+  /// The message with numbers replaced by N, which is what groups errors.
+  public var message: String
+  public var fingerprint: String?
+  public var count: Int
+  public var exampleMessage: String
+  public var exampleDetail: String?
+  public var exampleHint: String?
+  public var exampleStatement: String?
+  public var firstSeen: String?
+  public var lastSeen: String?
+
+  enum CodingKeys: String, CodingKey {
+    case severity, message, fingerprint, count, exampleMessage = "example_message", exampleDetail = "example_detail"
+    case exampleHint = "example_hint", exampleStatement = "example_statement", firstSeen = "first_seen"
+    case lastSeen = "last_seen"
+  }
+}

@@ -1,0 +1,114 @@
+// The terminal report: a summary, then the top queries by total time, by calls and by slowest run.
+
+public struct TextReport {
+  public var top: Int
+  public var width: Int
+
+  public init(top: Int = 10, width: Int = 100) {
+    self.top = top
+    self.width = width
+  }
+
+  public func render(_ report: AnalysisReport) -> String {
+    var out = ""
+    func line(_ text: String = "") { out += text + "\n" }
+    let s = report.summary
+    let i = report.input
+    line("pgsift report")
+    line(String(repeating: "=", count: 13))
+    line()
+    line("Input")
+    for file in i.files {
+      var what = file.format ?? "unreadable"
+      if let prefix = file.logLinePrefix { what += ", log_line_prefix '\(prefix)'" }
+      if file.compressed { what += ", gzip" }
+      line("  \(file.path): \(what); \(group(file.lines)) lines, \(group(file.entries)) records")
+      if let error = file.error { line("    stopped early: \(error)") }
+    }
+    line("  skipped lines: \(group(i.skippedLines))")
+    if !i.problems.isEmpty {
+      let problems = i.problems.sorted { $0.key < $1.key }.map { "\($0.key) \(group($0.value))" }
+      line("  problems: " + problems.joined(separator: ", "))
+    }
+    line()
+    line("Summary")
+    line("  period:           \(s.first ?? "-") .. \(s.last ?? "-")")
+    line("  statements:       \(group(s.statements)) timed, \(group(s.untimedStatements)) without duration")
+    line(
+      "  slow (>= \(formatMs(report.thresholdMs)) ms): \(group(s.slowStatements))"
+        + (s.statements > 0 ? " (\(percent(s.slowStatements, s.statements)))" : ""))
+    line("  total time:       \(formatDuration(s.totalMs))")
+    line("  fingerprints:     \(group(s.fingerprints))" + (s.unparsedFingerprints > 0 ? " (\(s.unparsedFingerprints) not parsed by libpg_query)" : ""))
+    line("  errors:           \(group(s.errors))")
+    let timed = report.queries.filter { $0.calls > 0 }
+    section(&out, "Top queries by total time", timed.sorted { ($0.totalMs, $1.fingerprint) > ($1.totalMs, $0.fingerprint) }, total: s.totalMs)
+    section(&out, "Top queries by calls", timed.sorted { ($0.calls, $0.totalMs, $1.fingerprint) > ($1.calls, $1.totalMs, $0.fingerprint) }, total: s.totalMs)
+    section(&out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) }, total: s.totalMs)
+    if !report.errors.isEmpty {
+      line()
+      line("Errors")
+      for error in report.errors.prefix(top) {
+        line("  \(group(error.count)) x \(error.severity): \(clip(error.message, width - 14))")
+        if let statement = error.exampleStatement { line("      statement: \(clip(oneLine(statement), width - 17))") }
+      }
+    }
+    return out
+  }
+
+  private func section(_ out: inout String, _ title: String, _ queries: [Query], total: Double) {
+    out += "\n\(title)\n"
+    out += "   #      calls     total ms   share    mean ms     p95 ms     max ms  fingerprint\n"
+    for (rank, q) in queries.prefix(top).enumerated() {
+      let share = total > 0 ? q.totalMs / total * 100 : 0
+      out += pad(String(rank + 1), 4) + pad(group(q.calls), 11) + pad(formatMs(q.totalMs), 13)
+        + pad(formatPercent(share), 8) + pad(formatMs(q.meanMs ?? 0), 11) + pad(formatMs(q.p95Ms ?? 0), 11)
+        + pad(formatMs(q.maxMs ?? 0), 11) + "  " + q.fingerprint + "\n"
+      out += "        " + clip(oneLine(q.normalized), width - 8) + "\n"
+    }
+  }
+
+  func oneLine(_ text: String) -> String {
+    text.split(whereSeparator: { $0 == "\n" || $0 == "\t" || $0 == " " }).joined(separator: " ")
+  }
+
+  func clip(_ text: String, _ limit: Int) -> String {
+    text.count <= limit ? text : String(text.prefix(max(limit - 1, 1))) + "…"
+  }
+
+  func pad(_ text: String, _ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - text.count)) + text
+  }
+
+  func group(_ n: Int) -> String {
+    let digits = String(n)
+    var out = ""
+    for (k, c) in digits.enumerated() {
+      if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
+      out.append(c)
+    }
+    return out
+  }
+
+  func formatMs(_ value: Double) -> String {
+    let thousandths = Int((value * 1000).rounded())
+    let whole = thousandths / 1000
+    let fraction = String(thousandths % 1000)
+    return group(whole) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
+  }
+
+  func formatPercent(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)%"
+  }
+
+  func percent(_ part: Int, _ whole: Int) -> String {
+    formatPercent(Double(part) / Double(whole) * 100)
+  }
+
+  func formatDuration(_ ms: Double) -> String {
+    let seconds = ms / 1000
+    if seconds < 120 { return "\(formatMs(ms)) ms" }
+    let minutes = Int(seconds / 60)
+    return "\(formatMs(ms)) ms (\(minutes / 60)h\(minutes % 60)m)"
+  }
+}
