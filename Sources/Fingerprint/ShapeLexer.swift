@@ -32,7 +32,9 @@ public struct ShapeLexer {
   private var groups: [Group] = []
   private var foldConstants = true
   private var firstWordSeen = false
-  private var lastWord: [UInt8] = []
+  /// The text being lexed, and where its last word lies in it.
+  private var text = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+  private var lastWord = 0..<0
   private var previousKind: TokenKind?
   private var previousWasInKeyword = false
   private var previousWasArrayKeyword = false
@@ -49,21 +51,27 @@ public struct ShapeLexer {
     shape.reserveCapacity(4096)
   }
 
-  /// Statements whose constants are all plain `A_Const`s in the parse tree, so folding them is safe.
-  static let foldingStatements: Set<[UInt8]> = [
-    Array("select".utf8), Array("insert".utf8), Array("update".utf8), Array("delete".utf8),
-    Array("with".utf8), Array("values".utf8), Array("table".utf8), Array("merge".utf8),
-  ]
+  /// Whether the last word is `literal` (given in lower case), ignoring case.
+  @inline(__always)
+  private func lastWordIs(_ literal: StaticString) -> Bool {
+    let n = literal.utf8CodeUnitCount
+    guard lastWord.count == n else { return false }
+    let l = literal.utf8Start
+    for k in 0..<n where Self.lower(text[lastWord.lowerBound + k]) != l[k] { return false }
+    return true
+  }
 
-  static let valuesWord = Array("values".utf8)
-  static let inWord = Array("in".utf8)
-  static let arrayWord = Array("array".utf8)
+  /// Statements whose constants are all plain `A_Const`s in the parse tree, so folding them is safe.
+  private func lastWordStartsFoldingStatement() -> Bool {
+    lastWordIs("select") || lastWordIs("insert") || lastWordIs("update") || lastWordIs("delete")
+      || lastWordIs("with") || lastWordIs("values") || lastWordIs("table") || lastWordIs("merge")
+  }
 
   /// Functions whose integer argument is a type modifier kept in the parse tree, not an `A_Const`.
-  static let numberKeepingFunctions: Set<[UInt8]> = [
-    Array("float".utf8), Array("current_time".utf8), Array("current_timestamp".utf8),
-    Array("localtime".utf8), Array("localtimestamp".utf8),
-  ]
+  private func lastWordKeepsNumbers() -> Bool {
+    lastWordIs("float") || lastWordIs("current_time") || lastWordIs("current_timestamp")
+      || lastWordIs("localtime") || lastWordIs("localtimestamp")
+  }
 
   /// Computes the shape of `text` into `shape`.
   public mutating func lex(_ text: UnsafeBufferPointer<UInt8>) {
@@ -79,7 +87,9 @@ public struct ShapeLexer {
     valuesPreviousRow = nil
     valuesCommaAt = nil
     trailingSemicolonAt = nil
-    lastWord.removeAll(keepingCapacity: true)
+    lastWord = 0..<0
+    self.text = text
+    defer { self.text = UnsafeBufferPointer(start: nil, count: 0) }
 
     let n = text.count
     var i = 0
@@ -211,11 +221,10 @@ public struct ShapeLexer {
     _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, kind: TokenKind, verbatim: Bool = false
   ) {
     if kind == .word {
-      lastWord.removeAll(keepingCapacity: true)
-      for k in start..<end { lastWord.append(Self.lower(text[k])) }
+      lastWord = start..<end
       if !firstWordSeen {
         firstWordSeen = true
-        foldConstants = Self.foldingStatements.contains(lastWord)
+        foldConstants = lastWordStartsFoldingStatement()
       }
     }
     let single = end - start == 1 ? text[start] : 0
@@ -234,7 +243,7 @@ public struct ShapeLexer {
       } else {
         kindOfGroup = .other
       }
-      let keeps = previousKind == .word && Self.numberKeepingFunctions.contains(lastWord)
+      let keeps = previousKind == .word && lastWordKeepsNumbers()
       appendToken(text, start, end, kind: kind)
       groups.append(Group(kind: kindOfGroup, contentStart: shape.count, keepsNumbers: keeps))
       setPrevious(kind: kind, word: false)
@@ -295,9 +304,9 @@ public struct ShapeLexer {
     trailingSemicolonAt = nil
     if valuesDepth == groups.count && !valuesExpectRow && valuesCommaAt == nil {
       // Something other than another row follows the VALUES rows.
-      if !(kind == .word && lastWord == Self.valuesWord) { valuesDepth = nil }
+      if !(kind == .word && lastWordIs("values")) { valuesDepth = nil }
     }
-    if kind == .word && lastWord == Self.valuesWord {
+    if kind == .word && lastWordIs("values") {
       valuesDepth = groups.count
       valuesExpectRow = true
       valuesPreviousRow = nil
@@ -318,8 +327,8 @@ public struct ShapeLexer {
 
   private mutating func setPrevious(kind: TokenKind, word: Bool) {
     previousKind = kind
-    previousWasInKeyword = word && lastWord == Self.inWord
-    previousWasArrayKeyword = word && lastWord == Self.arrayWord
+    previousWasInKeyword = word && lastWordIs("in")
+    previousWasArrayKeyword = word && lastWordIs("array")
   }
 
   /// Records a token inside the innermost group's current element.
@@ -344,10 +353,12 @@ public struct ShapeLexer {
     _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, kind: TokenKind, verbatim: Bool = false
   ) {
     if !shape.isEmpty { shape.append(0x20) }
+    let from = shape.count
+    shape.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
     if kind == .word && !verbatim {
-      for k in start..<end { shape.append(Self.lower(text[k])) }
-    } else {
-      shape.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
+      shape.withUnsafeMutableBufferPointer { out in
+        for k in from..<out.count { out[k] = Self.lower(out[k]) }
+      }
     }
   }
 
