@@ -56,7 +56,8 @@ let package = Package(
       ]),
     .testTarget(
       name: "pgsiftTests",
-      dependencies: ["LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Reports", "Analysis"],
-      resources: []),
+      dependencies: [
+        "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Reports", "Analysis",
+      ]),
   ]
 )

@@ -77,6 +77,13 @@ public enum Analyzer {
       readError = error
     }
 
+    if sample.isEmpty && readError == nil {
+      // An empty log (a quiet server, a fresh rotation) is not a problem; there is just nothing in it.
+      diagnostics.report(.notice, at: InputLocation(file: name), "file is empty")
+      return FileSummary(
+        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: 0, lines: 0,
+        entries: 0, skippedLines: 0, blankLines: 0, invalidUTF8Lines: 0, error: nil)
+    }
     let detected: DetectedFormat
     do {
       detected = try FormatDetector.detect(sample, format: options.format, prefix: options.prefix)

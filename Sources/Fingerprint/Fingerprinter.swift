@@ -44,8 +44,10 @@ public final class Fingerprinter {
     case .success(let value):
       resolved = ResolvedStatement(fingerprint: Fingerprint(value: value, source: .libpgQuery), parseError: nil)
     case .failure(let error):
+      var coarse = ShapeLexer()
+      coarse.lex(statement, foldingAllConstants: true)
       resolved = ResolvedStatement(
-        fingerprint: Fingerprint(value: Self.fnv1a(lexer.shape), source: .lexer), parseError: error.description)
+        fingerprint: Fingerprint(value: Self.fnv1a(coarse.shape), source: .lexer), parseError: error.description)
     }
     if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
     cache[key] = resolved

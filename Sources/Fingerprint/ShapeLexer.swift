@@ -73,8 +73,13 @@ public struct ShapeLexer {
       || lastWordIs("localtime") || lastWordIs("localtimestamp")
   }
 
-  /// Computes the shape of `text` into `shape`.
-  public mutating func lex(_ text: UnsafeBufferPointer<UInt8>) {
+  /// Folds constants in every statement, not only queries and DML. Too coarse for the cache key, but right for
+  /// grouping statements libpg_query cannot parse, where there is no parse tree to be faithful to.
+  private var foldEverything = false
+
+  /// Computes the shape of `text` into `shape`; `foldingAllConstants` folds constants whatever the statement.
+  public mutating func lex(_ text: UnsafeBufferPointer<UInt8>, foldingAllConstants: Bool = false) {
+    foldEverything = foldingAllConstants
     shape.removeAll(keepingCapacity: true)
     groups.removeAll(keepingCapacity: true)
     foldConstants = true
@@ -224,7 +229,7 @@ public struct ShapeLexer {
       lastWord = start..<end
       if !firstWordSeen {
         firstWordSeen = true
-        foldConstants = lastWordStartsFoldingStatement()
+        foldConstants = foldEverything || lastWordStartsFoldingStatement()
       }
     }
     let single = end - start == 1 ? text[start] : 0

@@ -53,6 +53,8 @@ public struct PrefixMatch {
   public var database: Range<Int> = 0..<0
   public var application: Range<Int> = 0..<0
   public var client: Range<Int> = 0..<0
+  /// The process id that `%c` (hex start time, dot, hex pid) carries, for checking or standing in for `%p`.
+  public var sessionPid: Int32?
   /// Where the severity marker (`LOG:  `) starts.
   public var end: Int = 0
   public var severity: Severity = .log
@@ -141,6 +143,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       index += 1
     }
     guard let (severity, textStart) = Severity.parseMarker(line, at: position) else { return nil }
+    if result.pid == 0, let sessionPid = result.sessionPid { result.pid = sessionPid }
     result.end = position
     result.severity = severity
     result.textStart = textStart
@@ -170,6 +173,21 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       // %P is empty for processes that are not parallel workers.
       if let (_, end) = line.parseDigits(at: position) { return end }
       return field == .parallelLeader ? position : nil
+    case .sessionID:
+      // `%c` is the backend start time and process id, both in hex, joined by a dot.
+      var i = position
+      while i < line.count, PrefixDetector.isHex(line[i]) { i += 1 }
+      guard i > position, i < line.count, line[i] == UInt8(ascii: "."), i + 1 < line.count else { return nil }
+      var pid: Int64 = 0
+      var j = i + 1
+      while j < line.count, PrefixDetector.isHex(line[j]), j - i <= 8 {
+        let b = line[j]
+        pid = pid << 4 | Int64(b &- 0x30 < 10 ? b &- 0x30 : (b | 0x20) &- 0x61 + 10)
+        j += 1
+      }
+      guard j > i + 1 else { return nil }
+      result.sessionPid = Int32(truncatingIfNeeded: pid)
+      return j
     case .queryID:
       var start = position
       if start < line.count && line[start] == UInt8(ascii: "-") { start += 1 }

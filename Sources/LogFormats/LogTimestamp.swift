@@ -103,8 +103,10 @@ public enum LogTimestamp {
     if withZone && i + 1 < bytes.count && bytes[i] == UInt8(ascii: " ") {
       let zoneStart = i + 1
       var j = zoneStart
-      while j < bytes.count, bytes[j] != UInt8(ascii: " "), bytes[j] != UInt8(ascii: ","),
-        bytes[j] != UInt8(ascii: "]"), bytes[j] != UInt8(ascii: ")")
+      // Zone abbreviations and numeric offsets (`UTC`, `CEST`, `+0530`, `-03`) are letters, digits, + and -.
+      while j < bytes.count,
+        bytes[j] &- 0x41 < 26 || bytes[j] &- 0x61 < 26 || bytes[j] &- 0x30 < 10 || bytes[j] == UInt8(ascii: "+")
+          || bytes[j] == UInt8(ascii: "-")
       {
         j += 1
       }

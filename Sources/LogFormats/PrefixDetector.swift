@@ -1,3 +1,5 @@
+import Foundation
+
 // Guesses `log_line_prefix` from the lines themselves: each sampled prefix is read into a candidate pattern,
 // and the candidate that matches the most sampled lines wins.
 
@@ -31,14 +33,24 @@ public enum PrefixDetector {
         guard let offset = markerOffset(in: view) else { return }
         sampled += 1
         let candidate = pattern(for: view.slice(0, offset))
-        if !candidates.contains(candidate) && candidates.count < 32 { candidates.append(candidate) }
+        for text in variants(of: candidate) where !candidates.contains(text) && candidates.count < 64 {
+          candidates.append(text)
+        }
       }
     }
     var best: (LinePrefix, Int)?
     for text in candidates {
       guard let prefix = try? LinePrefix(text) else { continue }
       var matched = 0
-      for line in lines where line.withUnsafeBufferPointer({ prefix.match($0) != nil }) { matched += 1 }
+      let checksPid = text.contains("%c") && text.contains("%p")
+      for line in lines {
+        let fits = line.withUnsafeBufferPointer { view -> Bool in
+          guard let match = prefix.match(view) else { return false }
+          // `%c` carries the process id: a number read as %p must agree with it.
+          return !checksPid || match.sessionPid == nil || match.sessionPid == match.pid
+        }
+        if fits { matched += 1 }
+      }
       // Prefer more matches; on a tie the longer pattern (more fields) wins.
       if best == nil || matched > best!.1 || (matched == best!.1 && prefix.elements.count > best!.0.elements.count) {
         best = (prefix, matched)
@@ -46,6 +58,54 @@ public enum PrefixDetector {
     }
     guard let (prefix, matched) = best, matched > 0 else { return nil }
     return (prefix, matched, sampled)
+  }
+
+  /// Other readings of a pattern guessed from one line: a `%q` stop (background processes print nothing from
+  /// it on), a number read as the session line `%l` instead of the process id `%p`, and a bracketed word read as
+  /// the application name. The samples decide between them.
+  static func variants(of pattern: String) -> [String] {
+    var result = [pattern]
+    if let bracketed = bracketedWordAsApplication(pattern) { result.append(bracketed) }
+    if pattern.contains("%p"), !pattern.contains("%l") {
+      result += result.map { $0.replacingOccurrences(of: "%p", with: "%l") }
+    }
+    result += result.compactMap(withSessionStop)
+    return result
+  }
+
+  /// Replaces the first `[word]` literal with `[%a]`, when the pattern has no %a yet.
+  static func bracketedWordAsApplication(_ pattern: String) -> String? {
+    guard !pattern.contains("%a") else { return nil }
+    let chars = Array(pattern)
+    var i = 0
+    while i < chars.count {
+      if chars[i] == "[", let close = chars[(i + 1)...].firstIndex(of: "]") {
+        let inside = chars[(i + 1)..<close]
+        if !inside.contains("%") && !inside.isEmpty {
+          return String(chars[...i]) + "%a" + String(chars[close...])
+        }
+        i = close
+      }
+      i += 1
+    }
+    return nil
+  }
+
+  /// The pattern with `%q` inserted before its first session-only escape, or nil when it has none.
+  static func withSessionStop(_ pattern: String) -> String? {
+    guard !pattern.contains("%q") else { return nil }
+    var out = ""
+    var chars = pattern[...]
+    while let c = chars.popFirst() {
+      if c == "%", let code = chars.first {
+        if "udarhi".contains(code) { return out + "%q%" + String(chars) }
+        out += "%" + String(code)
+        chars.removeFirst()
+        continue
+      }
+      out.append(c)
+    }
+    return nil
   }
 
   static let labels: [String: String] = [
@@ -95,6 +155,40 @@ public enum PrefixDetector {
           i = subEnd + 1
           continue
         }
+      }
+      // A client address: [local], or IPv4 with an optional (port).
+      if b == UInt8(ascii: "["), prefix.matches("[local]", at: i) {
+        out += "%r"
+        i += 7
+        continue
+      }
+      if b &- 0x30 < 10, let end = ipv4End(prefix, from: i) {
+        var portEnd = end
+        if end < prefix.count, prefix[end] == UInt8(ascii: "("), let (_, digitsEnd) = prefix.parseDigits(at: end + 1),
+          digitsEnd < prefix.count, prefix[digitsEnd] == UInt8(ascii: ")")
+        {
+          portEnd = digitsEnd + 1
+        }
+        out += portEnd > end ? "%r" : "%h"
+        i = portEnd
+        continue
+      }
+      // An empty user@database (background processes without %q).
+      if b == UInt8(ascii: "@") && !out.hasSuffix("%u") && !out.contains("%u") {
+        out += "%u@%d"
+        i += 1
+        continue
+      }
+      // A SQLSTATE: five digits or capitals, which a process id (never starting with 0) cannot be.
+      if isWordByte(b) && (i == 0 || !isWordByte(prefix[i - 1])) && i + 5 <= prefix.count
+        && (i + 5 == prefix.count || !isWordByte(prefix[i + 5]))
+        && prefix.slice(i, i + 5).allSatisfy({ $0 &- 0x30 < 10 || $0 &- 0x41 < 26 })
+        && (b == UInt8(ascii: "0") || prefix.slice(i, i + 5).contains { $0 &- 0x41 < 26 })
+        && !out.contains("%e")
+      {
+        out += "%e"
+        i += 5
+        continue
       }
       if isWordByte(b) && (i == 0 || !isWordByte(prefix[i - 1])) {
         var wordEnd = i
@@ -150,6 +244,20 @@ public enum PrefixDetector {
       i += 1
     }
     return out
+  }
+
+  /// The end of an IPv4 address starting at `from`, if there is one.
+  static func ipv4End(_ bytes: ByteView, from: Int) -> Int? {
+    var i = from
+    for part in 0..<4 {
+      guard let (value, end) = bytes.parseDigits(at: i), value < 256, end - i <= 3 else { return nil }
+      i = end
+      if part < 3 {
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ".") else { return nil }
+        i += 1
+      }
+    }
+    return i
   }
 
   static func isHex(_ b: UInt8) -> Bool { b &- 0x30 < 10 || b &- 0x61 < 6 || b &- 0x41 < 6 }

@@ -31,18 +31,18 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   case corruptCompression = "corrupt_compression"
   /// A line that fits no known log format and belongs to no entry; it is skipped.
   case unrecognizedLine = "unrecognized_line"
-  /// A line that is not valid UTF-8; it is kept, with invalid bytes replaced.
+  /// A line that is not valid UTF-8; it is kept, with invalid bytes replaced, but the run reports it.
   case invalidUTF8 = "invalid_utf8"
   /// A record that starts like the format but is malformed (bad CSV quoting, bad JSON); it is skipped.
   case malformedRecord = "malformed_record"
   /// Anything else worth telling the user that does not lose data.
   case notice
 
-  /// Whether this kind means input was lost (exit status 2).
-  public var losesInput: Bool {
+  /// Whether this kind is a problem with the input (exit status 2), rather than a note about it.
+  public var isInputProblem: Bool {
     switch self {
-    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord: return true
-    case .invalidUTF8, .notice: return false
+    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8: return true
+    case .notice: return false
     }
   }
 }
@@ -85,8 +85,8 @@ public struct Diagnostics: Sendable {
 
   public func count(_ kind: DiagnosticKind) -> Int { counts[kind, default: 0] }
 
-  /// Whether any input was lost, which makes the run's exit status 2.
-  public var lostInput: Bool { counts.contains { $0.key.losesInput && $0.value > 0 } }
+  /// Whether the input had problems, which makes the run's exit status 2.
+  public var hasInputProblems: Bool { counts.contains { $0.key.isInputProblem && $0.value > 0 } }
 
   public mutating func merge(_ other: Diagnostics) {
     for diagnostic in other.kept where count(diagnostic.kind) < Self.messagesKeptPerKind {

@@ -64,6 +64,22 @@ public struct FileSummary: Codable, Sendable {
     self.error = error
   }
 
+  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(path, forKey: .path)
+    try c.encode(format, forKey: .format)
+    try c.encode(logLinePrefix, forKey: .logLinePrefix)
+    try c.encode(compressed, forKey: .compressed)
+    try c.encode(bytes, forKey: .bytes)
+    try c.encode(lines, forKey: .lines)
+    try c.encode(entries, forKey: .entries)
+    try c.encode(skippedLines, forKey: .skippedLines)
+    try c.encode(blankLines, forKey: .blankLines)
+    try c.encode(invalidUTF8Lines, forKey: .invalidUTF8Lines)
+    try c.encode(error, forKey: .error)
+  }
+
   enum CodingKeys: String, CodingKey {
     case path, format, logLinePrefix = "log_line_prefix", compressed, bytes, lines, entries
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
@@ -84,6 +100,22 @@ public struct Summary: Codable, Sendable {
   public var first: String?
   public var last: String?
 
+  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(statements, forKey: .statements)
+    try c.encode(slowStatements, forKey: .slowStatements)
+    try c.encode(totalMs, forKey: .totalMs)
+    try c.encode(fingerprints, forKey: .fingerprints)
+    try c.encode(untimedStatements, forKey: .untimedStatements)
+    try c.encode(prepareSteps, forKey: .prepareSteps)
+    try c.encode(bareDurations, forKey: .bareDurations)
+    try c.encode(errors, forKey: .errors)
+    try c.encode(unparsedFingerprints, forKey: .unparsedFingerprints)
+    try c.encode(first, forKey: .first)
+    try c.encode(last, forKey: .last)
+  }
+
   enum CodingKeys: String, CodingKey {
     case statements, slowStatements = "slow_statements", totalMs = "total_ms", fingerprints
     case untimedStatements = "untimed_statements", prepareSteps = "prepare_steps", bareDurations = "bare_durations"
@@ -94,9 +126,13 @@ public struct Summary: Codable, Sendable {
 public struct NameCount: Codable, Sendable, Equatable {
   public var name: String
   public var calls: Int
+  public init(name: String, calls: Int) {
+    self.name = name
+    self.calls = calls
+  }
 }
 
-public struct Query: Codable, Sendable {
+public struct Query: Codable, Sendable, Equatable {
   public var fingerprint: String
   public var fingerprintSource: String
   public var parseError: String?
@@ -123,6 +159,36 @@ public struct Query: Codable, Sendable {
   public var firstSeen: String?
   public var lastSeen: String?
 
+  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(fingerprint, forKey: .fingerprint)
+    try c.encode(fingerprintSource, forKey: .fingerprintSource)
+    try c.encode(parseError, forKey: .parseError)
+    try c.encode(normalized, forKey: .normalized)
+    try c.encode(example, forKey: .example)
+    try c.encode(exampleParameters, forKey: .exampleParameters)
+    try c.encode(exampleMs, forKey: .exampleMs)
+    try c.encode(calls, forKey: .calls)
+    try c.encode(slowCalls, forKey: .slowCalls)
+    try c.encode(totalMs, forKey: .totalMs)
+    try c.encode(slowMs, forKey: .slowMs)
+    try c.encode(minMs, forKey: .minMs)
+    try c.encode(maxMs, forKey: .maxMs)
+    try c.encode(meanMs, forKey: .meanMs)
+    try c.encode(p50Ms, forKey: .p50Ms)
+    try c.encode(p95Ms, forKey: .p95Ms)
+    try c.encode(p99Ms, forKey: .p99Ms)
+    try c.encode(prepareMs, forKey: .prepareMs)
+    try c.encode(untimedCalls, forKey: .untimedCalls)
+    try c.encode(errors, forKey: .errors)
+    try c.encode(databases, forKey: .databases)
+    try c.encode(users, forKey: .users)
+    try c.encode(applications, forKey: .applications)
+    try c.encode(firstSeen, forKey: .firstSeen)
+    try c.encode(lastSeen, forKey: .lastSeen)
+  }
+
   enum CodingKeys: String, CodingKey {
     case fingerprint, fingerprintSource = "fingerprint_source", parseError = "parse_error", normalized, example
     case exampleParameters = "example_parameters", exampleMs = "example_ms", calls, slowCalls = "slow_calls"
@@ -145,6 +211,21 @@ public struct ErrorGroupReport: Codable, Sendable {
   public var exampleStatement: String?
   public var firstSeen: String?
   public var lastSeen: String?
+
+  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(severity, forKey: .severity)
+    try c.encode(message, forKey: .message)
+    try c.encode(fingerprint, forKey: .fingerprint)
+    try c.encode(count, forKey: .count)
+    try c.encode(exampleMessage, forKey: .exampleMessage)
+    try c.encode(exampleDetail, forKey: .exampleDetail)
+    try c.encode(exampleHint, forKey: .exampleHint)
+    try c.encode(exampleStatement, forKey: .exampleStatement)
+    try c.encode(firstSeen, forKey: .firstSeen)
+    try c.encode(lastSeen, forKey: .lastSeen)
+  }
 
   enum CodingKeys: String, CodingKey {
     case severity, message, fingerprint, count, exampleMessage = "example_message", exampleDetail = "example_detail"

@@ -45,9 +45,10 @@ struct Analyze: ParsableCommand {
       standard input. The format is detected from the first lines of each file unless --log-format or \
       --prefix is given.
 
-      Exit status: 0 when every input was read cleanly; 1 on a usage error (bad option or value); 2 when some \
-      input could not be read or some lines were skipped (unreadable file, corrupt or truncated gzip, lines \
-      that fit no format). With status 2 the report is still written, and counts what was skipped.
+      Exit status: 0 when every input was read cleanly; 1 on a usage error (bad option or value); 2 when the \
+      input had problems: a file that cannot be read, a corrupt or truncated gzip stream, lines that fit no \
+      format (skipped), or lines that are not valid UTF-8 (kept, with invalid bytes replaced). With status 2 \
+      the report is still written and counts what was skipped. 3 when the report cannot be written.
       """)
 
   @Argument(help: ArgumentHelp("Log files to read; - for standard input.", valueName: "file"))
@@ -116,7 +117,7 @@ struct Analyze: ParsableCommand {
     }
 
     if !quiet { printProblems(result.diagnostics) }
-    if result.diagnostics.lostInput { throw ExitCode(2) }
+    if result.diagnostics.hasInputProblems { throw ExitCode(2) }
   }
 
   private func printProblems(_ diagnostics: Diagnostics) {

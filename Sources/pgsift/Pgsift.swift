@@ -1,5 +1,6 @@
 // The pgsift command: argument parsing only; the work is done by the library modules.
 import ArgumentParser
+import Foundation
 
 @main
 struct Pgsift: ParsableCommand {
@@ -14,4 +15,24 @@ struct Pgsift: ParsableCommand {
     version: "pgsift 0.1.0",
     subcommands: [Analyze.self],
     defaultSubcommand: Analyze.self)
+
+  /// Like the default entry point, but usage errors exit with status 1 (argument-parser's default is 64),
+  /// keeping 2 for input problems as the man page says.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        var standardError = StandardError()
+        print(fullMessage(for: error), to: &standardError)
+        Foundation.exit(1)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+struct StandardError: TextOutputStream {
+  mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
 }

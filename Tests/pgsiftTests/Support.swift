@@ -1,0 +1,102 @@
+// Helpers for the tests: where the repository and fixtures are, and how to run the built pgsift binary.
+import Foundation
+import Reports
+import Testing
+
+enum Paths {
+  /// The repository root, found from this file's path.
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+  static let fixtures = root.appendingPathComponent("fixtures")
+  static let shop = fixtures.appendingPathComponent("shop")
+
+  /// The pgsift binary built beside this test bundle (the test target depends on it).
+  static let binary: URL = {
+    if let explicit = ProcessInfo.processInfo.environment["PGSIFT_BIN"] { return URL(fileURLWithPath: explicit) }
+    var directory = Bundle.main.bundleURL
+    for _ in 0..<3 {
+      let candidate = directory.appendingPathComponent("pgsift")
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+      directory = directory.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pgsift")
+  }()
+}
+
+struct CLIResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+
+  func report() throws -> AnalysisReport { try JSONReport.decode(stdout) }
+}
+
+/// A scratch directory removed when the value goes away.
+final class TemporaryDirectory {
+  let url: URL
+  init() throws {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent("pgsift-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+  deinit { try? FileManager.default.removeItem(at: url) }
+  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// Runs an executable with arguments; standard output and error go through files so large outputs cannot block.
+func run(_ executable: String, _ arguments: [String], stdinFile: String? = nil) throws -> CLIResult {
+  let scratch = try TemporaryDirectory()
+  let outPath = scratch.path("stdout")
+  let errPath = scratch.path("stderr")
+  FileManager.default.createFile(atPath: outPath, contents: nil)
+  FileManager.default.createFile(atPath: errPath, contents: nil)
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+  process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+  if let stdinFile {
+    process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile))
+  } else {
+    process.standardInput = FileHandle.nullDevice
+  }
+  try process.run()
+  process.waitUntilExit()
+  return CLIResult(
+    status: process.terminationStatus,
+    stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
+    stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
+}
+
+func pgsift(_ arguments: [String], stdinFile: String? = nil) throws -> CLIResult {
+  try run(Paths.binary.path, arguments, stdinFile: stdinFile)
+}
+
+/// Runs a shell pipeline (for gzip, head and the like when making damaged inputs).
+@discardableResult
+func shell(_ script: String) throws -> CLIResult {
+  let result = try run("/bin/sh", ["-c", script])
+  if result.status != 0 { Issue.record("shell failed (\(result.status)): \(script)\n\(result.stderr)") }
+  return result
+}
+
+/// Fingerprint -> (calls, total ms rounded to the microsecond), the figures every format must agree on.
+func callsAndTotals(_ report: AnalysisReport) -> [String: [Double]] {
+  var result: [String: [Double]] = [:]
+  for query in report.queries {
+    result[query.fingerprint] = [Double(query.calls), (query.totalMs * 1000).rounded() / 1000]
+  }
+  return result
+}
+
+/// The real logs kept in fixtures/: one server run each, with the pg_stat_statements taken from that run.
+struct LogSet: CustomTestStringConvertible, Sendable {
+  var name: String
+  var directory: URL
+  var testDescription: String { name }
+
+  static let all: [LogSet] = ["shop", "debian-prefix", "colon-prefix", "epoch-prefix"].map {
+    LogSet(name: $0, directory: Paths.fixtures.appendingPathComponent($0))
+  }
+
+  func file(_ format: String) -> String { directory.appendingPathComponent("postgresql.\(format).gz").path }
+}
