@@ -22,6 +22,16 @@ public enum PrefixField: Character, Sendable, CaseIterable {
   case transactionID = "x"
   case queryID = "Q"
 
+  /// Fields whose text can be anything, so they run to whatever follows them in the prefix.
+  var isFreeText: Bool {
+    switch self {
+    case .applicationName, .backendType, .user, .database, .remoteHostPort, .remoteHost, .commandTag, .sqlState,
+      .virtualTransactionID:
+      true
+    default: false
+    }
+  }
+
   /// Fields printed as a run of digits.
   var isNumeric: Bool {
     switch self {
@@ -53,6 +63,16 @@ public struct PrefixMatch {
   public var database: Range<Int> = 0..<0
   public var application: Range<Int> = 0..<0
   public var client: Range<Int> = 0..<0
+  mutating func setText(_ field: PrefixField, _ range: Range<Int>) {
+    switch field {
+    case .user: user = range
+    case .database: database = range
+    case .applicationName: application = range
+    case .remoteHost, .remoteHostPort: client = range
+    default: break
+    }
+  }
+
   /// The process id that `%c` (hex start time, dot, hex pid) carries, for checking or standing in for `%p`.
   public var sessionPid: Int32?
   /// Where the severity marker (`LOG:  `) starts.
@@ -118,40 +138,64 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// Matches the prefix at the start of `line`, then requires a severity marker right after it.
   public func match(_ line: ByteView) -> PrefixMatch? {
     var result = PrefixMatch()
-    var position = 0
-    var index = 0
-    var mayStop = false
-    while index < elements.count {
-      if mayStop, Severity.parseMarker(line, at: position) != nil {
-        break
-      }
-      switch elements[index] {
-      case .literal(let bytes):
-        guard line.matches(bytes, at: position) else {
-          // Background processes print nothing for session-only fields; a trailing space may remain.
-          return nil
-        }
-        position += bytes.count
-      case .sessionOnlyFollows:
-        mayStop = true
-      case .field(let field):
-        guard let end = matchField(field, in: line, at: position, nextElement: index + 1, into: &result) else {
-          return nil
-        }
-        position = end
-      }
-      index += 1
-    }
-    guard let (severity, textStart) = Severity.parseMarker(line, at: position) else { return nil }
+    guard let end = match(line, element: 0, at: 0, mayStop: false, into: &result),
+      let (severity, textStart) = Severity.parseMarker(line, at: end)
+    else { return nil }
     if result.pid == 0, let sessionPid = result.sessionPid { result.pid = sessionPid }
-    result.end = position
+    result.end = end
     result.severity = severity
     result.textStart = textStart
     return result
   }
 
+  /// How many places a free-text field may end at before the line is given up on (values that contain the
+  /// separator that follows them, such as an application name with spaces).
+  static let maxTextFieldTries = 8
+
+  /// Matches elements from `element` on at `position`; returns where the prefix ends (at a severity marker).
+  private func match(
+    _ line: ByteView, element: Int, at position: Int, mayStop: Bool, into result: inout PrefixMatch
+  ) -> Int? {
+    var index = element
+    var position = position
+    var mayStop = mayStop
+    while index < elements.count {
+      // Background processes print nothing from %q on.
+      if mayStop, Severity.parseMarker(line, at: position) != nil { return position }
+      switch elements[index] {
+      case .literal(let bytes):
+        guard line.matches(bytes, at: position) else { return nil }
+        position += bytes.count
+      case .sessionOnlyFollows:
+        mayStop = true
+      case .field(let field) where field.isFreeText:
+        // Try each place the field could end, shortest first, until the rest of the prefix fits.
+        var end = textFieldEnd(in: line, from: position, nextElement: index + 1)
+        var tries = 0
+        while let candidate = end, tries < Self.maxTextFieldTries {
+          var attempt = result
+          attempt.setText(field, position..<candidate)
+          if let finished = match(line, element: index + 1, at: candidate, mayStop: mayStop, into: &attempt),
+            Severity.parseMarker(line, at: finished) != nil
+          {
+            result = attempt
+            return finished
+          }
+          tries += 1
+          end = textFieldEnd(in: line, from: candidate + 1, nextElement: index + 1, retry: true)
+        }
+        return nil
+      case .field(let field):
+        guard let end = matchField(field, in: line, at: position, into: &result) else { return nil }
+        position = end
+      }
+      index += 1
+    }
+    return position
+  }
+
   private func matchField(
-    _ field: PrefixField, in line: ByteView, at position: Int, nextElement: Int, into result: inout PrefixMatch
+    _ field: PrefixField, in line: ByteView, at position: Int, into result: inout PrefixMatch
   ) -> Int? {
     switch field {
     case .timestamp, .timestampMillis, .sessionStart:
@@ -194,28 +238,20 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       guard let (_, end) = line.parseDigits(at: start) else { return nil }
       return end
     default:
-      guard let end = textFieldEnd(in: line, from: position, nextElement: nextElement) else { return nil }
-      switch field {
-      case .user: result.user = position..<end
-      case .database: result.database = position..<end
-      case .applicationName: result.application = position..<end
-      case .remoteHost, .remoteHostPort: result.client = position..<end
-      default: break
-      }
-      return end
+      return nil
     }
   }
 
   /// A free-text field runs to the next literal of the prefix, or to the severity marker when none follows.
-  private func textFieldEnd(in line: ByteView, from position: Int, nextElement: Int) -> Int? {
+  private func textFieldEnd(in line: ByteView, from position: Int, nextElement: Int, retry: Bool = false) -> Int? {
     var next = nextElement
     while next < elements.count, elements[next] == .sessionOnlyFollows { next += 1 }
     if next < elements.count, case .literal(let bytes) = elements[next] {
       return line.firstIndex(of: bytes, from: position)
     }
     if next < elements.count {
-      // Two fields with nothing between them cannot be split; take the field as empty.
-      return position
+      // Two fields with nothing between them cannot be split; take the field as empty, once.
+      return retry ? nil : position
     }
     var i = position
     while i < line.count {

@@ -151,7 +151,9 @@ public enum PrefixDetector {
         if prefix[end] == UInt8(ascii: "-"), let (sub, subEnd) = prefix.parseDigits(at: end + 1),
           subEnd < prefix.count, prefix[subEnd] == UInt8(ascii: "]")
         {
-          out += "[%l-\(sub)]"
+          // `[%l-1]` (pgBadger's advice) prints a constant after the dash; `[%p-%l]` a changing line number.
+          out += sub == 1 || sawPid ? "[%l-\(sub)]" : "[%p-%l]"
+          sawPid = true
           i = subEnd + 1
           continue
         }

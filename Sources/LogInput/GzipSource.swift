@@ -11,6 +11,8 @@ public final class GzipSource: ByteSource {
   private var finished = false
   /// Set when bytes that are not gzip follow the last complete member.
   public private(set) var trailingBytesOffset: Int?
+  /// An error met after some bytes of a read were already inflated: those are returned first.
+  private var deferredError: ByteSourceError?
 
   public init(wrapping source: any ByteSource, inputBufferSize: Int = 256 * 1024) throws(ByteSourceError) {
     self.source = source
@@ -35,9 +37,28 @@ public final class GzipSource: ByteSource {
   public var bytesConsumed: Int { source.bytesConsumed - Int(stream.pointee.avail_in) }
 
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ByteSourceError) -> Int {
+    if let error = deferredError {
+      deferredError = nil
+      finished = true
+      throw error
+    }
     guard !finished, let out = buffer.baseAddress, buffer.count > 0 else { return 0 }
+    do {
+      return try inflate(into: out, count: buffer.count)
+    } catch {
+      let produced = buffer.count - Int(stream.pointee.avail_out)
+      guard produced > 0 else {
+        finished = true
+        throw error
+      }
+      deferredError = error
+      return produced
+    }
+  }
+
+  private func inflate(into out: UnsafeMutableRawPointer, count: Int) throws(ByteSourceError) -> Int {
     stream.pointee.next_out = out.assumingMemoryBound(to: Bytef.self)
-    stream.pointee.avail_out = uInt(min(buffer.count, Int(UInt32.max)))
+    stream.pointee.avail_out = uInt(min(count, Int(UInt32.max)))
     let requested = Int(stream.pointee.avail_out)
     while stream.pointee.avail_out > 0 {
       if stream.pointee.avail_in == 0 {
@@ -63,7 +84,7 @@ public final class GzipSource: ByteSource {
         inflateReset(stream)
         atMemberBoundary = false
       }
-      let rc = inflate(stream, Z_NO_FLUSH)
+      let rc = CZlib.inflate(stream, Z_NO_FLUSH)
       switch rc {
       case Z_STREAM_END:
         atMemberBoundary = true

@@ -1,0 +1,47 @@
+// Unit tests of the statistics stage.
+import Statistics
+import Testing
+
+@Suite("Statistics")
+struct StatisticsTests {
+  @Test("percentiles are exact for few calls, within 0.1% after")
+  func percentiles() {
+    var small = DurationDistribution()
+    for v in [5, 1, 4, 2, 3] as [Int64] { small.record(v * 1000) }
+    #expect(small.valueUs(atPercentile: 50) == 3000)
+    #expect(small.valueUs(atPercentile: 95) == 5000)
+    #expect(small.valueUs(atPercentile: 0) == 1000)
+    var large = DurationDistribution()
+    for v in 1...10_000 { large.record(Int64(v) * 100) }
+    let p95 = Double(large.valueUs(atPercentile: 95))
+    #expect(abs(p95 - 950_000) / 950_000 < 0.001)
+    #expect(large.count == 10_000)
+  }
+
+  @Test("merging distributions equals recording into one")
+  func merge() {
+    var a = DurationDistribution()
+    var b = DurationDistribution()
+    var all = DurationDistribution()
+    for v in 1...500 {
+      let us = Int64(v * 37 % 1000 + 1)
+      if v % 2 == 0 { a.record(us) } else { b.record(us) }
+      all.record(us)
+    }
+    a.merge(b)
+    for p in [50.0, 95, 99] { #expect(a.valueUs(atPercentile: p) == all.valueUs(atPercentile: p)) }
+  }
+
+  @Test("the interner gives stable ids")
+  func interner() {
+    var interner = ByteInterner()
+    var ids: [Int32] = []
+    for name in ["shop", "postgres", "shop", "", "psql", "postgres"] + (0..<200).map { "db\($0)" } {
+      ids.append(Array(name.utf8).withUnsafeBufferPointer { interner.id(of: $0) })
+    }
+    #expect(ids[0] == ids[2] && ids[1] == ids[5] && ids[0] != ids[1])
+    #expect(interner.count == 204)
+    #expect(interner.string(ids[4]) == "psql")
+    #expect(interner.string(ids.last!) == "db199")
+  }
+}
