@@ -34,7 +34,9 @@ struct DurationArgument: ExpressibleByArgument {
     microseconds = Int64((value * scale).rounded())
   }
 
-  static var defaultValueDescription: String { "30ms" }
+  var defaultValueDescription: String {
+    microseconds % 1000 == 0 ? "\(microseconds / 1000)ms" : "\(microseconds)us"
+  }
 }
 
 struct Analyze: ParsableCommand {

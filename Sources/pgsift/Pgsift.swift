@@ -11,6 +11,10 @@ struct Pgsift: ParsableCommand {
       pgsift reads PostgreSQL server logs (stderr with any log_line_prefix, csvlog or jsonlog; plain or gzip) \
       as a stream and reports, per statement fingerprint, how often each query ran and how long it took. \
       Fingerprints are libpg_query's, so they match the pg_query ecosystem.
+
+      Examples: `pgsift postgresql.log` prints a text report; `pgsift analyze --format json -o day.json \
+      /var/log/postgresql/*.log.gz` writes the JSON report (schema in docs/json-schema.md); \
+      `zcat old.log.gz | pgsift analyze -` reads standard input.
       """,
     version: "pgsift 0.1.0",
     subcommands: [Analyze.self],

@@ -1,0 +1,125 @@
+// Renders man/pgsift.1 from the CLI's own definitions (`pgsift --experimental-dump-help`), so the man page
+// cannot drift from --help. Regenerate with: PGSIFT_UPDATE_MAN=1 swift test --filter ManualPageTests
+import Foundation
+import Testing
+
+/// The part of argument-parser's ToolInfoV0 that the man page uses.
+struct ToolInfo: Decodable {
+  struct Command: Decodable {
+    var commandName: String
+    var abstract: String?
+    var discussion: String?
+    var shouldDisplay: Bool?
+    var subcommands: [Command]?
+    var arguments: [Argument]?
+    var defaultSubcommand: String?
+  }
+  struct Argument: Decodable {
+    struct Name: Decodable {
+      var kind: String
+      var name: String
+    }
+    var kind: String
+    var names: [Name]?
+    var valueName: String?
+    var abstract: String?
+    var discussion: String?
+    var defaultValue: String?
+    var isOptional: Bool
+    var isRepeating: Bool
+    var shouldDisplay: Bool
+    var allValues: [String]?
+  }
+  var command: Command
+}
+
+enum ManualPage {
+  static func render(_ info: ToolInfo, version: String) -> String {
+    let tool = info.command
+    var out = ".\\\" Generated from `pgsift --experimental-dump-help` by Tests/pgsiftTests/ManualPage.swift.\n"
+    out += ".\\\" Do not edit: run PGSIFT_UPDATE_MAN=1 swift test --filter ManualPageTests\n"
+    out += ".TH PGSIFT 1 \"\" \"\(escape(version))\" \"User Commands\"\n"
+    out += ".SH NAME\n\(tool.commandName) \\- \(escape(tool.abstract ?? ""))\n"
+    out += ".SH SYNOPSIS\n"
+    for sub in tool.subcommands ?? [] where sub.shouldDisplay ?? true && sub.commandName != "help" {
+      out += ".B \(tool.commandName) \(sub.commandName)\n"
+      out += synopsis(sub.arguments ?? []) + "\n.br\n"
+    }
+    out += ".SH DESCRIPTION\n" + paragraphs(tool.discussion ?? "")
+    if let defaultSubcommand = tool.defaultSubcommand {
+      out += ".PP\nWith no command, \\fB\(escape(defaultSubcommand))\\fR is run.\n"
+    }
+    out += ".SH OPTIONS\n"
+    out += option(flags: "\\fB\\-\\-version\\fR", help: "Show the version.")
+    out += option(flags: "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", help: "Show help information.")
+    for sub in tool.subcommands ?? [] where sub.shouldDisplay ?? true && sub.commandName != "help" {
+      out += ".SH COMMAND: \(sub.commandName.uppercased())\n"
+      out += paragraphs(sub.abstract ?? "") + paragraphs(sub.discussion ?? "")
+      for argument in sub.arguments ?? [] where argument.shouldDisplay {
+        if argument.names?.contains(where: { $0.name == "help" || $0.name == "version" }) == true { continue }
+        var help = argument.abstract ?? ""
+        if let defaultValue = argument.defaultValue { help += " (default: \(defaultValue))" }
+        out += option(flags: flags(argument), help: help)
+      }
+    }
+    out += ".SH SEE ALSO\n.BR postgres (1),\n.BR pgbadger (1)\n"
+    return out
+  }
+
+  static func synopsis(_ arguments: [ToolInfo.Argument]) -> String {
+    arguments.filter { $0.shouldDisplay && $0.names?.contains { $0.name == "help" || $0.name == "version" } != true }
+      .map { argument in
+      var text = flags(argument)
+      if argument.isRepeating { text += " ..." }
+      return argument.isOptional ? "[\(text)]" : text
+    }.joined(separator: " ")
+  }
+
+  static func flags(_ argument: ToolInfo.Argument) -> String {
+    let value = "\\fI\(escape(argument.valueName ?? "value"))\\fR"
+    guard argument.kind != "positional", let names = argument.names else { return value }
+    let spelled = names.map { name in
+      "\\fB" + (name.kind == "short" ? "\\-" : "\\-\\-") + name.name.replacingOccurrences(of: "-", with: "\\-") + "\\fR"
+    }.joined(separator: ", ")
+    return argument.kind == "flag" ? spelled : "\(spelled) \(value)"
+  }
+
+  static func option(flags: String, help: String) -> String {
+    ".TP\n\(flags)\n\(escape(help))\n"
+  }
+
+  static func paragraphs(_ text: String) -> String {
+    text.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { ".PP\n" + escape($0) + "\n" }.joined()
+  }
+
+  static func escape(_ text: String) -> String {
+    var out = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+    out = out.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      line.hasPrefix(".") || line.hasPrefix("'") ? "\\&" + line : String(line)
+    }.joined(separator: "\n")
+    return out
+  }
+}
+
+@Suite("Manual page")
+struct ManualPageTests {
+  @Test("man/pgsift.1 is what the CLI definitions render to")
+  func inSync() throws {
+    let dump = try pgsift(["--experimental-dump-help"])
+    #expect(dump.status == 0)
+    let info = try JSONDecoder().decode(ToolInfo.self, from: Data(dump.stdout.utf8))
+    let version = try pgsift(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let rendered = ManualPage.render(info, version: "pgsift " + version.replacingOccurrences(of: "pgsift ", with: ""))
+    let path = Paths.root.appendingPathComponent("man/pgsift.1")
+    if ProcessInfo.processInfo.environment["PGSIFT_UPDATE_MAN"] == "1" {
+      try rendered.write(to: path, atomically: true, encoding: .utf8)
+    }
+    let committed = try String(contentsOf: path, encoding: .utf8)
+    #expect(committed == rendered, "man/pgsift.1 is stale: run PGSIFT_UPDATE_MAN=1 swift test --filter ManualPageTests")
+    // Every option of analyze is in the page.
+    for option in ["\\-\\-log\\-format", "\\-\\-prefix", "\\-\\-threshold", "\\-\\-format", "\\-\\-output", "\\-\\-top"] {
+      #expect(committed.contains(option))
+    }
+    #expect(committed.contains("Exit status"))
+  }
+}
