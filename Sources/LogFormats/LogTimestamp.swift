@@ -103,12 +103,12 @@ public enum LogTimestamp {
     if withZone && i + 1 < bytes.count && bytes[i] == UInt8(ascii: " ") {
       let zoneStart = i + 1
       var j = zoneStart
-      // Zone abbreviations and numeric offsets (`UTC`, `CEST`, `+0530`, `-03`) are letters, digits, + and -.
-      while j < bytes.count,
-        bytes[j] &- 0x41 < 26 || bytes[j] &- 0x61 < 26 || bytes[j] &- 0x30 < 10 || bytes[j] == UInt8(ascii: "+")
-          || bytes[j] == UInt8(ascii: "-")
-      {
+      // A zone is an abbreviation of letters (`UTC`, `CEST`) or a numeric offset (`+0530`, `-03`, `+05:30`).
+      if bytes[j] == UInt8(ascii: "+") || bytes[j] == UInt8(ascii: "-") {
         j += 1
+        while j < bytes.count, bytes[j] &- 0x30 < 10 || bytes[j] == UInt8(ascii: ":") { j += 1 }
+      } else {
+        while j < bytes.count, bytes[j] &- 0x41 < 26 || bytes[j] &- 0x61 < 26 { j += 1 }
       }
       if j > zoneStart {
         if let offsetMinutes = zoneOffset(bytes.slice(zoneStart, j)) {

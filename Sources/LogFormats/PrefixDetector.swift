@@ -140,6 +140,14 @@ public enum PrefixDetector {
     }
     while i < prefix.count {
       let b = prefix[i]
+      // A timestamp later in the prefix (`< %m >`, `[%p] %t`).
+      if b &- 0x30 < 10, i == 0 || !isWordByte(prefix[i - 1]), !out.contains("%t"), !out.contains("%m"),
+        let parsed = LogTimestamp.parse(prefix, at: i)
+      {
+        out += prefix.slice(i, parsed.end).firstIndex(of: UInt8(ascii: "."), from: 0) != nil ? "%m" : "%t"
+        i = parsed.end
+        continue
+      }
       // [digits] or [digits-digits]: process id, or session line number with its sub-number.
       if b == UInt8(ascii: "["), let (_, end) = prefix.parseDigits(at: i + 1), end < prefix.count {
         if prefix[end] == UInt8(ascii: "]") {
@@ -199,8 +207,13 @@ public enum PrefixDetector {
         // label=value
         if wordEnd < prefix.count, prefix[wordEnd] == UInt8(ascii: "="), let escape = labels[word] {
           out += prefix.slice(i, wordEnd + 1).string.replacingPercent + escape
+          // The value runs to a comma or space, or to a closing bracket unless it opened one itself
+          // (`app=[unknown]`).
           var valueEnd = wordEnd + 1
-          while valueEnd < prefix.count, prefix[valueEnd] != UInt8(ascii: ","), prefix[valueEnd] != UInt8(ascii: " ") {
+          let bracketed = valueEnd < prefix.count && prefix[valueEnd] == UInt8(ascii: "[")
+          while valueEnd < prefix.count, prefix[valueEnd] != UInt8(ascii: ","), prefix[valueEnd] != UInt8(ascii: " "),
+            bracketed || (prefix[valueEnd] != UInt8(ascii: "]") && prefix[valueEnd] != UInt8(ascii: ")"))
+          {
             valueEnd += 1
           }
           if escape == "%h", prefix.slice(wordEnd + 1, valueEnd).firstIndex(of: UInt8(ascii: "("), from: 0) != nil {

@@ -70,6 +70,10 @@ struct LogFormatTests {
     ("%n %c %l %e [%a] %q%u@%d ", "1795595039.803 6b069b1f.4010 3 00000 [psql] postgres@shop LOG:  x"),
     ("%m [%p] ", "2026-11-25 04:03:57.109 CET [16400] ERROR:  x"),
     ("%t [%p-%l] db=%d,user=%u ", "2026-11-25 04:03:57 +0530 [16400-9] db=shop,user=postgres STATEMENT:  x"),
+    ("< %m > ", "< 2026-11-25 04:03:57.109 UTC > LOG:  x"),
+    ("%t-%c-", "2026-11-25 04:03:57 UTC-6b065e2d.4010-LOG:  x"),
+    ("%m [%p] %q[user=%u,db=%d,app=%a] ", "2026-11-25 04:03:57.109 UTC [16400] [user=postgres,db=shop,app=psql] LOG:  x"),
+    ("[%p] %m %u@%d ", "[16400] 2026-11-25 04:03:57.109 UTC postgres@shop LOG:  x"),
   ]
 
   @Test("the prefix is detected from lines", arguments: prefixes.indices)
@@ -82,7 +86,7 @@ struct LogFormatTests {
     let a = try #require(lines[0].withUnsafeBufferPointer { expected.match($0) })
     let b = try #require(lines[0].withUnsafeBufferPointer { found.prefix.match($0) })
     #expect(a.pid == b.pid && a.user == b.user && a.database == b.database && a.time == b.time)
-    #expect(b.pid == 16400, "pid from %p or from %c")
+    if configured.contains("%p") || configured.contains("%c") { #expect(b.pid == 16400, "pid from %p or from %c") }
   }
 
   @Test("timestamps: zones, fractions and %n")
