@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // `log_line_prefix`: compiled from PostgreSQL's escape syntax and matched against stderr lines, byte by byte.
 
 /// The `log_line_prefix` escapes pgsift understands.
@@ -84,6 +90,15 @@ public struct PrefixMatch {
 
 public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   public let elements: [PrefixElement]
+  /// The elements again, for matching: literals as ranges of `literalBytes`, so that reading one retains nothing.
+  private let steps: [Step]
+  private let literalBytes: [UInt8]
+
+  enum Step: Sendable, Equatable {
+    case literal(Range<Int>)
+    case field(PrefixField)
+    case sessionOnlyFollows
+  }
   /// The prefix as written in `log_line_prefix` syntax.
   public let text: String
 
@@ -131,6 +146,40 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     flush()
     self.elements = elements
     self.text = text
+    var steps: [Step] = []
+    var literalBytes: [UInt8] = []
+    for element in elements {
+      switch element {
+      case .literal(let bytes):
+        steps.append(.literal(literalBytes.count..<(literalBytes.count + bytes.count)))
+        literalBytes += bytes
+      case .field(let field): steps.append(.field(field))
+      case .sessionOnlyFollows: steps.append(.sessionOnlyFollows)
+      }
+    }
+    self.steps = steps
+    self.literalBytes = literalBytes
+  }
+
+  public static func == (a: LinePrefix, b: LinePrefix) -> Bool { a.elements == b.elements }
+
+  @inline(__always)
+  private func literalMatches(_ range: Range<Int>, in line: ByteView, at position: Int) -> Bool {
+    guard position + range.count <= line.count else { return false }
+    return literalBytes.withUnsafeBufferPointer { bytes in
+      memcmp(line.baseAddress! + position, bytes.baseAddress! + range.lowerBound, range.count) == 0
+    }
+  }
+
+  /// First offset at or after `from` where the literal occurs.
+  private func literalIndex(_ range: Range<Int>, in line: ByteView, from: Int) -> Int? {
+    let first = literalBytes[range.lowerBound]
+    var position = from
+    while let candidate = line.firstIndex(of: first, from: position) {
+      if literalMatches(range, in: line, at: candidate) { return candidate }
+      position = candidate + 1
+    }
+    return nil
   }
 
   public var description: String { text }
@@ -152,20 +201,21 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// separator that follows them, such as an application name with spaces).
   static let maxTextFieldTries = 8
 
-  /// Matches elements from `element` on at `position`; returns where the prefix ends (at a severity marker).
+  /// Matches elements from `element` on at `position`; returns where the prefix ends, which is always at a
+  /// severity marker.
   private func match(
     _ line: ByteView, element: Int, at position: Int, mayStop: Bool, into result: inout PrefixMatch
   ) -> Int? {
     var index = element
     var position = position
     var mayStop = mayStop
-    while index < elements.count {
+    while index < steps.count {
       // Background processes print nothing from %q on.
       if mayStop, Severity.parseMarker(line, at: position) != nil { return position }
-      switch elements[index] {
-      case .literal(let bytes):
-        guard line.matches(bytes, at: position) else { return nil }
-        position += bytes.count
+      switch steps[index] {
+      case .literal(let range):
+        guard literalMatches(range, in: line, at: position) else { return nil }
+        position += range.count
       case .sessionOnlyFollows:
         mayStop = true
       case .field(let field) where field.isFreeText:
@@ -175,9 +225,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
         while let candidate = end, tries < Self.maxTextFieldTries {
           var attempt = result
           attempt.setText(field, position..<candidate)
-          if let finished = match(line, element: index + 1, at: candidate, mayStop: mayStop, into: &attempt),
-            Severity.parseMarker(line, at: finished) != nil
-          {
+          if let finished = match(line, element: index + 1, at: candidate, mayStop: mayStop, into: &attempt) {
             result = attempt
             return finished
           }
@@ -191,7 +239,8 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       }
       index += 1
     }
-    return position
+    // The prefix must be followed by the severity marker; checked here so each backtracking level trusts it.
+    return Severity.parseMarker(line, at: position) != nil ? position : nil
   }
 
   private func matchField(
@@ -245,11 +294,11 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// A free-text field runs to the next literal of the prefix, or to the severity marker when none follows.
   private func textFieldEnd(in line: ByteView, from position: Int, nextElement: Int, retry: Bool = false) -> Int? {
     var next = nextElement
-    while next < elements.count, elements[next] == .sessionOnlyFollows { next += 1 }
-    if next < elements.count, case .literal(let bytes) = elements[next] {
-      return line.firstIndex(of: bytes, from: position)
+    while next < steps.count, steps[next] == .sessionOnlyFollows { next += 1 }
+    if next < steps.count, case .literal(let range) = steps[next] {
+      return literalIndex(range, in: line, from: position)
     }
-    if next < elements.count {
+    if next < steps.count {
       // Two fields with nothing between them cannot be split; take the field as empty, once.
       return retry ? nil : position
     }

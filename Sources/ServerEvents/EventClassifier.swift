@@ -5,16 +5,76 @@
 // log_min_duration_statement after log_statement already printed the text), the two make one timed statement.
 import LogFormats
 
+/// What each process has pending. Kept apart from the generic classifier so that its dictionary code is
+/// compiled for these concrete types once, rather than looked up at run time for every record.
+struct SessionState {
+  enum PrimaryKind { case statement, error, other }
+
+  typealias HeldStatement = (entry: OwnedEntry, step: StatementStep)
+
+  /// Errors waiting for their secondary records, by process id.
+  var pendingErrors: [Int32: ErrorEvent] = [:]
+  /// What each process logged last, so that a secondary record finds what it belongs to.
+  var lastPrimary: [Int32: PrimaryKind] = [:]
+  /// Statements logged without a duration, waiting to see whether a bare duration follows.
+  var pendingUntimed: [Int32: HeldStatement] = [:]
+
+  mutating func takeError(_ pid: Int32) -> ErrorEvent? {
+    pendingErrors.isEmpty ? nil : pendingErrors.removeValue(forKey: pid)
+  }
+
+  mutating func takeUntimed(_ pid: Int32) -> HeldStatement? {
+    pendingUntimed.isEmpty ? nil : pendingUntimed.removeValue(forKey: pid)
+  }
+
+  mutating func hold(_ error: ErrorEvent) {
+    pendingErrors[error.pid] = error
+    lastPrimary[error.pid] = .error
+  }
+
+  mutating func hold(_ statement: HeldStatement) {
+    pendingUntimed[statement.entry.pid] = statement
+    lastPrimary[statement.entry.pid] = .statement
+  }
+
+  mutating func setPrimary(_ pid: Int32, _ kind: PrimaryKind) { lastPrimary[pid] = kind }
+
+  func primary(_ pid: Int32) -> PrimaryKind? { lastPrimary[pid] }
+
+  /// Adds a secondary record to the process's pending error; returns the error when it is complete.
+  mutating func attach(_ entry: LogEntry) -> ErrorEvent? {
+    guard var pending = pendingErrors[entry.pid] else { return nil }
+    let text = entry.message.string
+    switch entry.severity {
+    case .detail: pending.detail = text
+    case .hint: pending.hint = text
+    case .statement: pending.statement = text
+    default: break
+    }
+    guard entry.severity == .statement else {
+      pendingErrors[entry.pid] = pending
+      return nil
+    }
+    // STATEMENT is the last record PostgreSQL writes for an error.
+    pendingErrors[entry.pid] = nil
+    lastPrimary[entry.pid] = .other
+    return pending
+  }
+
+  /// Everything still held, oldest first, and the state emptied.
+  mutating func drain() -> (statements: [HeldStatement], errors: [ErrorEvent]) {
+    let statements = pendingUntimed.values.sorted { $0.entry.lineNumber < $1.entry.lineNumber }
+    let errors = pendingErrors.values.sorted { $0.lineNumber < $1.lineNumber }
+    pendingUntimed.removeAll()
+    pendingErrors.removeAll()
+    lastPrimary.removeAll()
+    return (statements, errors)
+  }
+}
+
 public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   public var downstream: Downstream
-  /// Errors waiting for their secondary records, by process id.
-  private var pendingErrors: [Int32: ErrorEvent] = [:]
-  /// What each process logged last, so that a secondary record finds what it belongs to.
-  private var lastPrimary: [Int32: PrimaryKind] = [:]
-  /// Statements logged without a duration, waiting to see whether a bare duration follows.
-  private var pendingUntimed: [Int32: (entry: OwnedEntry, step: StatementStep)] = [:]
-
-  enum PrimaryKind { case statement, error, other }
+  private var sessions = SessionState()
 
   public private(set) var secondaryRecords = 0
   /// Secondary records with nothing before them to attach to (e.g. the log starts mid-message).
@@ -29,12 +89,13 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
       attachSecondary(entry)
       return
     }
-    if let pending = pendingErrors.removeValue(forKey: entry.pid) {
+    let pid = entry.pid
+    if let pending = sessions.takeError(pid) {
       downstream.error(pending)
     }
-    if !pendingUntimed.isEmpty, let pending = pendingUntimed.removeValue(forKey: entry.pid) {
+    if let pending = sessions.takeUntimed(pid) {
       if entry.severity == .log, let message = StatementMessage.parse(entry.message), message.isBareDuration {
-        lastPrimary[entry.pid] = .statement
+        sessions.setPrimary(pid, .statement)
         pending.entry.withEntry { held in
           downstream.statement(
             StatementEvent(
@@ -45,57 +106,39 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
       sendUntimed(pending)
     }
     if entry.severity.isError {
-      let event = ErrorEvent(entry: entry)
       // csvlog and jsonlog carry the statement in the record; stderr may still send it.
-      pendingErrors[entry.pid] = event
-      lastPrimary[entry.pid] = .error
+      sessions.hold(ErrorEvent(entry: entry))
       return
     }
     if entry.severity == .log, let message = StatementMessage.parse(entry.message) {
       if message.isBareDuration {
-        lastPrimary[entry.pid] = .other
+        sessions.setPrimary(pid, .other)
         downstream.other(entry)
         return
       }
       if message.durationUs == nil && entry.detail == nil {
         // Hold it: a bare duration may follow. (csvlog/jsonlog records carry no later DETAIL either way.)
-        pendingUntimed[entry.pid] = (OwnedEntry(entry, message: message.text), message.step)
-        lastPrimary[entry.pid] = .statement
+        sessions.hold((OwnedEntry(entry, message: message.text), message.step))
         return
       }
       var parameters: ByteView?
       if let detail = entry.detail, detail.matches("parameters: ", at: 0) { parameters = detail }
-      lastPrimary[entry.pid] = .statement
+      sessions.setPrimary(pid, .statement)
       downstream.statement(
         StatementEvent(
           durationUs: message.durationUs, step: message.step, text: message.text, parameters: parameters,
           entry: entry))
       return
     }
-    lastPrimary[entry.pid] = .other
+    sessions.setPrimary(pid, .other)
     downstream.other(entry)
   }
 
   private mutating func attachSecondary(_ entry: LogEntry) {
     secondaryRecords += 1
-    switch lastPrimary[entry.pid] {
+    switch sessions.primary(entry.pid) {
     case .error?:
-      guard var pending = pendingErrors[entry.pid] else { return }
-      let text = entry.message.string
-      switch entry.severity {
-      case .detail: pending.detail = text
-      case .hint: pending.hint = text
-      case .statement: pending.statement = text
-      default: break
-      }
-      if entry.severity == .statement {
-        // STATEMENT is the last record PostgreSQL writes for an error.
-        pendingErrors[entry.pid] = nil
-        lastPrimary[entry.pid] = .other
-        downstream.error(pending)
-      } else {
-        pendingErrors[entry.pid] = pending
-      }
+      if let complete = sessions.attach(entry) { downstream.error(complete) }
     case .statement?:
       if entry.severity == .detail && entry.message.matches("parameters: ", at: 0) {
         downstream.parameters(entry.message, pid: entry.pid)
@@ -107,7 +150,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
     }
   }
 
-  private mutating func sendUntimed(_ pending: (entry: OwnedEntry, step: StatementStep)) {
+  private mutating func sendUntimed(_ pending: SessionState.HeldStatement) {
     pending.entry.withEntry { held in
       downstream.statement(
         StatementEvent(durationUs: nil, step: pending.step, text: held.message, parameters: nil, entry: held))
@@ -116,14 +159,8 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
 
   /// Sends what is still pending at the end of the input.
   public mutating func finish() {
-    for (_, pending) in pendingUntimed.sorted(by: { $0.value.entry.lineNumber < $1.value.entry.lineNumber }) {
-      sendUntimed(pending)
-    }
-    pendingUntimed.removeAll()
-    for (_, event) in pendingErrors.sorted(by: { $0.value.lineNumber < $1.value.lineNumber }) {
-      downstream.error(event)
-    }
-    pendingErrors.removeAll()
-    lastPrimary.removeAll()
+    let (statements, errors) = sessions.drain()
+    for statement in statements { sendUntimed(statement) }
+    for error in errors { downstream.error(error) }
   }
 }
