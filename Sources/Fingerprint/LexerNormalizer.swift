@@ -49,7 +49,9 @@ public enum LexerNormalizer {
         if !previousIsWord && i + 1 < n && text[i + 1] == UInt8(ascii: "'")
           && [UInt8(ascii: "e"), UInt8(ascii: "b"), UInt8(ascii: "x"), UInt8(ascii: "n")].contains(b | 0x20)
         {
-          replace(ShapeLexer.skipQuoted(text, from: i + 1, quote: UInt8(ascii: "'"), backslashEscapes: (b | 0x20) == UInt8(ascii: "e")))
+          replace(
+            ShapeLexer.skipQuoted(
+              text, from: i + 1, quote: UInt8(ascii: "'"), backslashEscapes: (b | 0x20) == UInt8(ascii: "e")))
           continue
         }
         if ShapeLexer.isIdentifierStart(b) {

@@ -254,7 +254,8 @@ public struct ShapeLexer {
       setPrevious(kind: kind, word: false)
       return
     }
-    if kind == .punctuation && (single == UInt8(ascii: ")") || single == UInt8(ascii: "]")), var group = groups.popLast()
+    if kind == .punctuation && (single == UInt8(ascii: ")") || single == UInt8(ascii: "]")),
+      var group = groups.popLast()
     {
       finishElement(&group)
       if (group.kind == .inList || group.kind == .arrayList) && group.onlyConstants && group.elements > 0

@@ -42,7 +42,9 @@ public enum FormatDetector {
   public static let sampleLines = 2000
 
   /// Decides the format from sampled lines. `format` and `prefix` are what the user forced, if anything.
-  public static func detect(_ lines: [[UInt8]], format: LogFormat? = nil, prefix: LinePrefix? = nil)
+  public static func detect(
+    _ lines: [[UInt8]], format: LogFormat? = nil, prefix: LinePrefix? = nil
+  )
     throws(DetectionError) -> DetectedFormat
   {
     let chosen = format ?? (prefix != nil ? .stderr : guessFormat(lines))

@@ -32,9 +32,10 @@ public protocol LogParser {
 
 extension LogParser {
   /// The check every parser runs on a new line: count it and warn about invalid UTF-8 (the line is kept).
-  static func checkEncoding(_ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts,
-    diagnostics: inout Diagnostics)
-  {
+  static func checkEncoding(
+    _ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts,
+    diagnostics: inout Diagnostics
+  ) {
     counts.lines += 1
     if !line.isValidUTF8 {
       counts.invalidUTF8Lines += 1

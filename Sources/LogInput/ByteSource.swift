@@ -80,7 +80,7 @@ public final class PrefixedSource: ByteSource {
         buffer.baseAddress!.copyMemory(from: src.baseAddress! + pendingOffset, byteCount: n)
       }
       pendingOffset += n
-      if pendingOffset == pending.count { pending = [] ; pendingOffset = 0 }
+      if pendingOffset == pending.count { pending = []; pendingOffset = 0 }
       return n
     }
     return try rest.read(into: buffer)

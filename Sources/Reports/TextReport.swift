@@ -38,12 +38,36 @@ public struct TextReport {
       "  slow (>= \(formatMs(report.thresholdMs)) ms): \(group(s.slowStatements))"
         + (s.statements > 0 ? " (\(percent(s.slowStatements, s.statements)))" : ""))
     line("  total time:       \(formatDuration(s.totalMs))")
-    line("  fingerprints:     \(group(s.fingerprints))" + (s.unparsedFingerprints > 0 ? " (\(s.unparsedFingerprints) not parsed by libpg_query)" : ""))
+    line(
+      "  fingerprints:     \(group(s.fingerprints))"
+        + (s.unparsedFingerprints > 0 ? " (\(s.unparsedFingerprints) not parsed by libpg_query)" : ""))
     line("  errors:           \(group(s.errors))")
     let timed = report.queries.filter { $0.calls > 0 }
-    section(&out, "Top queries by total time", timed.sorted { ($0.totalMs, $1.fingerprint) > ($1.totalMs, $0.fingerprint) }, total: s.totalMs)
-    section(&out, "Top queries by calls", timed.sorted { ($0.calls, $0.totalMs, $1.fingerprint) > ($1.calls, $1.totalMs, $0.fingerprint) }, total: s.totalMs)
-    section(&out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) }, total: s.totalMs)
+    if timed.isEmpty {
+      line()
+      line("No statement in this input has a duration. Set log_min_duration_statement (0 logs every statement,")
+      line("or 30ms only the slow ones) to see timings; log_statement alone gives only counts.")
+      let untimed = report.queries.filter { $0.untimedCalls > 0 }
+        .sorted { ($0.untimedCalls, $1.fingerprint) > ($1.untimedCalls, $0.fingerprint) }
+      if !untimed.isEmpty {
+        line()
+        line("Most frequent statements (logged without duration)")
+        for (rank, q) in untimed.prefix(top).enumerated() {
+          line(pad(String(rank + 1), 4) + pad(group(q.untimedCalls), 11) + "  " + q.fingerprint)
+          line("        " + clip(oneLine(q.normalized), width - 8))
+        }
+      }
+    }
+    section(
+      &out, "Top queries by total time", timed.sorted { ($0.totalMs, $1.fingerprint) > ($1.totalMs, $0.fingerprint) },
+      total: s.totalMs)
+    section(
+      &out, "Top queries by calls",
+      timed.sorted { ($0.calls, $0.totalMs, $1.fingerprint) > ($1.calls, $1.totalMs, $0.fingerprint) }, total: s.totalMs
+    )
+    section(
+      &out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) },
+      total: s.totalMs)
     if !report.errors.isEmpty {
       line()
       line("Errors")
@@ -56,11 +80,13 @@ public struct TextReport {
   }
 
   private func section(_ out: inout String, _ title: String, _ queries: [Query], total: Double) {
+    guard !queries.isEmpty else { return }
     out += "\n\(title)\n"
     out += "   #      calls     total ms   share    mean ms     p95 ms     max ms  fingerprint\n"
     for (rank, q) in queries.prefix(top).enumerated() {
       let share = total > 0 ? q.totalMs / total * 100 : 0
-      out += pad(String(rank + 1), 4) + pad(group(q.calls), 11) + pad(formatMs(q.totalMs), 13)
+      out +=
+        pad(String(rank + 1), 4) + pad(group(q.calls), 11) + pad(formatMs(q.totalMs), 13)
         + pad(formatPercent(share), 8) + pad(formatMs(q.meanMs ?? 0), 11) + pad(formatMs(q.p95Ms ?? 0), 11)
         + pad(formatMs(q.maxMs ?? 0), 11) + "  " + q.fingerprint + "\n"
       out += "        " + clip(oneLine(q.normalized), width - 8) + "\n"

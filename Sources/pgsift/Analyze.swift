@@ -71,13 +71,16 @@ struct Analyze: ParsableCommand {
   @Option(name: .long, help: "Report format: text or json (default: json when --output ends in .json, else text).")
   var format: OutputFormat?
 
-  @Option(name: [.short, .long], help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+  @Option(
+    name: [.short, .long],
+    help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
   var output: String?
 
   @Option(name: .long, help: "How many queries each text table lists.")
   var top: Int = 10
 
-  @Flag(name: .shortAndLong, help: "Do not print input problems to standard error (they are still counted in the report).")
+  @Flag(
+    name: .shortAndLong, help: "Do not print input problems to standard error (they are still counted in the report).")
   var quiet = false
 
   func validate() throws {
@@ -109,7 +112,7 @@ struct Analyze: ParsableCommand {
     }
     if let output {
       do {
-        try text.write(toFile: output, atomically: true, encoding: .utf8)
+        try ReportFile.write(text, to: output)
       } catch {
         FileHandle.standardError.write(Data("pgsift: cannot write \(output): \(error.localizedDescription)\n".utf8))
         throw ExitCode(3)
@@ -132,5 +135,23 @@ struct Analyze: ParsableCommand {
       err += "pgsift: ... and \(count - Diagnostics.messagesKeptPerKind) more \(kind.rawValue) problems\n"
     }
     if !err.isEmpty { FileHandle.standardError.write(Data(err.utf8)) }
+  }
+}
+
+/// Writes a report file. A regular file is replaced atomically (a reader never sees half a report, and a failed
+/// run leaves the previous one); anything else (`/dev/stdout`, a pipe, `/dev/null`) is written in place.
+enum ReportFile {
+  static func write(_ text: String, to path: String) throws {
+    var isDirectory: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    let attributes = exists ? try? FileManager.default.attributesOfItem(atPath: path) : nil
+    let isRegular = (attributes?[.type] as? FileAttributeType) == .typeRegular
+    if !exists || isRegular {
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } else {
+      let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+      defer { try? handle.close() }
+      try handle.write(contentsOf: Data(text.utf8))
+    }
   }
 }

@@ -33,7 +33,8 @@ struct BadInputTests {
     let broken = scratch.path("broken.log.gz")
     // Overwrite 64 bytes in the middle of the compressed stream.
     try shell(
-      "cp '\(Self.shopLog)' '\(broken)' && printf '%064d' 0 | dd of='\(broken)' bs=1 seek=200000 conv=notrunc status=none")
+      "cp '\(Self.shopLog)' '\(broken)' && printf '%064d' 0 | dd of='\(broken)' bs=1 seek=200000 conv=notrunc status=none"
+    )
     let result = try pgsift(["analyze", broken, "--format", "json"])
     #expect(result.status == 2)
     #expect(result.stderr.contains("\(broken):"))
@@ -104,7 +105,8 @@ struct BadInputTests {
     let scratch = try TemporaryDirectory()
     let file = scratch.path("bad.csv")
     try shell(
-      "gzip -dc '\(Paths.shop.appendingPathComponent("postgresql.csv.gz").path)' | sed '2i 2026-11-25 04:04:04.000 UTC,only,three' > '\(file)'")
+      "gzip -dc '\(Paths.shop.appendingPathComponent("postgresql.csv.gz").path)' | sed '2i 2026-11-25 04:04:04.000 UTC,only,three' > '\(file)'"
+    )
     let result = try pgsift(["analyze", file, "--format", "json"])
     #expect(result.status == 2)
     #expect(result.stderr.contains("\(file):2: csvlog record has 3 fields"))
@@ -118,7 +120,8 @@ struct BadInputTests {
     let scratch = try TemporaryDirectory()
     let file = scratch.path("open.csv")
     try shell(
-      "gzip -dc '\(Paths.shop.appendingPathComponent("postgresql.csv.gz").path)' > '\(file)' && printf '2026-11-25 04:05:04.000 UTC,\"postgres,shop\n' >> '\(file)'")
+      "gzip -dc '\(Paths.shop.appendingPathComponent("postgresql.csv.gz").path)' > '\(file)' && printf '2026-11-25 04:05:04.000 UTC,\"postgres,shop\n' >> '\(file)'"
+    )
     let result = try pgsift(["analyze", file, "--format", "json"])
     #expect(result.status == 2)
     #expect(result.stderr.contains("unterminated quoted field"))
@@ -167,10 +170,12 @@ struct BadInputTests {
     #expect(try result.report().input.skippedLines > 50_000)
   }
 
-  @Test("usage errors exit 1", arguments: [
-    ["analyze"], ["analyze", "x.log", "--threshold", "fast"], ["analyze", "x.log", "--top", "0"],
-    ["analyze", "x.log", "--prefix", "%Z"], ["analyze", "x.log", "--log-format", "xml"], ["analyze", "--nope", "x"],
-  ])
+  @Test(
+    "usage errors exit 1",
+    arguments: [
+      ["analyze"], ["analyze", "x.log", "--threshold", "fast"], ["analyze", "x.log", "--top", "0"],
+      ["analyze", "x.log", "--prefix", "%Z"], ["analyze", "x.log", "--log-format", "xml"], ["analyze", "--nope", "x"],
+    ])
   func usage(arguments: [String]) throws {
     let result = try pgsift(arguments)
     #expect(result.status == 1, "\(arguments): \(result.stderr)")

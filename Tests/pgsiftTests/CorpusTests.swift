@@ -10,7 +10,9 @@ struct CorpusTests {
 
   @Test("shop log: exact figures in every format", arguments: shopFormats)
   func shopFigures(format: String) throws {
-    let result = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.\(format).gz").path, "--format", "json"])
+    let result = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.\(format).gz").path, "--format", "json",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let report = try result.report()
     #expect(report.summary.statements == 21_875)
@@ -96,7 +98,9 @@ struct CorpusTests {
 
   @Test("extended protocol: bind parameters kept with the example, parse/bind time folded")
   func extendedProtocol() throws {
-    let report = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json"]).report()
+    let report = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json",
+    ]).report()
     // SELECT count(*) FROM events WHERE customer_id = $1 AND kind = 'buy', run through pgbench -M prepared.
     let events = try #require(report.queries.first { $0.fingerprint == "d083f7177d17578d" })
     #expect(events.calls == 1_467)
@@ -109,7 +113,9 @@ struct CorpusTests {
 
   @Test("errors are grouped and attached to their STATEMENT")
   func errors() throws {
-    let report = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json"]).report()
+    let report = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json",
+    ]).report()
     let missing = try #require(report.errors.first { $0.message.hasPrefix("relation \"no_such_table\"") })
     #expect(missing.count == 8)
     #expect(missing.message == "relation \"no_such_table\" does not exist at character N")
@@ -137,7 +143,9 @@ struct CorpusTests {
 
   @Test("per-query figures are consistent")
   func queryFigures() throws {
-    let report = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.csv.gz").path, "--format", "json"]).report()
+    let report = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.csv.gz").path, "--format", "json",
+    ]).report()
     #expect(report.queries == report.queries.sorted { $0.totalMs > $1.totalMs })
     for q in report.queries where q.calls > 0 {
       let (minMs, maxMs, p50, p95, p99) = (q.minMs!, q.maxMs!, q.p50Ms!, q.p95Ms!, q.p99Ms!)
@@ -180,11 +188,21 @@ struct CorpusTests {
     #expect(result.stdout.isEmpty)
     let report = try JSONReport.decode(String(contentsOfFile: out, encoding: .utf8))
     #expect(report.summary.statements == 21_875)
+    // Not a regular file: written in place, never replaced by a rename.
+    let special = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "-o", "/dev/stdout",
+    ])
+    #expect(special.status == 0)
+    #expect(special.stdout.hasPrefix("pgsift report"))
+    let attributes = try FileManager.default.attributesOfItem(atPath: "/dev/stdout")
+    #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink)
   }
 
   @Test("JSON carries every documented name, unknown values as null")
   func jsonNames() throws {
-    let result = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json"])
+    let result = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json",
+    ])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     for key in ["schema_version", "threshold_ms", "input", "summary", "queries", "errors"] {
       #expect(object[key] != nil, "\(key)")

@@ -42,7 +42,8 @@ struct InputTests {
 
   @Test("a line over the limit is split and counted")
   func overlong() throws {
-    let reader = LineReader(source: ArraySource(Array(String(repeating: "y", count: 50).utf8)), chunkSize: 16, maxLineBytes: 16)
+    let reader = LineReader(
+      source: ArraySource(Array(String(repeating: "y", count: 50).utf8)), chunkSize: 16, maxLineBytes: 16)
     let got = try lines(reader)
     #expect(got.joined() == String(repeating: "y", count: 50))
     #expect(reader.overlongLines >= 2)

@@ -97,7 +97,10 @@ struct LexerTests {
     ("SELECT current_timestamp(3)", "SELECT current_timestamp(6)"),
     ("SELECT x::float(10) FROM t", "SELECT x::float(30) FROM t"),
     ("COPY t FROM '/tmp/a.csv'", "COPY t FROM '/tmp/b.csv'"),
-    ("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 2 $$ LANGUAGE sql"),
+    (
+      "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql",
+      "CREATE FUNCTION f() RETURNS int AS $$ SELECT 2 $$ LANGUAGE sql"
+    ),
     ("INSERT INTO t VALUES (1, 2)", "INSERT INTO t VALUES (1, 2, 3)"),
     ("SELECT * FROM t WHERE a IN (1, b)", "SELECT * FROM t WHERE a IN (1)"),
   ]

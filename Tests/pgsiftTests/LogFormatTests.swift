@@ -48,7 +48,8 @@ struct LogFormatTests {
       2026-01-02 03:04:06.000 UTC [7] LOG:  checkpoint starting: time
       """)
     #expect(seen.count == 2)
-    #expect(seen[0].pid == 42 && seen[0].user == "alice" && seen[0].database == "shop" && seen[0].application == "my app")
+    #expect(
+      seen[0].pid == 42 && seen[0].user == "alice" && seen[0].database == "shop" && seen[0].application == "my app")
     #expect(seen[0].message == "duration: 1.5 ms  statement: SELECT 1\nFROM t")
     #expect(seen[0].epochMs == 1_767_323_045_678)
     #expect(seen[1].pid == 7 && seen[1].user.isEmpty)
@@ -64,7 +65,10 @@ struct LogFormatTests {
   }
 
   static let prefixes: [(String, String)] = [
-    ("%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "2026-11-25 04:03:57 UTC [16400]: [3-1] user=postgres,db=shop,app=psql,client=[local] LOG:  x"),
+    (
+      "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+      "2026-11-25 04:03:57 UTC [16400]: [3-1] user=postgres,db=shop,app=psql,client=[local] LOG:  x"
+    ),
     ("%m [%p] %q%u@%d ", "2026-11-25 04:03:57.109 UTC [16400] postgres@shop LOG:  x"),
     ("%t:%r:%u@%d:[%p]: ", "2026-11-25 04:03:57 UTC:127.0.0.1(5432):postgres@shop:[16400]: LOG:  x"),
     ("%n %c %l %e [%a] %q%u@%d ", "1795595039.803 6b069b1f.4010 3 00000 [psql] postgres@shop LOG:  x"),
@@ -72,7 +76,10 @@ struct LogFormatTests {
     ("%t [%p-%l] db=%d,user=%u ", "2026-11-25 04:03:57 +0530 [16400-9] db=shop,user=postgres STATEMENT:  x"),
     ("< %m > ", "< 2026-11-25 04:03:57.109 UTC > LOG:  x"),
     ("%t-%c-", "2026-11-25 04:03:57 UTC-6b065e2d.4010-LOG:  x"),
-    ("%m [%p] %q[user=%u,db=%d,app=%a] ", "2026-11-25 04:03:57.109 UTC [16400] [user=postgres,db=shop,app=psql] LOG:  x"),
+    (
+      "%m [%p] %q[user=%u,db=%d,app=%a] ",
+      "2026-11-25 04:03:57.109 UTC [16400] [user=postgres,db=shop,app=psql] LOG:  x"
+    ),
     ("[%p] %m %u@%d ", "[16400] 2026-11-25 04:03:57.109 UTC postgres@shop LOG:  x"),
   ]
 
@@ -116,8 +123,14 @@ struct LogFormatTests {
     }
     #expect(try #require(parse("duration: 0.387 ms  statement: SELECT 1")) == (387, .simple, "", "SELECT 1"))
     #expect(try #require(parse("duration: 12.5 ms  execute P_0: SELECT $1")) == (12_500, .execute, "P_0", "SELECT $1"))
-    #expect(try #require(parse("duration: 1.000 ms  execute <unnamed>: SELECT 2")) == (1_000, .execute, "<unnamed>", "SELECT 2"))
-    #expect(try #require(parse("duration: 3 ms  execute fetch from S_1/C_2: SELECT 3")) == (3_000, .execute, "S_1/C_2", "SELECT 3"))
+    #expect(
+      try #require(parse("duration: 1.000 ms  execute <unnamed>: SELECT 2")) == (
+        1_000, .execute, "<unnamed>", "SELECT 2"
+      ))
+    #expect(
+      try #require(parse("duration: 3 ms  execute fetch from S_1/C_2: SELECT 3")) == (
+        3_000, .execute, "S_1/C_2", "SELECT 3"
+      ))
     #expect(try #require(parse("duration: 0.010 ms  parse P_1: BEGIN")) == (10, .parse, "P_1", "BEGIN"))
     #expect(try #require(parse("duration: 0.010 ms  bind P_1/C_1: BEGIN")) == (10, .bind, "P_1/C_1", "BEGIN"))
     #expect(try #require(parse("statement: SELECT 1")) == (nil, .simple, "", "SELECT 1"))
@@ -164,8 +177,12 @@ struct LogFormatTests {
   @Test("format detection")
   func formats() throws {
     func detect(_ line: String) throws -> LogFormat { try FormatDetector.detect([Array(line.utf8)]).format }
-    #expect(try detect(#"{"timestamp":"2026-11-25 04:03:57.109 UTC","pid":1,"error_severity":"LOG","message":"x"}"#) == .jsonlog)
-    #expect(try detect("2026-11-25 04:03:57.109 UTC,,,16391,,6b065e2d.4007,1,,2026-11-25 04:03:57 UTC,,0,LOG,00000,\"x\"") == .csvlog)
+    #expect(
+      try detect(#"{"timestamp":"2026-11-25 04:03:57.109 UTC","pid":1,"error_severity":"LOG","message":"x"}"#)
+        == .jsonlog)
+    #expect(
+      try detect("2026-11-25 04:03:57.109 UTC,,,16391,,6b065e2d.4007,1,,2026-11-25 04:03:57 UTC,,0,LOG,00000,\"x\"")
+        == .csvlog)
     #expect(try detect("2026-11-25 04:03:57 UTC [1]: LOG:  x") == .stderr)
     #expect(throws: DetectionError.self) { try FormatDetector.detect([Array("hello".utf8)]) }
   }

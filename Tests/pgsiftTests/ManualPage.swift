@@ -69,10 +69,10 @@ enum ManualPage {
   static func synopsis(_ arguments: [ToolInfo.Argument]) -> String {
     arguments.filter { $0.shouldDisplay && $0.names?.contains { $0.name == "help" || $0.name == "version" } != true }
       .map { argument in
-      var text = flags(argument)
-      if argument.isRepeating { text += " ..." }
-      return argument.isOptional ? "[\(text)]" : text
-    }.joined(separator: " ")
+        var text = flags(argument)
+        if argument.isRepeating { text += " ..." }
+        return argument.isOptional ? "[\(text)]" : text
+      }.joined(separator: " ")
   }
 
   static func flags(_ argument: ToolInfo.Argument) -> String {
@@ -117,7 +117,9 @@ struct ManualPageTests {
     let committed = try String(contentsOf: path, encoding: .utf8)
     #expect(committed == rendered, "man/pgsift.1 is stale: run PGSIFT_UPDATE_MAN=1 swift test --filter ManualPageTests")
     // Every option of analyze is in the page.
-    for option in ["\\-\\-log\\-format", "\\-\\-prefix", "\\-\\-threshold", "\\-\\-format", "\\-\\-output", "\\-\\-top"] {
+    for option in [
+      "\\-\\-log\\-format", "\\-\\-prefix", "\\-\\-threshold", "\\-\\-format", "\\-\\-output", "\\-\\-top",
+    ] {
       #expect(committed.contains(option))
     }
     #expect(committed.contains("Exit status"))

@@ -38,8 +38,10 @@ struct OracleTests {
 
   @Test("the detected prefix is the server's log_line_prefix", arguments: LogSet.all)
   func prefixDetected(set: LogSet) throws {
-    let configured = try String(contentsOf: set.directory.appendingPathComponent("log_line_prefix.txt"), encoding: .utf8)
-      .trimmingCharacters(in: .newlines)
+    let configured = try String(
+      contentsOf: set.directory.appendingPathComponent("log_line_prefix.txt"), encoding: .utf8
+    )
+    .trimmingCharacters(in: .newlines)
     let detected = try pgsift(["analyze", set.file("log"), "--format", "json"]).report()
     let forced = try pgsift(["analyze", set.file("log"), "--format", "json", "--prefix", configured]).report()
     #expect(forced.input.files.first?.logLinePrefix == configured)
