@@ -3,8 +3,8 @@
 //
 // Data flows one way and the targets follow it:
 //   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
-//   -> Fingerprint (statement identity)
-//   -> Statistics (aggregates) -> Reports (text, JSON); Analysis wires the stages for the CLI.
+//   -> Fingerprint (statement identity) -> Statistics (aggregates) -> Advisors (index advice)
+//   -> Reports (text, JSON); Analysis wires the stages for the CLI.
 import PackageDescription
 
 let package = Package(
@@ -43,11 +43,14 @@ let package = Package(
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]),
     .target(
+      name: "Advisors",
+      dependencies: ["Statistics", "Fingerprint"]),
+    .target(
       name: "Reports",
-      dependencies: ["LogInput", "Statistics"]),
+      dependencies: ["LogInput", "Statistics", "Advisors"]),
     .target(
       name: "Analysis",
-      dependencies: ["LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Reports"]),
+      dependencies: ["LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "Reports"]),
     .executableTarget(
       name: "pgsift",
       dependencies: [
@@ -57,7 +60,8 @@ let package = Package(
     .testTarget(
       name: "pgsiftTests",
       dependencies: [
-        "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Reports", "Analysis",
+        "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "Reports",
+        "Analysis",
       ]),
   ]
 )

@@ -1,6 +1,8 @@
 // Runs the stages for the CLI: opens each input, finds its format, streams its lines through the parser,
 // the event classifier and the aggregator, and builds the report. Problems are collected, never printed.
+import Advisors
 import Fingerprint
+import Foundation
 import LogFormats
 import LogInput
 import Reports
@@ -15,12 +17,21 @@ public struct AnalysisOptions: Sendable {
   /// The stderr `log_line_prefix` to assume instead of detecting it.
   public var prefix: LinePrefix?
   public var thresholdUs: Int64
+  /// `pg_dump --schema-only` files: existing indexes and column types for the index advisor.
+  public var schemaPaths: [String]
+  /// Whether to run the index advisor.
+  public var adviseIndexes: Bool
 
-  public init(paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000) {
+  public init(
+    paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
+    schemaPaths: [String] = [], adviseIndexes: Bool = true
+  ) {
     self.paths = paths
     self.format = format
     self.prefix = prefix
     self.thresholdUs = thresholdUs
+    self.schemaPaths = schemaPaths
+    self.adviseIndexes = adviseIndexes
   }
 }
 
@@ -42,11 +53,37 @@ public enum Analyzer {
     for path in options.paths {
       files.append(read(path: path, options: options, aggregator: &aggregator, diagnostics: &diagnostics))
     }
+    var advice: IndexAdvice?
+    if options.adviseIndexes {
+      let catalog = loadSchema(options.schemaPaths, diagnostics: &diagnostics)
+      let summary = aggregator.summary
+      let minutes = Double((summary.last?.epochMs ?? 0) - (summary.first?.epochMs ?? 0)) / 60_000
+      var advisor = IndexAdvisor(catalog: catalog, thresholdUs: options.thresholdUs, minutes: minutes)
+      advice = advisor.advise(aggregator.queries)
+    }
     let report = ReportBuilder.build(
-      aggregator: aggregator, files: files, diagnostics: diagnostics, generator: "pgsift \(version)")
+      aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
+      generator: "pgsift \(version)")
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: aggregator.parserCalls,
       fingerprintLookups: aggregator.fingerprinterLookups)
+  }
+
+  /// Reads the --schema files into one catalog; a file that cannot be read is an input problem.
+  static func loadSchema(_ paths: [String], diagnostics: inout Diagnostics) -> SchemaCatalog {
+    var catalog = SchemaCatalog()
+    for path in paths {
+      guard let data = FileManager.default.contents(atPath: path) else {
+        diagnostics.report(.unreadableFile, at: InputLocation(file: path), "cannot read the schema file")
+        continue
+      }
+      let unreadable = catalog.load(script: String(decoding: data, as: UTF8.self))
+      if unreadable > 0 {
+        diagnostics.report(
+          .notice, at: InputLocation(file: path), "\(unreadable) statements of the schema could not be parsed; skipped")
+      }
+    }
+    return catalog
   }
 
   static func read(

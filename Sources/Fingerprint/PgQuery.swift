@@ -33,6 +33,23 @@ public enum PgQuery {
     return .success(String(cString: result.parse_tree))
   }
 
+  /// Splits a script into its statements with libpg_query's scanner (tolerates statements that do not parse).
+  public static func split(_ sql: String) -> [String] {
+    let bytes = Array(sql.utf8)
+    let result = pg_query_split_with_scanner(sql)
+    defer { pg_query_free_split_result(result) }
+    guard result.error == nil, let statements = result.stmts else { return [] }
+    var out: [String] = []
+    for index in 0..<Int(result.n_stmts) {
+      guard let statement = statements[index]?.pointee else { continue }
+      let start = Int(statement.stmt_location)
+      let end = min(bytes.count, start + Int(statement.stmt_len))
+      guard start < end else { continue }
+      out.append(String(decoding: bytes[start..<end], as: UTF8.self))
+    }
+    return out
+  }
+
   private static func parseError(_ error: UnsafeMutablePointer<PgQueryError>) -> ParseError {
     let message = error.pointee.message.map { String(cString: $0) } ?? "unknown parse error"
     let cursor = Int(error.pointee.cursorpos)

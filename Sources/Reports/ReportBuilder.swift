@@ -1,11 +1,13 @@
 // Builds the report model from the aggregates and what was read.
+import Advisors
 import Fingerprint
 import LogInput
 import Statistics
 
 public enum ReportBuilder {
   public static func build(
-    aggregator: StatementAggregator, files: [FileSummary], diagnostics: Diagnostics, generator: String
+    aggregator: StatementAggregator, advice: IndexAdvice?, files: [FileSummary], diagnostics: Diagnostics,
+    generator: String
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
     var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts) }
@@ -32,9 +34,106 @@ public enum ReportBuilder {
         exampleStatement: group.example.statement, firstSeen: group.firstSeen?.iso8601,
         lastSeen: group.lastSeen?.iso8601)
     }
+    let note = writeCountNote(aggregator)
     return AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
-      errors: errors)
+      errors: errors, indexSuggestions: (advice?.suggestions ?? []).map { suggestion($0, note: note) },
+      unusablePredicates: (advice?.unusable ?? []).map {
+        UnusablePredicateReport(
+          table: $0.table.description, column: $0.column, reason: $0.reason, fingerprints: $0.fingerprints.map(\.hex),
+          slowMs: ms($0.slowUs))
+      }, writeCountNote: note)
+  }
+
+  /// Write counts come from the log, so a log that drops fast statements undercounts them; say so, and say
+  /// whether this log looks filtered.
+  static func writeCountNote(_ aggregator: StatementAggregator) -> String {
+    let shortest = aggregator.queries.filter { $0.calls > 0 }.map(\.minUs).min()
+    var note =
+      "Reads and writes are counted from this log. A log filtered by log_min_duration_statement (> 0) misses "
+      + "the fast INSERT/UPDATE/DELETE statements and so undercounts writes: set log_min_duration_statement = 0 "
+      + "for a sample period, or log_statement = 'mod' to log every write."
+    if let shortest, shortest >= 1000 {
+      note += " This log looks filtered: its fastest statement took \(formatMs(ms(shortest))) ms."
+    } else if shortest != nil {
+      note += " This log does not look filtered (it has statements under 1 ms)."
+    }
+    return note
+  }
+
+  static func formatMs(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+  }
+
+  static func suggestion(_ s: IndexSuggestion, note: String) -> IndexSuggestionReport {
+    let cost = s.writeCost
+    let explanation = writeCostText(s) + " " + note
+    return IndexSuggestionReport(
+      table: s.table.description,
+      columns: s.columns.map { $0.name + ($0.operatorClass.map { " " + $0 } ?? "") + ($0.descending ? " DESC" : "") },
+      where: s.predicate, ddl: s.ddl, fingerprints: s.served.map(\.fingerprint.hex),
+      served: s.served.map {
+        ServedQuery(
+          fingerprint: $0.fingerprint.hex, calls: $0.calls, slowCalls: $0.slowCalls, slowMs: ms($0.slowUs),
+          totalMs: ms($0.totalUs))
+      }, slowMs: ms(s.slowUs), totalMs: ms(s.totalUs), reasons: s.reasons, writeWarning: cost.warning?.rawValue,
+      writeCost: WriteCostReport(
+        reads: cost.reads, writes: cost.writes, inserts: cost.writesByKind[.insert] ?? 0,
+        updates: cost.writesByKind[.update] ?? 0, deletes: cost.writesByKind[.delete] ?? 0,
+        copies: cost.writesByKind[.copy] ?? 0, readsPerMinute: round1(cost.readsPerMinute),
+        writesPerMinute: round1(cost.writesPerMinute), writeShare: (cost.writeShare * 1000).rounded() / 1000,
+        hotBreakingUpdates: cost.hotBreakingUpdates.map {
+          HotBreakingUpdate(fingerprint: $0.fingerprint.hex, columns: $0.columns, calls: $0.calls)
+        }, indexEntryBytes: cost.indexEntryBytes, rowBytes: cost.rowBytes, warnings: cost.warnings.map(\.rawValue),
+        explanation: explanation),
+      confidence: s.confidence,
+      validated: s.validation.map { v in
+        ValidationReport(
+          plans: v.plans.map {
+            PlanCost(
+              fingerprint: $0.fingerprint.hex, costBefore: $0.costBefore, costAfter: $0.costAfter,
+              usesIndex: $0.usesIndex, generic: $0.generic)
+          }, indexBytes: v.indexBytes, tableRows: v.tableRows)
+      })
+  }
+
+  static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+  static func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = n < 0 ? "-" : ""
+    for (k, c) in digits.enumerated() {
+      if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
+      out.append(c)
+    }
+    return out
+  }
+
+  /// The write cost in words: what the figures say about this index.
+  static func writeCostText(_ s: IndexSuggestion) -> String {
+    let c = s.writeCost
+    var parts: [String] = []
+    let table = s.table.description
+    parts.append(
+      "\(table): \(grouped(c.writes)) writes and \(grouped(c.reads)) reads in the log (\(grouped(Int(c.writesPerMinute.rounded()))) writes/min, "
+        + "\(Int((c.writeShare * 100).rounded()))% of its statements).")
+    for warning in c.warnings {
+      switch warning {
+      case .writeHeavy:
+        parts.append("Write-heavy: every INSERT, and every UPDATE that is not HOT, must also update this index.")
+      case .breaksHot:
+        let shapes = c.hotBreakingUpdates.map { "\($0.fingerprint.hex) sets \($0.columns.joined(separator: ", ")) (\(grouped($0.calls)) calls)" }
+        parts.append(
+          "Breaks HOT updates: " + shapes.joined(separator: "; ")
+            + "; once the index holds a column they set, those UPDATEs write a new entry in every index of the table.")
+      case .note:
+        parts.append("Note: writes are a sizeable share of this table's statements.")
+      }
+    }
+    if let entry = c.indexEntryBytes, let row = c.rowBytes {
+      parts.append("Each new row adds an index entry of about \(entry) bytes (\(Int((Double(entry) / Double(row) * 100).rounded()))% of a \(row)-byte row).")
+    }
+    return parts.joined(separator: " ")
   }
 
   static func ms(_ us: Int64) -> Double { Double(us) / 1000 }

@@ -68,6 +68,7 @@ public struct TextReport {
     section(
       &out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) },
       total: s.totalMs)
+    indexSection(&out, report)
     if !report.errors.isEmpty {
       line()
       line("Errors")
@@ -77,6 +78,57 @@ public struct TextReport {
       }
     }
     return out
+  }
+
+  private func indexSection(_ out: inout String, _ report: AnalysisReport) {
+    guard !report.indexSuggestions.isEmpty || !report.unusablePredicates.isEmpty else { return }
+    out += "\nIndex suggestions"
+    let validated = report.indexSuggestions.contains { $0.validated != nil }
+    out += validated ? " (checked against the database with HypoPG)\n" : " (from the log alone: heuristic)\n"
+    for (rank, s) in report.indexSuggestions.prefix(top).enumerated() {
+      out += pad(String(rank + 1), 4) + ". " + s.ddl + "\n"
+      let served = s.served.prefix(3).map { "\($0.fingerprint) (\(group($0.calls)) calls, \(group($0.slowCalls)) slow)" }
+      out += "      serves \(s.served.count) \(s.served.count == 1 ? "query" : "queries"), "
+        + "\(formatMs(s.slowMs)) ms at or over the threshold: " + served.joined(separator: ", ")
+        + (s.served.count > 3 ? ", …" : "") + "\n"
+      out += "      why: " + s.reasons.joined(separator: "; ") + "\n"
+      if let validation = s.validated {
+        for plan in validation.plans {
+          out += "      plan cost \(plan.fingerprint): \(formatMs(plan.costBefore)) -> \(formatMs(plan.costAfter))"
+            + (plan.generic ? " (generic plan)" : "") + "\n"
+        }
+        if let bytes = validation.indexBytes { out += "      hypothetical size: \(group(Int(bytes / 1024))) kB\n" }
+      }
+      let warning = s.writeWarning.map { "[\($0)] " } ?? ""
+      let explanation = s.writeCost.explanation.replacingOccurrences(of: " " + report.writeCountNote, with: "")
+      out += "      " + wrap("write cost: " + warning + explanation, indent: 18) + "\n"
+    }
+    if !report.unusablePredicates.isEmpty {
+      out += "\nPredicates no btree index can serve as written\n"
+      for finding in report.unusablePredicates.prefix(top) {
+        out += "  - \(finding.table): \(finding.reason)\n"
+        out += "      in \(finding.fingerprints.prefix(3).joined(separator: ", ")); \(formatMs(finding.slowMs)) ms slow\n"
+      }
+    }
+    out += "\n" + wrap(report.writeCountNote, indent: 0) + "\n"
+  }
+
+  /// Wraps text at the report width, continuing lines at `indent`.
+  func wrap(_ text: String, indent: Int) -> String {
+    var lines: [String] = []
+    var current = ""
+    var limit = max(40, width - indent)
+    for word in text.split(separator: " ") {
+      if !current.isEmpty && current.count + 1 + word.count > limit {
+        lines.append(current)
+        current = String(word)
+        limit = max(40, width - indent)
+      } else {
+        current += (current.isEmpty ? "" : " ") + word
+      }
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
   }
 
   private func section(_ out: inout String, _ title: String, _ queries: [Query], total: Double) {

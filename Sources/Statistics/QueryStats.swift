@@ -34,6 +34,9 @@ public struct QueryStats: Sendable {
   public var example: String?
   public var exampleParameters: String?
   public var exampleDurationUs: Int64 = -1
+  /// A uniform sample of executed texts (reservoir), for the advisors to see which constants recur.
+  public var samples: [String] = []
+  public static let sampleLimit = 16
 
   public init(fingerprint: Fingerprint, normalized: String, parseError: String?) {
     self.fingerprint = fingerprint
@@ -46,9 +49,16 @@ public struct QueryStats: Sendable {
   /// Counts one execution; returns whether it became the example (so its parameters may follow).
   mutating func record(
     durationUs: Int64?, thresholdUs: Int64, time: LogTime?, database: Int32, user: Int32, application: Int32,
-    text: ByteView, parameters: ByteView?
+    text: ByteView, parameters: ByteView?, random: inout SplitMix64
   ) -> Bool {
     seen(at: time)
+    let executions = calls + untimedCalls + 1
+    if samples.count < Self.sampleLimit {
+      samples.append(text.string)
+    } else {
+      let slot = Int(random.next() % UInt64(executions))
+      if slot < Self.sampleLimit { samples[slot] = text.string }
+    }
     databases[database, default: 0] += 1
     users[user, default: 0] += 1
     applications[application, default: 0] += 1
@@ -83,5 +93,18 @@ public struct QueryStats: Sendable {
     guard let time else { return }
     if firstSeen == nil || time < firstSeen! { firstSeen = time }
     if lastSeen == nil || time > lastSeen! { lastSeen = time }
+  }
+}
+
+/// A small, fast, seeded generator: samples are the same on every run over the same input.
+public struct SplitMix64: Sendable {
+  private var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

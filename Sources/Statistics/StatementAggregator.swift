@@ -21,6 +21,7 @@ public struct StatementAggregator: ServerEventSink {
   private var indexByFingerprint: [Fingerprint: Int] = [:]
   public private(set) var names = ByteInterner()
   private let fingerprinter: Fingerprinter
+  private var random = SplitMix64(seed: 0x7067_7369_6674)
 
   /// The latest statement of each process that became its query's example, waiting for its parameters.
   private var awaitingParameters: [Int32: Int] = [:]
@@ -84,7 +85,7 @@ public struct StatementAggregator: ServerEventSink {
     let application = names.id(of: entry.application)
     let becameExample = queries[index].record(
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, database: database, user: user,
-      application: application, text: event.text, parameters: event.parameters)
+      application: application, text: event.text, parameters: event.parameters, random: &random)
     if let duration = event.durationUs {
       summary.timedStatements += 1
       summary.totalUs += duration

@@ -79,6 +79,16 @@ struct Analyze: ParsableCommand {
   @Option(name: .long, help: "How many queries each text table lists.")
   var top: Int = 10
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A schema dump (pg_dump --schema-only) so the index advisor skips existing indexes and knows column types; "
+        + "repeatable.", valueName: "file"))
+  var schema: [String] = []
+
+  @Flag(name: .long, help: "Leave out the index advisor.")
+  var noIndexAdvice = false
+
   @Flag(
     name: .shortAndLong, help: "Do not print input problems to standard error (they are still counted in the report).")
   var quiet = false
@@ -101,7 +111,8 @@ struct Analyze: ParsableCommand {
       case .jsonlog: .jsonlog
       }
     let options = AnalysisOptions(
-      paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds)
+      paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds, schemaPaths: schema,
+      adviseIndexes: !noIndexAdvice)
     let result = Analyzer.run(options)
 
     let chosen = format ?? ((output?.hasSuffix(".json") ?? false) ? .json : .text)

@@ -1,0 +1,93 @@
+// One index the log argues for: its columns, the queries it serves and the time at stake, and what it costs
+// the table's writes.
+import Fingerprint
+
+public struct IndexColumn: Sendable, Hashable {
+  public var name: String
+  public var descending: Bool
+  /// `text_pattern_ops` for a `LIKE 'prefix%'` column.
+  public var operatorClass: String?
+
+  var sql: String {
+    var text = SQLText.identifier(name)
+    if let operatorClass { text += " " + operatorClass }
+    if descending { text += " DESC" }
+    return text
+  }
+}
+
+public struct IndexSuggestion: Sendable {
+  public var table: TableName
+  public var columns: [IndexColumn]
+  /// The partial-index predicate, e.g. `status = 'pending'`, when one constant appears in nearly every execution.
+  public var predicate: String?
+  public var predicateColumns: [String]
+  /// The queries it serves, with what each contributes.
+  public var served: [Served]
+  public var reasons: [String]
+  public var writeCost: WriteCost
+  /// Filled in when a live database checked the suggestion with HypoPG.
+  public var validation: Validation?
+
+  public struct Served: Sendable {
+    public var fingerprint: Fingerprint
+    public var calls: Int
+    public var slowCalls: Int
+    public var slowUs: Int64
+    public var totalUs: Int64
+  }
+
+  public struct Validation: Sendable {
+    public struct Plan: Sendable {
+      public var fingerprint: Fingerprint
+      public var costBefore: Double
+      public var costAfter: Double
+      public var usesIndex: Bool
+      /// Whether the plan is PostgreSQL's generic plan (statements with `$n` parameters).
+      public var generic: Bool
+    }
+    public var plans: [Plan]
+    public var indexBytes: Int64?
+    public var tableRows: Double?
+  }
+
+  /// Time over the threshold in the queries it serves: what ranks suggestions.
+  public var slowUs: Int64 { served.reduce(0) { $0 + $1.slowUs } }
+  public var totalUs: Int64 { served.reduce(0) { $0 + $1.totalUs } }
+
+  public var name: String {
+    var parts = [table.name] + columns.map(\.name)
+    if !predicateColumns.isEmpty { parts += ["where"] + predicateColumns }
+    let base = parts.joined(separator: "_").lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+    return String(String(base).prefix(59)) + "_idx"
+  }
+
+  /// Ready-to-run DDL: CONCURRENTLY so that building it does not block writes.
+  public var ddl: String {
+    var text = "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(SQLText.identifier(name)) ON "
+    if let schema = table.schema { text += SQLText.identifier(schema) + "." }
+    text += SQLText.identifier(table.name) + " (" + columns.map(\.sql).joined(separator: ", ") + ")"
+    if let predicate { text += " WHERE " + predicate }
+    return text + ";"
+  }
+
+  public var confidence: String { validation == nil ? "heuristic" : "validated" }
+}
+
+/// A predicate in a slow query that no btree index can serve as written.
+public struct UnusableFinding: Sendable {
+  public var table: TableName
+  public var column: String?
+  public var reason: String
+  public var fingerprints: [Fingerprint]
+  public var slowUs: Int64
+}
+
+enum SQLText {
+  /// An identifier, quoted only when it must be.
+  static func identifier(_ name: String) -> String {
+    let plain = name.first.map { $0 == "_" || ($0.isLetter && $0.isLowercase) } ?? false
+      && name.allSatisfy { $0 == "_" || $0.isNumber || ($0.isLetter && $0.isLowercase && $0.isASCII) }
+    return plain ? name : "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}

@@ -1,0 +1,113 @@
+// How much each table is read and written in the log: the basis of every write-cost warning.
+import Fingerprint
+
+public struct TableActivity: Sendable {
+  public var table: TableName
+  /// Executions of statements that read the table.
+  public var reads = 0
+  public var writes: [WriteKind: Int] = [:]
+  /// UPDATEs (and ON CONFLICT DO UPDATE), with the columns they set.
+  public var updates: [UpdateShape] = []
+
+  public struct UpdateShape: Sendable {
+    public var fingerprint: Fingerprint
+    public var columns: [String]
+    public var calls: Int
+  }
+
+  public var totalWrites: Int { writes.values.reduce(0, +) }
+}
+
+/// Counts reads and writes per table over every fingerprint of the log.
+public struct ActivityCounter: Sendable {
+  public private(set) var tables: [TableActivity] = []
+
+  public init() {}
+
+  mutating func index(of table: TableName) -> Int {
+    if let found = tables.firstIndex(where: { $0.table.sameTable(as: table) }) { return found }
+    tables.append(TableActivity(table: table))
+    return tables.count - 1
+  }
+
+  public mutating func add(_ facts: StatementFacts, fingerprint: Fingerprint, executions: Int) {
+    guard executions > 0 else { return }
+    var readTables: [TableName] = []
+    for access in facts.accesses where access.isRead && !readTables.contains(where: { $0.sameTable(as: access.table) }) {
+      readTables.append(access.table)
+    }
+    for table in readTables { tables[index(of: table)].reads += executions }
+    for write in facts.writes {
+      let i = index(of: write.table)
+      tables[i].writes[write.kind, default: 0] += executions
+      if write.kind == .update && !write.setColumns.isEmpty {
+        tables[i].updates.append(
+          TableActivity.UpdateShape(fingerprint: fingerprint, columns: write.setColumns, calls: executions))
+      }
+    }
+  }
+
+  public func activity(of table: TableName) -> TableActivity {
+    tables.first { $0.table.sameTable(as: table) } ?? TableActivity(table: table)
+  }
+}
+
+/// The write side of one index suggestion, and the warning it earns.
+public struct WriteCost: Sendable {
+  public enum Warning: String, Sendable, Codable {
+    /// The table takes at least as many writes as reads, or more than 60 a minute.
+    case writeHeavy = "write-heavy"
+    /// UPDATEs set a column the index would hold: they stop being HOT and must update every index.
+    case breaksHot = "breaks-hot"
+    /// Writes are 20 to 50 percent of the table's statements.
+    case note
+  }
+
+  public var reads: Int
+  public var writes: Int
+  public var writesByKind: [WriteKind: Int]
+  public var writesPerMinute: Double
+  public var readsPerMinute: Double
+  /// Writes as a share of the table's statements, 0 to 1.
+  public var writeShare: Double
+  /// UPDATE shapes whose SET list touches a column of the suggestion.
+  public var hotBreakingUpdates: [TableActivity.UpdateShape]
+  /// Estimated bytes of one index entry and of one table row, when column types are known.
+  public var indexEntryBytes: Int?
+  public var rowBytes: Int?
+  /// Every warning that applies, most severe first; `warning` is the first.
+  public var warnings: [Warning]
+  public var warning: Warning? { warnings.first }
+
+  static func estimate(
+    activity: TableActivity, indexColumns: [String], minutes: Double, catalog: SchemaCatalog
+  ) -> WriteCost {
+    let writes = activity.totalWrites
+    let total = writes + activity.reads
+    let share = total > 0 ? Double(writes) / Double(total) : 0
+    let perMinute = Double(writes) / max(minutes, 1.0 / 60)
+    let hot = activity.updates.filter { update in update.columns.contains { indexColumns.contains($0) } }
+    var warnings: [Warning] = []
+    if !hot.isEmpty { warnings.append(.breaksHot) }
+    if writes > 0 && (writes >= activity.reads || perMinute > 60) {
+      warnings.append(.writeHeavy)
+    } else if share >= 0.2 && share <= 0.5 {
+      warnings.append(.note)
+    }
+    var entryBytes: Int?
+    var rowBytes: Int?
+    if let table = catalog.table(activity.table), !table.columns.isEmpty {
+      let widths = Dictionary(table.columns.map { ($0.name, SchemaCatalog.width(ofType: $0.type).bytes) }) { a, _ in a }
+      // Index tuple: 8-byte header, key data padded to 8, and a 4-byte line pointer.
+      let keyBytes = indexColumns.reduce(0) { $0 + (widths[$1] ?? 8) }
+      entryBytes = 8 + (keyBytes + 7) / 8 * 8 + 4
+      // Heap tuple: 24-byte header, data padded to 8, a 4-byte line pointer.
+      let dataBytes = table.columns.reduce(0) { $0 + SchemaCatalog.width(ofType: $1.type).bytes }
+      rowBytes = 24 + (dataBytes + 7) / 8 * 8 + 4
+    }
+    return WriteCost(
+      reads: activity.reads, writes: writes, writesByKind: activity.writes, writesPerMinute: perMinute,
+      readsPerMinute: Double(activity.reads) / max(minutes, 1.0 / 60), writeShare: share, hotBreakingUpdates: hot,
+      indexEntryBytes: entryBytes, rowBytes: rowBytes, warnings: warnings)
+  }
+}
