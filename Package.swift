@@ -4,6 +4,7 @@
 // Data flows one way and the targets follow it:
 //   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
 //   -> Fingerprint (statement identity) -> Statistics (aggregates) -> Advisors (index advice)
+//   -> LiveValidation (HypoPG, optional)
 //   -> Reports (text, JSON); Analysis wires the stages for the CLI.
 import PackageDescription
 
@@ -24,6 +25,9 @@ let package = Package(
     .systemLibrary(
       name: "CPgQuery",
       providers: [.apt(["libpg-query-dev"])]),
+    .systemLibrary(
+      name: "CLibPQ",
+      providers: [.apt(["libpq-dev"])]),
     .target(
       name: "LogInput",
       dependencies: ["CZlib"]),
@@ -46,11 +50,16 @@ let package = Package(
       name: "Advisors",
       dependencies: ["Statistics", "Fingerprint"]),
     .target(
+      name: "LiveValidation",
+      dependencies: ["Advisors", "CLibPQ"]),
+    .target(
       name: "Reports",
       dependencies: ["LogInput", "Statistics", "Advisors"]),
     .target(
       name: "Analysis",
-      dependencies: ["LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "Reports"]),
+      dependencies: [
+        "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "LiveValidation", "Reports",
+      ]),
     .executableTarget(
       name: "pgsift",
       dependencies: [

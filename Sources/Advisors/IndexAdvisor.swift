@@ -7,6 +7,8 @@ import Statistics
 
 public struct IndexAdvice: Sendable {
   public var suggestions: [IndexSuggestion]
+  /// Suggestions a live database checked and found not worth it (the cost fell by less than half).
+  public var rejected: [IndexSuggestion] = []
   public var unusable: [UnusableFinding]
   public var tables: [TableActivity]
   /// Statements analyzed, and how many libpg_query could not parse.
@@ -18,6 +20,8 @@ public struct IndexAdvisor {
   public static let maxColumns = 3
   /// Share of sampled executions that must use one constant for it to become a partial-index predicate.
   public static let partialShare = 0.9
+  /// Tables with fewer rows than this (known from a live database) get no suggestion: a scan is as cheap.
+  public static let tinyTableRows = 1_000.0
 
   public var catalog: SchemaCatalog
   public let thresholdUs: Int64
@@ -109,6 +113,7 @@ public struct IndexAdvisor {
   }
 
   func candidate(for access: TableAccess, constants: [String: String], query: QueryStats) -> IndexSuggestion? {
+    if let rows = catalog.rows(of: access.table), rows < Self.tinyTableRows { return nil }
     if access.table.name.hasPrefix("pg_") || access.table.schema == "pg_catalog" || access.table.schema == "information_schema" {
       return nil
     }

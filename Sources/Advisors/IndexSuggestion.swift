@@ -45,10 +45,30 @@ public struct IndexSuggestion: Sendable {
       public var usesIndex: Bool
       /// Whether the plan is PostgreSQL's generic plan (statements with `$n` parameters).
       public var generic: Bool
+      /// How many times the query ran, to weigh its cost.
+      public var weight: Int
+      public init(fingerprint: Fingerprint, costBefore: Double, costAfter: Double, usesIndex: Bool, generic: Bool, weight: Int) {
+        self.fingerprint = fingerprint
+        self.costBefore = costBefore
+        self.costAfter = costAfter
+        self.usesIndex = usesIndex
+        self.generic = generic
+        self.weight = weight
+      }
     }
     public var plans: [Plan]
     public var indexBytes: Int64?
     public var tableRows: Double?
+    public init(plans: [Plan], indexBytes: Int64?, tableRows: Double?) {
+      self.plans = plans
+      self.indexBytes = indexBytes
+      self.tableRows = tableRows
+    }
+
+    /// Planner cost summed over the served queries, weighted by their calls.
+    public var weightedCosts: (before: Double, after: Double) {
+      (plans.reduce(0) { $0 + $1.costBefore * Double($1.weight) }, plans.reduce(0) { $0 + $1.costAfter * Double($1.weight) })
+    }
   }
 
   /// Time over the threshold in the queries it serves: what ranks suggestions.
@@ -69,6 +89,15 @@ public struct IndexSuggestion: Sendable {
     text += SQLText.identifier(table.name) + " (" + columns.map(\.sql).joined(separator: ", ") + ")"
     if let predicate { text += " WHERE " + predicate }
     return text + ";"
+  }
+
+  /// The plain statement HypoPG takes (`hypopg_create_index`): no name, no CONCURRENTLY.
+  public var hypotheticalDDL: String {
+    var text = "CREATE INDEX ON "
+    if let schema = table.schema { text += SQLText.identifier(schema) + "." }
+    text += SQLText.identifier(table.name) + " (" + columns.map(\.sql).joined(separator: ", ") + ")"
+    if let predicate { text += " WHERE " + predicate }
+    return text
   }
 
   public var confidence: String { validation == nil ? "heuristic" : "validated" }

@@ -6,11 +6,19 @@ public struct SchemaCatalog: Sendable {
   public struct Column: Sendable, Hashable {
     public var name: String
     public var type: String
+    public init(name: String, type: String) {
+      self.name = name
+      self.type = type
+    }
   }
 
   public struct Table: Sendable {
     public var name: TableName
     public var columns: [Column]
+    public init(name: TableName, columns: [Column]) {
+      self.name = name
+      self.columns = columns
+    }
   }
 
   public struct Index: Sendable, Hashable {
@@ -21,10 +29,20 @@ public struct SchemaCatalog: Sendable {
     public var unique: Bool
     public var primary: Bool
     public var partial: Bool
+    public init(table: TableName, name: String?, columns: [String], unique: Bool, primary: Bool, partial: Bool) {
+      self.table = table
+      self.name = name
+      self.columns = columns
+      self.unique = unique
+      self.primary = primary
+      self.partial = partial
+    }
   }
 
   public private(set) var tables: [Table] = []
   public private(set) var indexes: [Index] = []
+  /// Estimated rows per table, known only from a live database (`pg_class.reltuples`).
+  public private(set) var rowEstimates: [String: Double] = [:]
 
   public init() {}
 
@@ -111,6 +129,25 @@ public struct SchemaCatalog: Sendable {
 
   static func tableName(_ rangeVar: TreeNode) -> TableName {
     TableName(schema: rangeVar.string("schemaname"), name: rangeVar.string("relname") ?? "?")
+  }
+
+  /// Adds what a live database reports.
+  public mutating func addTable(_ table: Table, rows: Double?) {
+    tables.removeAll { $0.name.sameTable(as: table.name) && $0.name.schema == table.name.schema }
+    tables.append(table)
+    if let rows { rowEstimates[table.name.name] = rows }
+  }
+
+  public mutating func addIndex(_ index: Index) {
+    if !indexes.contains(index) { indexes.append(index) }
+  }
+
+  public func rows(of table: TableName) -> Double? { rowEstimates[table.name] }
+
+  /// Adds everything another catalog knows (a live database on top of a schema file).
+  public mutating func merge(_ other: SchemaCatalog) {
+    for table in other.tables { addTable(table, rows: other.rowEstimates[table.name.name]) }
+    for index in other.indexes { addIndex(index) }
   }
 
   // MARK: - Questions

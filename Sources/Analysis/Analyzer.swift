@@ -3,6 +3,7 @@
 import Advisors
 import Fingerprint
 import Foundation
+import LiveValidation
 import LogFormats
 import LogInput
 import Reports
@@ -21,11 +22,14 @@ public struct AnalysisOptions: Sendable {
   public var schemaPaths: [String]
   /// Whether to run the index advisor.
   public var adviseIndexes: Bool
+  /// A libpq connection string: check suggestions with HypoPG on that database (read-only).
+  public var dsn: String?
 
   public init(
     paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
-    schemaPaths: [String] = [], adviseIndexes: Bool = true
+    schemaPaths: [String] = [], adviseIndexes: Bool = true, dsn: String? = nil
   ) {
+    self.dsn = dsn
     self.paths = paths
     self.format = format
     self.prefix = prefix
@@ -55,11 +59,31 @@ public enum Analyzer {
     }
     var advice: IndexAdvice?
     if options.adviseIndexes {
-      let catalog = loadSchema(options.schemaPaths, diagnostics: &diagnostics)
+      var catalog = loadSchema(options.schemaPaths, diagnostics: &diagnostics)
+      var validator: HypotheticalValidator?
+      if let dsn = options.dsn {
+        do {
+          let connected = try HypotheticalValidator(dsn: dsn)
+          catalog.merge(try connected.catalog())
+          validator = connected
+          if connected.hypoPGVersion == nil {
+            diagnostics.report(
+              .database, at: InputLocation(file: "--dsn"),
+              "HypoPG is not installed in this database (CREATE EXTENSION hypopg, from the postgresql-15-hypopg "
+                + "package); suggestions stay heuristic")
+          }
+        } catch {
+          diagnostics.report(.database, at: InputLocation(file: "--dsn"), "\(error.message); suggestions stay heuristic")
+        }
+      }
       let summary = aggregator.summary
       let minutes = Double((summary.last?.epochMs ?? 0) - (summary.first?.epochMs ?? 0)) / 60_000
       var advisor = IndexAdvisor(catalog: catalog, thresholdUs: options.thresholdUs, minutes: minutes)
-      advice = advisor.advise(aggregator.queries)
+      var result = advisor.advise(aggregator.queries)
+      if let validator, validator.hypoPGVersion != nil {
+        validate(&result, with: validator, queries: aggregator.queries, catalog: catalog)
+      }
+      advice = result
     }
     let report = ReportBuilder.build(
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
@@ -67,6 +91,28 @@ public enum Analyzer {
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: aggregator.parserCalls,
       fingerprintLookups: aggregator.fingerprinterLookups)
+  }
+
+  /// Checks each suggestion with HypoPG: keeps those that at least halve the planner's cost, drops the others,
+  /// and leaves the ones it could not check as heuristic, saying why.
+  static func validate(
+    _ advice: inout IndexAdvice, with validator: HypotheticalValidator, queries: [QueryStats], catalog: SchemaCatalog
+  ) {
+    var examples: [Fingerprint: (text: String, calls: Int)] = [:]
+    for query in queries { examples[query.fingerprint] = (query.example ?? query.normalized, query.calls) }
+    var kept: [IndexSuggestion] = []
+    for var suggestion in advice.suggestions {
+      switch validator.validate(suggestion, examples: examples) {
+      case .checked(var validation, let keep):
+        validation.tableRows = catalog.rows(of: suggestion.table)
+        suggestion.validation = validation
+        if keep { kept.append(suggestion) } else { advice.rejected.append(suggestion) }
+      case .unchecked(let reason):
+        suggestion.reasons.append("not validated: \(reason)")
+        kept.append(suggestion)
+      }
+    }
+    advice.suggestions = kept
   }
 
   /// Reads the --schema files into one catalog; a file that cannot be read is an input problem.

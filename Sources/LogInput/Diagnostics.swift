@@ -35,13 +35,15 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   case invalidUTF8 = "invalid_utf8"
   /// A record that starts like the format but is malformed (bad CSV quoting, bad JSON); it is skipped.
   case malformedRecord = "malformed_record"
+  /// The database given with --dsn could not be used (the advice stays heuristic).
+  case database
   /// Anything else worth telling the user that does not lose data.
   case notice
 
   /// Whether this kind is a problem with the input (exit status 2), rather than a note about it.
   public var isInputProblem: Bool {
     switch self {
-    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8: return true
+    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database: return true
     case .notice: return false
     }
   }

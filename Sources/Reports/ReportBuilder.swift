@@ -38,6 +38,7 @@ public enum ReportBuilder {
     return AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
       errors: errors, indexSuggestions: (advice?.suggestions ?? []).map { suggestion($0, note: note) },
+      rejectedIndexSuggestions: (advice?.rejected ?? []).map { suggestion($0, note: note) },
       unusablePredicates: (advice?.unusable ?? []).map {
         UnusablePredicateReport(
           table: $0.table.description, column: $0.column, reason: $0.reason, fingerprints: $0.fingerprints.map(\.hex),

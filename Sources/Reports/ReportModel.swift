@@ -14,6 +14,8 @@ public struct AnalysisReport: Codable, Sendable {
   public var errors: [ErrorGroupReport]
   /// Candidate indexes, most slow time served first (schema version 2).
   public var indexSuggestions: [IndexSuggestionReport]
+  /// Suggestions a live database (--dsn) checked and rejected: the cost fell by less than half.
+  public var rejectedIndexSuggestions: [IndexSuggestionReport]
   /// Predicates in slow queries that no btree index can serve as written (schema version 2).
   public var unusablePredicates: [UnusablePredicateReport]
   /// How the write-cost figures were counted, and their limits.
@@ -21,7 +23,8 @@ public struct AnalysisReport: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
-    case indexSuggestions = "index_suggestions", unusablePredicates = "unusable_predicates"
+    case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
+    case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note"
   }
 }

@@ -86,6 +86,14 @@ struct Analyze: ParsableCommand {
         + "repeatable.", valueName: "file"))
   var schema: [String] = []
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Check index suggestions on this database with HypoPG (libpq connection string or URI; PG* variables and "
+        + ".pgpass apply). Read-only: EXPLAIN without ANALYZE, hypothetical indexes only, with timeouts.",
+      valueName: "connection"))
+  var dsn: String?
+
   @Flag(name: .long, help: "Leave out the index advisor.")
   var noIndexAdvice = false
 
@@ -112,7 +120,7 @@ struct Analyze: ParsableCommand {
       }
     let options = AnalysisOptions(
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds, schemaPaths: schema,
-      adviseIndexes: !noIndexAdvice)
+      adviseIndexes: !noIndexAdvice, dsn: dsn)
     let result = Analyzer.run(options)
 
     let chosen = format ?? ((output?.hasSuffix(".json") ?? false) ? .json : .text)
