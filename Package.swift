@@ -5,7 +5,7 @@
 //   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
 //   -> Fingerprint (statement identity) -> Statistics (aggregates) -> Advisors (index advice)
 //   -> LiveValidation (HypoPG, optional)
-//   -> Reports (text, JSON); Analysis wires the stages for the CLI.
+//   -> Reports (text, JSON) -> Regression (compare runs, budgets); Analysis wires the stages for the CLI.
 import PackageDescription
 
 let package = Package(
@@ -60,17 +60,20 @@ let package = Package(
       dependencies: [
         "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "LiveValidation", "Reports",
       ]),
+    .target(
+      name: "Regression",
+      dependencies: ["Reports"]),
     .executableTarget(
       name: "pgsift",
       dependencies: [
-        "Analysis",
+        "Analysis", "Regression",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "pgsiftTests",
       dependencies: [
         "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "Reports",
-        "Analysis",
+        "Analysis", "Regression",
       ]),
   ]
 )

@@ -24,6 +24,12 @@ public struct AnalysisOptions: Sendable {
   public var adviseIndexes: Bool
   /// A libpq connection string: check suggestions with HypoPG on that database (read-only).
   public var dsn: String?
+  /// Only records whose timestamps fall in this window count.
+  public var window = TimeWindow()
+  /// A --state file: read only what is new since the last run, and remember how far this run read.
+  public var statePath: String?
+  /// Called now and then while reading, for a progress display.
+  public var progress: (@Sendable (ProgressUpdate) -> Void)?
 
   public init(
     paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
@@ -39,6 +45,14 @@ public struct AnalysisOptions: Sendable {
   }
 }
 
+public struct ProgressUpdate: Sendable {
+  public var file: String
+  /// Bytes of the file as stored (compressed for gzip) read so far, and its size when it is a regular file.
+  public var storedBytes: Int
+  public var totalStoredBytes: Int?
+  public var lines: Int
+}
+
 public struct AnalysisResult: Sendable {
   public var report: AnalysisReport
   public var diagnostics: Diagnostics
@@ -50,12 +64,24 @@ public struct AnalysisResult: Sendable {
 public enum Analyzer {
   public static let version = "0.1.0"
 
-  public static func run(_ options: AnalysisOptions) -> AnalysisResult {
+  /// Runs the analysis. Throws only when the --state file cannot be read, before anything else is done.
+  public static func run(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError) -> AnalysisResult {
     var aggregator = StatementAggregator(thresholdUs: options.thresholdUs)
     var diagnostics = Diagnostics()
     var files: [FileSummary] = []
+    var runState = try options.statePath.map { path throws(ReadState.StateError) in
+      RunState(state: try ReadState.load(path), now: now)
+    }
     for path in options.paths {
-      files.append(read(path: path, options: options, aggregator: &aggregator, diagnostics: &diagnostics))
+      files.append(
+        read(path: path, options: options, aggregator: &aggregator, diagnostics: &diagnostics, runState: &runState))
+    }
+    if let statePath = options.statePath, let runState {
+      do {
+        try runState.state.save(statePath)
+      } catch {
+        diagnostics.report(.stateFile, at: InputLocation(file: statePath), error.message)
+      }
     }
     var advice: IndexAdvice?
     if options.adviseIndexes {
@@ -132,28 +158,91 @@ public enum Analyzer {
     return catalog
   }
 
+  /// A sampled line and where it ends, so that reading can resume after it.
+  struct SampledLine {
+    var bytes: [UInt8]
+    var line: Int
+    var endOffset: Int
+    var unterminated: Bool
+  }
+
+  /// The last point where reading could stop and resume (end of a complete line that ends a record).
+  struct Cursor {
+    var offset: Int
+    var line: Int
+  }
+
+  /// What the run keeps across files: the --state records, and which of them this run already used.
+  struct RunState {
+    var state: ReadState
+    var consumed: Set<String> = []
+    let now: Date
+  }
+
   static func read(
-    path: String, options: AnalysisOptions, aggregator: inout StatementAggregator, diagnostics: inout Diagnostics
+    path: String, options: AnalysisOptions, aggregator: inout StatementAggregator, diagnostics: inout Diagnostics,
+    runState: inout RunState?
   ) -> FileSummary {
+    func empty(_ name: String, compressed: Bool, error: String?) -> FileSummary {
+      FileSummary(
+        path: name, format: nil, logLinePrefix: nil, compressed: compressed, bytes: 0, lines: 0, entries: 0,
+        skippedLines: 0, blankLines: 0, invalidUTF8Lines: 0, error: error)
+    }
     let input: InputFile
     do {
       input = try InputFile(path: path)
     } catch {
       diagnostics.report(.unreadableFile, at: InputLocation(file: path), "cannot open: \(error.reason)")
-      return FileSummary(
-        path: path, format: nil, logLinePrefix: nil, compressed: false, bytes: 0, lines: 0, entries: 0,
-        skippedLines: 0, blankLines: 0, invalidUTF8Lines: 0, error: "cannot open: \(error.reason)")
+      return empty(path, compressed: false, error: "cannot open: \(error.reason)")
     }
     let name = input.displayName
-    let reader = LineReader(source: input.source)
+
+    // --state: find the file by its first bytes and resume where the last run stopped.
+    var head: [UInt8] = []
+    var start = Cursor(offset: 0, line: 0)
+    let resumable = runState != nil && path != "-"
+    if resumable, var run = runState {
+      do {
+        head = try input.head(ReadState.headBytes)
+        if let record = run.state.match(head: head) {
+          let key = record.headHash + "/" + String(record.headLength)
+          if run.consumed.contains(key) {
+            diagnostics.report(.notice, at: InputLocation(file: name), "same file as \(record.path), already read in this run; skipped")
+            return empty(name, compressed: input.isCompressed, error: nil)
+          }
+          run.consumed.insert(key)
+          if !input.isCompressed, let size = input.fileIdentity?.size, size < record.offset {
+            diagnostics.report(.notice, at: InputLocation(file: name), "file was truncated since the last run; read from the start")
+          } else {
+            try input.skip(record.offset)
+            start = Cursor(offset: record.offset, line: record.line)
+          }
+        }
+        runState = run
+      } catch {
+        diagnostics.report(.unreadableFile, at: InputLocation(file: name, byteOffset: error.byteOffset), error.message)
+        return empty(name, compressed: input.isCompressed, error: error.message)
+      }
+    }
+
+    let reader = LineReader(source: input.source, startingLine: start.line, startingOffset: start.offset)
     var readError: ByteSourceError?
+    let totalSize = input.fileIdentity?.size
+    let progress = options.progress.map { report in
+      { (lines: Int) in
+        report(
+          ProgressUpdate(file: name, storedBytes: input.storedBytesConsumed, totalStoredBytes: totalSize, lines: lines))
+      }
+    }
 
     // Sample the first lines to find the format; they are replayed to the parser afterwards.
-    var sample: [[UInt8]] = []
+    var sample: [SampledLine] = []
     var sampleBytes = 0
     do {
       while sample.count < FormatDetector.sampleLines, sampleBytes < 4 << 20, let line = try reader.nextLine() {
-        sample.append(Array(line))
+        sample.append(
+          SampledLine(bytes: Array(line), line: reader.lineNumber, endOffset: reader.bytesRead,
+            unterminated: reader.lastLineUnterminated))
         sampleBytes += line.count
       }
     } catch {
@@ -161,15 +250,17 @@ public enum Analyzer {
     }
 
     if sample.isEmpty && readError == nil {
-      // An empty log (a quiet server, a fresh rotation) is not a problem; there is just nothing in it.
-      diagnostics.report(.notice, at: InputLocation(file: name), "file is empty")
-      return FileSummary(
-        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: 0, lines: 0,
-        entries: 0, skippedLines: 0, blankLines: 0, invalidUTF8Lines: 0, error: nil)
+      // An empty log (a quiet server, a fresh rotation, nothing new since the last run) is not a problem.
+      diagnostics.report(.notice, at: InputLocation(file: name), start.offset > 0 ? "nothing new since the last run" : "file is empty")
+      var summary = empty(name, compressed: input.isCompressed, error: nil)
+      summary.resumedAt = start.offset
+      summary.resumedLine = start.line
+      if resumable { remember(name, head: head, cursor: start, input: input, runState: &runState) }
+      return summary
     }
     let detected: DetectedFormat
     do {
-      detected = try FormatDetector.detect(sample, format: options.format, prefix: options.prefix)
+      detected = try FormatDetector.detect(sample.map(\.bytes), format: options.format, prefix: options.prefix)
     } catch {
       // Nothing to parse with: count every line as skipped, so the loss is visible.
       var lines = sample.count
@@ -180,42 +271,47 @@ public enum Analyzer {
           readError = error
         }
       }
-      diagnostics.report(.unrecognizedLine, at: InputLocation(file: name, line: 1), error.message)
+      diagnostics.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), error.message)
       var summary = FileSummary(
-        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: reader.bytesRead,
+        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: reader.bytesRead - start.offset,
         lines: lines, entries: 0, skippedLines: lines, blankLines: 0, invalidUTF8Lines: 0, error: error.message)
       if let readError { summary.error = report(readError, file: name, reader: reader, into: &diagnostics) }
       return summary
     }
 
-    var classifier = EventClassifier(downstream: consume aggregator)
+    var sink = WindowFilter(downstream: EventClassifier(downstream: consume aggregator), window: options.window)
     let counts: ParseCounts
     let parserDiagnostics: Diagnostics
+    let cursor: Cursor
     switch detected {
     case .stderr(let prefix):
       var parser = StderrParser(prefix: prefix, file: name)
-      drive(&parser, sample: sample, reader: reader, into: &classifier, readError: &readError)
+      cursor = drive(&parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable, progress: progress)
       (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
     case .csvlog:
       var parser = CsvlogParser(file: name)
-      drive(&parser, sample: sample, reader: reader, into: &classifier, readError: &readError)
+      cursor = drive(&parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable, progress: progress)
       (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
     case .jsonlog:
       var parser = JsonlogParser(file: name)
-      drive(&parser, sample: sample, reader: reader, into: &classifier, readError: &readError)
+      cursor = drive(&parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable, progress: progress)
       (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
     }
-    classifier.finish()
-    if classifier.orphanSecondaryRecords > 0 {
+    sink.downstream.finish()
+    if sink.downstream.orphanSecondaryRecords > 0 {
       diagnostics.report(
         .notice, at: InputLocation(file: name),
-        "\(classifier.orphanSecondaryRecords) DETAIL/STATEMENT records had no record before them to belong to")
+        "\(sink.downstream.orphanSecondaryRecords) DETAIL/STATEMENT records had no record before them to belong to")
     }
-    aggregator = classifier.downstream
+    aggregator = sink.downstream.downstream
     diagnostics.merge(parserDiagnostics)
 
     var fileError: String?
-    if let readError { fileError = report(readError, file: name, reader: reader, into: &diagnostics) }
+    if let readError {
+      fileError = report(readError, file: name, reader: reader, into: &diagnostics)
+    } else if resumable {
+      remember(name, head: head, cursor: cursor, input: input, runState: &runState)
+    }
     if let offset = input.trailingBytesOffset {
       diagnostics.report(
         .corruptCompression, at: InputLocation(file: name, byteOffset: offset),
@@ -228,30 +324,64 @@ public enum Analyzer {
     }
     var prefixText: String?
     if case .stderr(let prefix) = detected { prefixText = prefix.text }
-    return FileSummary(
+    var summary = FileSummary(
       path: name, format: detected.format.rawValue, logLinePrefix: prefixText, compressed: input.isCompressed,
-      bytes: reader.bytesRead, lines: counts.lines, entries: counts.entries, skippedLines: counts.skippedLines,
-      blankLines: counts.blankLines, invalidUTF8Lines: counts.invalidUTF8Lines, error: fileError)
+      bytes: reader.bytesRead - start.offset, lines: counts.lines, entries: counts.entries,
+      skippedLines: counts.skippedLines, blankLines: counts.blankLines, invalidUTF8Lines: counts.invalidUTF8Lines,
+      error: fileError)
+    summary.resumedAt = start.offset
+    summary.resumedLine = start.line
+    summary.outsideWindow = sink.outside
+    return summary
+  }
+
+  static func remember(_ name: String, head: [UInt8], cursor: Cursor, input: InputFile, runState: inout RunState?) {
+    guard var run = runState, !head.isEmpty else { return }
+    let record = ReadState.record(
+      path: name, head: head, offset: cursor.offset, line: cursor.line, identity: input.fileIdentity, now: run.now)
+    run.state.update(record, head: head, now: run.now)
+    run.consumed.insert(record.headHash + "/" + String(record.headLength))
+    runState = run
   }
 
   /// Feeds the sampled lines, then the rest of the input, to one parser. Generic so each parser and sink is
-  /// specialized: this loop runs once per line.
+  /// specialized: this loop runs once per line. With --state (`resumable`), a last line without its newline is
+  /// left for the next run, and so is a record still open at the end; the cursor says where that run starts.
   static func drive<P: LogParser, S: LogEntrySink>(
-    _ parser: inout P, sample: [[UInt8]], reader: LineReader, into sink: inout S, readError: inout ByteSourceError?
-  ) {
-    for (index, line) in sample.enumerated() {
-      line.withUnsafeBufferPointer { parser.feed($0, lineNumber: index + 1, into: &sink) }
+    _ parser: inout P, sample: [SampledLine], reader: LineReader, into sink: inout S, readError: inout ByteSourceError?,
+    start: Cursor, resumable: Bool, progress: ((Int) -> Void)?
+  ) -> Cursor {
+    var cursor = start
+    var stopped = false
+    for line in sample {
+      if resumable && line.unterminated {
+        stopped = true
+        break
+      }
+      line.bytes.withUnsafeBufferPointer { parser.feed($0, lineNumber: line.line, into: &sink) }
+      if parser.atRecordBoundary { cursor = Cursor(offset: line.endOffset, line: line.line) }
     }
-    if readError == nil {
+    if readError == nil && !stopped {
       do {
+        var sinceProgress = 0
         while let line = try reader.nextLine() {
+          if resumable && reader.lastLineUnterminated { break }
           parser.feed(line, lineNumber: reader.lineNumber, into: &sink)
+          if parser.atRecordBoundary { cursor = Cursor(offset: reader.bytesRead, line: reader.lineNumber) }
+          sinceProgress += 1
+          if sinceProgress == 65_536, let progress {
+            progress(reader.lineNumber)
+            sinceProgress = 0
+          }
         }
       } catch {
         readError = error
       }
     }
-    parser.finish(into: &sink)
+    // A record still open at the end is read whole by the next run; without --state it is finished now.
+    if !resumable || parser.atRecordBoundary { parser.finish(into: &sink) }
+    progress?(reader.lineNumber)
+    return cursor
   }
 
   private static func report(

@@ -24,6 +24,8 @@ public struct CsvlogParser: LogParser {
     static let minimumCount = 23
   }
 
+  public var atRecordBoundary: Bool { recordLines == 0 }
+
   public init(file: String) {
     self.file = file
     record.reserveCapacity(64 * 1024)

@@ -10,6 +10,8 @@ public struct JsonlogParser: LogParser {
   private var values: [UInt8] = []
   private var warnedZone = false
 
+  public var atRecordBoundary: Bool { true }
+
   public init(file: String) {
     self.file = file
     values.reserveCapacity(64 * 1024)

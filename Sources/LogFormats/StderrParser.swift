@@ -28,6 +28,8 @@ public protocol LogParser {
   mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S)
   /// Hands out the record still being assembled at the end of the input.
   mutating func finish<S: LogEntrySink>(into sink: inout S)
+  /// Whether the lines fed so far end a record, so that reading could stop and resume here.
+  var atRecordBoundary: Bool { get }
 }
 
 extension LogParser {
@@ -57,6 +59,9 @@ public struct StderrParser: LogParser {
   private var current: PrefixMatch?
   private var currentLine = 0
   private var warnedZone = false
+
+  /// Every stderr line boundary is one: PostgreSQL writes a message and its continuation lines at once.
+  public var atRecordBoundary: Bool { true }
 
   public init(prefix: LinePrefix, file: String) {
     self.prefix = prefix

@@ -45,6 +45,23 @@ public final class FileDescriptorSource: ByteSource {
     if closesOnDeinit { _ = close(fd) }
   }
 
+  /// Moves to `offset` when the descriptor is a regular file; false when it cannot seek (a pipe, a terminal).
+  public func seek(to offset: Int) -> Bool {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
+      return false
+    }
+    bytesConsumed = offset
+    return true
+  }
+
+  /// Device, inode and size of the file, when it is one.
+  public var fileIdentity: (device: UInt64, inode: UInt64, size: Int)? {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return (UInt64(info.st_dev), UInt64(info.st_ino), Int(info.st_size))
+  }
+
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ByteSourceError) -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
     while true {

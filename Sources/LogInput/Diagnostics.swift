@@ -37,13 +37,15 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   case malformedRecord = "malformed_record"
   /// The database given with --dsn could not be used (the advice stays heuristic).
   case database
+  /// The --state file could not be written (the next run will read the same lines again).
+  case stateFile = "state_file"
   /// Anything else worth telling the user that does not lose data.
   case notice
 
   /// Whether this kind is a problem with the input (exit status 2), rather than a note about it.
   public var isInputProblem: Bool {
     switch self {
-    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database: return true
+    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database, .stateFile: return true
     case .notice: return false
     }
   }

@@ -17,8 +17,10 @@ public final class InputFile {
   /// The name shown in messages: the path, or `<stdin>`.
   public let displayName: String
   public let isCompressed: Bool
-  public let source: any ByteSource
+  /// The decompressed bytes; after `head` or `skip` it may be a different source, so read it afresh.
+  public private(set) var source: any ByteSource
   private let gzip: GzipSource?
+  private let raw: FileDescriptorSource
 
   /// Offset of bytes after the last gzip member that are not gzip data, if any.
   public var trailingBytesOffset: Int? { gzip?.trailingBytesOffset }
@@ -41,6 +43,7 @@ public final class InputFile {
       }
     }
     let raw = FileDescriptorSource(fd: fd, closesOnDeinit: path != "-")
+    self.raw = raw
     // Sniff the first two bytes, then replay them so no byte is lost.
     var head = [UInt8](repeating: 0, count: 2)
     var got = 0
@@ -71,6 +74,44 @@ public final class InputFile {
       gzip = nil
       source = replay
       isCompressed = false
+    }
+  }
+
+  /// Device, inode and size on disk, for a regular file.
+  public var fileIdentity: (device: UInt64, inode: UInt64, size: Int)? { raw.fileIdentity }
+
+  /// Bytes of the file as stored that have been read (compressed bytes for gzip).
+  public var storedBytesConsumed: Int { raw.bytesConsumed }
+
+  /// The first `count` bytes of the (decompressed) text, without consuming them: they are read again after.
+  public func head(_ count: Int) throws(ByteSourceError) -> [UInt8] {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
+    defer { buffer.deallocate() }
+    var got = 0
+    while got < count {
+      let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[got..<count]))
+      if n == 0 { break }
+      got += n
+    }
+    let bytes = Array(buffer[..<got])
+    source = PrefixedSource(replaying: bytes, then: source)
+    return bytes
+  }
+
+  /// Passes over the first `count` bytes of the text: a seek for a plain file, reading and dropping them for
+  /// gzip and pipes. Call before any other read, or after `head` only.
+  public func skip(_ count: Int) throws(ByteSourceError) {
+    if !isCompressed && raw.seek(to: count) {
+      source = raw
+      return
+    }
+    var left = count
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { scratch.deallocate() }
+    while left > 0 {
+      let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<min(left, scratch.count)]))
+      if n == 0 { throw ByteSourceError("the file ends before byte \(count)", byteOffset: raw.bytesConsumed, isCompression: false) }
+      left -= n
     }
   }
 }

@@ -23,9 +23,17 @@ public final class LineReader {
   public private(set) var bytesRead = 0
   /// Lines longer than the limit, which were split.
   public private(set) var overlongLines = 0
+  /// Whether the line last returned ended the input without a newline (a line perhaps still being written).
+  public private(set) var lastLineUnterminated = false
 
-  public init(source: any ByteSource, chunkSize: Int = 1 << 20, maxLineBytes: Int = LineReader.defaultMaxLineBytes) {
+  /// `startingLine` and `startingOffset` say where in the text the source starts, when resuming.
+  public init(
+    source: any ByteSource, chunkSize: Int = 1 << 20, maxLineBytes: Int = LineReader.defaultMaxLineBytes,
+    startingLine: Int = 0, startingOffset: Int = 0
+  ) {
     self.source = source
+    lineNumber = startingLine
+    bytesRead = startingOffset
     self.maxLineBytes = max(maxLineBytes, chunkSize)
     storage = .allocate(byteCount: chunkSize, alignment: 64)
   }
@@ -58,6 +66,7 @@ public final class LineReader {
         let length = end - start
         start = end
         bytesRead += length
+        lastLineUnterminated = true
         return line(at: base, length: length)
       }
       try refill()

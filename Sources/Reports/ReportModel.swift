@@ -57,6 +57,11 @@ public struct FileSummary: Codable, Sendable {
   public var invalidUTF8Lines: Int
   /// Why reading stopped early, if it did.
   public var error: String?
+  /// With --state: where reading started (bytes of text already read by earlier runs) and the line before it.
+  public var resumedAt: Int = 0
+  public var resumedLine: Int = 0
+  /// Records outside --since/--until, passed over.
+  public var outsideWindow: Int = 0
 
   public init(
     path: String, format: String?, logLinePrefix: String?, compressed: Bool, bytes: Int, lines: Int, entries: Int,
@@ -89,11 +94,33 @@ public struct FileSummary: Codable, Sendable {
     try c.encode(blankLines, forKey: .blankLines)
     try c.encode(invalidUTF8Lines, forKey: .invalidUTF8Lines)
     try c.encode(error, forKey: .error)
+    try c.encode(resumedAt, forKey: .resumedAt)
+    try c.encode(resumedLine, forKey: .resumedLine)
+    try c.encode(outsideWindow, forKey: .outsideWindow)
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    path = try c.decode(String.self, forKey: .path)
+    format = try c.decodeIfPresent(String.self, forKey: .format)
+    logLinePrefix = try c.decodeIfPresent(String.self, forKey: .logLinePrefix)
+    compressed = try c.decode(Bool.self, forKey: .compressed)
+    bytes = try c.decode(Int.self, forKey: .bytes)
+    lines = try c.decode(Int.self, forKey: .lines)
+    entries = try c.decode(Int.self, forKey: .entries)
+    skippedLines = try c.decode(Int.self, forKey: .skippedLines)
+    blankLines = try c.decode(Int.self, forKey: .blankLines)
+    invalidUTF8Lines = try c.decode(Int.self, forKey: .invalidUTF8Lines)
+    error = try c.decodeIfPresent(String.self, forKey: .error)
+    resumedAt = try c.decodeIfPresent(Int.self, forKey: .resumedAt) ?? 0
+    resumedLine = try c.decodeIfPresent(Int.self, forKey: .resumedLine) ?? 0
+    outsideWindow = try c.decodeIfPresent(Int.self, forKey: .outsideWindow) ?? 0
   }
 
   enum CodingKeys: String, CodingKey {
     case path, format, logLinePrefix = "log_line_prefix", compressed, bytes, lines, entries
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
+    case resumedAt = "resumed_at", resumedLine = "resumed_line", outsideWindow = "outside_window"
   }
 }
 

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import LogFormats
 import LogInput
+import Regression
 import Reports
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -94,14 +95,54 @@ struct Analyze: ParsableCommand {
       valueName: "connection"))
   var dsn: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Gate in one step: compare this run with a baseline JSON report under the budget options below.",
+      valueName: "file"))
+  var baseline: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --baseline: write the comparison here (format from the extension: .json, .md, .xml for JUnit, else "
+        + "text); without it the comparison goes to standard error.", valueName: "file"))
+  var gateOutput: String?
+
+  @OptionGroup(title: "Budget options (with --baseline)") var budget: BudgetOptions
+
+  @Option(
+    help: ArgumentHelp(
+      "Count only records at or after this time (the log's own timestamps): 2026-11-25, '2026-11-25 04:00', "
+        + "2026-11-25T04:00:00Z; UTC unless a zone is given.", valueName: "time"))
+  var since: TimeArgument?
+
+  @Option(help: ArgumentHelp("Count only records before this time (same forms as --since).", valueName: "time"))
+  var until: TimeArgument?
+
+  @Option(
+    help: ArgumentHelp(
+      "Count only the last period, e.g. 24h, 30m, 7d: back from --until, or from now.", valueName: "duration"))
+  var last: PeriodArgument?
+
+  @Option(
+    help: ArgumentHelp(
+      "Remember how far each file was read, and read only what is new on the next run (rotated, renamed and "
+        + "gzipped copies are recognized; truncated files start over). Written atomically at the end.",
+      valueName: "file"))
+  var state: String?
+
   @Flag(name: .long, help: "Leave out the index advisor.")
   var noIndexAdvice = false
 
   @Flag(
-    name: .shortAndLong, help: "Do not print input problems to standard error (they are still counted in the report).")
+    name: .shortAndLong,
+    help: "Print nothing but problems (for cron): no notices, no progress, no passing gate summary.")
   var quiet = false
 
   func validate() throws {
+    if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
+    if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }
+    if let since, let until, since.time >= until.time { throw ValidationError("--since must be before --until.") }
+    if state != nil && files.contains("-") { throw ValidationError("--state cannot resume standard input; give files.") }
     guard !files.isEmpty else { throw ValidationError("Give at least one log file, or - for standard input.") }
     guard top > 0 else { throw ValidationError("--top must be at least 1.") }
     if let prefix {
@@ -118,10 +159,24 @@ struct Analyze: ParsableCommand {
       case .csvlog: .csvlog
       case .jsonlog: .jsonlog
       }
-    let options = AnalysisOptions(
+    var options = AnalysisOptions(
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds, schemaPaths: schema,
       adviseIndexes: !noIndexAdvice, dsn: dsn)
-    let result = Analyzer.run(options)
+    let end = until?.time
+    options.window = TimeWindow(
+      since: last.map { LogTime(epochMs: (end?.epochMs ?? Int64(Date().timeIntervalSince1970 * 1000)) - $0.milliseconds) } ?? since?.time,
+      until: end)
+    options.statePath = state
+    let progress = quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressLine()
+    if let progress { options.progress = { progress.show($0) } }
+    let result: AnalysisResult
+    do {
+      result = try Analyzer.run(options)
+    } catch {
+      throw Compare.Failure.badInput(error.message)
+    }
+    progress?.clear()
+    let output = self.output.map(Strftime.expand)
 
     let chosen = format ?? ((output?.hasSuffix(".json") ?? false) ? .json : .text)
     let text: String
@@ -140,17 +195,33 @@ struct Analyze: ParsableCommand {
       FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    if !quiet { printProblems(result.diagnostics) }
+    printProblems(result.diagnostics)
+    var regression = false
+    if let baseline {
+      let resolved: Budget
+      do { resolved = try budget.resolve() } catch { throw Compare.Failure.badInput(error.message) }
+      let comparison = Comparer.compare(
+        baseline: try Compare.load(baseline), baselinePath: baseline, current: result.report,
+        currentPath: output ?? "this run", budget: resolved)
+      regression = !comparison.passed
+      if let gateOutput {
+        try Compare.emit(
+          try ComparisonOutput.render(comparison, as: ComparisonFormat.forPath(gateOutput) ?? .text), to: gateOutput)
+      } else if regression || !quiet {
+        FileHandle.standardError.write(Data(try ComparisonOutput.render(comparison, as: .text).utf8))
+      }
+    }
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }
+    if regression { throw ExitCode(1) }
   }
 
   private func printProblems(_ diagnostics: Diagnostics) {
     var err = ""
-    for diagnostic in diagnostics.kept {
+    for diagnostic in diagnostics.kept where !quiet || diagnostic.kind.isInputProblem {
       err += "pgsift: \(diagnostic.location): \(diagnostic.message)\n"
     }
     for (kind, count) in diagnostics.counts.sorted(by: { $0.key.rawValue < $1.key.rawValue })
-    where count > Diagnostics.messagesKeptPerKind {
+    where count > Diagnostics.messagesKeptPerKind && (!quiet || kind.isInputProblem) {
       err += "pgsift: ... and \(count - Diagnostics.messagesKeptPerKind) more \(kind.rawValue) problems\n"
     }
     if !err.isEmpty { FileHandle.standardError.write(Data(err.utf8)) }
@@ -172,5 +243,78 @@ enum ReportFile {
       defer { try? handle.close() }
       try handle.write(contentsOf: Data(text.utf8))
     }
+  }
+}
+
+/// A point in time for --since/--until.
+struct TimeArgument: ExpressibleByArgument {
+  var time: LogTime
+
+  init?(argument: String) {
+    var text = argument.trimmingCharacters(in: .whitespaces)
+    if text.count == 10 { text += " 00:00:00" }
+    if text.hasSuffix("Z") || text.hasSuffix("z") { text.removeLast() }
+    // 2026-11-25 04:00 -> add seconds; a zone written right after the time gets its space.
+    if text.count >= 16, text.count == 16 || !text[text.index(text.startIndex, offsetBy: 16)].isNumber && text[text.index(text.startIndex, offsetBy: 16)] != ":" {
+      text.insert(contentsOf: ":00", at: text.index(text.startIndex, offsetBy: 16))
+    }
+    if text.count > 19 {
+      let zoneStart = text.index(text.startIndex, offsetBy: 19)
+      if text[zoneStart] == "+" || text[zoneStart] == "-" { text.insert(" ", at: zoneStart) }
+    }
+    guard let parsed = Array(text.utf8).withUnsafeBufferPointer({ LogTimestamp.parse($0, at: 0) }),
+      parsed.end == text.utf8.count, parsed.zoneKnown
+    else { return nil }
+    time = parsed.time
+  }
+}
+
+/// A period for --last: 90s, 30m, 24h, 7d.
+struct PeriodArgument: ExpressibleByArgument {
+  var milliseconds: Int64
+
+  init?(argument: String) {
+    let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+    let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("min", 60_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000)]
+    guard let (suffix, scale) = units.first(where: { text.hasSuffix($0.0) }),
+      let value = Double(text.dropLast(suffix.count)), value > 0
+    else { return nil }
+    milliseconds = Int64(value * scale)
+  }
+}
+
+/// strftime patterns in output names, in local time: report-%Y-%m-%d.html.
+enum Strftime {
+  static func expand(_ pattern: String) -> String {
+    guard pattern.contains("%") else { return pattern }
+    var now = time(nil)
+    var parts = tm()
+    localtime_r(&now, &parts)
+    var buffer = [Int8](repeating: 0, count: 4096)
+    let count = strftime(&buffer, buffer.count, pattern, &parts)
+    guard count > 0 else { return pattern }
+    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
+
+/// A progress line on standard error, only when it is a terminal.
+final class ProgressLine: @unchecked Sendable {
+  private var lastShown = Date.distantPast
+  private let lock = NSLock()
+
+  func show(_ update: ProgressUpdate) {
+    lock.lock()
+    defer { lock.unlock() }
+    guard Date().timeIntervalSince(lastShown) > 0.2 else { return }
+    lastShown = Date()
+    var text = "\r\u{1B}[Kpgsift: \(update.file): \(update.lines) lines"
+    if let total = update.totalStoredBytes, total > 0 {
+      text += ", \(min(100, update.storedBytes * 100 / total))%"
+    }
+    FileHandle.standardError.write(Data(text.utf8))
+  }
+
+  func clear() {
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }

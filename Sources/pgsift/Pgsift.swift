@@ -17,20 +17,26 @@ struct Pgsift: ParsableCommand {
       `zcat old.log.gz | pgsift analyze -` reads standard input.
       """,
     version: "pgsift 0.1.0",
-    subcommands: [Analyze.self],
+    subcommands: [Analyze.self, Compare.self],
     defaultSubcommand: Analyze.self)
 
   /// Like the default entry point, but usage errors exit with status 1 (argument-parser's default is 64),
-  /// keeping 2 for input problems as the man page says.
+  /// keeping 2 for input problems as the man page says; for `compare`, whose 1 means a regression, they exit 2.
   static func main() {
+    // compare keeps 1 for "regression", so its usage errors are bad input (2).
+    let usageStatus: Int32 = CommandLine.arguments.dropFirst().first == "compare" ? 2 : 1
     do {
       var command = try parseAsRoot()
       try command.run()
+    } catch Compare.Failure.badInput(let message) {
+      var standardError = StandardError()
+      print("pgsift: \(message)", to: &standardError)
+      Foundation.exit(2)
     } catch {
       if exitCode(for: error) == .validationFailure {
         var standardError = StandardError()
         print(fullMessage(for: error), to: &standardError)
-        Foundation.exit(1)
+        Foundation.exit(usageStatus)
       }
       exit(withError: error)
     }

@@ -1,0 +1,105 @@
+// --state: how far each log file was read, so that a cron run reads only what is new. Files are known by
+// their first bytes (after decompression), not by name: a rotated `postgresql.log.1` or `.gz` copy is
+// recognized as the file already partly read, and a truncated or new file starts from the beginning.
+import Foundation
+
+public struct ReadState: Codable, Sendable {
+  /// Bytes at the start of a file that identify it.
+  public static let headBytes = 4096
+  /// Records not seen for this long are forgotten.
+  public static let retentionSeconds: Double = 31 * 86_400
+
+  public var version = 1
+  public var files: [Record] = []
+
+  public struct Record: Codable, Sendable, Equatable {
+    public var path: String
+    /// How many leading bytes the hash covers (fewer than `headBytes` while the file was short).
+    public var headLength: Int
+    public var headHash: String
+    /// Bytes of text read, always at the end of a complete line (and record).
+    public var offset: Int
+    /// Lines before `offset`, so line numbers in messages stay the file's own.
+    public var line: Int
+    public var device: UInt64?
+    public var inode: UInt64?
+    public var lastRead: String
+
+    enum CodingKeys: String, CodingKey {
+      case path, headLength = "head_length", headHash = "head_hash", offset, line, device, inode
+      case lastRead = "last_read"
+    }
+  }
+
+  public struct StateError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+  }
+
+  public init() {}
+
+  /// Reads a state file; a missing file is an empty state, a damaged one an error (rather than reading twice).
+  public static func load(_ path: String) throws(StateError) -> ReadState {
+    guard FileManager.default.fileExists(atPath: path) else { return ReadState() }
+    guard let data = FileManager.default.contents(atPath: path),
+      let state = try? JSONDecoder().decode(ReadState.self, from: data), state.version == 1
+    else {
+      throw StateError(message: "\(path): the state file is damaged; fix or delete it (deleting reads every log again)")
+    }
+    return state
+  }
+
+  /// Writes the state atomically: a temporary file in the same folder, then a rename.
+  public func save(_ path: String) throws(StateError) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    do {
+      let data = try encoder.encode(self)
+      let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+      try data.write(to: URL(fileURLWithPath: temporary))
+      if rename(temporary, path) != 0 {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(atPath: temporary)
+        throw StateError(message: "\(path): cannot write the state file: \(reason)")
+      }
+    } catch let error as StateError {
+      throw error
+    } catch {
+      throw StateError(message: "\(path): cannot write the state file: \(error.localizedDescription)")
+    }
+  }
+
+  static func hash(_ bytes: ArraySlice<UInt8>) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes {
+      hash ^= UInt64(b)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    let digits = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+  }
+
+  /// The record of the file that starts with `head`, preferring the one that covers the most of it.
+  public func match(head: [UInt8]) -> Record? {
+    files.filter { $0.headLength > 0 && $0.headLength <= head.count && $0.headHash == Self.hash(head[..<$0.headLength]) }
+      .max { $0.headLength < $1.headLength }
+  }
+
+  /// Replaces the records of this file (by its head) with the new one, and forgets old records.
+  public mutating func update(_ record: Record, head: [UInt8], now: Date) {
+    files.removeAll { $0.headLength <= head.count && $0.headHash == Self.hash(head[..<$0.headLength]) }
+    files.append(record)
+    let formatter = ISO8601DateFormatter()
+    files.removeAll {
+      guard let date = formatter.date(from: $0.lastRead) else { return false }
+      return now.timeIntervalSince(date) > Self.retentionSeconds
+    }
+  }
+
+  public static func record(path: String, head: [UInt8], offset: Int, line: Int, identity: (device: UInt64, inode: UInt64, size: Int)?, now: Date) -> Record {
+    let length = min(head.count, headBytes)
+    return Record(
+      path: path, headLength: length, headHash: hash(head[..<length]), offset: offset, line: line,
+      device: identity?.device, inode: identity?.inode, lastRead: ISO8601DateFormatter().string(from: now))
+  }
+}

@@ -1,0 +1,38 @@
+// --since, --until, --last: keeps the records whose own timestamps fall in the window.
+import LogFormats
+
+public struct TimeWindow: Sendable, Equatable {
+  public var since: LogTime?
+  public var until: LogTime?
+
+  public init(since: LogTime? = nil, until: LogTime? = nil) {
+    self.since = since
+    self.until = until
+  }
+
+  public var isUnbounded: Bool { since == nil && until == nil }
+
+  /// `since` is inclusive, `until` exclusive; a record without a time is kept.
+  @inline(__always)
+  public func contains(_ time: LogTime?) -> Bool {
+    guard let time else { return true }
+    if let since, time < since { return false }
+    if let until, time >= until { return false }
+    return true
+  }
+}
+
+/// Passes on the records inside the window and counts the others.
+struct WindowFilter<Downstream: LogEntrySink>: LogEntrySink {
+  var downstream: Downstream
+  let window: TimeWindow
+  var outside = 0
+
+  mutating func consume(_ entry: LogEntry) {
+    if window.isUnbounded || window.contains(entry.time) {
+      downstream.consume(entry)
+    } else {
+      outside += 1
+    }
+  }
+}

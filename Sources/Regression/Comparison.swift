@@ -1,0 +1,245 @@
+// Compares two analyze reports (baseline, current) and checks the current one against a budget.
+import Foundation
+import Reports
+
+public struct Comparison: Codable, Sendable {
+  public static let currentSchemaVersion = 1
+
+  public var schemaVersion = Comparison.currentSchemaVersion
+  /// `pass` or `fail`.
+  public var verdict: String
+  public var baseline: RunFigures
+  public var current: RunFigures
+  /// One check per budget that is on, in a fixed order.
+  public var checks: [Check]
+  public var newSlow: [QueryChange]
+  public var regressed: [QueryChange]
+  public var callsMultiplied: [QueryChange]
+  public var improved: [QueryChange]
+  public var gone: [QueryChange]
+  public var newQueries: [QueryChange]
+
+  public var passed: Bool { verdict == "pass" }
+
+  enum CodingKeys: String, CodingKey {
+    case schemaVersion = "schema_version", verdict, baseline, current, checks, newSlow = "new_slow", regressed
+    case callsMultiplied = "calls_multiplied", improved, gone, newQueries = "new_queries"
+  }
+
+  public struct RunFigures: Codable, Sendable {
+    public var path: String
+    public var statements: Int
+    public var slowStatements: Int
+    public var totalMs: Double
+    public var slowShare: Double
+    public var fingerprints: Int
+    public var first: String?
+    public var last: String?
+
+    enum CodingKeys: String, CodingKey {
+      case path, statements, slowStatements = "slow_statements", totalMs = "total_ms", slowShare = "slow_share"
+      case fingerprints, first, last
+    }
+  }
+
+  public struct Check: Codable, Sendable {
+    /// The flag's name: `max-p95-increase`, `max-mean-increase`, `max-new-slow`, `max-calls-factor`,
+    /// `max-slow-share`, `max-total-increase`.
+    public var name: String
+    public var limit: String
+    public var passed: Bool
+    /// One line per query (or figure) over the limit.
+    public var failures: [String]
+    public var summary: String
+  }
+
+  public struct QueryChange: Codable, Sendable {
+    public var fingerprint: String
+    public var normalized: String
+    public var baseline: Figures?
+    public var current: Figures?
+    /// Relative change of p95 and mean (0.5 = +50%), calls as a factor.
+    public var p95Change: Double?
+    public var meanChange: Double?
+    public var callsFactor: Double?
+    /// The allowance that applied, if any.
+    public var allowance: String?
+
+    enum CodingKeys: String, CodingKey {
+      case fingerprint, normalized, baseline, current, p95Change = "p95_change", meanChange = "mean_change"
+      case callsFactor = "calls_factor", allowance
+    }
+  }
+
+  public struct Figures: Codable, Sendable {
+    public var calls: Int
+    public var slowCalls: Int
+    public var totalMs: Double
+    public var meanMs: Double?
+    public var p95Ms: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case calls, slowCalls = "slow_calls", totalMs = "total_ms", meanMs = "mean_ms", p95Ms = "p95_ms"
+    }
+
+    init(_ query: Query) {
+      calls = query.calls
+      slowCalls = query.slowCalls
+      totalMs = query.totalMs
+      meanMs = query.meanMs
+      p95Ms = query.p95Ms
+    }
+  }
+}
+
+public enum Comparer {
+  /// A rise smaller than this many milliseconds is never a regression, whatever its percentage.
+  public static let minimumDeltaMs = 1.0
+
+  public static func compare(
+    baseline: AnalysisReport, baselinePath: String, current: AnalysisReport, currentPath: String, budget: Budget
+  ) -> Comparison {
+    let before = Dictionary(baseline.queries.map { ($0.fingerprint, $0) }) { a, _ in a }
+    let after = Dictionary(current.queries.map { ($0.fingerprint, $0) }) { a, _ in a }
+    var newSlow: [Comparison.QueryChange] = []
+    var newQueries: [Comparison.QueryChange] = []
+    var regressed: [Comparison.QueryChange] = []
+    var improved: [Comparison.QueryChange] = []
+    var multiplied: [Comparison.QueryChange] = []
+    var gone: [Comparison.QueryChange] = []
+    var p95Failures: [String] = []
+    var meanFailures: [String] = []
+    var callsFailures: [String] = []
+
+    for query in current.queries where query.calls > 0 {
+      let allowance = budget.allowance(fingerprint: query.fingerprint, normalized: query.normalized)
+      let allowanceText = allowance.map(describe)
+      guard let old = before[query.fingerprint], old.calls > 0 else {
+        var change = change(query.fingerprint, query.normalized, nil, query)
+        change.allowance = allowanceText
+        if query.slowCalls > 0 && !(allowance?.exempts ?? false) { newSlow.append(change) } else { newQueries.append(change) }
+        continue
+      }
+      var change = change(query.fingerprint, query.normalized, old, query)
+      change.allowance = allowanceText
+      if allowance?.exempts == true { continue }
+      guard old.calls >= budget.minCalls && query.calls >= budget.minCalls else { continue }
+      var isRegression = false
+      if let limit = allowance?.maxP95Increase ?? budget.maxP95Increase, let rise = change.p95Change,
+        let oldP95 = old.p95Ms, let newP95 = query.p95Ms, newP95 - oldP95 >= minimumDeltaMs, rise > limit
+      {
+        isRegression = true
+        p95Failures.append("\(query.fingerprint): p95 \(ms(oldP95)) -> \(ms(newP95)) ms (\(percent(rise)), limit \(percent(limit)))")
+      }
+      if let limit = allowance?.maxMeanIncrease ?? budget.maxMeanIncrease, let rise = change.meanChange,
+        let oldMean = old.meanMs, let newMean = query.meanMs, newMean - oldMean >= minimumDeltaMs, rise > limit
+      {
+        isRegression = true
+        meanFailures.append("\(query.fingerprint): mean \(ms(oldMean)) -> \(ms(newMean)) ms (\(percent(rise)), limit \(percent(limit)))")
+      }
+      if isRegression { regressed.append(change) }
+      if let limit = allowance?.maxCallsFactor ?? budget.maxCallsFactor, let factor = change.callsFactor, factor > limit {
+        multiplied.append(change)
+        callsFailures.append(
+          "\(query.fingerprint): calls \(old.calls) -> \(query.calls) (x\(round2(factor)), limit x\(round2(limit)))")
+      }
+      if let fall = change.p95Change, fall < -(budget.maxP95Increase ?? 0.2),
+        let oldP95 = old.p95Ms, let newP95 = query.p95Ms, oldP95 - newP95 >= minimumDeltaMs
+      {
+        improved.append(change)
+      }
+    }
+    for query in baseline.queries where query.calls > 0 && (after[query.fingerprint]?.calls ?? 0) == 0 {
+      gone.append(change(query.fingerprint, query.normalized, query, nil))
+    }
+
+    let baseFigures = figures(baseline, path: baselinePath)
+    let currentFigures = figures(current, path: currentPath)
+    var checks: [Comparison.Check] = []
+    if let limit = budget.maxNewSlow {
+      checks.append(
+        Comparison.Check(
+          name: "max-new-slow", limit: String(limit), passed: newSlow.count <= limit,
+          failures: newSlow.count > limit
+            ? newSlow.map { "\($0.fingerprint): new, \($0.current!.slowCalls) slow calls: \(oneLine($0.normalized))" } : [],
+          summary: "\(newSlow.count) new slow \(newSlow.count == 1 ? "query" : "queries") (limit \(limit))"))
+    }
+    if let limit = budget.maxP95Increase {
+      checks.append(perQuery("max-p95-increase", "+" + percent(limit), p95Failures, what: "p95 rose"))
+    }
+    if let limit = budget.maxMeanIncrease {
+      checks.append(perQuery("max-mean-increase", "+" + percent(limit), meanFailures, what: "mean rose"))
+    }
+    if let limit = budget.maxCallsFactor {
+      checks.append(perQuery("max-calls-factor", "x" + String(round2(limit)), callsFailures, what: "calls multiplied"))
+    }
+    if let limit = budget.maxSlowShare {
+      let share = currentFigures.slowShare
+      checks.append(
+        Comparison.Check(
+          name: "max-slow-share", limit: percent(limit), passed: share <= limit,
+          failures: share <= limit ? [] : ["slow share \(percent(share)) (baseline \(percent(baseFigures.slowShare)))"],
+          summary: "slow share \(percent(share)) (limit \(percent(limit)))"))
+    }
+    if let limit = budget.maxTotalIncrease {
+      let rise = baseFigures.totalMs > 0 ? (currentFigures.totalMs - baseFigures.totalMs) / baseFigures.totalMs : 0
+      checks.append(
+        Comparison.Check(
+          name: "max-total-increase", limit: "+" + percent(limit), passed: rise <= limit,
+          failures: rise <= limit ? [] : ["total \(ms(baseFigures.totalMs)) -> \(ms(currentFigures.totalMs)) ms (\(percent(rise)))"],
+          summary: "total time \(rise >= 0 ? "+" : "")\(percent(rise)) (limit +\(percent(limit)))"))
+    }
+    let byTime: (Comparison.QueryChange, Comparison.QueryChange) -> Bool = {
+      ($0.current?.totalMs ?? $0.baseline?.totalMs ?? 0) > ($1.current?.totalMs ?? $1.baseline?.totalMs ?? 0)
+    }
+    return Comparison(
+      verdict: checks.allSatisfy(\.passed) ? "pass" : "fail", baseline: baseFigures, current: currentFigures,
+      checks: checks, newSlow: newSlow.sorted(by: byTime), regressed: regressed.sorted(by: byTime),
+      callsMultiplied: multiplied.sorted(by: byTime), improved: improved.sorted(by: byTime), gone: gone.sorted(by: byTime),
+      newQueries: newQueries.sorted(by: byTime))
+  }
+
+  static func perQuery(_ name: String, _ limit: String, _ failures: [String], what: String) -> Comparison.Check {
+    Comparison.Check(
+      name: name, limit: limit, passed: failures.isEmpty, failures: failures,
+      summary: failures.isEmpty ? "no query over \(limit)" : "\(failures.count) \(failures.count == 1 ? "query" : "queries"): \(what) over \(limit)")
+  }
+
+  static func change(_ fingerprint: String, _ normalized: String, _ old: Query?, _ new: Query?) -> Comparison.QueryChange {
+    func rise(_ a: Double?, _ b: Double?) -> Double? {
+      guard let a, let b, a > 0 else { return nil }
+      return (b - a) / a
+    }
+    return Comparison.QueryChange(
+      fingerprint: fingerprint, normalized: normalized, baseline: old.map(Comparison.Figures.init),
+      current: new.map(Comparison.Figures.init), p95Change: rise(old?.p95Ms, new?.p95Ms),
+      meanChange: rise(old?.meanMs, new?.meanMs),
+      callsFactor: (old?.calls ?? 0) > 0 && new != nil ? Double(new!.calls) / Double(old!.calls) : nil, allowance: nil)
+  }
+
+  static func figures(_ report: AnalysisReport, path: String) -> Comparison.RunFigures {
+    let s = report.summary
+    return Comparison.RunFigures(
+      path: path, statements: s.statements, slowStatements: s.slowStatements, totalMs: s.totalMs,
+      slowShare: s.statements > 0 ? Double(s.slowStatements) / Double(s.statements) : 0,
+      fingerprints: s.fingerprints, first: s.first, last: s.last)
+  }
+
+  static func describe(_ allowance: Budget.Allowance) -> String {
+    var text: String
+    switch allowance.match {
+    case .fingerprint(let value): text = "fingerprint \(value)"
+    case .pattern(let value): text = "pattern /\(value)/"
+    }
+    if let reason = allowance.reason { text += ": \(reason)" }
+    return text
+  }
+
+  static func ms(_ value: Double) -> String { String(format: "%.3f", value) }
+  static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
+  static func round2(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+  static func oneLine(_ text: String) -> String {
+    let single = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    return single.count > 100 ? String(single.prefix(99)) + "…" : single
+  }
+}

@@ -1,0 +1,138 @@
+// The comparison for people and for CI systems: text, JSON, Markdown (a pull-request comment) and JUnit XML
+// (one test case per budget, so CI shows each one natively).
+import Foundation
+
+public enum ComparisonFormat: String, CaseIterable, Sendable {
+  case text, json, markdown, junit
+
+  /// The format a file name asks for (`.json`, `.md`, `.xml`), if any.
+  public static func forPath(_ path: String) -> ComparisonFormat? {
+    if path.hasSuffix(".json") { return .json }
+    if path.hasSuffix(".md") || path.hasSuffix(".markdown") { return .markdown }
+    if path.hasSuffix(".xml") { return .junit }
+    if path.hasSuffix(".txt") { return .text }
+    return nil
+  }
+}
+
+public enum ComparisonOutput {
+  public static func render(_ comparison: Comparison, as format: ComparisonFormat, top: Int = 10) throws -> String {
+    switch format {
+    case .text: return text(comparison, top: top)
+    case .json:
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      return String(decoding: try encoder.encode(comparison), as: UTF8.self) + "\n"
+    case .markdown: return markdown(comparison, top: top)
+    case .junit: return junit(comparison)
+    }
+  }
+
+  static func signed(_ fraction: Double?) -> String {
+    guard let fraction else { return "-" }
+    return (fraction >= 0 ? "+" : "") + Comparer.percent(fraction)
+  }
+
+  static func text(_ c: Comparison, top: Int) -> String {
+    var out = "pgsift compare: \(c.passed ? "PASS" : "FAIL")\n"
+    out += "  baseline: \(c.baseline.path): \(c.baseline.statements) statements, \(Comparer.ms(c.baseline.totalMs)) ms, "
+      + "slow share \(Comparer.percent(c.baseline.slowShare))\n"
+    out += "  current:  \(c.current.path): \(c.current.statements) statements, \(Comparer.ms(c.current.totalMs)) ms, "
+      + "slow share \(Comparer.percent(c.current.slowShare))\n\n"
+    for check in c.checks {
+      out += "  [\(check.passed ? "ok" : "FAIL")] \(check.name) \(check.limit): \(check.summary)\n"
+      for failure in check.failures.prefix(top) { out += "         \(failure)\n" }
+      if check.failures.count > top { out += "         … and \(check.failures.count - top) more\n" }
+    }
+    func list(_ title: String, _ changes: [Comparison.QueryChange]) {
+      guard !changes.isEmpty else { return }
+      out += "\n\(title) (\(changes.count))\n"
+      for change in changes.prefix(top) {
+        let calls = "\(change.baseline?.calls ?? 0) -> \(change.current?.calls ?? 0) calls"
+        let p95 = "p95 \(change.baseline?.p95Ms.map(Comparer.ms) ?? "-") -> \(change.current?.p95Ms.map(Comparer.ms) ?? "-") ms"
+        out += "  \(change.fingerprint)  \(calls), \(p95)\n      \(Comparer.oneLine(change.normalized))\n"
+        if let allowance = change.allowance { out += "      allowed by \(allowance)\n" }
+      }
+    }
+    list("New slow queries", c.newSlow)
+    list("Regressed", c.regressed)
+    list("Calls multiplied", c.callsMultiplied)
+    list("Improved", c.improved)
+    list("Gone", c.gone)
+    return out
+  }
+
+  static func markdown(_ c: Comparison, top: Int) -> String {
+    func cell(_ text: String) -> String {
+      text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+    var out = "### pgsift: \(c.passed ? "✅ within budget" : "❌ regression")\n\n"
+    out += "| | statements | total ms | slow share | fingerprints |\n| --- | ---: | ---: | ---: | ---: |\n"
+    for (name, run) in [("baseline", c.baseline), ("current", c.current)] {
+      out += "| \(name) | \(run.statements) | \(Comparer.ms(run.totalMs)) | \(Comparer.percent(run.slowShare)) | \(run.fingerprints) |\n"
+    }
+    out += "\n| budget | limit | result |\n| --- | --- | --- |\n"
+    for check in c.checks {
+      out += "| `\(check.name)` | \(cell(check.limit)) | \(check.passed ? "✅" : "❌") \(cell(check.summary)) |\n"
+    }
+    func table(_ title: String, _ changes: [Comparison.QueryChange]) {
+      guard !changes.isEmpty else { return }
+      out += "\n**\(title)** (\(changes.count))\n\n| fingerprint | query | calls | p95 ms | mean ms |\n| --- | --- | ---: | ---: | ---: |\n"
+      for change in changes.prefix(top) {
+        let calls = "\(change.baseline?.calls ?? 0) → \(change.current?.calls ?? 0)"
+        let p95 = "\(change.baseline?.p95Ms.map(Comparer.ms) ?? "–") → \(change.current?.p95Ms.map(Comparer.ms) ?? "–") (\(signed(change.p95Change)))"
+        let mean = "\(change.baseline?.meanMs.map(Comparer.ms) ?? "–") → \(change.current?.meanMs.map(Comparer.ms) ?? "–")"
+        out += "| `\(change.fingerprint)` | `\(cell(Comparer.oneLine(change.normalized)))` | \(calls) | \(p95) | \(mean) |\n"
+      }
+    }
+    table("New slow queries", c.newSlow)
+    table("Regressed", c.regressed)
+    table("Calls multiplied (N+1?)", c.callsMultiplied)
+    table("Improved", c.improved)
+    return out
+  }
+
+  static func xml(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&apos;"
+      case "\n", "\t", "\r": out.unicodeScalars.append(scalar)
+      default:
+        // XML 1.0 has no place for other control characters.
+        if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { out += "?" } else { out.unicodeScalars.append(scalar) }
+      }
+    }
+    return out
+  }
+
+  static func junit(_ c: Comparison) -> String {
+    let failures = c.checks.filter { !$0.passed }.count
+    let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime, .withDashSeparatorInDate, .withColonSeparatorInTime])
+    let host = ProcessInfo.processInfo.hostName
+    var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    out += "<testsuites name=\"pgsift\" tests=\"\(c.checks.count)\" failures=\"\(failures)\" errors=\"0\" time=\"0\">\n"
+    out += "  <testsuite package=\"pgsift\" id=\"0\" name=\"pgsift budgets\" timestamp=\"\(stamp)\" hostname=\"\(xml(host))\" "
+      + "tests=\"\(c.checks.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
+    out += "    <properties>\n"
+    out += "      <property name=\"baseline\" value=\"\(xml(c.baseline.path))\"/>\n"
+    out += "      <property name=\"current\" value=\"\(xml(c.current.path))\"/>\n"
+    out += "    </properties>\n"
+    for check in c.checks {
+      out += "    <testcase classname=\"pgsift.budget\" name=\"\(xml(check.name))\" time=\"0\""
+      if check.passed {
+        out += "/>\n"
+      } else {
+        out += ">\n      <failure message=\"\(xml(check.summary))\" type=\"budget\">\(xml(check.failures.joined(separator: "\n")))</failure>\n    </testcase>\n"
+      }
+    }
+    out += "    <system-out>\(xml(text(c, top: 50)))</system-out>\n"
+    out += "    <system-err></system-err>\n"
+    out += "  </testsuite>\n</testsuites>\n"
+    return out
+  }
+}

@@ -1,0 +1,85 @@
+// The budget flags `compare` and `analyze --baseline` share.
+import ArgumentParser
+import Regression
+
+/// A limit given on the command line: a value, or `off`.
+struct LimitArgument: ExpressibleByArgument {
+  var value: Double?
+  init?(argument: String) {
+    if argument.lowercased() == "off" {
+      value = nil
+    } else if let parsed = Budget.fraction(argument) {
+      value = parsed
+    } else {
+      return nil
+    }
+  }
+}
+
+struct FactorArgument: ExpressibleByArgument {
+  var value: Double?
+  init?(argument: String) {
+    if argument.lowercased() == "off" {
+      value = nil
+    } else if let parsed = Budget.factor(argument), parsed > 0 {
+      value = parsed
+    } else {
+      return nil
+    }
+  }
+}
+
+struct BudgetOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("A JSON budget file (see docs/budgets.md); flags given here override it.", valueName: "file"))
+  var budget: String?
+
+  @Option(help: ArgumentHelp("Largest rise of a query's p95, e.g. 20% (default 20%; off to disable).", valueName: "percent"))
+  var maxP95Increase: LimitArgument?
+
+  @Option(help: ArgumentHelp("Largest rise of a query's mean (default 20%; off to disable).", valueName: "percent"))
+  var maxMeanIncrease: LimitArgument?
+
+  @Option(help: ArgumentHelp("How many new queries with slow calls are allowed (default 0; off to disable).", valueName: "count"))
+  var maxNewSlow: String?
+
+  @Option(help: ArgumentHelp("Largest factor a query's calls may grow by, e.g. 2x (default 2x; off to disable).", valueName: "factor"))
+  var maxCallsFactor: FactorArgument?
+
+  @Option(help: ArgumentHelp("Largest share of slow statements in the current run, e.g. 5% (default off).", valueName: "percent"))
+  var maxSlowShare: LimitArgument?
+
+  @Option(help: ArgumentHelp("Largest rise of total statement time, e.g. 10% (default off).", valueName: "percent"))
+  var maxTotalIncrease: LimitArgument?
+
+  @Option(help: ArgumentHelp("Queries with fewer calls in either run are not judged on p95, mean or calls (default 10).", valueName: "count"))
+  var minCalls: Int?
+
+  @Option(help: ArgumentHelp("Exempt a query from the per-query limits, by fingerprint; repeatable.", valueName: "fingerprint"))
+  var allow: [String] = []
+
+  @Option(help: ArgumentHelp("Exempt queries whose normalized text matches this regular expression; repeatable.", valueName: "regex"))
+  var allowPattern: [String] = []
+
+  func validate() throws {
+    if let maxNewSlow, maxNewSlow.lowercased() != "off", Int(maxNewSlow) == nil {
+      throw ValidationError("--max-new-slow takes a whole number or off.")
+    }
+    if let minCalls, minCalls < 0 { throw ValidationError("--min-calls must not be negative.") }
+  }
+
+  /// Defaults, then the file, then the flags.
+  func resolve() throws(Budget.FileError) -> Budget {
+    var budget = Budget()
+    if let file = self.budget { try budget.apply(file: file) }
+    if let maxP95Increase { budget.maxP95Increase = maxP95Increase.value }
+    if let maxMeanIncrease { budget.maxMeanIncrease = maxMeanIncrease.value }
+    if let maxNewSlow { budget.maxNewSlow = maxNewSlow.lowercased() == "off" ? nil : Int(maxNewSlow) }
+    if let maxCallsFactor { budget.maxCallsFactor = maxCallsFactor.value }
+    if let maxSlowShare { budget.maxSlowShare = maxSlowShare.value }
+    if let maxTotalIncrease { budget.maxTotalIncrease = maxTotalIncrease.value }
+    if let minCalls { budget.minCalls = minCalls }
+    for fingerprint in allow { budget.allowances.append(.init(match: .fingerprint(fingerprint), reason: "--allow")) }
+    for pattern in allowPattern { budget.allowances.append(.init(match: .pattern(pattern), reason: "--allow-pattern")) }
+    return budget
+  }
+}

@@ -1,0 +1,137 @@
+// The CI gate: pgsift compare on two real runs where an index was dropped, budgets of each kind, the output
+// formats (JUnit validated against the format's schema, Markdown rendered), and analyze --baseline.
+import Foundation
+import Regression
+import Reports
+import Testing
+
+@Suite("CI gate", .serialized)
+struct GateTests {
+  static let gate = Paths.fixtures.appendingPathComponent("gate")
+  static let emailQuery = "db56c67a901bb0e4"
+
+  /// JSON reports of both runs, made once per test.
+  final class Reports {
+    let dir: TemporaryDirectory
+    let with: String
+    let without: String
+    init() throws {
+      dir = try TemporaryDirectory()
+      with = dir.path("with.json")
+      without = dir.path("without.json")
+      for (log, out) in [("with-indexes.log.gz", with), ("email-index-dropped.log.gz", without)] {
+        let result = try pgsift(["analyze", gate.appendingPathComponent(log).path, "-o", out, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+      }
+    }
+  }
+
+  @Test("a dropped index is a regression (exit 1); the same run twice passes (exit 0)")
+  func regression() throws {
+    let reports = try Reports()
+    let fail = try pgsift(["compare", reports.with, reports.without, "--format", "json"])
+    #expect(fail.status == 1, "\(fail.stderr)")
+    let comparison = try JSONDecoder().decode(Comparison.self, from: Data(fail.stdout.utf8))
+    #expect(comparison.verdict == "fail")
+    #expect(comparison.regressed.contains { $0.fingerprint == Self.emailQuery })
+    let p95 = try #require(comparison.checks.first { $0.name == "max-p95-increase" })
+    #expect(!p95.passed)
+    #expect(p95.failures.contains { $0.hasPrefix(Self.emailQuery) })
+    #expect(comparison.gone.contains { $0.normalized.contains("CREATE INDEX customers_email") })
+    let pass = try pgsift(["compare", reports.with, reports.with])
+    #expect(pass.status == 0)
+    #expect(pass.stdout.hasPrefix("pgsift compare: PASS"))
+  }
+
+  @Test("budgets of each kind, from flags and from a file, with allowances")
+  func budgets() throws {
+    let reports = try Reports()
+    func status(_ extra: [String]) throws -> Int32 {
+      try pgsift(["compare", reports.with, reports.without] + extra).status
+    }
+    // Wide per-query limits: only the email lookup (p95 250x) is over.
+    let wide = ["--max-p95-increase", "500%", "--max-mean-increase", "500%"]
+    #expect(try status(wide) == 1)
+    #expect(try status(wide + ["--allow", Self.emailQuery]) == 0)
+    #expect(try status(wide + ["--allow-pattern", "FROM customers WHERE email"]) == 0)
+    #expect(try status(wide + ["--allow-pattern", "FROM nowhere"]) == 1)
+    // Each limit on its own.
+    let off = ["--max-p95-increase", "off", "--max-mean-increase", "off", "--max-calls-factor", "off", "--max-new-slow", "off"]
+    #expect(try status(off) == 0)
+    #expect(try status(off + ["--max-slow-share", "5%"]) == 1)  // current slow share is 6.1%
+    #expect(try status(off + ["--max-slow-share", "7%"]) == 0)
+    #expect(try status(off + ["--max-total-increase", "1%"]) == 1)
+    #expect(try status(off + ["--max-calls-factor", "1.1x", "--min-calls", "10"]) == 1)
+    #expect(try status(off + ["--max-new-slow", "0"]) == 0)
+    // A budget file, with flags overriding it.
+    let file = reports.dir.path("budget.json")
+    try """
+      {"max_p95_increase": "500%", "max_mean_increase": "500%", "min_calls": 10,
+       "allow": [{"pattern": "customers WHERE email", "max_p95_increase": "30000%", "max_mean_increase": "30000%",
+                  "reason": "index dropped on purpose"}]}
+      """.write(toFile: file, atomically: true, encoding: .utf8)
+    #expect(try status(["--budget", file]) == 0)
+    #expect(try status(["--budget", file, "--max-mean-increase", "20%"]) == 1)
+    try #"{"max_p95_increase": "lots"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+    let bad = try pgsift(["compare", reports.with, reports.without, "--budget", file])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("max_p95_increase: cannot read 'lots'"))
+  }
+
+  @Test("bad input exits 2")
+  func badInput() throws {
+    let reports = try Reports()
+    #expect(try pgsift(["compare", reports.with, "/no/such.json"]).status == 2)
+    let notReport = reports.dir.path("other.json")
+    try #"{"hello": 1}"#.write(toFile: notReport, atomically: true, encoding: .utf8)
+    let result = try pgsift(["compare", reports.with, notReport])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("not a pgsift JSON report"))
+    #expect(try pgsift(["compare", reports.with]).status == 2)
+    #expect(try pgsift(["compare", reports.with, reports.with, "--max-p95-increase", "abc"]).status == 2)
+  }
+
+  @Test(
+    "JUnit output validates against the JUnit schema; one test case per budget",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint"), "needs xmllint (libxml2-utils)"))
+  func junit() throws {
+    let reports = try Reports()
+    let xml = reports.dir.path("gate.xml")
+    let result = try pgsift(["compare", reports.with, reports.without, "-o", xml])
+    #expect(result.status == 1)
+    let lint = try run("/usr/bin/xmllint", ["--noout", "--schema", Self.gate.appendingPathComponent("junit.xsd").path, xml])
+    #expect(lint.status == 0, "\(lint.stderr)")
+    let text = try String(contentsOfFile: xml, encoding: .utf8)
+    #expect(text.components(separatedBy: "<testcase ").count - 1 == 4)
+    #expect(text.contains("<testcase classname=\"pgsift.budget\" name=\"max-p95-increase\" time=\"0\">"))
+    #expect(text.contains("<failure message="))
+  }
+
+  @Test(
+    "Markdown output renders as a table for a pull-request comment",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cmark-gfm"), "needs cmark-gfm"))
+  func markdown() throws {
+    let reports = try Reports()
+    let md = reports.dir.path("gate.md")
+    #expect(try pgsift(["compare", reports.with, reports.without, "-o", md]).status == 1)
+    let html = try run("/usr/bin/cmark-gfm", ["--extension", "table", md])
+    #expect(html.status == 0)
+    #expect(html.stdout.contains("<h3>pgsift: ❌ regression</h3>"))
+    #expect(html.stdout.contains("<td><code>max-p95-increase</code></td>"))
+    #expect(html.stdout.contains("<code>\(Self.emailQuery)</code>"))
+    #expect(html.stdout.components(separatedBy: "<table>").count - 1 >= 3)
+  }
+
+  @Test("analyze --baseline gates in one step")
+  func oneStep() throws {
+    let reports = try Reports()
+    let log = Self.gate.appendingPathComponent("email-index-dropped.log.gz").path
+    let gateFile = reports.dir.path("gate.md")
+    let result = try pgsift(["analyze", log, "--baseline", reports.with, "-o", reports.dir.path("current.json"), "--gate-output", gateFile])
+    #expect(result.status == 1)
+    #expect(try String(contentsOfFile: gateFile, encoding: .utf8).contains("❌ regression"))
+    let same = try pgsift(["analyze", Self.gate.appendingPathComponent("with-indexes.log.gz").path, "--baseline", reports.with, "--quiet", "-o", reports.dir.path("again.json")])
+    #expect(same.status == 0)
+    #expect(same.stderr.isEmpty)
+  }
+}
