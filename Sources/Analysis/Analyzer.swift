@@ -200,6 +200,7 @@ public enum Analyzer {
     // --state: find the file by its first bytes and resume where the last run stopped.
     var head: [UInt8] = []
     var start = Cursor(offset: 0, line: 0)
+    var remembered: DetectedFormat?
     let resumable = runState != nil && path != "-"
     if resumable, var run = runState {
       do {
@@ -216,6 +217,7 @@ public enum Analyzer {
           } else {
             try input.skip(record.offset)
             start = Cursor(offset: record.offset, line: record.line)
+            remembered = ReadState.format(of: record)
           }
         }
         runState = run
@@ -255,12 +257,18 @@ public enum Analyzer {
       var summary = empty(name, compressed: input.isCompressed, error: nil)
       summary.resumedAt = start.offset
       summary.resumedLine = start.line
-      if resumable { remember(name, head: head, cursor: start, input: input, runState: &runState) }
+      if resumable {
+        remember(name, head: head, cursor: start, input: input, format: remembered, runState: &runState)
+      }
       return summary
     }
     let detected: DetectedFormat
     do {
-      detected = try FormatDetector.detect(sample.map(\.bytes), format: options.format, prefix: options.prefix)
+      if let remembered, options.format == nil && options.prefix == nil {
+        detected = remembered
+      } else {
+        detected = try FormatDetector.detect(sample.map(\.bytes), format: options.format, prefix: options.prefix)
+      }
     } catch {
       // Nothing to parse with: count every line as skipped, so the loss is visible.
       var lines = sample.count
@@ -275,6 +283,8 @@ public enum Analyzer {
       var summary = FileSummary(
         path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: reader.bytesRead - start.offset,
         lines: lines, entries: 0, skippedLines: lines, blankLines: 0, invalidUTF8Lines: 0, error: error.message)
+      summary.resumedAt = start.offset
+      summary.resumedLine = start.line
       if let readError { summary.error = report(readError, file: name, reader: reader, into: &diagnostics) }
       return summary
     }
@@ -310,7 +320,7 @@ public enum Analyzer {
     if let readError {
       fileError = report(readError, file: name, reader: reader, into: &diagnostics)
     } else if resumable {
-      remember(name, head: head, cursor: cursor, input: input, runState: &runState)
+      remember(name, head: head, cursor: cursor, input: input, format: detected, runState: &runState)
     }
     if let offset = input.trailingBytesOffset {
       diagnostics.report(
@@ -335,10 +345,13 @@ public enum Analyzer {
     return summary
   }
 
-  static func remember(_ name: String, head: [UInt8], cursor: Cursor, input: InputFile, runState: inout RunState?) {
+  static func remember(
+    _ name: String, head: [UInt8], cursor: Cursor, input: InputFile, format: DetectedFormat?, runState: inout RunState?
+  ) {
     guard var run = runState, !head.isEmpty else { return }
     let record = ReadState.record(
-      path: name, head: head, offset: cursor.offset, line: cursor.line, identity: input.fileIdentity, now: run.now)
+      path: name, head: head, offset: cursor.offset, line: cursor.line, identity: input.fileIdentity, format: format,
+      now: run.now)
     run.state.update(record, head: head, now: run.now)
     run.consumed.insert(record.headHash + "/" + String(record.headLength))
     runState = run

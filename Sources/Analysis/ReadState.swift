@@ -2,6 +2,7 @@
 // their first bytes (after decompression), not by name: a rotated `postgresql.log.1` or `.gz` copy is
 // recognized as the file already partly read, and a truncated or new file starts from the beginning.
 import Foundation
+import LogFormats
 
 public struct ReadState: Codable, Sendable {
   /// Bytes at the start of a file that identify it.
@@ -24,10 +25,13 @@ public struct ReadState: Codable, Sendable {
     public var device: UInt64?
     public var inode: UInt64?
     public var lastRead: String
+    /// The format found in the first run, so that a few new lines need not be enough to find it again.
+    public var format: String?
+    public var logLinePrefix: String?
 
     enum CodingKeys: String, CodingKey {
       case path, headLength = "head_length", headHash = "head_hash", offset, line, device, inode
-      case lastRead = "last_read"
+      case lastRead = "last_read", format, logLinePrefix = "log_line_prefix"
     }
   }
 
@@ -96,10 +100,26 @@ public struct ReadState: Codable, Sendable {
     }
   }
 
-  public static func record(path: String, head: [UInt8], offset: Int, line: Int, identity: (device: UInt64, inode: UInt64, size: Int)?, now: Date) -> Record {
+  public static func record(
+    path: String, head: [UInt8], offset: Int, line: Int, identity: (device: UInt64, inode: UInt64, size: Int)?,
+    format: DetectedFormat?, now: Date
+  ) -> Record {
     let length = min(head.count, headBytes)
+    var prefix: String?
+    if case .stderr(let linePrefix)? = format { prefix = linePrefix.text }
     return Record(
       path: path, headLength: length, headHash: hash(head[..<length]), offset: offset, line: line,
-      device: identity?.device, inode: identity?.inode, lastRead: ISO8601DateFormatter().string(from: now))
+      device: identity?.device, inode: identity?.inode, lastRead: ISO8601DateFormatter().string(from: now),
+      format: format?.format.rawValue, logLinePrefix: prefix)
+  }
+
+  /// The format a record remembers, if it is still readable.
+  public static func format(of record: Record) -> DetectedFormat? {
+    switch record.format {
+    case "csvlog"?: return .csvlog
+    case "jsonlog"?: return .jsonlog
+    case "stderr"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .stderr($0) }
+    default: return nil
+    }
   }
 }

@@ -98,3 +98,37 @@ struct CronTests {
     #expect(broken.stderr.contains("/no/such.log"))
   }
 }
+
+@Suite("Cron: details")
+struct CronDetailTests {
+  @Test("after resuming, messages name the file's own line numbers")
+  func lineNumbers() throws {
+    let dir = try TemporaryDirectory()
+    let live = dir.path("postgresql.log")
+    let state = dir.path("state.json")
+    try shell("gzip -dc '\(CronTests.shopLog)' | head -n 20000 > '\(live)'")
+    #expect(try pgsift(["analyze", live, "--state", state, "--quiet", "--format", "json"]).status == 0)
+    try shell("echo 'not a log line' >> '\(live)'")
+    let second = try pgsift(["analyze", live, "--state", state, "--format", "json"])
+    #expect(second.status == 2)
+    #expect(second.stderr.contains("\(live):20001: line does not match"))
+    let report = try second.report()
+    #expect(report.input.files.first?.resumedLine == 20_000)
+    #expect(report.input.files.first?.lines == 1)
+  }
+
+  @Test(
+    "a progress line on a terminal, none otherwise",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+  func progress() throws {
+    let dir = try TemporaryDirectory()
+    let command = "'\(Paths.binary.path)' analyze '\(CronTests.shopLog)' -o '\(dir.path("r.json"))'"
+    let onTerminal = try run("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+    #expect(onTerminal.status == 0)
+    #expect(onTerminal.stdout.contains("pgsift: \(CronTests.shopLog): 57021 lines, 100%"))
+    let quiet = try run("/usr/bin/script", ["-q", "-e", "-c", command + " --quiet", "/dev/null"])
+    #expect(!quiet.stdout.contains("lines, "))
+    let plain = try pgsift(["analyze", CronTests.shopLog, "-o", dir.path("r2.json")])
+    #expect(!plain.stderr.contains("lines, "))
+  }
+}
