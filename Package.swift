@@ -17,6 +17,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(
@@ -54,7 +55,10 @@ let package = Package(
       dependencies: ["Advisors", "CLibPQ"]),
     .target(
       name: "Reports",
-      dependencies: ["LogInput", "Statistics", "Advisors"]),
+      dependencies: [
+        "LogInput", "Statistics", "Advisors",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .target(
       name: "Analysis",
       dependencies: [

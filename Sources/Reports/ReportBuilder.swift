@@ -11,6 +11,11 @@ public enum ReportBuilder {
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
     var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts) }
+    if let first = aggregator.summary.first, let last = aggregator.summary.last {
+      for (index, stats) in aggregator.queries.enumerated() {
+        queries[index].sparkline = stats.activity.resampled(from: first, to: last, slots: 40)
+      }
+    }
     queries.sort { ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint) }
     let s = aggregator.summary
     let formats = Set(files.compactMap(\.format))
@@ -35,6 +40,17 @@ public enum ReportBuilder {
         lastSeen: group.lastSeen?.iso8601)
     }
     let note = writeCountNote(aggregator)
+    let series = aggregator.timeSeries
+    let timeSeries = TimeSeriesReport(
+      intervalSeconds: Double(series.intervalMs) / 1000,
+      buckets: series.ordered.map { start, bucket in
+        TimeBucket(
+          start: start.iso8601, statements: bucket.statements, slowStatements: bucket.slowStatements,
+          totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors)
+      })
+    let histogram = aggregator.latency.counts.enumerated().filter { $0.element > 0 }.map {
+      HistogramBucket(upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
+    }
     return AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
       errors: errors, indexSuggestions: (advice?.suggestions ?? []).map { suggestion($0, note: note) },
@@ -43,7 +59,7 @@ public enum ReportBuilder {
         UnusablePredicateReport(
           table: $0.table.description, column: $0.column, reason: $0.reason, fingerprints: $0.fingerprints.map(\.hex),
           slowMs: ms($0.slowUs))
-      }, writeCountNote: note)
+      }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram)
   }
 
   /// Write counts come from the log, so a log that drops fast statements undercounts them; say so, and say

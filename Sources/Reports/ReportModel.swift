@@ -20,12 +20,16 @@ public struct AnalysisReport: Codable, Sendable {
   public var unusablePredicates: [UnusablePredicateReport]
   /// How the write-cost figures were counted, and their limits.
   public var writeCountNote: String
+  /// Statements, slow statements, p95 and errors per interval.
+  public var timeSeries: TimeSeriesReport?
+  /// Every timed statement's duration, in logarithmic buckets (non-empty ones).
+  public var latencyHistogram: [HistogramBucket]?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
-    case writeCountNote = "write_count_note"
+    case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"
   }
 }
 
@@ -196,6 +200,8 @@ public struct Query: Codable, Sendable, Equatable {
   public var applications: [NameCount]
   public var firstSeen: String?
   public var lastSeen: String?
+  /// Executions in 40 equal slots over the report's time span.
+  public var sparkline: [Int]?
 
   /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
   public func encode(to encoder: any Encoder) throws {
@@ -225,6 +231,8 @@ public struct Query: Codable, Sendable, Equatable {
     try c.encode(applications, forKey: .applications)
     try c.encode(firstSeen, forKey: .firstSeen)
     try c.encode(lastSeen, forKey: .lastSeen)
+    try c.encode(sparkline, forKey: .sparkline)
+    try c.encode(sparkline, forKey: .sparkline)
   }
 
   enum CodingKeys: String, CodingKey {
@@ -233,6 +241,7 @@ public struct Query: Codable, Sendable, Equatable {
     case totalMs = "total_ms", slowMs = "slow_ms", minMs = "min_ms", maxMs = "max_ms", meanMs = "mean_ms"
     case p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms", prepareMs = "prepare_ms"
     case untimedCalls = "untimed_calls", errors, databases, users, applications
+    case sparkline
     case firstSeen = "first_seen", lastSeen = "last_seen"
   }
 }
@@ -424,5 +433,38 @@ public struct UnusablePredicateReport: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case table, column, reason, fingerprints, slowMs = "slow_ms"
+  }
+}
+
+public struct TimeSeriesReport: Codable, Sendable {
+  public var intervalSeconds: Double
+  public var buckets: [TimeBucket]
+
+  enum CodingKeys: String, CodingKey {
+    case intervalSeconds = "interval_s", buckets
+  }
+}
+
+public struct TimeBucket: Codable, Sendable {
+  public var start: String
+  public var statements: Int
+  public var slowStatements: Int
+  public var totalMs: Double
+  /// Upper bound of the histogram bucket holding the p95 (about 19% wide).
+  public var p95Ms: Double
+  public var errors: Int
+
+  enum CodingKeys: String, CodingKey {
+    case start, statements, slowStatements = "slow_statements", totalMs = "total_ms", p95Ms = "p95_ms", errors
+  }
+}
+
+public struct HistogramBucket: Codable, Sendable {
+  /// Durations below this (and at or above the previous bucket's bound).
+  public var upperMs: Double
+  public var count: Int
+
+  enum CodingKeys: String, CodingKey {
+    case upperMs = "upper_ms", count
   }
 }

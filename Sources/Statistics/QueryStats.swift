@@ -24,6 +24,8 @@ public struct QueryStats: Sendable {
   /// Executions logged without a duration (log_statement).
   public var untimedCalls = 0
   public var distribution = DurationDistribution()
+  /// Executions over time, for a sparkline.
+  public var activity = CallCounts()
   public var firstSeen: LogTime?
   public var lastSeen: LogTime?
   /// Executions (timed and untimed) by interned database, user and application name.
@@ -52,6 +54,7 @@ public struct QueryStats: Sendable {
     text: ByteView, parameters: ByteView?, random: inout SplitMix64
   ) -> Bool {
     seen(at: time)
+    if let time { activity.record(at: time) }
     let executions = calls + untimedCalls + 1
     if samples.count < Self.sampleLimit {
       samples.append(text.string)

@@ -30,6 +30,10 @@ public struct StatementAggregator: ServerEventSink {
   private var errorGroupIndex: [String: Int] = [:]
 
   public private(set) var summary = Summary()
+  /// Statements, slow statements, errors and latency over time.
+  public private(set) var timeSeries = TimeSeries()
+  /// Every timed statement's duration.
+  public private(set) var latency = LatencyHistogram()
 
   public struct Summary: Sendable {
     public var timedStatements = 0
@@ -87,6 +91,8 @@ public struct StatementAggregator: ServerEventSink {
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, database: database, user: user,
       application: application, text: event.text, parameters: event.parameters, random: &random)
     if let duration = event.durationUs {
+      latency.record(duration)
+      if let time = entry.time { timeSeries.record(at: time, durationUs: duration, slow: duration >= thresholdUs) }
       summary.timedStatements += 1
       summary.totalUs += duration
       if duration >= thresholdUs { summary.slowStatements += 1 }
@@ -108,6 +114,7 @@ public struct StatementAggregator: ServerEventSink {
   public mutating func error(_ event: ErrorEvent) {
     noteTime(event.time)
     summary.errors += 1
+    if let time = event.time { timeSeries.recordError(at: time) }
     var fingerprint: Fingerprint?
     if let statement = event.statement {
       let bytes = Array(statement.utf8)

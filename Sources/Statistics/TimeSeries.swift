@@ -1,0 +1,100 @@
+import LogFormats
+
+// Statements, slow statements, errors and latency per time interval. The interval starts at one second and
+// doubles whenever the series would pass `maxBuckets`, so a month of log costs the same memory as an hour.
+
+public struct TimeSeries: Sendable {
+  public static let maxBuckets = 1_440
+
+  public struct Bucket: Sendable {
+    public var statements = 0
+    public var slowStatements = 0
+    public var totalUs: Int64 = 0
+    public var errors = 0
+    public var latency = LatencyHistogram()
+  }
+
+  /// Interval length in milliseconds.
+  public private(set) var intervalMs: Int64
+  /// Buckets by index (start time / interval).
+  public private(set) var buckets: [Int64: Bucket] = [:]
+
+  public init(intervalMs: Int64 = 1_000) {
+    self.intervalMs = intervalMs
+  }
+
+  public func index(of time: LogTime) -> Int64 {
+    time.epochMs >= 0 ? time.epochMs / intervalMs : (time.epochMs - intervalMs + 1) / intervalMs
+  }
+
+  /// Adds a statement; returns the bucket index it went to (the series may have coarsened).
+  public mutating func record(at time: LogTime, durationUs: Int64, slow: Bool) {
+    let i = index(of: time)
+    buckets[i, default: Bucket()].statements += 1
+    buckets[i]!.totalUs += durationUs
+    if slow { buckets[i]!.slowStatements += 1 }
+    buckets[i]!.latency.record(durationUs)
+    if buckets.count > Self.maxBuckets { coarsen() }
+  }
+
+  public mutating func recordError(at time: LogTime) {
+    buckets[index(of: time), default: Bucket()].errors += 1
+    if buckets.count > Self.maxBuckets { coarsen() }
+  }
+
+  /// Doubles the interval, merging neighbouring buckets.
+  mutating func coarsen() {
+    while buckets.count > Self.maxBuckets {
+      intervalMs *= 2
+      var merged: [Int64: Bucket] = [:]
+      for (i, bucket) in buckets {
+        let j = i >= 0 ? i / 2 : (i - 1) / 2
+        var target = merged[j] ?? Bucket()
+        target.statements += bucket.statements
+        target.slowStatements += bucket.slowStatements
+        target.totalUs += bucket.totalUs
+        target.errors += bucket.errors
+        target.latency.merge(bucket.latency)
+        merged[j] = target
+      }
+      buckets = merged
+    }
+  }
+
+  /// Buckets in time order, with their start times.
+  public var ordered: [(start: LogTime, bucket: Bucket)] {
+    buckets.keys.sorted().map { (LogTime(epochMs: $0 * intervalMs), buckets[$0]!) }
+  }
+}
+
+/// Calls per interval for one query (its sparkline), coarsening like `TimeSeries`.
+public struct CallCounts: Sendable {
+  public static let maxBuckets = 720
+  public private(set) var intervalMs: Int64 = 1_000
+  public private(set) var counts: [Int64: Int32] = [:]
+
+  public init() {}
+
+  public mutating func record(at time: LogTime) {
+    let i = time.epochMs >= 0 ? time.epochMs / intervalMs : (time.epochMs - intervalMs + 1) / intervalMs
+    counts[i, default: 0] += 1
+    while counts.count > Self.maxBuckets {
+      intervalMs *= 2
+      var merged: [Int64: Int32] = [:]
+      for (i, count) in counts { merged[i >= 0 ? i / 2 : (i - 1) / 2, default: 0] += count }
+      counts = merged
+    }
+  }
+
+  /// Calls in `slots` equal slots between `start` and `end`.
+  public func resampled(from start: LogTime, to end: LogTime, slots: Int) -> [Int] {
+    var result = [Int](repeating: 0, count: slots)
+    let span = max(1, end.epochMs - start.epochMs + 1)
+    for (i, count) in counts {
+      let t = i * intervalMs
+      let slot = Int((t - start.epochMs) * Int64(slots) / span)
+      result[min(max(slot, 0), slots - 1)] += Int(count)
+    }
+    return result
+  }
+}
