@@ -8,7 +8,7 @@ import Regression
 import Reports
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json
+  case text, json, html
 }
 
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
@@ -69,7 +69,9 @@ struct Analyze: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Slow-query threshold, e.g. 30ms, 1.5s, 250us.", valueName: "duration"))
   var threshold: DurationArgument = DurationArgument(argument: "30ms")!
 
-  @Option(name: .long, help: "Report format: text or json (default: json when --output ends in .json, else text).")
+  @Option(
+    name: .long,
+    help: "Report format: text, json or html (default: from --output's extension, .json or .html, else text).")
   var format: OutputFormat?
 
   @Option(
@@ -178,11 +180,13 @@ struct Analyze: ParsableCommand {
     progress?.clear()
     let output = self.output.map(Strftime.expand)
 
-    let chosen = format ?? ((output?.hasSuffix(".json") ?? false) ? .json : .text)
+    let chosen =
+      format ?? ((output?.hasSuffix(".json") ?? false) ? .json : (output?.hasSuffix(".html") ?? false) ? .html : .text)
     let text: String
     switch chosen {
     case .json: text = try JSONReport.render(result.report)
     case .text: text = TextReport(top: top).render(result.report)
+    case .html: text = HTMLReport().render(result.report)
     }
     if let output {
       do {

@@ -1,0 +1,403 @@
+// The HTML report: one self-contained file (inline CSS, SVG charts drawn here, a little JavaScript for sorting
+// and filtering), with a Content-Security-Policy that allows only that CSS and that script, by hash, and no
+// network at all. Every string from the log is escaped.
+import Crypto
+import Foundation
+
+public struct HTMLReport {
+  /// Rows in the query table, and queries with a detail section: caps that keep the file a few MB.
+  public var maxTableRows = 500
+  public var maxDetails = 100
+
+  public init() {}
+
+  public func render(_ report: AnalysisReport) -> String {
+    var body = ""
+    body += header(report)
+    body += "<main>\n"
+    body += overview(report)
+    body += timeline(report)
+    body += latency(report)
+    body += topLists(report)
+    body += queryTable(report)
+    body += details(report)
+    body += indexes(report)
+    body += errors(report)
+    body += input(report)
+    body += "</main>\n"
+    let policy =
+      "default-src 'none'; style-src '\(Self.hash(Self.css))'; script-src '\(Self.hash(Self.script))'; "
+      + "img-src data:; base-uri 'none'; form-action 'none'"
+    return """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8"/>
+      <meta http-equiv="Content-Security-Policy" content="\(policy)"/>
+      <meta name="viewport" content="width=device-width, initial-scale=1"/>
+      <meta name="generator" content="\(Self.escape(report.generator))"/>
+      <title>pgsift report</title>
+      <style>\(Self.css)</style>
+      </head>
+      <body>
+      \(body)<script>\(Self.script)</script>
+      </body>
+      </html>
+
+      """
+  }
+
+  // MARK: - Sections
+
+  func header(_ r: AnalysisReport) -> String {
+    let links = [
+      ("overview", "Overview"), ("timeline", "Over time"), ("latency", "Latency"), ("top", "Top queries"),
+      ("queries", "All queries"), ("details", "Details"), ("indexes", "Indexes"), ("errors", "Errors"),
+      ("input", "Input"),
+    ]
+    return "<header><h1>pgsift report</h1><p class=\"sub\">\(Self.escape(r.summary.first ?? "-")) – "
+      + "\(Self.escape(r.summary.last ?? "-"))</p><nav>"
+      + links.map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined(separator: " ") + "</nav></header>\n"
+  }
+
+  func overview(_ r: AnalysisReport) -> String {
+    let s = r.summary
+    let share = s.statements > 0 ? Double(s.slowStatements) / Double(s.statements) * 100 : 0
+    let p95 = overallP95(r)
+    let cards: [(String, String, String)] = [
+      ("statements", Self.group(s.statements), "timed statements"),
+      ("slow", Self.group(s.slowStatements), "at or over \(Self.number(r.thresholdMs)) ms"),
+      ("slow-share", String(format: "%.1f%%", share), "slow share"),
+      ("p95", p95.map { Self.number($0) + " ms" } ?? "–", "p95 of all statements"),
+      ("total", Self.number(s.totalMs) + " ms", "total time"),
+      ("fingerprints", Self.group(s.fingerprints), "fingerprints"),
+      ("errors", Self.group(s.errors), "errors"),
+      ("suggestions", Self.group(r.indexSuggestions.count), "index suggestions"),
+    ]
+    return "<section id=\"overview\"><h2>Overview</h2><div class=\"cards\">"
+      + cards.map { "<div class=\"card\" data-figure=\"\($0.0)\"><b>\($0.1)</b><span>\(Self.escape($0.2))</span></div>" }.joined()
+      + "</div></section>\n"
+  }
+
+  func overallP95(_ r: AnalysisReport) -> Double? {
+    guard let histogram = r.latencyHistogram, !histogram.isEmpty else { return nil }
+    let total = histogram.reduce(0) { $0 + $1.count }
+    let rank = Int((0.95 * Double(total)).rounded(.up))
+    var seen = 0
+    for bucket in histogram {
+      seen += bucket.count
+      if seen >= rank { return bucket.upperMs }
+    }
+    return histogram.last?.upperMs
+  }
+
+  func timeline(_ r: AnalysisReport) -> String {
+    guard let series = r.timeSeries, !series.buckets.isEmpty else {
+      return "<section id=\"timeline\"><h2>Over time</h2><p>No timed statements.</p></section>\n"
+    }
+    let width = 800.0
+    let height = 200.0
+    let buckets = series.buckets
+    let maxCount = Double(max(1, buckets.map(\.statements).max() ?? 1))
+    let maxP95 = max(0.001, buckets.map(\.p95Ms).max() ?? 1)
+    let step = width / Double(buckets.count)
+    var svg = "<svg id=\"timeline-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" "
+      + "aria-label=\"statements, slow statements and p95 per \(Self.number(series.intervalSeconds)) s\">"
+    for (i, b) in buckets.enumerated() {
+      let x = Double(i) * step
+      let h = Double(b.statements) / maxCount * height
+      let hs = Double(b.slowStatements) / maxCount * height
+      svg += "<rect class=\"bar\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
+        + "<title>\(Self.escape(b.start)): \(b.statements) statements, \(b.slowStatements) slow, p95 \(Self.number(b.p95Ms)) ms</title></rect>"
+      svg += "<rect class=\"bar slow\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - hs))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(hs))\"/>"
+    }
+    let points = buckets.enumerated().map { i, b in
+      "\(Self.f(Double(i) * step + step / 2)),\(Self.f(height - b.p95Ms / maxP95 * height))"
+    }.joined(separator: " ")
+    svg += "<polyline class=\"p95\" points=\"\(points)\"/>"
+    svg += "<text x=\"2\" y=\"\(Int(height + 15))\" class=\"axis\">\(Self.escape(buckets.first!.start))</text>"
+    svg += "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.escape(buckets.last!.start))</text>"
+    svg += "</svg>"
+    return "<section id=\"timeline\"><h2>Over time</h2><p class=\"legend\"><span class=\"key all\"></span> statements "
+      + "<span class=\"key slow\"></span> slow <span class=\"key p95\"></span> p95 (max \(Self.number(maxP95)) ms); "
+      + "\(buckets.count) intervals of \(Self.number(series.intervalSeconds)) s, up to \(Self.group(Int(maxCount))) statements each</p>"
+      + svg + "</section>\n"
+  }
+
+  func latency(_ r: AnalysisReport) -> String {
+    guard let histogram = r.latencyHistogram, !histogram.isEmpty else {
+      return "<section id=\"latency\"><h2>Latency</h2><p>No timed statements.</p></section>\n"
+    }
+    let width = 800.0
+    let height = 160.0
+    let maxCount = Double(histogram.map(\.count).max() ?? 1)
+    let step = width / Double(histogram.count)
+    var svg = "<svg id=\"latency-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" aria-label=\"latency histogram\">"
+    for (i, bucket) in histogram.enumerated() {
+      let h = Double(bucket.count) / maxCount * height
+      let slow = bucket.upperMs > r.thresholdMs
+      svg += "<rect class=\"bar\(slow ? " slow" : "")\" x=\"\(Self.f(Double(i) * step))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
+        + "<title>under \(Self.number(bucket.upperMs)) ms: \(bucket.count)</title></rect>"
+    }
+    svg += "<text x=\"2\" y=\"\(Int(height + 15))\" class=\"axis\">\(Self.number(histogram.first!.upperMs)) ms</text>"
+    svg += "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.number(histogram.last!.upperMs)) ms</text></svg>"
+    return "<section id=\"latency\"><h2>Latency</h2><p class=\"legend\">Statements by duration (logarithmic buckets); "
+      + "over the \(Self.number(r.thresholdMs)) ms threshold in red.</p>" + svg + "</section>\n"
+  }
+
+  func topLists(_ r: AnalysisReport) -> String {
+    let timed = r.queries.filter { $0.calls > 0 }
+    func list(_ title: String, _ id: String, _ queries: [Query], _ figure: (Query) -> String) -> String {
+      "<div class=\"top\" id=\"\(id)\"><h3>\(title)</h3><ol>"
+        + queries.prefix(10).map { q in
+          "<li><a href=\"#q-\(q.fingerprint)\"><code>\(q.fingerprint)</code></a> \(figure(q))<br/><code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 160)))</code></li>"
+        }.joined() + "</ol></div>"
+    }
+    return "<section id=\"top\"><h2>Top queries</h2><div class=\"tops\">"
+      + list("By total time", "top-total", timed.sorted { $0.totalMs > $1.totalMs }) { "\(Self.number($0.totalMs)) ms" }
+      + list("By calls", "top-calls", timed.sorted { $0.calls > $1.calls }) { "\(Self.group($0.calls)) calls" }
+      + list("Slowest single run", "top-slowest", timed.sorted { ($0.maxMs ?? 0) > ($1.maxMs ?? 0) }) { "\(Self.number($0.maxMs ?? 0)) ms" }
+      + "</div></section>\n"
+  }
+
+  func queryTable(_ r: AnalysisReport) -> String {
+    let total = max(r.summary.totalMs, 0.001)
+    var html = "<section id=\"queries\"><h2>All queries</h2><p><input id=\"filter\" type=\"search\" placeholder=\"Filter by text or fingerprint\" aria-label=\"filter\"/> "
+      + "<span class=\"hint\">Click a column to sort.</span></p><div class=\"scroll\"><table id=\"query-table\" class=\"sortable\"><thead><tr>"
+      + ["fingerprint", "calls", "slow", "total ms", "share", "mean ms", "p95 ms", "max ms", "activity", "query"].enumerated().map {
+        "<th data-col=\"\($0.offset)\"\($0.offset >= 1 && $0.offset <= 7 ? " data-numeric=\"1\"" : "")>\($0.element)</th>"
+      }.joined() + "</tr></thead><tbody>"
+    for q in r.queries.prefix(maxTableRows) {
+      html += "<tr data-fingerprint=\"\(q.fingerprint)\"><td><a href=\"#q-\(q.fingerprint)\"><code>\(q.fingerprint)</code></a></td>"
+      for value in [Double(q.calls), Double(q.slowCalls), q.totalMs, q.totalMs / total * 100, q.meanMs ?? 0, q.p95Ms ?? 0, q.maxMs ?? 0].enumerated() {
+        let text = value.offset < 2 ? Self.group(Int(value.element)) : (value.offset == 3 ? String(format: "%.1f%%", value.element) : Self.number(value.element))
+        html += "<td data-v=\"\(value.element)\">\(text)</td>"
+      }
+      html += "<td>\(sparkline(q.sparkline ?? []))</td><td><code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 200)))</code></td></tr>"
+    }
+    html += "</tbody></table></div>"
+    if r.queries.count > maxTableRows {
+      html += "<p class=\"note\">\(r.queries.count - maxTableRows) more fingerprints with less total time are in the JSON report.</p>"
+    }
+    return html + "</section>\n"
+  }
+
+  func sparkline(_ values: [Int], width: Double = 80, height: Double = 18) -> String {
+    guard let top = values.max(), top > 0 else { return "" }
+    let step = width / Double(max(values.count - 1, 1))
+    let points = values.enumerated().map { "\(Self.f(Double($0.offset) * step)),\(Self.f(height - Double($0.element) / Double(top) * height))" }
+      .joined(separator: " ")
+    return "<svg class=\"spark\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"calls over time\"><polyline points=\"\(points)\"/></svg>"
+  }
+
+  func details(_ r: AnalysisReport) -> String {
+    var html = "<section id=\"details\"><h2>Query details</h2>"
+    for q in r.queries.prefix(maxDetails) {
+      html += "<details id=\"q-\(q.fingerprint)\"><summary><code>\(q.fingerprint)</code> \(Self.group(q.calls)) calls, "
+        + "\(Self.number(q.totalMs)) ms — <code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 120)))</code></summary>"
+      html += "<div class=\"detail\"><table class=\"figures\"><tr><th>calls</th><th>slow</th><th>min</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>mean</th><th>parse/bind</th></tr><tr>"
+      html += [Self.group(q.calls), Self.group(q.slowCalls)].map { "<td>\($0)</td>" }.joined()
+      html += [q.minMs, q.p50Ms, q.p95Ms, q.p99Ms, q.maxMs, q.meanMs, q.prepareMs].map { "<td>\($0.map { Self.number($0) + " ms" } ?? "–")</td>" }.joined()
+      html += "</tr></table>"
+      html += "<p>\(sparkline(q.sparkline ?? [], width: 320, height: 40))</p>"
+      func names(_ title: String, _ list: [NameCount]) -> String {
+        "<p><b>\(title):</b> " + list.prefix(10).map { "\(Self.escape($0.name.isEmpty ? "(none)" : $0.name)) (\(Self.group($0.calls)))" }.joined(separator: ", ") + "</p>"
+      }
+      html += names("databases", q.databases) + names("users", q.users) + names("applications", q.applications)
+      html += "<p><b>normalized</b> (\(q.fingerprintSource == "lexer" ? "not parsed by libpg_query: \(Self.escape(q.parseError ?? ""))" : "libpg_query")):</p><pre class=\"sql\">\(Self.highlight(q.normalized))</pre>"
+      if let example = q.example {
+        html += "<p><b>slowest example</b>\(q.exampleMs.map { " (\(Self.number($0)) ms)" } ?? ""):</p><pre class=\"sql\">\(Self.highlight(Self.clip(example, 20_000)))</pre>"
+      }
+      if let parameters = q.exampleParameters { html += "<p><b>parameters:</b> <code>\(Self.escape(Self.clip(parameters, 2_000)))</code></p>" }
+      html += "<p class=\"seen\">first \(Self.escape(q.firstSeen ?? "–")), last \(Self.escape(q.lastSeen ?? "–")); \(q.errors) errors</p></div></details>"
+    }
+    if r.queries.count > maxDetails {
+      html += "<p class=\"note\">Details for the \(maxDetails) queries with the most total time; the JSON report has all \(r.queries.count).</p>"
+    }
+    return html + "</section>\n"
+  }
+
+  func indexes(_ r: AnalysisReport) -> String {
+    var html = "<section id=\"indexes\"><h2>Index suggestions</h2>"
+    if r.indexSuggestions.isEmpty { html += "<p>None.</p>" }
+    for s in r.indexSuggestions {
+      html += "<div class=\"suggestion\"><pre class=\"ddl\">\(Self.escape(s.ddl))</pre><p>"
+      if let warning = s.writeWarning { html += "<span class=\"badge \(Self.escape(warning))\">\(Self.escape(warning))</span> " }
+      html += "<span class=\"badge\">\(Self.escape(s.confidence))</span> serves "
+        + s.fingerprints.map { "<a href=\"#q-\($0)\"><code>\($0)</code></a>" }.joined(separator: ", ")
+        + "; \(Self.number(s.slowMs)) ms at or over the threshold. \(Self.escape(s.reasons.joined(separator: "; ")))</p>"
+      html += "<p class=\"cost\">\(Self.escape(s.writeCost.explanation.replacingOccurrences(of: " " + r.writeCountNote, with: "")))</p>"
+      if let validation = s.validated {
+        html += "<p class=\"cost\">" + validation.plans.map { "\($0.fingerprint): cost \(Self.number($0.costBefore)) → \(Self.number($0.costAfter))" }.joined(separator: "; ") + "</p>"
+      }
+      html += "</div>"
+    }
+    if !r.unusablePredicates.isEmpty {
+      html += "<h3>Predicates no btree index can serve</h3><ul>"
+        + r.unusablePredicates.map { "<li>\(Self.escape($0.table)): \(Self.escape($0.reason)) (\(Self.number($0.slowMs)) ms slow)</li>" }.joined() + "</ul>"
+    }
+    html += "<p class=\"note\">\(Self.escape(r.writeCountNote))</p>"
+    return html + "</section>\n"
+  }
+
+  func errors(_ r: AnalysisReport) -> String {
+    var html = "<section id=\"errors\"><h2>Errors</h2>"
+    if r.errors.isEmpty { return html + "<p>None.</p></section>\n" }
+    html += "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th data-numeric=\"1\">count</th><th>severity</th><th>message</th><th>statement</th></tr></thead><tbody>"
+    for e in r.errors {
+      html += "<tr><td data-v=\"\(e.count)\">\(e.count)</td><td>\(Self.escape(e.severity))</td><td>\(Self.escape(e.message))</td>"
+        + "<td><code class=\"sql\">\(Self.highlight(Self.clip(e.exampleStatement ?? "", 300)))</code></td></tr>"
+    }
+    return html + "</tbody></table></div></section>\n"
+  }
+
+  func input(_ r: AnalysisReport) -> String {
+    var html = "<section id=\"input\"><h2>Input</h2><div class=\"scroll\"><table><thead><tr><th>file</th><th>format</th><th>lines</th><th>records</th><th>skipped</th></tr></thead><tbody>"
+    for file in r.input.files {
+      html += "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")</td>"
+        + "<td>\(Self.group(file.lines))</td><td>\(Self.group(file.entries))</td><td>\(Self.group(file.skippedLines))</td></tr>"
+    }
+    html += "</tbody></table></div>"
+    if !r.input.problems.isEmpty {
+      html += "<p>Problems: " + r.input.problems.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key)) \($0.value)" }.joined(separator: ", ") + "</p>"
+    }
+    return html + "<p class=\"note\">\(Self.escape(r.generator)), threshold \(Self.number(r.thresholdMs)) ms.</p></section>\n"
+  }
+
+  // MARK: - Text
+
+  /// Escapes text for HTML content and attribute values.
+  public static func escape(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for c in text.unicodeScalars {
+      switch c {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      default: out.unicodeScalars.append(c)
+      }
+    }
+    return out
+  }
+
+  static let keywords: Set<String> = [
+    "select", "from", "where", "and", "or", "not", "in", "is", "null", "join", "left", "right", "inner", "outer",
+    "on", "group", "by", "order", "limit", "offset", "insert", "into", "values", "update", "set", "delete", "with",
+    "as", "distinct", "having", "union", "all", "case", "when", "then", "else", "end", "exists", "between", "like",
+    "ilike", "returning", "conflict", "do", "nothing", "begin", "commit", "rollback", "asc", "desc", "count", "sum",
+    "create", "table", "index", "copy", "to", "interval", "any", "true", "false", "savepoint", "release", "prepare",
+    "execute", "deallocate", "explain", "analyze", "lateral", "over", "partition", "window", "for", "using",
+  ]
+
+  /// SQL with keywords, strings, parameters and comments marked, every piece escaped.
+  public static func highlight(_ sql: String) -> String {
+    var out = ""
+    let chars = Array(sql.unicodeScalars)
+    var i = 0
+    func take(_ end: Int, _ kind: String?) {
+      let text = escape(String(String.UnicodeScalarView(chars[i..<end])))
+      out += kind.map { "<span class=\"\($0)\">\(text)</span>" } ?? text
+      i = end
+    }
+    while i < chars.count {
+      let c = chars[i]
+      if c == "'" {
+        var j = i + 1
+        while j < chars.count && !(chars[j] == "'" && (j + 1 >= chars.count || chars[j + 1] != "'")) { j += chars[j] == "'" ? 2 : 1 }
+        take(min(j + 1, chars.count), "s")
+      } else if c == "-" && i + 1 < chars.count && chars[i + 1] == "-" {
+        var j = i
+        while j < chars.count && chars[j] != "\n" { j += 1 }
+        take(j, "c")
+      } else if c == "/" && i + 1 < chars.count && chars[i + 1] == "*" {
+        var j = i + 2
+        while j + 1 < chars.count && !(chars[j] == "*" && chars[j + 1] == "/") { j += 1 }
+        take(min(j + 2, chars.count), "c")
+      } else if c == "$" && i + 1 < chars.count && chars[i + 1].properties.numericType != nil {
+        var j = i + 1
+        while j < chars.count && ("0"..."9").contains(chars[j]) { j += 1 }
+        take(j, "p")
+      } else if c.properties.isAlphabetic || c == "_" {
+        var j = i
+        while j < chars.count && (chars[j].properties.isAlphabetic || chars[j] == "_" || ("0"..."9").contains(chars[j])) { j += 1 }
+        let word = String(String.UnicodeScalarView(chars[i..<j])).lowercased()
+        take(j, keywords.contains(word) ? "k" : nil)
+      } else {
+        take(i + 1, nil)
+      }
+    }
+    return out
+  }
+
+  static func clip(_ text: String, _ limit: Int) -> String {
+    text.count <= limit ? text : String(text.prefix(limit)) + " …"
+  }
+
+  static func group(_ n: Int) -> String { ReportBuilder.grouped(n) }
+
+  static func number(_ value: Double) -> String {
+    if value >= 100 { return ReportBuilder.grouped(Int(value.rounded())) }
+    if value >= 1 { return String(format: "%.1f", value) }
+    return String(format: "%.3f", value)
+  }
+
+  static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+  /// The CSP source for an inline block: its SHA-256, base64.
+  static func hash(_ text: String) -> String {
+    "sha256-" + Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString()
+  }
+
+  // MARK: - Style and script
+
+  static let css = """
+    :root{--fg:#1d232a;--muted:#5b6570;--line:#d8dde3;--bg:#fff;--accent:#2f6db5;--slow:#c2412d;--soft:#f4f6f8}
+    *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+    header{padding:12px 20px;border-bottom:1px solid var(--line);position:sticky;top:0;background:var(--bg);z-index:2}
+    h1{font-size:20px;margin:0}.sub{margin:2px 0 6px;color:var(--muted)}nav a{margin-right:12px;color:var(--accent);text-decoration:none}
+    main{padding:0 20px 40px;max-width:1400px}h2{margin-top:28px;border-bottom:1px solid var(--line);padding-bottom:4px}
+    .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
+    .card{background:var(--soft);border-radius:6px;padding:10px}.card b{display:block;font-size:20px}.card span{color:var(--muted)}
+    .chart{width:100%;height:auto;background:var(--soft);border-radius:6px}.bar{fill:#9db9d8}.bar.slow{fill:var(--slow)}
+    .p95{fill:none;stroke:#1d232a;stroke-width:1.5}.axis{font-size:11px;fill:var(--muted)}.axis.end{text-anchor:end}
+    .legend{color:var(--muted)}.key{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px}.key.all{background:#9db9d8}
+    .key.slow{background:var(--slow)}.key.p95{background:#1d232a;height:2px}
+    .tops{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}.top ol{padding-left:20px}.top li{margin-bottom:6px}
+    table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+    th{background:var(--soft);position:sticky;top:0}table.sortable th{cursor:pointer}td[data-v]{text-align:right;white-space:nowrap}
+    .scroll{overflow-x:auto}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{white-space:pre-wrap;background:var(--soft);padding:8px;border-radius:4px}
+    .sql .k{color:#7a3e9d;font-weight:600}.sql .s{color:#2d7a3e}.sql .p{color:#b35c00}.sql .c{color:var(--muted)}
+    .spark{width:80px;height:18px}.detail .spark{width:320px;height:40px}.spark polyline{fill:none;stroke:var(--accent);stroke-width:1.2}
+    details{border-bottom:1px solid var(--line);padding:6px 0}summary{cursor:pointer}.figures td,.figures th{text-align:right}
+    .suggestion{border:1px solid var(--line);border-radius:6px;padding:8px 12px;margin:10px 0}.badge{display:inline-block;padding:0 6px;border-radius:8px;background:var(--soft);font-size:12px}
+    .badge.write-heavy,.badge.breaks-hot{background:#fde2dc;color:var(--slow)}.badge.note{background:#fff3c4}.cost,.note,.hint,.seen{color:var(--muted)}
+    input[type=search]{padding:5px 8px;width:min(420px,100%);border:1px solid var(--line);border-radius:4px}
+    @media (max-width:700px){main{padding:0 10px 30px}header{position:static}td:nth-child(6),th:nth-child(6),td:nth-child(9),th:nth-child(9){display:none}}
+    @media print{header{position:static}nav,#filter,.hint{display:none}details>*{display:block}th{position:static}a{color:inherit}}
+    """
+
+  static let script = """
+    (function(){
+    function val(cell,numeric){return numeric?parseFloat(cell.getAttribute('data-v')||'0'):cell.textContent.toLowerCase();}
+    document.querySelectorAll('table.sortable').forEach(function(table){
+      table.querySelectorAll('th').forEach(function(th,col){
+        th.addEventListener('click',function(){
+          var numeric=th.hasAttribute('data-numeric');var asc=th.getAttribute('data-sort')!=='asc';
+          table.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-sort');});th.setAttribute('data-sort',asc?'asc':'desc');
+          var body=table.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
+          rows.sort(function(a,b){var x=val(a.cells[col],numeric),y=val(b.cells[col],numeric);return (x<y?-1:x>y?1:0)*(asc?1:-1);});
+          rows.forEach(function(r){body.appendChild(r);});
+        });
+      });
+    });
+    var filter=document.getElementById('filter');
+    if(filter){filter.addEventListener('input',function(){
+      var q=filter.value.toLowerCase();
+      document.querySelectorAll('#query-table tbody tr').forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});
+    });}
+    })();
+    """
+}
