@@ -1,6 +1,7 @@
 // The comparison for people and for CI systems: text, JSON, Markdown (a pull-request comment) and JUnit XML
 // (one test case per budget, so CI shows each one natively).
 import Foundation
+import Reports
 
 public enum ComparisonFormat: String, CaseIterable, Sendable {
   case text, json, markdown, junit
@@ -92,22 +93,12 @@ public enum ComparisonOutput {
     return out
   }
 
+  /// XML text: HTML's escaping, less the control characters XML 1.0 has no place for.
   static func xml(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&apos;"
-      case "\n", "\t", "\r": out.unicodeScalars.append(scalar)
-      default:
-        // XML 1.0 has no place for other control characters.
-        if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { out += "?" } else { out.unicodeScalars.append(scalar) }
-      }
-    }
-    return out
+    let allowed = String(String.UnicodeScalarView(text.unicodeScalars.map {
+      $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" || $0.value == 0xFFFE || $0.value == 0xFFFF ? "?" : $0
+    }))
+    return HTMLReport.escape(allowed)
   }
 
   static func junit(_ c: Comparison) -> String {

@@ -2,31 +2,35 @@
 import ArgumentParser
 import Regression
 
-/// A limit given on the command line: a value, or `off`.
-struct LimitArgument: ExpressibleByArgument {
-  var value: Double?
+/// A limit given on the command line: a value, or `off` (nil).
+protocol SwitchableLimit: ExpressibleByArgument {
+  var value: Double? { get }
+  init(value: Double?)
+  static func parse(_ text: String) -> Double?
+}
+
+extension SwitchableLimit {
   init?(argument: String) {
     if argument.lowercased() == "off" {
-      value = nil
-    } else if let parsed = Budget.fraction(argument) {
-      value = parsed
+      self.init(value: nil)
+    } else if let parsed = Self.parse(argument), parsed >= 0 {
+      self.init(value: parsed)
     } else {
       return nil
     }
   }
 }
 
-struct FactorArgument: ExpressibleByArgument {
+/// A percentage: 20%, 20 or 0.2.
+struct LimitArgument: SwitchableLimit {
   var value: Double?
-  init?(argument: String) {
-    if argument.lowercased() == "off" {
-      value = nil
-    } else if let parsed = Budget.factor(argument), parsed > 0 {
-      value = parsed
-    } else {
-      return nil
-    }
-  }
+  static func parse(_ text: String) -> Double? { Budget.fraction(text) }
+}
+
+/// A factor: 2x, 2 or 200%.
+struct FactorArgument: SwitchableLimit {
+  var value: Double?
+  static func parse(_ text: String) -> Double? { Budget.factor(text) }
 }
 
 struct BudgetOptions: ParsableArguments {
