@@ -79,6 +79,11 @@ public struct WriteCost: Sendable {
   public var warnings: [Warning]
   public var warning: Warning? { warnings.first }
 
+  /// Before the log's writes are counted (the advisor fills it in once it has seen every statement).
+  static let unknown = WriteCost(
+    reads: 0, writes: 0, writesByKind: [:], writesPerMinute: 0, readsPerMinute: 0, writeShare: 0, hotBreakingUpdates: [],
+    indexEntryBytes: nil, rowBytes: nil, warnings: [])
+
   static func estimate(
     activity: TableActivity, indexColumns: [String], minutes: Double, catalog: SchemaCatalog
   ) -> WriteCost {
