@@ -60,7 +60,10 @@ public struct IndexAdvisor {
       for (position, access) in facts.accesses.enumerated() {
         for finding in access.unusable {
           let key = "\(finding.table)|\(finding.column ?? "")|\(finding.reason)"
-          var entry = unusable[key] ?? UnusableFinding(table: finding.table, column: finding.column, reason: finding.reason, fingerprints: [], slowUs: 0)
+          var entry =
+            unusable[key]
+            ?? UnusableFinding(
+              table: finding.table, column: finding.column, reason: finding.reason, fingerprints: [], slowUs: 0)
           if !entry.fingerprints.contains(query.fingerprint) {
             entry.fingerprints.append(query.fingerprint)
             entry.slowUs += query.slowTotalUs
@@ -114,7 +117,9 @@ public struct IndexAdvisor {
 
   func candidate(for access: TableAccess, constants: [String: String], query: QueryStats) -> IndexSuggestion? {
     if let rows = catalog.rows(of: access.table), rows < Self.tinyTableRows { return nil }
-    if access.table.name.hasPrefix("pg_") || access.table.schema == "pg_catalog" || access.table.schema == "information_schema" {
+    if access.table.name.hasPrefix("pg_") || access.table.schema == "pg_catalog"
+      || access.table.schema == "information_schema"
+    {
       return nil
     }
     var equalityColumns = access.equalities.map(\.column)
@@ -131,16 +136,21 @@ public struct IndexAdvisor {
     var reasons = equalityColumns.map { "\($0) = …" }
     if let range = access.ranges.first, !equalityColumns.contains(range) {
       columns.append(
-        IndexColumn(name: range, descending: false, operatorClass: access.likePrefixes.contains(range) ? "text_pattern_ops" : nil))
+        IndexColumn(
+          name: range, descending: false, operatorClass: access.likePrefixes.contains(range) ? "text_pattern_ops" : nil)
+      )
       reasons.append(access.likePrefixes.contains(range) ? "\(range) LIKE 'prefix%'" : "range on \(range)")
     }
     let sortFits = access.ranges.isEmpty || access.ranges.first == access.sorts.first?.column
     if access.limited && sortFits && !access.sorts.isEmpty {
       let mixed = Set(access.sorts.map(\.descending)).count > 1
-      for sort in access.sorts where !columns.contains(where: { $0.name == sort.column }) && !predicateColumns.contains(sort.column) {
+      for sort in access.sorts
+      where !columns.contains(where: { $0.name == sort.column }) && !predicateColumns.contains(sort.column) {
         columns.append(IndexColumn(name: sort.column, descending: mixed && sort.descending, operatorClass: nil))
       }
-      reasons.append("ORDER BY " + access.sorts.map { $0.column + ($0.descending ? " DESC" : "") }.joined(separator: ", ") + " LIMIT")
+      reasons.append(
+        "ORDER BY " + access.sorts.map { $0.column + ($0.descending ? " DESC" : "") }.joined(separator: ", ") + " LIMIT"
+      )
     }
     if columns.isEmpty, access.ranges.isEmpty, access.equalities.isEmpty, let key = access.joinKeys.first {
       columns = [IndexColumn(name: key, descending: false, operatorClass: nil)]
@@ -156,7 +166,8 @@ public struct IndexAdvisor {
     guard !columns.isEmpty else { return nil }
     if columns.count > Self.maxColumns { columns = Array(columns.prefix(Self.maxColumns)) }
     if let predicate { reasons.append("partial: \(predicate) in nearly every execution") }
-    if isCovered(table: access.table, columns: columns.map(\.name), equalities: Set(equalityColumns + predicateColumns)) {
+    if isCovered(table: access.table, columns: columns.map(\.name), equalities: Set(equalityColumns + predicateColumns))
+    {
       return nil
     }
     let served = IndexSuggestion.Served(
@@ -189,10 +200,13 @@ public struct IndexAdvisor {
         $0.table.sameTable(as: candidate.table) && $0.predicate == candidate.predicate
           && $0.columns.map(\.name).starts(with: names)
       }) {
-        for served in candidate.served where !kept[target].served.contains(where: { $0.fingerprint == served.fingerprint }) {
+        for served in candidate.served
+        where !kept[target].served.contains(where: { $0.fingerprint == served.fingerprint }) {
           kept[target].served.append(served)
         }
-        for reason in candidate.reasons where !kept[target].reasons.contains(reason) { kept[target].reasons.append(reason) }
+        for reason in candidate.reasons where !kept[target].reasons.contains(reason) {
+          kept[target].reasons.append(reason)
+        }
       } else {
         kept.append(candidate)
       }

@@ -47,7 +47,9 @@ public struct IndexSuggestion: Sendable {
       public var generic: Bool
       /// How many times the query ran, to weigh its cost.
       public var weight: Int
-      public init(fingerprint: Fingerprint, costBefore: Double, costAfter: Double, usesIndex: Bool, generic: Bool, weight: Int) {
+      public init(
+        fingerprint: Fingerprint, costBefore: Double, costAfter: Double, usesIndex: Bool, generic: Bool, weight: Int
+      ) {
         self.fingerprint = fingerprint
         self.costBefore = costBefore
         self.costAfter = costAfter
@@ -67,7 +69,10 @@ public struct IndexSuggestion: Sendable {
 
     /// Planner cost summed over the served queries, weighted by their calls.
     public var weightedCosts: (before: Double, after: Double) {
-      (plans.reduce(0) { $0 + $1.costBefore * Double($1.weight) }, plans.reduce(0) { $0 + $1.costAfter * Double($1.weight) })
+      (
+        plans.reduce(0) { $0 + $1.costBefore * Double($1.weight) },
+        plans.reduce(0) { $0 + $1.costAfter * Double($1.weight) }
+      )
     }
   }
 
@@ -115,7 +120,8 @@ public struct UnusableFinding: Sendable {
 enum SQLText {
   /// An identifier, quoted only when it must be.
   static func identifier(_ name: String) -> String {
-    let plain = name.first.map { $0 == "_" || ($0.isLetter && $0.isLowercase) } ?? false
+    let plain =
+      name.first.map { $0 == "_" || ($0.isLetter && $0.isLowercase) } ?? false
       && name.allSatisfy { $0 == "_" || $0.isNumber || ($0.isLetter && $0.isLowercase && $0.isASCII) }
     return plain ? name : "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }

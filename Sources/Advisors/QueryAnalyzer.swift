@@ -347,7 +347,10 @@ public struct QueryAnalyzer {
           let mentioned = firstColumn(Self.mentionsColumn(left) ? left.fields : right.fields, scope: scope),
           !mentioned.outer
         {
-          unusable(mentioned, "an expression on the column (\(Self.describe(Self.mentionsColumn(left) ? left : right))) \(op) …: a plain index cannot serve it; an expression index can")
+          unusable(
+            mentioned,
+            "an expression on the column (\(Self.describe(Self.mentionsColumn(left) ? left : right))) \(op) …: a plain index cannot serve it; an expression index can"
+          )
         }
         subqueries(in: node, scope: scope)
         return
@@ -381,17 +384,24 @@ public struct QueryAnalyzer {
       if let right, right.type == "A_Const", case .constant(let pattern) = value(right) {
         let body = pattern.dropFirst()
         if body.first == "%" || body.first == "_" {
-          unusable(leftColumn, "\(leftColumn.column) LIKE \(pattern): a leading wildcard needs a trigram (pg_trgm GIN) index")
+          unusable(
+            leftColumn, "\(leftColumn.column) LIKE \(pattern): a leading wildcard needs a trigram (pg_trgm GIN) index")
         } else {
           addRange(leftColumn)
           facts.accesses[leftColumn.access].likePrefixes.insert(leftColumn.column)
         }
       } else {
-        unusable(leftColumn, "\(leftColumn.column) LIKE with a pattern given at run time: a btree serves it only if the pattern never starts with a wildcard")
+        unusable(
+          leftColumn,
+          "\(leftColumn.column) LIKE with a pattern given at run time: a btree serves it only if the pattern never starts with a wildcard"
+        )
       }
     case "AEXPR_ILIKE":
       if let leftColumn, !leftColumn.outer {
-        unusable(leftColumn, "\(leftColumn.column) ILIKE …: needs a trigram (pg_trgm GIN) index or an index on lower(\(leftColumn.column))")
+        unusable(
+          leftColumn,
+          "\(leftColumn.column) ILIKE …: needs a trigram (pg_trgm GIN) index or an index on lower(\(leftColumn.column))"
+        )
       }
     case "AEXPR_BETWEEN", "AEXPR_BETWEEN_SYM":
       if let leftColumn, !leftColumn.outer { addRange(leftColumn) }
@@ -447,7 +457,8 @@ public struct QueryAnalyzer {
         access == nil || access == column.access
       else { return }  // an expression, a position, or several tables: no single index gives this order
       access = column.access
-      sorts.append(TableAccess.SortColumn(column: column.column, descending: item.string("sortby_dir") == "SORTBY_DESC"))
+      sorts.append(
+        TableAccess.SortColumn(column: column.column, descending: item.string("sortby_dir") == "SORTBY_DESC"))
     }
     if let access { facts.accesses[access].sorts = sorts }
   }
@@ -475,6 +486,7 @@ public struct QueryAnalyzer {
 
   mutating func unusable(_ column: ResolvedColumn, _ reason: String) {
     let table = facts.accesses[column.access].table
-    facts.accesses[column.access].unusable.append(UnusablePredicate(table: table, column: column.column, reason: reason))
+    facts.accesses[column.access].unusable.append(
+      UnusablePredicate(table: table, column: column.column, reason: reason))
   }
 }

@@ -33,7 +33,8 @@ public struct ActivityCounter: Sendable {
   public mutating func add(_ facts: StatementFacts, fingerprint: Fingerprint, executions: Int) {
     guard executions > 0 else { return }
     var readTables: [TableName] = []
-    for access in facts.accesses where access.isRead && !readTables.contains(where: { $0.sameTable(as: access.table) }) {
+    for access in facts.accesses where access.isRead && !readTables.contains(where: { $0.sameTable(as: access.table) })
+    {
       readTables.append(access.table)
     }
     for table in readTables { tables[index(of: table)].reads += executions }
@@ -81,7 +82,8 @@ public struct WriteCost: Sendable {
 
   /// Before the log's writes are counted (the advisor fills it in once it has seen every statement).
   static let unknown = WriteCost(
-    reads: 0, writes: 0, writesByKind: [:], writesPerMinute: 0, readsPerMinute: 0, writeShare: 0, hotBreakingUpdates: [],
+    reads: 0, writes: 0, writesByKind: [:], writesPerMinute: 0, readsPerMinute: 0, writeShare: 0,
+    hotBreakingUpdates: [],
     indexEntryBytes: nil, rowBytes: nil, warnings: [])
 
   static func estimate(

@@ -65,7 +65,8 @@ public enum Analyzer {
   public static let version = "0.1.0"
 
   /// Runs the analysis. Throws only when the --state file cannot be read, before anything else is done.
-  public static func run(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError) -> AnalysisResult {
+  public static func run(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError) -> AnalysisResult
+  {
     var aggregator = StatementAggregator(thresholdUs: options.thresholdUs)
     var diagnostics = Diagnostics()
     var files: [FileSummary] = []
@@ -99,7 +100,8 @@ public enum Analyzer {
                 + "package); suggestions stay heuristic")
           }
         } catch {
-          diagnostics.report(.database, at: InputLocation(file: "--dsn"), "\(error.message); suggestions stay heuristic")
+          diagnostics.report(
+            .database, at: InputLocation(file: "--dsn"), "\(error.message); suggestions stay heuristic")
         }
       }
       let summary = aggregator.summary
@@ -208,12 +210,14 @@ public enum Analyzer {
         if let record = run.state.match(head: head) {
           let key = record.headHash + "/" + String(record.headLength)
           if run.consumed.contains(key) {
-            diagnostics.report(.notice, at: InputLocation(file: name), "same file as \(record.path), already read in this run; skipped")
+            diagnostics.report(
+              .notice, at: InputLocation(file: name), "same file as \(record.path), already read in this run; skipped")
             return empty(name, compressed: input.isCompressed, error: nil)
           }
           run.consumed.insert(key)
           if !input.isCompressed, let size = input.fileIdentity?.size, size < record.offset {
-            diagnostics.report(.notice, at: InputLocation(file: name), "file was truncated since the last run; read from the start")
+            diagnostics.report(
+              .notice, at: InputLocation(file: name), "file was truncated since the last run; read from the start")
           } else {
             try input.skip(record.offset)
             start = Cursor(offset: record.offset, line: record.line)
@@ -243,7 +247,8 @@ public enum Analyzer {
     do {
       while sample.count < FormatDetector.sampleLines, sampleBytes < 4 << 20, let line = try reader.nextLine() {
         sample.append(
-          SampledLine(bytes: Array(line), line: reader.lineNumber, endOffset: reader.bytesRead,
+          SampledLine(
+            bytes: Array(line), line: reader.lineNumber, endOffset: reader.bytesRead,
             unterminated: reader.lastLineUnterminated))
         sampleBytes += line.count
       }
@@ -253,7 +258,8 @@ public enum Analyzer {
 
     if sample.isEmpty && readError == nil {
       // An empty log (a quiet server, a fresh rotation, nothing new since the last run) is not a problem.
-      diagnostics.report(.notice, at: InputLocation(file: name), start.offset > 0 ? "nothing new since the last run" : "file is empty")
+      diagnostics.report(
+        .notice, at: InputLocation(file: name), start.offset > 0 ? "nothing new since the last run" : "file is empty")
       var summary = empty(name, compressed: input.isCompressed, error: nil)
       summary.resumedAt = start.offset
       summary.resumedLine = start.line
@@ -281,7 +287,8 @@ public enum Analyzer {
       }
       diagnostics.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), error.message)
       var summary = FileSummary(
-        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed, bytes: reader.bytesRead - start.offset,
+        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed,
+        bytes: reader.bytesRead - start.offset,
         lines: lines, entries: 0, skippedLines: lines, blankLines: 0, invalidUTF8Lines: 0, error: error.message)
       summary.resumedAt = start.offset
       summary.resumedLine = start.line
@@ -296,15 +303,21 @@ public enum Analyzer {
     switch detected {
     case .stderr(let prefix):
       var parser = StderrParser(prefix: prefix, file: name)
-      cursor = drive(&parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable, progress: progress)
+      cursor = drive(
+        &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
+        progress: progress)
       (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
     case .csvlog:
       var parser = CsvlogParser(file: name)
-      cursor = drive(&parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable, progress: progress)
+      cursor = drive(
+        &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
+        progress: progress)
       (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
     case .jsonlog:
       var parser = JsonlogParser(file: name)
-      cursor = drive(&parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable, progress: progress)
+      cursor = drive(
+        &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
+        progress: progress)
       (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
     }
     sink.downstream.finish()

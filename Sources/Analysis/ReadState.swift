@@ -85,8 +85,10 @@ public struct ReadState: Codable, Sendable {
 
   /// The record of the file that starts with `head`, preferring the one that covers the most of it.
   public func match(head: [UInt8]) -> Record? {
-    files.filter { $0.headLength > 0 && $0.headLength <= head.count && $0.headHash == Self.hash(head[..<$0.headLength]) }
-      .max { $0.headLength < $1.headLength }
+    files.filter {
+      $0.headLength > 0 && $0.headLength <= head.count && $0.headHash == Self.hash(head[..<$0.headLength])
+    }
+    .max { $0.headLength < $1.headLength }
   }
 
   /// Replaces the records of this file (by its head) with the new one, and forgets old records.

@@ -21,7 +21,8 @@ public struct HypotheticalValidator {
     try connection.query("SET statement_timeout = '10s'")
     try connection.query("SET lock_timeout = '1s'")
     try connection.query("SET application_name = 'pgsift'")
-    hypoPGVersion = try connection.query("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").first?.first ?? nil
+    hypoPGVersion =
+      try connection.query("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").first?.first ?? nil
   }
 
   /// Tables, column types, row estimates and indexes of the database's user schemas.
@@ -42,7 +43,9 @@ public struct HypotheticalValidator {
       guard let schema = row[0], let table = row[1], let column = row[3], let type = row[4] else { continue }
       let name = TableName(schema: schema, name: table)
       if current?.0 != name {
-        if let (done, rows, cols) = current { catalog.addTable(SchemaCatalog.Table(name: done, columns: cols), rows: rows) }
+        if let (done, rows, cols) = current {
+          catalog.addTable(SchemaCatalog.Table(name: done, columns: cols), rows: rows)
+        }
         // reltuples is -1 for a table never vacuumed or analyzed: unknown.
         let rows = row[2].flatMap(Double.init).flatMap { $0 >= 0 ? $0 : nil }
         current = (name, rows, [])
@@ -97,7 +100,9 @@ public struct HypotheticalValidator {
           "SELECT indexrelid FROM hypopg_create_index(\(PostgresConnection.literal(suggestion.hypotheticalDDL)))")
         guard let oid = created.first?.first ?? nil else { throw DatabaseError(message: "HypoPG created no index") }
         if indexBytes == nil {
-          indexBytes = try connection.query("SELECT hypopg_relation_size(\(oid)::oid)").first?.first?.flatMap { Int64($0) }
+          indexBytes = try connection.query("SELECT hypopg_relation_size(\(oid)::oid)").first?.first?.flatMap {
+            Int64($0)
+          }
         }
         let after = try explain(example.text)
         plans.append(

@@ -13,7 +13,9 @@ public final class PostgresConnection {
 
   /// Connects with a libpq connection string or URI (`host=/tmp port=5432 dbname=shop`, `postgresql://…`).
   public init(dsn: String) throws(DatabaseError) {
-    guard let connection = PQconnectdb(dsn) else { throw DatabaseError(message: "libpq could not allocate a connection") }
+    guard let connection = PQconnectdb(dsn) else {
+      throw DatabaseError(message: "libpq could not allocate a connection")
+    }
     guard PQstatus(connection) == CONNECTION_OK else {
       let message = String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines
       PQfinish(connection)

@@ -45,7 +45,8 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   /// Whether this kind is a problem with the input (exit status 2), rather than a note about it.
   public var isInputProblem: Bool {
     switch self {
-    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database, .stateFile: return true
+    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database, .stateFile:
+      return true
     case .notice: return false
     }
   }

@@ -110,7 +110,9 @@ public final class InputFile {
     defer { scratch.deallocate() }
     while left > 0 {
       let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<min(left, scratch.count)]))
-      if n == 0 { throw ByteSourceError("the file ends before byte \(count)", byteOffset: raw.bytesConsumed, isCompression: false) }
+      if n == 0 {
+        throw ByteSourceError("the file ends before byte \(count)", byteOffset: raw.bytesConsumed, isCompression: false)
+      }
       left -= n
     }
   }

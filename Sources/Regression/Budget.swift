@@ -33,9 +33,10 @@ public struct Budget: Sendable, Equatable {
     public var maxCallsFactor: Double?
     public var reason: String?
 
-    public init(match: Match, maxP95Increase: Double? = nil, maxMeanIncrease: Double? = nil,
-      maxCallsFactor: Double? = nil, reason: String? = nil)
-    {
+    public init(
+      match: Match, maxP95Increase: Double? = nil, maxMeanIncrease: Double? = nil,
+      maxCallsFactor: Double? = nil, reason: String? = nil
+    ) {
       self.match = match
       self.maxP95Increase = maxP95Increase
       self.maxMeanIncrease = maxMeanIncrease

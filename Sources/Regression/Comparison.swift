@@ -117,7 +117,11 @@ public enum Comparer {
       guard let old = before[query.fingerprint], old.calls > 0 else {
         var change = change(query.fingerprint, query.normalized, nil, query)
         change.allowance = allowanceText
-        if query.slowCalls > 0 && !(allowance?.exempts ?? false) { newSlow.append(change) } else { newQueries.append(change) }
+        if query.slowCalls > 0 && !(allowance?.exempts ?? false) {
+          newSlow.append(change)
+        } else {
+          newQueries.append(change)
+        }
         continue
       }
       var change = change(query.fingerprint, query.normalized, old, query)
@@ -129,16 +133,19 @@ public enum Comparer {
         let oldP95 = old.p95Ms, let newP95 = query.p95Ms, newP95 - oldP95 >= minimumDeltaMs, rise > limit
       {
         isRegression = true
-        p95Failures.append("\(query.fingerprint): p95 \(ms(oldP95)) -> \(ms(newP95)) ms (\(percent(rise)), limit \(percent(limit)))")
+        p95Failures.append(
+          "\(query.fingerprint): p95 \(ms(oldP95)) -> \(ms(newP95)) ms (\(percent(rise)), limit \(percent(limit)))")
       }
       if let limit = allowance?.maxMeanIncrease ?? budget.maxMeanIncrease, let rise = change.meanChange,
         let oldMean = old.meanMs, let newMean = query.meanMs, newMean - oldMean >= minimumDeltaMs, rise > limit
       {
         isRegression = true
-        meanFailures.append("\(query.fingerprint): mean \(ms(oldMean)) -> \(ms(newMean)) ms (\(percent(rise)), limit \(percent(limit)))")
+        meanFailures.append(
+          "\(query.fingerprint): mean \(ms(oldMean)) -> \(ms(newMean)) ms (\(percent(rise)), limit \(percent(limit)))")
       }
       if isRegression { regressed.append(change) }
-      if let limit = allowance?.maxCallsFactor ?? budget.maxCallsFactor, let factor = change.callsFactor, factor > limit {
+      if let limit = allowance?.maxCallsFactor ?? budget.maxCallsFactor, let factor = change.callsFactor, factor > limit
+      {
         multiplied.append(change)
         callsFailures.append(
           "\(query.fingerprint): calls \(old.calls) -> \(query.calls) (x\(round2(factor)), limit x\(round2(limit)))")
@@ -161,7 +168,8 @@ public enum Comparer {
         Comparison.Check(
           name: "max-new-slow", limit: String(limit), passed: newSlow.count <= limit,
           failures: newSlow.count > limit
-            ? newSlow.map { "\($0.fingerprint): new, \($0.current!.slowCalls) slow calls: \(oneLine($0.normalized))" } : [],
+            ? newSlow.map { "\($0.fingerprint): new, \($0.current!.slowCalls) slow calls: \(oneLine($0.normalized))" }
+            : [],
           summary: "\(newSlow.count) new slow \(newSlow.count == 1 ? "query" : "queries") (limit \(limit))"))
     }
     if let limit = budget.maxP95Increase {
@@ -186,7 +194,8 @@ public enum Comparer {
       checks.append(
         Comparison.Check(
           name: "max-total-increase", limit: "+" + percent(limit), passed: rise <= limit,
-          failures: rise <= limit ? [] : ["total \(ms(baseFigures.totalMs)) -> \(ms(currentFigures.totalMs)) ms (\(percent(rise)))"],
+          failures: rise <= limit
+            ? [] : ["total \(ms(baseFigures.totalMs)) -> \(ms(currentFigures.totalMs)) ms (\(percent(rise)))"],
           summary: "total time \(rise >= 0 ? "+" : "")\(percent(rise)) (limit +\(percent(limit)))"))
     }
     let byTime: (Comparison.QueryChange, Comparison.QueryChange) -> Bool = {
@@ -195,17 +204,22 @@ public enum Comparer {
     return Comparison(
       verdict: checks.allSatisfy(\.passed) ? "pass" : "fail", baseline: baseFigures, current: currentFigures,
       checks: checks, newSlow: newSlow.sorted(by: byTime), regressed: regressed.sorted(by: byTime),
-      callsMultiplied: multiplied.sorted(by: byTime), improved: improved.sorted(by: byTime), gone: gone.sorted(by: byTime),
+      callsMultiplied: multiplied.sorted(by: byTime), improved: improved.sorted(by: byTime),
+      gone: gone.sorted(by: byTime),
       newQueries: newQueries.sorted(by: byTime))
   }
 
   static func perQuery(_ name: String, _ limit: String, _ failures: [String], what: String) -> Comparison.Check {
     Comparison.Check(
       name: name, limit: limit, passed: failures.isEmpty, failures: failures,
-      summary: failures.isEmpty ? "no query over \(limit)" : "\(failures.count) \(failures.count == 1 ? "query" : "queries"): \(what) over \(limit)")
+      summary: failures.isEmpty
+        ? "no query over \(limit)"
+        : "\(failures.count) \(failures.count == 1 ? "query" : "queries"): \(what) over \(limit)")
   }
 
-  static func change(_ fingerprint: String, _ normalized: String, _ old: Query?, _ new: Query?) -> Comparison.QueryChange {
+  static func change(
+    _ fingerprint: String, _ normalized: String, _ old: Query?, _ new: Query?
+  ) -> Comparison.QueryChange {
     func rise(_ a: Double?, _ b: Double?) -> Double? {
       guard let a, let b, a > 0 else { return nil }
       return (b - a) / a

@@ -36,9 +36,11 @@ public enum ComparisonOutput {
 
   static func text(_ c: Comparison, top: Int) -> String {
     var out = "pgsift compare: \(c.passed ? "PASS" : "FAIL")\n"
-    out += "  baseline: \(c.baseline.path): \(c.baseline.statements) statements, \(Comparer.ms(c.baseline.totalMs)) ms, "
+    out +=
+      "  baseline: \(c.baseline.path): \(c.baseline.statements) statements, \(Comparer.ms(c.baseline.totalMs)) ms, "
       + "slow share \(Comparer.percent(c.baseline.slowShare))\n"
-    out += "  current:  \(c.current.path): \(c.current.statements) statements, \(Comparer.ms(c.current.totalMs)) ms, "
+    out +=
+      "  current:  \(c.current.path): \(c.current.statements) statements, \(Comparer.ms(c.current.totalMs)) ms, "
       + "slow share \(Comparer.percent(c.current.slowShare))\n\n"
     for check in c.checks {
       out += "  [\(check.passed ? "ok" : "FAIL")] \(check.name) \(check.limit): \(check.summary)\n"
@@ -50,7 +52,8 @@ public enum ComparisonOutput {
       out += "\n\(title) (\(changes.count))\n"
       for change in changes.prefix(top) {
         let calls = "\(change.baseline?.calls ?? 0) -> \(change.current?.calls ?? 0) calls"
-        let p95 = "p95 \(change.baseline?.p95Ms.map(Comparer.ms) ?? "-") -> \(change.current?.p95Ms.map(Comparer.ms) ?? "-") ms"
+        let p95 =
+          "p95 \(change.baseline?.p95Ms.map(Comparer.ms) ?? "-") -> \(change.current?.p95Ms.map(Comparer.ms) ?? "-") ms"
         out += "  \(change.fingerprint)  \(calls), \(p95)\n      \(Comparer.oneLine(change.normalized))\n"
         if let allowance = change.allowance { out += "      allowed by \(allowance)\n" }
       }
@@ -70,7 +73,8 @@ public enum ComparisonOutput {
     var out = "### pgsift: \(c.passed ? "✅ within budget" : "❌ regression")\n\n"
     out += "| | statements | total ms | slow share | fingerprints |\n| --- | ---: | ---: | ---: | ---: |\n"
     for (name, run) in [("baseline", c.baseline), ("current", c.current)] {
-      out += "| \(name) | \(run.statements) | \(Comparer.ms(run.totalMs)) | \(Comparer.percent(run.slowShare)) | \(run.fingerprints) |\n"
+      out +=
+        "| \(name) | \(run.statements) | \(Comparer.ms(run.totalMs)) | \(Comparer.percent(run.slowShare)) | \(run.fingerprints) |\n"
     }
     out += "\n| budget | limit | result |\n| --- | --- | --- |\n"
     for check in c.checks {
@@ -78,12 +82,16 @@ public enum ComparisonOutput {
     }
     func table(_ title: String, _ changes: [Comparison.QueryChange]) {
       guard !changes.isEmpty else { return }
-      out += "\n**\(title)** (\(changes.count))\n\n| fingerprint | query | calls | p95 ms | mean ms |\n| --- | --- | ---: | ---: | ---: |\n"
+      out +=
+        "\n**\(title)** (\(changes.count))\n\n| fingerprint | query | calls | p95 ms | mean ms |\n| --- | --- | ---: | ---: | ---: |\n"
       for change in changes.prefix(top) {
         let calls = "\(change.baseline?.calls ?? 0) → \(change.current?.calls ?? 0)"
-        let p95 = "\(change.baseline?.p95Ms.map(Comparer.ms) ?? "–") → \(change.current?.p95Ms.map(Comparer.ms) ?? "–") (\(signed(change.p95Change)))"
-        let mean = "\(change.baseline?.meanMs.map(Comparer.ms) ?? "–") → \(change.current?.meanMs.map(Comparer.ms) ?? "–")"
-        out += "| `\(change.fingerprint)` | `\(cell(Comparer.oneLine(change.normalized)))` | \(calls) | \(p95) | \(mean) |\n"
+        let p95 =
+          "\(change.baseline?.p95Ms.map(Comparer.ms) ?? "–") → \(change.current?.p95Ms.map(Comparer.ms) ?? "–") (\(signed(change.p95Change)))"
+        let mean =
+          "\(change.baseline?.meanMs.map(Comparer.ms) ?? "–") → \(change.current?.meanMs.map(Comparer.ms) ?? "–")"
+        out +=
+          "| `\(change.fingerprint)` | `\(cell(Comparer.oneLine(change.normalized)))` | \(calls) | \(p95) | \(mean) |\n"
       }
     }
     table("New slow queries", c.newSlow)
@@ -95,19 +103,25 @@ public enum ComparisonOutput {
 
   /// XML text: HTML's escaping, less the control characters XML 1.0 has no place for.
   static func xml(_ text: String) -> String {
-    let allowed = String(String.UnicodeScalarView(text.unicodeScalars.map {
-      $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" || $0.value == 0xFFFE || $0.value == 0xFFFF ? "?" : $0
-    }))
+    let allowed = String(
+      String.UnicodeScalarView(
+        text.unicodeScalars.map {
+          $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" || $0.value == 0xFFFE || $0.value == 0xFFFF
+            ? "?" : $0
+        }))
     return HTMLReport.escape(allowed)
   }
 
   static func junit(_ c: Comparison) -> String {
     let failures = c.checks.filter { !$0.passed }.count
-    let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate, .withTime, .withDashSeparatorInDate, .withColonSeparatorInTime])
+    let stamp = ISO8601DateFormatter.string(
+      from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+      formatOptions: [.withFullDate, .withTime, .withDashSeparatorInDate, .withColonSeparatorInTime])
     let host = ProcessInfo.processInfo.hostName
     var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     out += "<testsuites name=\"pgsift\" tests=\"\(c.checks.count)\" failures=\"\(failures)\" errors=\"0\" time=\"0\">\n"
-    out += "  <testsuite package=\"pgsift\" id=\"0\" name=\"pgsift budgets\" timestamp=\"\(stamp)\" hostname=\"\(xml(host))\" "
+    out +=
+      "  <testsuite package=\"pgsift\" id=\"0\" name=\"pgsift budgets\" timestamp=\"\(stamp)\" hostname=\"\(xml(host))\" "
       + "tests=\"\(c.checks.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
     out += "    <properties>\n"
     out += "      <property name=\"baseline\" value=\"\(xml(c.baseline.path))\"/>\n"
@@ -118,7 +132,8 @@ public enum ComparisonOutput {
       if check.passed {
         out += "/>\n"
       } else {
-        out += ">\n      <failure message=\"\(xml(check.summary))\" type=\"budget\">\(xml(check.failures.joined(separator: "\n")))</failure>\n    </testcase>\n"
+        out +=
+          ">\n      <failure message=\"\(xml(check.summary))\" type=\"budget\">\(xml(check.failures.joined(separator: "\n")))</failure>\n    </testcase>\n"
       }
     }
     out += "    <system-out>\(xml(text(c, top: 50)))</system-out>\n"

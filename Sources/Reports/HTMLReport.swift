@@ -75,7 +75,9 @@ public struct HTMLReport {
       ("suggestions", Self.group(r.indexSuggestions.count), "index suggestions"),
     ]
     return "<section id=\"overview\"><h2>Overview</h2><div class=\"cards\">"
-      + cards.map { "<div class=\"card\" data-figure=\"\($0.0)\"><b>\($0.1)</b><span>\(Self.escape($0.2))</span></div>" }.joined()
+      + cards.map {
+        "<div class=\"card\" data-figure=\"\($0.0)\"><b>\($0.1)</b><span>\(Self.escape($0.2))</span></div>"
+      }.joined()
       + "</div></section>\n"
   }
 
@@ -101,22 +103,26 @@ public struct HTMLReport {
     let maxCount = Double(max(1, buckets.map(\.statements).max() ?? 1))
     let maxP95 = max(0.001, buckets.map(\.p95Ms).max() ?? 1)
     let step = width / Double(buckets.count)
-    var svg = "<svg id=\"timeline-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" "
+    var svg =
+      "<svg id=\"timeline-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" "
       + "aria-label=\"statements, slow statements and p95 per \(Self.number(series.intervalSeconds)) s\">"
     for (i, b) in buckets.enumerated() {
       let x = Double(i) * step
       let h = Double(b.statements) / maxCount * height
       let hs = Double(b.slowStatements) / maxCount * height
-      svg += "<rect class=\"bar\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
+      svg +=
+        "<rect class=\"bar\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
         + "<title>\(Self.escape(b.start)): \(b.statements) statements, \(b.slowStatements) slow, p95 \(Self.number(b.p95Ms)) ms</title></rect>"
-      svg += "<rect class=\"bar slow\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - hs))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(hs))\"/>"
+      svg +=
+        "<rect class=\"bar slow\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - hs))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(hs))\"/>"
     }
     let points = buckets.enumerated().map { i, b in
       "\(Self.f(Double(i) * step + step / 2)),\(Self.f(height - b.p95Ms / maxP95 * height))"
     }.joined(separator: " ")
     svg += "<polyline class=\"p95\" points=\"\(points)\"/>"
     svg += "<text x=\"2\" y=\"\(Int(height + 15))\" class=\"axis\">\(Self.escape(buckets.first!.start))</text>"
-    svg += "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.escape(buckets.last!.start))</text>"
+    svg +=
+      "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.escape(buckets.last!.start))</text>"
     svg += "</svg>"
     return "<section id=\"timeline\"><h2>Over time</h2><p class=\"legend\"><span class=\"key all\"></span> statements "
       + "<span class=\"key slow\"></span> slow <span class=\"key p95\"></span> p95 (max \(Self.number(maxP95)) ms); "
@@ -132,15 +138,18 @@ public struct HTMLReport {
     let height = 160.0
     let maxCount = Double(histogram.map(\.count).max() ?? 1)
     let step = width / Double(histogram.count)
-    var svg = "<svg id=\"latency-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" aria-label=\"latency histogram\">"
+    var svg =
+      "<svg id=\"latency-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" aria-label=\"latency histogram\">"
     for (i, bucket) in histogram.enumerated() {
       let h = Double(bucket.count) / maxCount * height
       let slow = bucket.upperMs > r.thresholdMs
-      svg += "<rect class=\"bar\(slow ? " slow" : "")\" x=\"\(Self.f(Double(i) * step))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
+      svg +=
+        "<rect class=\"bar\(slow ? " slow" : "")\" x=\"\(Self.f(Double(i) * step))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
         + "<title>under \(Self.number(bucket.upperMs)) ms: \(bucket.count)</title></rect>"
     }
     svg += "<text x=\"2\" y=\"\(Int(height + 15))\" class=\"axis\">\(Self.number(histogram.first!.upperMs)) ms</text>"
-    svg += "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.number(histogram.last!.upperMs)) ms</text></svg>"
+    svg +=
+      "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.number(histogram.last!.upperMs)) ms</text></svg>"
     return "<section id=\"latency\"><h2>Latency</h2><p class=\"legend\">Statements by duration (logarithmic buckets); "
       + "over the \(Self.number(r.thresholdMs)) ms threshold in red.</p>" + svg + "</section>\n"
   }
@@ -156,28 +165,41 @@ public struct HTMLReport {
     return "<section id=\"top\"><h2>Top queries</h2><div class=\"tops\">"
       + list("By total time", "top-total", timed.sorted { $0.totalMs > $1.totalMs }) { "\(Self.number($0.totalMs)) ms" }
       + list("By calls", "top-calls", timed.sorted { $0.calls > $1.calls }) { "\(Self.group($0.calls)) calls" }
-      + list("Slowest single run", "top-slowest", timed.sorted { ($0.maxMs ?? 0) > ($1.maxMs ?? 0) }) { "\(Self.number($0.maxMs ?? 0)) ms" }
+      + list("Slowest single run", "top-slowest", timed.sorted { ($0.maxMs ?? 0) > ($1.maxMs ?? 0) }) {
+        "\(Self.number($0.maxMs ?? 0)) ms"
+      }
       + "</div></section>\n"
   }
 
   func queryTable(_ r: AnalysisReport) -> String {
     let total = max(r.summary.totalMs, 0.001)
-    var html = "<section id=\"queries\"><h2>All queries</h2><p><input id=\"filter\" type=\"search\" placeholder=\"Filter by text or fingerprint\" aria-label=\"filter\"/> "
+    var html =
+      "<section id=\"queries\"><h2>All queries</h2><p><input id=\"filter\" type=\"search\" placeholder=\"Filter by text or fingerprint\" aria-label=\"filter\"/> "
       + "<span class=\"hint\">Click a column to sort.</span></p><div class=\"scroll\"><table id=\"query-table\" class=\"sortable\"><thead><tr>"
-      + ["fingerprint", "calls", "slow", "total ms", "share", "mean ms", "p95 ms", "max ms", "activity", "query"].enumerated().map {
+      + ["fingerprint", "calls", "slow", "total ms", "share", "mean ms", "p95 ms", "max ms", "activity", "query"]
+      .enumerated().map {
         "<th data-col=\"\($0.offset)\"\($0.offset >= 1 && $0.offset <= 7 ? " data-numeric=\"1\"" : "")>\($0.element)</th>"
       }.joined() + "</tr></thead><tbody>"
     for q in r.queries.prefix(maxTableRows) {
-      html += "<tr data-fingerprint=\"\(q.fingerprint)\"><td><a href=\"#q-\(q.fingerprint)\"><code>\(q.fingerprint)</code></a></td>"
-      for value in [Double(q.calls), Double(q.slowCalls), q.totalMs, q.totalMs / total * 100, q.meanMs ?? 0, q.p95Ms ?? 0, q.maxMs ?? 0].enumerated() {
-        let text = value.offset < 2 ? Self.group(Int(value.element)) : (value.offset == 3 ? String(format: "%.1f%%", value.element) : Self.number(value.element))
+      html +=
+        "<tr data-fingerprint=\"\(q.fingerprint)\"><td><a href=\"#q-\(q.fingerprint)\"><code>\(q.fingerprint)</code></a></td>"
+      for value in [
+        Double(q.calls), Double(q.slowCalls), q.totalMs, q.totalMs / total * 100, q.meanMs ?? 0, q.p95Ms ?? 0,
+        q.maxMs ?? 0,
+      ].enumerated() {
+        let text =
+          value.offset < 2
+          ? Self.group(Int(value.element))
+          : (value.offset == 3 ? String(format: "%.1f%%", value.element) : Self.number(value.element))
         html += "<td data-v=\"\(value.element)\">\(text)</td>"
       }
-      html += "<td>\(sparkline(q.sparkline ?? []))</td><td><code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 200)))</code></td></tr>"
+      html +=
+        "<td>\(sparkline(q.sparkline ?? []))</td><td><code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 200)))</code></td></tr>"
     }
     html += "</tbody></table></div>"
     if r.queries.count > maxTableRows {
-      html += "<p class=\"note\">\(r.queries.count - maxTableRows) more fingerprints with less total time are in the JSON report.</p>"
+      html +=
+        "<p class=\"note\">\(r.queries.count - maxTableRows) more fingerprints with less total time are in the JSON report.</p>"
     }
     return html + "</section>\n"
   }
@@ -185,34 +207,49 @@ public struct HTMLReport {
   func sparkline(_ values: [Int], width: Double = 80, height: Double = 18) -> String {
     guard let top = values.max(), top > 0 else { return "" }
     let step = width / Double(max(values.count - 1, 1))
-    let points = values.enumerated().map { "\(Self.f(Double($0.offset) * step)),\(Self.f(height - Double($0.element) / Double(top) * height))" }
-      .joined(separator: " ")
-    return "<svg class=\"spark\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"calls over time\"><polyline points=\"\(points)\"/></svg>"
+    let points = values.enumerated().map {
+      "\(Self.f(Double($0.offset) * step)),\(Self.f(height - Double($0.element) / Double(top) * height))"
+    }
+    .joined(separator: " ")
+    return
+      "<svg class=\"spark\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"calls over time\"><polyline points=\"\(points)\"/></svg>"
   }
 
   func details(_ r: AnalysisReport) -> String {
     var html = "<section id=\"details\"><h2>Query details</h2>"
     for q in r.queries.prefix(maxDetails) {
-      html += "<details id=\"q-\(q.fingerprint)\"><summary><code>\(q.fingerprint)</code> \(Self.group(q.calls)) calls, "
+      html +=
+        "<details id=\"q-\(q.fingerprint)\"><summary><code>\(q.fingerprint)</code> \(Self.group(q.calls)) calls, "
         + "\(Self.number(q.totalMs)) ms — <code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 120)))</code></summary>"
-      html += "<div class=\"detail\"><table class=\"figures\"><tr><th>calls</th><th>slow</th><th>min</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>mean</th><th>parse/bind</th></tr><tr>"
+      html +=
+        "<div class=\"detail\"><table class=\"figures\"><tr><th>calls</th><th>slow</th><th>min</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>mean</th><th>parse/bind</th></tr><tr>"
       html += [Self.group(q.calls), Self.group(q.slowCalls)].map { "<td>\($0)</td>" }.joined()
-      html += [q.minMs, q.p50Ms, q.p95Ms, q.p99Ms, q.maxMs, q.meanMs, q.prepareMs].map { "<td>\($0.map { Self.number($0) + " ms" } ?? "–")</td>" }.joined()
+      html += [q.minMs, q.p50Ms, q.p95Ms, q.p99Ms, q.maxMs, q.meanMs, q.prepareMs].map {
+        "<td>\($0.map { Self.number($0) + " ms" } ?? "–")</td>"
+      }.joined()
       html += "</tr></table>"
       html += "<p>\(sparkline(q.sparkline ?? [], width: 320, height: 40))</p>"
       func names(_ title: String, _ list: [NameCount]) -> String {
-        "<p><b>\(title):</b> " + list.prefix(10).map { "\(Self.escape($0.name.isEmpty ? "(none)" : $0.name)) (\(Self.group($0.calls)))" }.joined(separator: ", ") + "</p>"
+        "<p><b>\(title):</b> "
+          + list.prefix(10).map { "\(Self.escape($0.name.isEmpty ? "(none)" : $0.name)) (\(Self.group($0.calls)))" }
+          .joined(separator: ", ") + "</p>"
       }
       html += names("databases", q.databases) + names("users", q.users) + names("applications", q.applications)
-      html += "<p><b>normalized</b> (\(q.fingerprintSource == "lexer" ? "not parsed by libpg_query: \(Self.escape(q.parseError ?? ""))" : "libpg_query")):</p><pre class=\"sql\">\(Self.highlight(q.normalized))</pre>"
+      html +=
+        "<p><b>normalized</b> (\(q.fingerprintSource == "lexer" ? "not parsed by libpg_query: \(Self.escape(q.parseError ?? ""))" : "libpg_query")):</p><pre class=\"sql\">\(Self.highlight(q.normalized))</pre>"
       if let example = q.example {
-        html += "<p><b>slowest example</b>\(q.exampleMs.map { " (\(Self.number($0)) ms)" } ?? ""):</p><pre class=\"sql\">\(Self.highlight(Self.clip(example, 20_000)))</pre>"
+        html +=
+          "<p><b>slowest example</b>\(q.exampleMs.map { " (\(Self.number($0)) ms)" } ?? ""):</p><pre class=\"sql\">\(Self.highlight(Self.clip(example, 20_000)))</pre>"
       }
-      if let parameters = q.exampleParameters { html += "<p><b>parameters:</b> <code>\(Self.escape(Self.clip(parameters, 2_000)))</code></p>" }
-      html += "<p class=\"seen\">first \(Self.escape(q.firstSeen ?? "–")), last \(Self.escape(q.lastSeen ?? "–")); \(q.errors) errors</p></div></details>"
+      if let parameters = q.exampleParameters {
+        html += "<p><b>parameters:</b> <code>\(Self.escape(Self.clip(parameters, 2_000)))</code></p>"
+      }
+      html +=
+        "<p class=\"seen\">first \(Self.escape(q.firstSeen ?? "–")), last \(Self.escape(q.lastSeen ?? "–")); \(q.errors) errors</p></div></details>"
     }
     if r.queries.count > maxDetails {
-      html += "<p class=\"note\">Details for the \(maxDetails) queries with the most total time; the JSON report has all \(r.queries.count).</p>"
+      html +=
+        "<p class=\"note\">Details for the \(maxDetails) queries with the most total time; the JSON report has all \(r.queries.count).</p>"
     }
     return html + "</section>\n"
   }
@@ -222,19 +259,30 @@ public struct HTMLReport {
     if r.indexSuggestions.isEmpty { html += "<p>None.</p>" }
     for s in r.indexSuggestions {
       html += "<div class=\"suggestion\"><pre class=\"ddl\">\(Self.escape(s.ddl))</pre><p>"
-      if let warning = s.writeWarning { html += "<span class=\"badge \(Self.escape(warning))\">\(Self.escape(warning))</span> " }
-      html += "<span class=\"badge\">\(Self.escape(s.confidence))</span> serves "
+      if let warning = s.writeWarning {
+        html += "<span class=\"badge \(Self.escape(warning))\">\(Self.escape(warning))</span> "
+      }
+      html +=
+        "<span class=\"badge\">\(Self.escape(s.confidence))</span> serves "
         + s.fingerprints.map { "<a href=\"#q-\($0)\"><code>\($0)</code></a>" }.joined(separator: ", ")
         + "; \(Self.number(s.slowMs)) ms at or over the threshold. \(Self.escape(s.reasons.joined(separator: "; ")))</p>"
-      html += "<p class=\"cost\">\(Self.escape(s.writeCost.explanation.replacingOccurrences(of: " " + r.writeCountNote, with: "")))</p>"
+      html +=
+        "<p class=\"cost\">\(Self.escape(s.writeCost.explanation.replacingOccurrences(of: " " + r.writeCountNote, with: "")))</p>"
       if let validation = s.validated {
-        html += "<p class=\"cost\">" + validation.plans.map { "\($0.fingerprint): cost \(Self.number($0.costBefore)) → \(Self.number($0.costAfter))" }.joined(separator: "; ") + "</p>"
+        html +=
+          "<p class=\"cost\">"
+          + validation.plans.map {
+            "\($0.fingerprint): cost \(Self.number($0.costBefore)) → \(Self.number($0.costAfter))"
+          }.joined(separator: "; ") + "</p>"
       }
       html += "</div>"
     }
     if !r.unusablePredicates.isEmpty {
-      html += "<h3>Predicates no btree index can serve</h3><ul>"
-        + r.unusablePredicates.map { "<li>\(Self.escape($0.table)): \(Self.escape($0.reason)) (\(Self.number($0.slowMs)) ms slow)</li>" }.joined() + "</ul>"
+      html +=
+        "<h3>Predicates no btree index can serve</h3><ul>"
+        + r.unusablePredicates.map {
+          "<li>\(Self.escape($0.table)): \(Self.escape($0.reason)) (\(Self.number($0.slowMs)) ms slow)</li>"
+        }.joined() + "</ul>"
     }
     html += "<p class=\"note\">\(Self.escape(r.writeCountNote))</p>"
     return html + "</section>\n"
@@ -243,25 +291,33 @@ public struct HTMLReport {
   func errors(_ r: AnalysisReport) -> String {
     var html = "<section id=\"errors\"><h2>Errors</h2>"
     if r.errors.isEmpty { return html + "<p>None.</p></section>\n" }
-    html += "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th data-numeric=\"1\">count</th><th>severity</th><th>message</th><th>statement</th></tr></thead><tbody>"
+    html +=
+      "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th data-numeric=\"1\">count</th><th>severity</th><th>message</th><th>statement</th></tr></thead><tbody>"
     for e in r.errors {
-      html += "<tr><td data-v=\"\(e.count)\">\(e.count)</td><td>\(Self.escape(e.severity))</td><td>\(Self.escape(e.message))</td>"
+      html +=
+        "<tr><td data-v=\"\(e.count)\">\(e.count)</td><td>\(Self.escape(e.severity))</td><td>\(Self.escape(e.message))</td>"
         + "<td><code class=\"sql\">\(Self.highlight(Self.clip(e.exampleStatement ?? "", 300)))</code></td></tr>"
     }
     return html + "</tbody></table></div></section>\n"
   }
 
   func input(_ r: AnalysisReport) -> String {
-    var html = "<section id=\"input\"><h2>Input</h2><div class=\"scroll\"><table><thead><tr><th>file</th><th>format</th><th>lines</th><th>records</th><th>skipped</th></tr></thead><tbody>"
+    var html =
+      "<section id=\"input\"><h2>Input</h2><div class=\"scroll\"><table><thead><tr><th>file</th><th>format</th><th>lines</th><th>records</th><th>skipped</th></tr></thead><tbody>"
     for file in r.input.files {
-      html += "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")</td>"
+      html +=
+        "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")</td>"
         + "<td>\(Self.group(file.lines))</td><td>\(Self.group(file.entries))</td><td>\(Self.group(file.skippedLines))</td></tr>"
     }
     html += "</tbody></table></div>"
     if !r.input.problems.isEmpty {
-      html += "<p>Problems: " + r.input.problems.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key)) \($0.value)" }.joined(separator: ", ") + "</p>"
+      html +=
+        "<p>Problems: "
+        + r.input.problems.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key)) \($0.value)" }.joined(
+          separator: ", ") + "</p>"
     }
-    return html + "<p class=\"note\">\(Self.escape(r.generator)), threshold \(Self.number(r.thresholdMs)) ms.</p></section>\n"
+    return html
+      + "<p class=\"note\">\(Self.escape(r.generator)), threshold \(Self.number(r.thresholdMs)) ms.</p></section>\n"
   }
 
   // MARK: - Text
@@ -306,7 +362,9 @@ public struct HTMLReport {
       let c = chars[i]
       if c == "'" {
         var j = i + 1
-        while j < chars.count && !(chars[j] == "'" && (j + 1 >= chars.count || chars[j + 1] != "'")) { j += chars[j] == "'" ? 2 : 1 }
+        while j < chars.count && !(chars[j] == "'" && (j + 1 >= chars.count || chars[j + 1] != "'")) {
+          j += chars[j] == "'" ? 2 : 1
+        }
         take(min(j + 1, chars.count), "s")
       } else if c == "-" && i + 1 < chars.count && chars[i + 1] == "-" {
         var j = i
@@ -322,7 +380,8 @@ public struct HTMLReport {
         take(j, "p")
       } else if c.properties.isAlphabetic || c == "_" {
         var j = i
-        while j < chars.count && (chars[j].properties.isAlphabetic || chars[j] == "_" || ("0"..."9").contains(chars[j])) { j += 1 }
+        while j < chars.count && (chars[j].properties.isAlphabetic || chars[j] == "_" || ("0"..."9").contains(chars[j]))
+        { j += 1 }
         let word = String(String.UnicodeScalarView(chars[i..<j])).lowercased()
         take(j, keywords.contains(word) ? "k" : nil)
       } else {

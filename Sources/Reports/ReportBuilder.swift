@@ -49,7 +49,8 @@ public enum ReportBuilder {
           totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors)
       })
     let histogram = aggregator.latency.counts.enumerated().filter { $0.element > 0 }.map {
-      HistogramBucket(upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
+      HistogramBucket(
+        upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
     }
     return AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
@@ -139,7 +140,9 @@ public enum ReportBuilder {
       case .writeHeavy:
         parts.append("Write-heavy: every INSERT, and every UPDATE that is not HOT, must also update this index.")
       case .breaksHot:
-        let shapes = c.hotBreakingUpdates.map { "\($0.fingerprint.hex) sets \($0.columns.joined(separator: ", ")) (\(grouped($0.calls)) calls)" }
+        let shapes = c.hotBreakingUpdates.map {
+          "\($0.fingerprint.hex) sets \($0.columns.joined(separator: ", ")) (\(grouped($0.calls)) calls)"
+        }
         parts.append(
           "Breaks HOT updates: " + shapes.joined(separator: "; ")
             + "; once the index holds a column they set, those UPDATEs write a new entry in every index of the table.")
@@ -148,7 +151,9 @@ public enum ReportBuilder {
       }
     }
     if let entry = c.indexEntryBytes, let row = c.rowBytes {
-      parts.append("Each new row adds an index entry of about \(entry) bytes (\(Int((Double(entry) / Double(row) * 100).rounded()))% of a \(row)-byte row).")
+      parts.append(
+        "Each new row adds an index entry of about \(entry) bytes (\(Int((Double(entry) / Double(row) * 100).rounded()))% of a \(row)-byte row)."
+      )
     }
     return parts.joined(separator: " ")
   }

@@ -87,14 +87,18 @@ public struct TextReport {
     out += validated ? " (checked against the database with HypoPG)\n" : " (from the log alone: heuristic)\n"
     for (rank, s) in report.indexSuggestions.prefix(top).enumerated() {
       out += pad(String(rank + 1), 4) + ". " + s.ddl + "\n"
-      let served = s.served.prefix(3).map { "\($0.fingerprint) (\(group($0.calls)) calls, \(group($0.slowCalls)) slow)" }
-      out += "      serves \(s.served.count) \(s.served.count == 1 ? "query" : "queries"), "
+      let served = s.served.prefix(3).map {
+        "\($0.fingerprint) (\(group($0.calls)) calls, \(group($0.slowCalls)) slow)"
+      }
+      out +=
+        "      serves \(s.served.count) \(s.served.count == 1 ? "query" : "queries"), "
         + "\(formatMs(s.slowMs)) ms at or over the threshold: " + served.joined(separator: ", ")
         + (s.served.count > 3 ? ", …" : "") + "\n"
       out += "      why: " + s.reasons.joined(separator: "; ") + "\n"
       if let validation = s.validated {
         for plan in validation.plans {
-          out += "      plan cost \(plan.fingerprint): \(formatMs(plan.costBefore)) -> \(formatMs(plan.costAfter))"
+          out +=
+            "      plan cost \(plan.fingerprint): \(formatMs(plan.costBefore)) -> \(formatMs(plan.costAfter))"
             + (plan.generic ? " (generic plan)" : "") + "\n"
         }
         if let bytes = validation.indexBytes { out += "      hypothetical size: \(group(Int(bytes / 1024))) kB\n" }
@@ -107,7 +111,8 @@ public struct TextReport {
       out += "\nPredicates no btree index can serve as written\n"
       for finding in report.unusablePredicates.prefix(top) {
         out += "  - \(finding.table): \(finding.reason)\n"
-        out += "      in \(finding.fingerprints.prefix(3).joined(separator: ", ")); \(formatMs(finding.slowMs)) ms slow\n"
+        out +=
+          "      in \(finding.fingerprints.prefix(3).joined(separator: ", ")); \(formatMs(finding.slowMs)) ms slow\n"
       }
     }
     out += "\n" + wrap(report.writeCountNote, indent: 0) + "\n"

@@ -45,4 +45,3 @@ public struct LatencyHistogram: Sendable, Equatable {
     return Int64(Self.upperBoundUs(Self.bucketCount - 1))
   }
 }
-

@@ -144,7 +144,9 @@ struct Analyze: ParsableCommand {
     if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
     if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }
     if let since, let until, since.time >= until.time { throw ValidationError("--since must be before --until.") }
-    if state != nil && files.contains("-") { throw ValidationError("--state cannot resume standard input; give files.") }
+    if state != nil && files.contains("-") {
+      throw ValidationError("--state cannot resume standard input; give files.")
+    }
     guard !files.isEmpty else { throw ValidationError("Give at least one log file, or - for standard input.") }
     guard top > 0 else { throw ValidationError("--top must be at least 1.") }
     if let prefix {
@@ -166,7 +168,9 @@ struct Analyze: ParsableCommand {
       adviseIndexes: !noIndexAdvice, dsn: dsn)
     let end = until?.time
     options.window = TimeWindow(
-      since: last.map { LogTime(epochMs: (end?.epochMs ?? Int64(Date().timeIntervalSince1970 * 1000)) - $0.milliseconds) } ?? since?.time,
+      since: last.map {
+        LogTime(epochMs: (end?.epochMs ?? Int64(Date().timeIntervalSince1970 * 1000)) - $0.milliseconds)
+      } ?? since?.time,
       until: end)
     options.statePath = state
     let progress = quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressLine()
@@ -259,7 +263,11 @@ struct TimeArgument: ExpressibleByArgument {
     if text.count == 10 { text += " 00:00:00" }
     if text.hasSuffix("Z") || text.hasSuffix("z") { text.removeLast() }
     // 2026-11-25 04:00 -> add seconds; a zone written right after the time gets its space.
-    if text.count >= 16, text.count == 16 || !text[text.index(text.startIndex, offsetBy: 16)].isNumber && text[text.index(text.startIndex, offsetBy: 16)] != ":" {
+    if text.count >= 16,
+      text.count == 16
+        || !text[text.index(text.startIndex, offsetBy: 16)].isNumber
+          && text[text.index(text.startIndex, offsetBy: 16)] != ":"
+    {
       text.insert(contentsOf: ":00", at: text.index(text.startIndex, offsetBy: 16))
     }
     if text.count > 19 {
@@ -279,7 +287,9 @@ struct PeriodArgument: ExpressibleByArgument {
 
   init?(argument: String) {
     let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
-    let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("min", 60_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000)]
+    let units: [(String, Double)] = [
+      ("ms", 1), ("s", 1000), ("min", 60_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000),
+    ]
     guard let (suffix, scale) = units.first(where: { text.hasSuffix($0.0) }),
       let value = Double(text.dropLast(suffix.count)), value > 0
     else { return nil }

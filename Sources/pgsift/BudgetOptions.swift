@@ -34,34 +34,48 @@ struct FactorArgument: SwitchableLimit {
 }
 
 struct BudgetOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("A JSON budget file (see docs/budgets.md); flags given here override it.", valueName: "file"))
+  @Option(
+    help: ArgumentHelp("A JSON budget file (see docs/budgets.md); flags given here override it.", valueName: "file"))
   var budget: String?
 
-  @Option(help: ArgumentHelp("Largest rise of a query's p95, e.g. 20% (default 20%; off to disable).", valueName: "percent"))
+  @Option(
+    help: ArgumentHelp("Largest rise of a query's p95, e.g. 20% (default 20%; off to disable).", valueName: "percent"))
   var maxP95Increase: LimitArgument?
 
   @Option(help: ArgumentHelp("Largest rise of a query's mean (default 20%; off to disable).", valueName: "percent"))
   var maxMeanIncrease: LimitArgument?
 
-  @Option(help: ArgumentHelp("How many new queries with slow calls are allowed (default 0; off to disable).", valueName: "count"))
+  @Option(
+    help: ArgumentHelp(
+      "How many new queries with slow calls are allowed (default 0; off to disable).", valueName: "count"))
   var maxNewSlow: String?
 
-  @Option(help: ArgumentHelp("Largest factor a query's calls may grow by, e.g. 2x (default 2x; off to disable).", valueName: "factor"))
+  @Option(
+    help: ArgumentHelp(
+      "Largest factor a query's calls may grow by, e.g. 2x (default 2x; off to disable).", valueName: "factor"))
   var maxCallsFactor: FactorArgument?
 
-  @Option(help: ArgumentHelp("Largest share of slow statements in the current run, e.g. 5% (default off).", valueName: "percent"))
+  @Option(
+    help: ArgumentHelp(
+      "Largest share of slow statements in the current run, e.g. 5% (default off).", valueName: "percent"))
   var maxSlowShare: LimitArgument?
 
   @Option(help: ArgumentHelp("Largest rise of total statement time, e.g. 10% (default off).", valueName: "percent"))
   var maxTotalIncrease: LimitArgument?
 
-  @Option(help: ArgumentHelp("Queries with fewer calls in either run are not judged on p95, mean or calls (default 10).", valueName: "count"))
+  @Option(
+    help: ArgumentHelp(
+      "Queries with fewer calls in either run are not judged on p95, mean or calls (default 10).", valueName: "count"))
   var minCalls: Int?
 
-  @Option(help: ArgumentHelp("Exempt a query from the per-query limits, by fingerprint; repeatable.", valueName: "fingerprint"))
+  @Option(
+    help: ArgumentHelp(
+      "Exempt a query from the per-query limits, by fingerprint; repeatable.", valueName: "fingerprint"))
   var allow: [String] = []
 
-  @Option(help: ArgumentHelp("Exempt queries whose normalized text matches this regular expression; repeatable.", valueName: "regex"))
+  @Option(
+    help: ArgumentHelp(
+      "Exempt queries whose normalized text matches this regular expression; repeatable.", valueName: "regex"))
   var allowPattern: [String] = []
 
   func validate() throws {

@@ -55,17 +55,22 @@ struct Compare: ParsableCommand {
   static func load(_ path: String) throws -> AnalysisReport {
     guard let data = FileManager.default.contents(atPath: path) else { throw Failure.badInput("\(path): cannot read") }
     let text = String(decoding: data, as: UTF8.self)
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let version = object["schema_version"] as? Int
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let version = object["schema_version"] as? Int
     else { throw Failure.badInput("\(path): not a pgsift JSON report (pgsift analyze --format json)") }
     guard (2...AnalysisReport.currentSchemaVersion).contains(version) else {
-      throw Failure.badInput("\(path): report schema version \(version); this pgsift reads version 2 to \(AnalysisReport.currentSchemaVersion)")
+      throw Failure.badInput(
+        "\(path): report schema version \(version); this pgsift reads version 2 to \(AnalysisReport.currentSchemaVersion)"
+      )
     }
     do { return try JSONReport.decode(text) } catch { throw Failure.badInput("\(path): \(error)") }
   }
 
   static func emit(_ text: String, to path: String?) throws {
     if let path {
-      do { try ReportFile.write(text, to: path) } catch { throw Failure.badInput("cannot write \(path): \(error.localizedDescription)") }
+      do { try ReportFile.write(text, to: path) } catch {
+        throw Failure.badInput("cannot write \(path): \(error.localizedDescription)")
+      }
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }

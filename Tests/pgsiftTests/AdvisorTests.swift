@@ -32,7 +32,8 @@ struct QueryAnalyzerTests {
   @Test("sort with LIMIT, IN lists, IS NULL, BETWEEN, = ANY, parameters")
   func predicates() throws {
     let f = try facts(
-      "SELECT * FROM t WHERE a = $1 AND b IN (1, 2) AND c IS NULL AND d BETWEEN 1 AND 5 AND e = ANY($2) ORDER BY f DESC LIMIT 10")
+      "SELECT * FROM t WHERE a = $1 AND b IN (1, 2) AND c IS NULL AND d BETWEEN 1 AND 5 AND e = ANY($2) ORDER BY f DESC LIMIT 10"
+    )
     let t = try access(f, "t")
     #expect(t.equalities.map(\.column) == ["a", "b", "c", "e"])
     #expect(t.equalities.first?.value == .parameter)
@@ -44,7 +45,8 @@ struct QueryAnalyzerTests {
   @Test("predicates no btree serves are named, with why")
   func unusable() throws {
     let f = try facts(
-      "SELECT * FROM users u WHERE lower(u.email) = 'a' AND u.name ILIKE 'x%' AND u.bio LIKE '%cat%' AND u.state <> 3 AND u.code LIKE 'AB%'")
+      "SELECT * FROM users u WHERE lower(u.email) = 'a' AND u.name ILIKE 'x%' AND u.bio LIKE '%cat%' AND u.state <> 3 AND u.code LIKE 'AB%'"
+    )
     let users = try access(f, "users")
     let reasons = users.unusable.map(\.reason)
     #expect(reasons.contains { $0.contains("lower()") })
@@ -79,7 +81,8 @@ struct QueryAnalyzerTests {
     #expect(update.writes.first?.setColumns == ["status", "total"])
     #expect(try access(update, "orders").equalities.map(\.column) == ["customer_id"])
     #expect(try access(update, "orders").isRead == false)
-    let insert = try facts("INSERT INTO events (customer_id, kind) SELECT customer_id, 'ship' FROM orders WHERE id = $1")
+    let insert = try facts(
+      "INSERT INTO events (customer_id, kind) SELECT customer_id, 'ship' FROM orders WHERE id = $1")
     #expect(insert.writes.map(\.table.name) == ["events"])
     #expect(try access(insert, "orders").isRead)
     let upsert = try facts("INSERT INTO kv (k, v) VALUES ('a', 'b') ON CONFLICT (k) DO UPDATE SET v = excluded.v")
@@ -139,7 +142,9 @@ struct IndexAdviceTests {
     return try result.report()
   }
 
-  static func find(_ report: AnalysisReport, _ table: String, _ columns: [String], where predicate: String? = nil)
+  static func find(
+    _ report: AnalysisReport, _ table: String, _ columns: [String], where predicate: String? = nil
+  )
     -> IndexSuggestionReport?
   {
     report.indexSuggestions.first { $0.table == table && $0.columns == columns && $0.where == predicate }
@@ -153,7 +158,10 @@ struct IndexAdviceTests {
     #expect(report.schemaVersion == 2)
     let byCustomer = try #require(Self.find(report, "orders", ["customer_id", "created_at"]))
     #expect(byCustomer.fingerprints.contains("c93ce44f4179576b"))
-    #expect(byCustomer.ddl == "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx ON orders (customer_id, created_at);")
+    #expect(
+      byCustomer.ddl
+        == "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx ON orders (customer_id, created_at);"
+    )
     #expect(byCustomer.writeCost.hotBreakingUpdates.isEmpty, "nothing updates customer_id or created_at")
     #expect(!byCustomer.writeCost.warnings.contains("breaks-hot"))
     #expect(Self.find(report, "customers", ["email"]) != nil)
@@ -181,7 +189,8 @@ struct IndexAdviceTests {
   func existingIndex() throws {
     let scratch = try TemporaryDirectory()
     let schema = scratch.path("schema.sql")
-    try (String(contentsOf: Paths.shop.appendingPathComponent("schema.sql"), encoding: .utf8)
+    try
+      (String(contentsOf: Paths.shop.appendingPathComponent("schema.sql"), encoding: .utf8)
       + "\nCREATE INDEX orders_by_customer ON orders (customer_id, created_at, total);\n")
       .write(toFile: schema, atomically: true, encoding: .utf8)
     let report = try Self.advice([Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--schema", schema])
@@ -226,8 +235,12 @@ struct UnseenWorkloadTests {
     // No suggestion where a primary key serves (UPDATE posts ... WHERE id = …).
     #expect(!report.indexSuggestions.contains { $0.table == "posts" && $0.columns == ["id"] })
     // Listed, not suggested.
-    #expect(report.unusablePredicates.contains { $0.table == "posts" && $0.column == "title" && $0.reason.contains("ILIKE") })
-    #expect(report.unusablePredicates.contains { $0.table == "authors" && $0.column == "email" && $0.reason.contains("lower()") })
+    #expect(
+      report.unusablePredicates.contains { $0.table == "posts" && $0.column == "title" && $0.reason.contains("ILIKE") })
+    #expect(
+      report.unusablePredicates.contains {
+        $0.table == "authors" && $0.column == "email" && $0.reason.contains("lower()")
+      })
     #expect(!report.indexSuggestions.contains { $0.table == "authors" })
   }
 

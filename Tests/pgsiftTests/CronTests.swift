@@ -41,7 +41,9 @@ struct CronTests {
     try run([live])
     try run([live])  // nothing new
     // Finish the line, rotate (rename, then gzip), start a new file.
-    try shell("cd '\(d)' && cat p2b >> postgresql.log && mv postgresql.log postgresql.log.1 && gzip postgresql.log.1 && cp p3 postgresql.log")
+    try shell(
+      "cd '\(d)' && cat p2b >> postgresql.log && mv postgresql.log postgresql.log.1 && gzip postgresql.log.1 && cp p3 postgresql.log"
+    )
     try run([dir.path("postgresql.log.1.gz"), live])
     // copytruncate: the live file is emptied and written anew.
     try shell("cd '\(d)' && : > postgresql.log && cp p4 postgresql.log.new && cat postgresql.log.new >> postgresql.log")

@@ -56,7 +56,9 @@ struct GateTests {
     #expect(try status(wide + ["--allow-pattern", "FROM customers WHERE email"]) == 0)
     #expect(try status(wide + ["--allow-pattern", "FROM nowhere"]) == 1)
     // Each limit on its own.
-    let off = ["--max-p95-increase", "off", "--max-mean-increase", "off", "--max-calls-factor", "off", "--max-new-slow", "off"]
+    let off = [
+      "--max-p95-increase", "off", "--max-mean-increase", "off", "--max-calls-factor", "off", "--max-new-slow", "off",
+    ]
     #expect(try status(off) == 0)
     #expect(try status(off + ["--max-slow-share", "5%"]) == 1)  // current slow share is 6.1%
     #expect(try status(off + ["--max-slow-share", "7%"]) == 0)
@@ -66,10 +68,10 @@ struct GateTests {
     // A budget file, with flags overriding it.
     let file = reports.dir.path("budget.json")
     try """
-      {"max_p95_increase": "500%", "max_mean_increase": "500%", "min_calls": 10,
-       "allow": [{"pattern": "customers WHERE email", "max_p95_increase": "30000%", "max_mean_increase": "30000%",
-                  "reason": "index dropped on purpose"}]}
-      """.write(toFile: file, atomically: true, encoding: .utf8)
+    {"max_p95_increase": "500%", "max_mean_increase": "500%", "min_calls": 10,
+     "allow": [{"pattern": "customers WHERE email", "max_p95_increase": "30000%", "max_mean_increase": "30000%",
+                "reason": "index dropped on purpose"}]}
+    """.write(toFile: file, atomically: true, encoding: .utf8)
     #expect(try status(["--budget", file]) == 0)
     #expect(try status(["--budget", file, "--max-mean-increase", "20%"]) == 1)
     try #"{"max_p95_increase": "lots"}"#.write(toFile: file, atomically: true, encoding: .utf8)
@@ -99,7 +101,8 @@ struct GateTests {
     let xml = reports.dir.path("gate.xml")
     let result = try pgsift(["compare", reports.with, reports.without, "-o", xml])
     #expect(result.status == 1)
-    let lint = try run("/usr/bin/xmllint", ["--noout", "--schema", Self.gate.appendingPathComponent("junit.xsd").path, xml])
+    let lint = try run(
+      "/usr/bin/xmllint", ["--noout", "--schema", Self.gate.appendingPathComponent("junit.xsd").path, xml])
     #expect(lint.status == 0, "\(lint.stderr)")
     let text = try String(contentsOfFile: xml, encoding: .utf8)
     #expect(text.components(separatedBy: "<testcase ").count - 1 == 4)
@@ -127,10 +130,15 @@ struct GateTests {
     let reports = try Reports()
     let log = Self.gate.appendingPathComponent("email-index-dropped.log.gz").path
     let gateFile = reports.dir.path("gate.md")
-    let result = try pgsift(["analyze", log, "--baseline", reports.with, "-o", reports.dir.path("current.json"), "--gate-output", gateFile])
+    let result = try pgsift([
+      "analyze", log, "--baseline", reports.with, "-o", reports.dir.path("current.json"), "--gate-output", gateFile,
+    ])
     #expect(result.status == 1)
     #expect(try String(contentsOfFile: gateFile, encoding: .utf8).contains("❌ regression"))
-    let same = try pgsift(["analyze", Self.gate.appendingPathComponent("with-indexes.log.gz").path, "--baseline", reports.with, "--quiet", "-o", reports.dir.path("again.json")])
+    let same = try pgsift([
+      "analyze", Self.gate.appendingPathComponent("with-indexes.log.gz").path, "--baseline", reports.with, "--quiet",
+      "-o", reports.dir.path("again.json"),
+    ])
     #expect(same.status == 0)
     #expect(same.stderr.isEmpty)
   }

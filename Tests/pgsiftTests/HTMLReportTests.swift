@@ -39,7 +39,8 @@ struct HTMLReportTests {
       errors = p.errors + ["unclosed <%s> from %s" % s for s in p.stack]
       print("\\n".join(errors) if errors else "ok")
       """
-    return try run("/usr/bin/env", ["python3", "-c", checker, path]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    return try run("/usr/bin/env", ["python3", "-c", checker, path]).stdout.trimmingCharacters(
+      in: .whitespacesAndNewlines)
   }
 
   @Test("shop: every section and chart, the JSON's figures, balanced tags, no network")
@@ -76,7 +77,9 @@ struct HTMLReportTests {
   func hostile() throws {
     let dir = try TemporaryDirectory()
     let html = dir.path("hostile.html")
-    let result = try pgsift(["analyze", Paths.fixtures.appendingPathComponent("hostile/postgresql.log").path, "-o", html])
+    let result = try pgsift([
+      "analyze", Paths.fixtures.appendingPathComponent("hostile/postgresql.log").path, "-o", html,
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(try Self.balanced(html) == "ok")
     let text = try String(contentsOfFile: html, encoding: .utf8)
@@ -97,10 +100,15 @@ struct HTMLReportTests {
   func screenshot() throws {
     let dir = try TemporaryDirectory()
     let html = dir.path("report.html")
-    #expect(try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "-o", html]).status == 0)
+    #expect(
+      try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "-o", html]).status == 0)
     let png = dir.path("shot.png")
     let shot = try run(
-      Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600", "--screenshot=\(png)", "file://" + html])
+      Self.chromium!,
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600", "--screenshot=\(png)",
+        "file://" + html,
+      ])
     #expect(shot.status == 0)
     let size = (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
     #expect(size > 50_000)

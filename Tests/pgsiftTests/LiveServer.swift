@@ -31,7 +31,9 @@ final class LiveServer {
         + "-c unix_socket_directories='\(directory)' -c port=\(port) -c fsync=off\" start >/dev/null")
     for (database, scripts) in databases.sorted(by: { $0.key < $1.key }) {
       try psql("postgres", "CREATE DATABASE \(database)")
-      for script in scripts { try shell("psql -X -q -h '\(directory)' -p \(port) -U postgres -d \(database) -f '\(script)' >/dev/null 2>&1") }
+      for script in scripts {
+        try shell("psql -X -q -h '\(directory)' -p \(port) -U postgres -d \(database) -f '\(script)' >/dev/null 2>&1")
+      }
     }
   }
 
@@ -44,7 +46,9 @@ final class LiveServer {
 
   @discardableResult
   func psql(_ database: String, _ sql: String) throws -> String {
-    let result = try run("/usr/bin/psql", ["-X", "-A", "-t", "-h", directory, "-p", String(port), "-U", "postgres", "-d", database, "-c", sql])
+    let result = try run(
+      "/usr/bin/psql",
+      ["-X", "-A", "-t", "-h", directory, "-p", String(port), "-U", "postgres", "-d", database, "-c", sql])
     if result.status != 0 { throw DatabaseFailure(message: result.stderr) }
     return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
@@ -55,7 +59,8 @@ final class LiveServer {
   /// inherited descriptor to close, which a daemon never does, so this goes through system(3), which waits for
   /// the shell alone, after closing every descriptor above stderr.
   private func serverCommand(_ command: String) throws {
-    let user = asPostgres ? "su postgres -s /bin/sh -c \"\(command.replacingOccurrences(of: "\"", with: "\\\""))\"" : command
+    let user =
+      asPostgres ? "su postgres -s /bin/sh -c \"\(command.replacingOccurrences(of: "\"", with: "\\\""))\"" : command
     let script = """
       for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"; done
       \(user)

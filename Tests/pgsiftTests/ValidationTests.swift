@@ -32,7 +32,9 @@ struct ValidationTests {
       #expect(suggestion.confidence == "validated")
       #expect((suggestion.validated?.indexBytes ?? 0) > 0)
     }
-    for expected in [("orders", ["customer_id", "created_at"]), ("customers", ["email"]), ("order_items", ["product_id"])] {
+    for expected in [
+      ("orders", ["customer_id", "created_at"]), ("customers", ["email"]), ("order_items", ["product_id"]),
+    ] {
       #expect(validated.contains { $0.table == expected.0 && $0.columns == expected.1 }, "\(expected)")
     }
     // The events lookup by customer runs through pgbench -M prepared: its $1 gets PostgreSQL's generic plan.
@@ -61,7 +63,9 @@ struct ValidationTests {
 
   @Test("a database that cannot be reached: exit 2, the offline advice still written")
   func unreachable() throws {
-    let result = try pgsift(["analyze", Self.log, "--format", "json", "--dsn", "host=/nonexistent port=1 dbname=x connect_timeout=2"])
+    let result = try pgsift([
+      "analyze", Self.log, "--format", "json", "--dsn", "host=/nonexistent port=1 dbname=x connect_timeout=2",
+    ])
     #expect(result.status == 2)
     #expect(result.stderr.contains("--dsn: cannot connect"))
     #expect(try !result.report().indexSuggestions.isEmpty)
