@@ -123,6 +123,12 @@ public struct IndexAdvisor {
       return nil
     }
     var equalityColumns = access.equalities.map(\.column)
+    // With pg_stats from a live database, the most selective equality column leads.
+    let distinct = equalityColumns.map { catalog.distinctValues($0, in: access.table) }
+    if distinct.allSatisfy({ $0 != nil }) {
+      equalityColumns = zip(equalityColumns, distinct).enumerated()
+        .sorted { ($0.element.1!, -$0.offset) > ($1.element.1!, -$1.offset) }.map(\.element.0)
+    }
     var predicateColumns: [String] = []
     var predicate: String?
     let otherColumns = Set(access.ranges + access.sorts.map(\.column) + equalityColumns)

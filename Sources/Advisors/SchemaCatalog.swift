@@ -131,6 +131,25 @@ public struct SchemaCatalog: Sendable {
     TableName(schema: rangeVar.string("schemaname"), name: rangeVar.string("relname") ?? "?")
   }
 
+  /// Column statistics from a live database (`pg_stats`): distinct values and average width, by `table.column`.
+  public private(set) var columnStatistics: [String: (nDistinct: Double, averageWidth: Int)] = [:]
+
+  public mutating func addColumnStatistics(table: String, column: String, nDistinct: Double, averageWidth: Int) {
+    columnStatistics[table + "." + column] = (nDistinct, averageWidth)
+  }
+
+  /// Distinct values of a column: `pg_stats.n_distinct`, which is a fraction of the rows when negative.
+  public func distinctValues(_ column: String, in table: TableName) -> Double? {
+    guard let stats = columnStatistics[table.name + "." + column] else { return nil }
+    if stats.nDistinct >= 0 { return stats.nDistinct }
+    return rows(of: table).map { -stats.nDistinct * $0 }
+  }
+
+  /// Bytes a column's values take on average, measured by ANALYZE, else by its type.
+  public func width(of column: String, in table: TableName, type: String) -> Int {
+    columnStatistics[table.name + "." + column]?.averageWidth ?? Self.width(ofType: type).bytes
+  }
+
   /// Adds what a live database reports.
   public mutating func addTable(_ table: Table, rows: Double?) {
     tables.removeAll { $0.name.sameTable(as: table.name) && $0.name.schema == table.name.schema }
@@ -148,6 +167,7 @@ public struct SchemaCatalog: Sendable {
   public mutating func merge(_ other: SchemaCatalog) {
     for table in other.tables { addTable(table, rows: other.rowEstimates[table.name.name]) }
     for index in other.indexes { addIndex(index) }
+    columnStatistics.merge(other.columnStatistics) { _, new in new }
   }
 
   // MARK: - Questions

@@ -104,12 +104,14 @@ public struct WriteCost: Sendable {
     var entryBytes: Int?
     var rowBytes: Int?
     if let table = catalog.table(activity.table), !table.columns.isEmpty {
-      let widths = Dictionary(table.columns.map { ($0.name, SchemaCatalog.width(ofType: $0.type).bytes) }) { a, _ in a }
+      let widths = Dictionary(
+        table.columns.map { ($0.name, catalog.width(of: $0.name, in: activity.table, type: $0.type)) }
+      ) { a, _ in a }
       // Index tuple: 8-byte header, key data padded to 8, and a 4-byte line pointer.
       let keyBytes = indexColumns.reduce(0) { $0 + (widths[$1] ?? 8) }
       entryBytes = 8 + (keyBytes + 7) / 8 * 8 + 4
       // Heap tuple: 24-byte header, data padded to 8, a 4-byte line pointer.
-      let dataBytes = table.columns.reduce(0) { $0 + SchemaCatalog.width(ofType: $1.type).bytes }
+      let dataBytes = table.columns.reduce(0) { $0 + (widths[$1.name] ?? 8) }
       rowBytes = 24 + (dataBytes + 7) / 8 * 8 + 4
     }
     return WriteCost(

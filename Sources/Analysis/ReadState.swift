@@ -24,13 +24,15 @@ public struct ReadState: Codable, Sendable {
     public var line: Int
     public var device: UInt64?
     public var inode: UInt64?
+    /// Size on disk when it was last read (compressed size for gzip).
+    public var size: Int?
     public var lastRead: String
     /// The format found in the first run, so that a few new lines need not be enough to find it again.
     public var format: String?
     public var logLinePrefix: String?
 
     enum CodingKeys: String, CodingKey {
-      case path, headLength = "head_length", headHash = "head_hash", offset, line, device, inode
+      case path, headLength = "head_length", headHash = "head_hash", offset, line, device, inode, size
       case lastRead = "last_read", format, logLinePrefix = "log_line_prefix"
     }
   }
@@ -111,7 +113,7 @@ public struct ReadState: Codable, Sendable {
     if case .stderr(let linePrefix)? = format { prefix = linePrefix.text }
     return Record(
       path: path, headLength: length, headHash: hash(head[..<length]), offset: offset, line: line,
-      device: identity?.device, inode: identity?.inode, lastRead: ISO8601DateFormatter().string(from: now),
+      device: identity?.device, inode: identity?.inode, size: identity?.size, lastRead: ISO8601DateFormatter().string(from: now),
       format: format?.format.rawValue, logLinePrefix: prefix)
   }
 

@@ -25,7 +25,7 @@ public struct HypotheticalValidator {
       try connection.query("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").first?.first ?? nil
   }
 
-  /// Tables, column types, row estimates and indexes of the database's user schemas.
+  /// Tables, column types, row estimates, column statistics (pg_stats) and indexes of the user schemas.
   public func catalog() throws(DatabaseError) -> SchemaCatalog {
     var catalog = SchemaCatalog()
     let columns = try connection.query(
@@ -73,6 +73,17 @@ public struct HypotheticalValidator {
           table: TableName(schema: schema, name: table), name: row[2],
           columns: (row[6] ?? "").components(separatedBy: separator), unique: row[3] == "t", primary: row[4] == "t",
           partial: row[5] == "t"))
+    }
+    let statistics = try connection.query(
+      """
+      SELECT tablename, attname, n_distinct::float8, avg_width FROM pg_stats
+      WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+      """)
+    for row in statistics {
+      guard let table = row[0], let column = row[1], let distinct = row[2].flatMap(Double.init),
+        let width = row[3].flatMap(Int.init)
+      else { continue }
+      catalog.addColumnStatistics(table: table, column: column, nDistinct: distinct, averageWidth: width)
     }
     return catalog
   }
