@@ -180,11 +180,9 @@ extension Analyzer {
     diagnostics.merge(parserDiagnostics)
 
     var fileError: String?
-    if let readError {
-      fileError = report(readError, file: name, reader: reader, into: &diagnostics)
-    } else if resumable {
-      remember(name, head: head, cursor: cursor, input: input, format: detected, runState: &runState)
-    }
+    if let readError { fileError = report(readError, file: name, reader: reader, into: &diagnostics) }
+    // Even after a read error: what came before the cursor was counted and must not be counted again.
+    if resumable { remember(name, head: head, cursor: cursor, input: input, format: detected, runState: &runState) }
     if let offset = input.trailingBytesOffset {
       diagnostics.report(
         .corruptCompression, at: InputLocation(file: name, byteOffset: offset),

@@ -134,3 +134,21 @@ struct CronDetailTests {
     #expect(!plain.stderr.contains("lines, "))
   }
 }
+
+@Suite("Cron: a damaged file with --state")
+struct CronDamageTests {
+  @Test("what was counted before a corrupt stretch is not counted again on the next run")
+  func corruptThenResume() throws {
+    let dir = try TemporaryDirectory()
+    let file = dir.path("cut.log.gz")
+    let state = dir.path("state.json")
+    try shell("head -c 300000 '\(CronTests.shopLog)' > '\(file)'")
+    let first = try pgsift(["analyze", file, "--state", state, "--format", "json"])
+    #expect(first.status == 2)
+    let counted = try first.report().summary.statements
+    #expect(counted > 1_000)
+    let second = try pgsift(["analyze", file, "--state", state, "--format", "json"])
+    #expect(try second.report().summary.statements == 0)
+    #expect(try second.report().input.files.first!.resumedAt > 0)
+  }
+}
