@@ -113,7 +113,8 @@ public struct ReadState: Codable, Sendable {
     if case .stderr(let linePrefix)? = format { prefix = linePrefix.text }
     return Record(
       path: path, headLength: length, headHash: hash(head[..<length]), offset: offset, line: line,
-      device: identity?.device, inode: identity?.inode, size: identity?.size, lastRead: ISO8601DateFormatter().string(from: now),
+      device: identity?.device, inode: identity?.inode, size: identity?.size,
+      lastRead: ISO8601DateFormatter().string(from: now),
       format: format?.format.rawValue, logLinePrefix: prefix)
   }
 

@@ -217,7 +217,14 @@ public struct HTMLReport {
 
   func details(_ r: AnalysisReport) -> String {
     var html = "<section id=\"details\"><h2>Query details</h2>"
-    for q in r.queries.prefix(maxDetails) {
+    // The queries with the most total time, and every query the top lists link to.
+    let timed = r.queries.filter { $0.calls > 0 }
+    let linked = Set(
+      (timed.sorted { $0.calls > $1.calls }.prefix(10) + timed.sorted { ($0.maxMs ?? 0) > ($1.maxMs ?? 0) }.prefix(10))
+        .map(\.fingerprint))
+    let shown = r.queries.enumerated().filter { $0.offset < maxDetails || linked.contains($0.element.fingerprint) }
+      .map(\.element)
+    for q in shown {
       html +=
         "<details id=\"q-\(q.fingerprint)\"><summary><code>\(q.fingerprint)</code> \(Self.group(q.calls)) calls, "
         + "\(Self.number(q.totalMs)) ms — <code class=\"sql\">\(Self.highlight(Self.clip(q.normalized, 120)))</code></summary>"
@@ -247,9 +254,10 @@ public struct HTMLReport {
       html +=
         "<p class=\"seen\">first \(Self.escape(q.firstSeen ?? "–")), last \(Self.escape(q.lastSeen ?? "–")); \(q.errors) errors</p></div></details>"
     }
-    if r.queries.count > maxDetails {
+    if r.queries.count > shown.count {
       html +=
-        "<p class=\"note\">Details for the \(maxDetails) queries with the most total time; the JSON report has all \(r.queries.count).</p>"
+        "<p class=\"note\">Details for the \(maxDetails) queries with the most total time and those in the top lists; "
+        + "the JSON report has all \(r.queries.count).</p>"
     }
     return html + "</section>\n"
   }

@@ -71,6 +71,9 @@ struct HTMLReportTests {
     let bars = dom.components(separatedBy: "<rect class=\"bar slow\"").count - 1
     #expect(bars >= json.timeSeries!.buckets.count)
     #expect(text.utf8.count < 2_000_000)
+    // Every in-page link has its target.
+    let links = Set(dom.matches(of: /href="#([a-z0-9-]+)"/).map { String($0.1) })
+    for target in links { #expect(dom.contains("id=\"\(target)\""), "#\(target)") }
   }
 
   @Test("hostile log text shows as text and runs nothing")

@@ -47,7 +47,8 @@ struct ValidationTests {
     }
     // pg_stats from the database: the events row is sized by its payload's measured width, not a guess.
     let offline = try pgsift(["analyze", Self.log, "--format", "json", "--schema", schema]).report()
-    let offlineEvents = try #require(offline.indexSuggestions.first { $0.table == "events" && $0.columns == ["customer_id"] })
+    let offlineEvents = try #require(
+      offline.indexSuggestions.first { $0.table == "events" && $0.columns == ["customer_id"] })
     #expect(events.writeCost.rowBytes != nil && offlineEvents.writeCost.rowBytes != nil)
     #expect(events.writeCost.rowBytes! < offlineEvents.writeCost.rowBytes!)
     // Read-only: no real index appeared.
