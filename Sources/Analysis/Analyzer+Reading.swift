@@ -147,29 +147,20 @@ extension Analyzer {
     }
 
     var sink = WindowFilter(downstream: EventClassifier(downstream: consume aggregator), window: options.window)
-    let counts: ParseCounts
-    let parserDiagnostics: Diagnostics
-    let cursor: Cursor
-    switch detected {
-    case .stderr(let prefix):
-      var parser = StderrParser(prefix: prefix, file: name)
-      cursor = drive(
+    // One generic call per format, so each parser's loop is specialized.
+    func parse<P: LogParser>(_ parser: P) -> (Cursor, ParseCounts, Diagnostics) {
+      var parser = parser
+      let cursor = drive(
         &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
         progress: progress)
-      (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
-    case .csvlog:
-      var parser = CsvlogParser(file: name)
-      cursor = drive(
-        &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
-        progress: progress)
-      (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
-    case .jsonlog:
-      var parser = JsonlogParser(file: name)
-      cursor = drive(
-        &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
-        progress: progress)
-      (counts, parserDiagnostics) = (parser.counts, parser.diagnostics)
+      return (cursor, parser.counts, parser.diagnostics)
     }
+    let (cursor, counts, parserDiagnostics) =
+      switch detected {
+      case .stderr(let prefix): parse(StderrParser(prefix: prefix, file: name))
+      case .csvlog: parse(CsvlogParser(file: name))
+      case .jsonlog: parse(JsonlogParser(file: name))
+      }
     sink.downstream.finish()
     if sink.downstream.orphanSecondaryRecords > 0 {
       diagnostics.report(
