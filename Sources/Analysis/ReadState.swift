@@ -1,6 +1,7 @@
 // --state: how far each log file was read, so that a cron run reads only what is new. Files are known by
 // their first bytes (after decompression), not by name: a rotated `postgresql.log.1` or `.gz` copy is
 // recognized as the file already partly read, and a truncated or new file starts from the beginning.
+import Fingerprint
 import Foundation
 import LogFormats
 
@@ -30,6 +31,11 @@ public struct ReadState: Codable, Sendable {
     /// The format found in the first run, so that a few new lines need not be enough to find it again.
     public var format: String?
     public var logLinePrefix: String?
+
+    /// Whether this record is of the file that starts with `head`.
+    func covers(_ head: [UInt8]) -> Bool {
+      headLength > 0 && headLength <= head.count && headHash == ReadState.hash(head[..<headLength])
+    }
 
     enum CodingKeys: String, CodingKey {
       case path, headLength = "head_length", headHash = "head_hash", offset, line, device, inode, size
@@ -76,26 +82,21 @@ public struct ReadState: Codable, Sendable {
   }
 
   static func hash(_ bytes: ArraySlice<UInt8>) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes {
-      hash ^= UInt64(b)
-      hash = hash &* 0x0000_0100_0000_01b3
-    }
-    let digits = String(hash, radix: 16)
+    let digits = String(Fingerprinter.fnv1a(bytes), radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
   }
 
   /// The record of the file that starts with `head`, preferring the one that covers the most of it.
   public func match(head: [UInt8]) -> Record? {
     files.filter {
-      $0.headLength > 0 && $0.headLength <= head.count && $0.headHash == Self.hash(head[..<$0.headLength])
+      $0.covers(head)
     }
     .max { $0.headLength < $1.headLength }
   }
 
   /// Replaces the records of this file (by its head) with the new one, and forgets old records.
   public mutating func update(_ record: Record, head: [UInt8], now: Date) {
-    files.removeAll { $0.headLength <= head.count && $0.headHash == Self.hash(head[..<$0.headLength]) }
+    files.removeAll { $0.covers(head) }
     files.append(record)
     let formatter = ISO8601DateFormatter()
     files.removeAll {

@@ -69,7 +69,7 @@ public final class Fingerprinter {
   }
 
   /// 64-bit FNV-1a: stable across runs and machines, which Swift's Hasher is not.
-  static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+  public static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in bytes {
       hash ^= UInt64(b)

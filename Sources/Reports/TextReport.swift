@@ -162,15 +162,7 @@ public struct TextReport {
     String(repeating: " ", count: max(0, width - text.count)) + text
   }
 
-  func group(_ n: Int) -> String {
-    let digits = String(n)
-    var out = ""
-    for (k, c) in digits.enumerated() {
-      if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
-      out.append(c)
-    }
-    return out
-  }
+  func group(_ n: Int) -> String { ReportBuilder.grouped(n) }
 
   func formatMs(_ value: Double) -> String {
     let thousandths = Int((value * 1000).rounded())
