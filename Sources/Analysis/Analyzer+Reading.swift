@@ -1,4 +1,6 @@
-// Reading one input: open, resume (--state), sample, detect the format, stream the lines through the stages.
+// Reading one input: open, resume (--state), sample, detect the format, then cut the text into pieces at
+// record boundaries and hand them to the work pool. Pieces come back in order and are folded into the file's
+// aggregate; the file's end is a piece of its own, so that several files can be in flight at once.
 import Advisors
 import Fingerprint
 import Foundation
@@ -31,23 +33,160 @@ extension Analyzer {
     let now: Date
   }
 
+  /// A run of whole lines of one file, each followed by `\n`, that starts at a record boundary.
+  struct Chunk: Sendable {
+    var bytes: [UInt8] = []
+    /// Number of the first line (1-based).
+    var firstLine = 0
+    /// Place in its file: 0 is the piece that starts where reading started.
+    var index = 0
+    var isLast = false
+  }
+
+  /// What parsing one chunk gave.
+  struct ChunkResult {
+    var classifier: EventClassifier<StatementAggregator>
+    var counts: ParseCounts
+    var diagnostics: Diagnostics
+    var outside: Int
+    var unknownZoneLine: Int?
+  }
+
+  /// What reading a file found besides its chunks, handed over after them.
+  struct FileTail: Sendable {
+    var summary: FileSummary
+    /// Problems found before parsing (opening, resuming) and after it (read errors, trailing bytes).
+    var before = Diagnostics()
+    var after = Diagnostics()
+    /// Whether chunks were parsed, so that their counts make the summary's.
+    var parsed = false
+  }
+
+  enum Piece {
+    case chunk(ChunkResult)
+    case tail(FileTail)
+  }
+
+  /// What each worker thread keeps: its own fingerprint cache.
+  struct WorkerContext {
+    var fingerprinter = Fingerprinter()
+  }
+
+  typealias Pool = WorkPool<WorkerContext, UncheckedPiece>
+
+  /// Pieces cross threads inside the pool, one owner at a time.
+  struct UncheckedPiece: @unchecked Sendable {
+    var piece: Piece
+  }
+
+  /// Folds pieces, in input order, into the run's aggregate.
+  struct Fold {
+    var total: StatementAggregator
+    var diagnostics = Diagnostics()
+    var files: [FileSummary] = []
+    /// The file being folded.
+    private var classifier: EventClassifier<StatementAggregator>?
+    private var counts = ParseCounts()
+    private var fileDiagnostics = Diagnostics()
+    private var outside = 0
+    private var unknownZoneLine: Int?
+    private let fingerprinter: Fingerprinter
+
+    init(total: StatementAggregator, fingerprinter: Fingerprinter) {
+      self.total = total
+      self.fingerprinter = fingerprinter
+    }
+
+    mutating func add(_ piece: Piece) {
+      switch piece {
+      case .chunk(let result):
+        if classifier == nil {
+          // The first chunk's aggregate takes the later ones in, on this thread: give it this thread's fingerprinter.
+          classifier = result.classifier
+          classifier!.downstream.use(fingerprinter)
+        } else {
+          classifier!.append(result.classifier) { aggregate, next, continuing in
+            aggregate.merge(next, continuing: continuing)
+          }
+        }
+        counts.merge(result.counts)
+        fileDiagnostics.merge(result.diagnostics)
+        outside += result.outside
+        if unknownZoneLine == nil { unknownZoneLine = result.unknownZoneLine }
+      case .tail(let tail):
+        endFile(tail)
+      }
+    }
+
+    private mutating func endFile(_ tail: FileTail) {
+      var summary = tail.summary
+      diagnostics.merge(tail.before)
+      diagnostics.merge(fileDiagnostics)
+      if let line = unknownZoneLine {
+        diagnostics.report(
+          .notice, at: InputLocation(file: summary.path, line: line),
+          "time zone abbreviation not known; times are read as UTC")
+      }
+      if var classifier {
+        classifier.finish()
+        if classifier.orphanSecondaryRecords > 0 {
+          diagnostics.report(
+            .notice, at: InputLocation(file: summary.path),
+            "\(classifier.orphanSecondaryRecords) DETAIL/STATEMENT records had no record before them to belong to")
+        }
+        var aggregate = classifier.downstream
+        aggregate.endFile()
+        total.merge(aggregate)
+      }
+      diagnostics.merge(tail.after)
+      if tail.parsed {
+        summary.lines = counts.lines
+        summary.entries = counts.entries
+        summary.skippedLines = counts.skippedLines
+        summary.blankLines = counts.blankLines
+        summary.invalidUTF8Lines = counts.invalidUTF8Lines
+        summary.outsideWindow = outside
+      }
+      files.append(summary)
+      classifier = nil
+      counts = ParseCounts()
+      fileDiagnostics = Diagnostics()
+      outside = 0
+      unknownZoneLine = nil
+    }
+  }
+
+  /// How reading is split up.
+  struct Reading {
+    var options: AnalysisOptions
+    var pool: Pool
+    var chunkBytes: Int
+  }
+
   static func read(
-    path: String, options: AnalysisOptions, aggregator: inout StatementAggregator, diagnostics: inout Diagnostics,
-    runState: inout RunState?
-  ) -> FileSummary {
+    path: String, ordinal: Int, reading: Reading, fold: inout Fold, runState: inout RunState?
+  ) {
+    let options = reading.options
+    func submit(_ piece: Piece) {
+      let unchecked = UncheckedPiece(piece: piece)
+      reading.pool.submit({ _ in unchecked }, receive: { fold.add($0.piece) })
+    }
     func empty(_ name: String, compressed: Bool, error: String?) -> FileSummary {
       FileSummary(
         path: name, format: nil, logLinePrefix: nil, compressed: compressed, bytes: 0, lines: 0, entries: 0,
         skippedLines: 0, blankLines: 0, invalidUTF8Lines: 0, error: error)
     }
+    var tail = FileTail(summary: empty(path, compressed: false, error: nil))
     let input: InputFile
     do {
       input = try InputFile(path: path)
     } catch {
-      diagnostics.report(.unreadableFile, at: InputLocation(file: path), "cannot open: \(error.reason)")
-      return empty(path, compressed: false, error: "cannot open: \(error.reason)")
+      tail.before.report(.unreadableFile, at: InputLocation(file: path), "cannot open: \(error.reason)")
+      tail.summary.error = "cannot open: \(error.reason)"
+      return submit(.tail(tail))
     }
     let name = input.displayName
+    tail.summary = empty(name, compressed: input.isCompressed, error: nil)
 
     // --state: find the file by its first bytes and resume where the last run stopped.
     var head: [UInt8] = []
@@ -60,13 +199,13 @@ extension Analyzer {
         if let record = run.state.match(head: head) {
           let key = record.headHash + "/" + String(record.headLength)
           if run.consumed.contains(key) {
-            diagnostics.report(
+            tail.before.report(
               .notice, at: InputLocation(file: name), "same file as \(record.path), already read in this run; skipped")
-            return empty(name, compressed: input.isCompressed, error: nil)
+            return submit(.tail(tail))
           }
           run.consumed.insert(key)
           if !input.isCompressed, let size = input.fileIdentity?.size, size < record.offset {
-            diagnostics.report(
+            tail.before.report(
               .notice, at: InputLocation(file: name), "file was truncated since the last run; read from the start")
           } else {
             try input.skip(record.offset)
@@ -76,10 +215,14 @@ extension Analyzer {
         }
         runState = run
       } catch {
-        diagnostics.report(.unreadableFile, at: InputLocation(file: name, byteOffset: error.byteOffset), error.message)
-        return empty(name, compressed: input.isCompressed, error: error.message)
+        tail.before.report(
+          .unreadableFile, at: InputLocation(file: name, byteOffset: error.byteOffset), error.message)
+        tail.summary.error = error.message
+        return submit(.tail(tail))
       }
     }
+    tail.summary.resumedAt = start.offset
+    tail.summary.resumedLine = start.line
 
     let reader = LineReader(source: input.source, startingLine: start.line, startingOffset: start.offset)
     var readError: ByteSourceError?
@@ -91,7 +234,7 @@ extension Analyzer {
       }
     }
 
-    // Sample the first lines to find the format; they are replayed to the parser afterwards.
+    // Sample the first lines to find the format; they are read again as the start of the first chunk.
     var sample: [SampledLine] = []
     var sampleBytes = 0
     do {
@@ -108,15 +251,12 @@ extension Analyzer {
 
     if sample.isEmpty && readError == nil {
       // An empty log (a quiet server, a fresh rotation, nothing new since the last run) is not a problem.
-      diagnostics.report(
+      tail.before.report(
         .notice, at: InputLocation(file: name), start.offset > 0 ? "nothing new since the last run" : "file is empty")
-      var summary = empty(name, compressed: input.isCompressed, error: nil)
-      summary.resumedAt = start.offset
-      summary.resumedLine = start.line
       if resumable {
         remember(name, head: head, cursor: start, input: input, format: remembered, runState: &runState)
       }
-      return summary
+      return submit(.tail(tail))
     }
     let detected: DetectedFormat
     do {
@@ -135,66 +275,132 @@ extension Analyzer {
           readError = error
         }
       }
-      diagnostics.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), error.message)
-      var summary = FileSummary(
-        path: name, format: nil, logLinePrefix: nil, compressed: input.isCompressed,
-        bytes: reader.bytesRead - start.offset,
-        lines: lines, entries: 0, skippedLines: lines, blankLines: 0, invalidUTF8Lines: 0, error: error.message)
-      summary.resumedAt = start.offset
-      summary.resumedLine = start.line
-      if let readError { summary.error = report(readError, file: name, reader: reader, into: &diagnostics) }
-      return summary
+      tail.before.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), error.message)
+      tail.summary.bytes = reader.bytesRead - start.offset
+      tail.summary.lines = lines
+      tail.summary.skippedLines = lines
+      tail.summary.error = error.message
+      if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }
+      return submit(.tail(tail))
     }
 
-    var sink = WindowFilter(downstream: EventClassifier(downstream: consume aggregator), window: options.window)
-    // One generic call per format, so each parser's loop is specialized.
-    func parse<P: LogParser>(_ parser: P) -> (Cursor, ParseCounts, Diagnostics) {
-      var parser = parser
-      let cursor = drive(
-        &parser, sample: sample, reader: reader, into: &sink, readError: &readError, start: start, resumable: resumable,
-        progress: progress)
-      return (cursor, parser.counts, parser.diagnostics)
+    // Cut the text into chunks at record boundaries; the pool parses them while the next ones are read.
+    let threshold = options.thresholdUs
+    let window = options.window
+    func submit(_ chunk: Chunk) {
+      reading.pool.submit(
+        { context in
+          UncheckedPiece(
+            piece: .chunk(
+              parse(
+                chunk, format: detected, file: name, ordinal: ordinal, thresholdUs: threshold, window: window,
+                resumable: resumable, fingerprinter: context.fingerprinter)))
+        }, receive: { fold.add($0.piece) })
     }
-    let (cursor, counts, parserDiagnostics) =
-      switch detected {
-      case .stderr(let prefix): parse(StderrParser(prefix: prefix, file: name))
-      case .csvlog: parse(CsvlogParser(file: name))
-      case .jsonlog: parse(JsonlogParser(file: name))
+    let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
+    var chunk = Chunk()
+    chunk.bytes.reserveCapacity(reserve)
+    var boundaries = RecordBoundaries(detected)
+    var cursor = start
+    func add(_ line: ByteView, number: Int, endOffset: Int) {
+      if chunk.bytes.count >= reading.chunkBytes && boundaries.mayStart(at: line) {
+        submit(chunk)
+        let index = chunk.index + 1
+        chunk = Chunk()
+        chunk.bytes.reserveCapacity(reserve)
+        chunk.index = index
       }
-    sink.downstream.finish()
-    if sink.downstream.orphanSecondaryRecords > 0 {
-      diagnostics.report(
-        .notice, at: InputLocation(file: name),
-        "\(sink.downstream.orphanSecondaryRecords) DETAIL/STATEMENT records had no record before them to belong to")
+      if chunk.bytes.isEmpty { chunk.firstLine = number }
+      chunk.bytes.append(contentsOf: line)
+      chunk.bytes.append(0x0A)
+      boundaries.observe(line)
+      if boundaries.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
     }
-    aggregator = sink.downstream.downstream
-    diagnostics.merge(parserDiagnostics)
+    var stopped = false
+    for line in sample {
+      // With --state, a last line without its newline is left for the next run.
+      if resumable && line.unterminated {
+        stopped = true
+        break
+      }
+      line.bytes.withUnsafeBufferPointer { add($0, number: line.line, endOffset: line.endOffset) }
+    }
+    if readError == nil && !stopped {
+      do {
+        var sinceProgress = 0
+        while let line = try reader.nextLine() {
+          if resumable && reader.lastLineUnterminated { break }
+          add(line, number: reader.lineNumber, endOffset: reader.bytesRead)
+          sinceProgress += 1
+          if sinceProgress == 65_536, let progress {
+            progress(reader.lineNumber)
+            sinceProgress = 0
+          }
+        }
+      } catch {
+        readError = error
+      }
+    }
+    progress?(reader.lineNumber)
+    chunk.isLast = true
+    submit(chunk)
 
-    var fileError: String?
-    if let readError { fileError = report(readError, file: name, reader: reader, into: &diagnostics) }
+    if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }
     // Even after a read error: what came before the cursor was counted and must not be counted again.
     if resumable { remember(name, head: head, cursor: cursor, input: input, format: detected, runState: &runState) }
     if let offset = input.trailingBytesOffset {
-      diagnostics.report(
+      tail.after.report(
         .corruptCompression, at: InputLocation(file: name, byteOffset: offset),
         "data after the last gzip member is not gzip; ignored")
     }
     if reader.overlongLines > 0 {
-      diagnostics.report(
+      tail.after.report(
         .notice, at: InputLocation(file: name),
         "\(reader.overlongLines) lines longer than \(LineReader.defaultMaxLineBytes >> 20) MiB were split")
     }
-    var prefixText: String?
-    if case .stderr(let prefix) = detected { prefixText = prefix.text }
-    var summary = FileSummary(
-      path: name, format: detected.format.rawValue, logLinePrefix: prefixText, compressed: input.isCompressed,
-      bytes: reader.bytesRead - start.offset, lines: counts.lines, entries: counts.entries,
-      skippedLines: counts.skippedLines, blankLines: counts.blankLines, invalidUTF8Lines: counts.invalidUTF8Lines,
-      error: fileError)
-    summary.resumedAt = start.offset
-    summary.resumedLine = start.line
-    summary.outsideWindow = sink.outside
-    return summary
+    tail.summary.format = detected.format.rawValue
+    if case .stderr(let prefix) = detected { tail.summary.logLinePrefix = prefix.text }
+    tail.summary.bytes = reader.bytesRead - start.offset
+    tail.parsed = true
+    submit(.tail(tail))
+  }
+
+  /// Parses one chunk on a worker thread. A chunk after the first reads in mid-stream mode: what depends on
+  /// records before it is kept for the fold.
+  static func parse(
+    _ chunk: Chunk, format: DetectedFormat, file: String, ordinal: Int, thresholdUs: Int64, window: TimeWindow,
+    resumable: Bool, fingerprinter: Fingerprinter
+  ) -> ChunkResult {
+    var aggregator = StatementAggregator(thresholdUs: thresholdUs, fingerprinter: fingerprinter)
+    aggregator.fileOrdinal = ordinal
+    var sink = WindowFilter(
+      downstream: EventClassifier(downstream: aggregator, midStream: chunk.index > 0), window: window)
+    // One generic call per format, so each parser's loop is specialized.
+    func run<P: LogParser>(_ parser: P) -> ChunkResult {
+      var parser = parser
+      chunk.bytes.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        var number = chunk.firstLine
+        while offset < buffer.count {
+          let newline = memchr(base + offset, 0x0A, buffer.count - offset)!
+          let length = UnsafeRawPointer(base + offset).distance(to: UnsafeRawPointer(newline))
+          parser.feed(ByteView(start: base + offset, count: length), lineNumber: number, into: &sink)
+          offset += length + 1
+          number += 1
+        }
+      }
+      // A record still open at the end is read whole by the next run; without --state it is finished now.
+      if !(chunk.isLast && resumable) || parser.atRecordBoundary { parser.finish(into: &sink) }
+      return ChunkResult(
+        classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
+        unknownZoneLine: parser.unknownZoneLine)
+    }
+    switch format {
+    case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file))
+    case .csvlog: return run(CsvlogParser(file: file))
+    case .jsonlog: return run(JsonlogParser(file: file))
+    }
   }
 
   static func remember(
@@ -207,46 +413,6 @@ extension Analyzer {
     run.state.update(record, head: head, now: run.now)
     run.consumed.insert(record.headHash + "/" + String(record.headLength))
     runState = run
-  }
-
-  /// Feeds the sampled lines, then the rest of the input, to one parser. Generic so each parser and sink is
-  /// specialized: this loop runs once per line. With --state (`resumable`), a last line without its newline is
-  /// left for the next run, and so is a record still open at the end; the cursor says where that run starts.
-  static func drive<P: LogParser, S: LogEntrySink>(
-    _ parser: inout P, sample: [SampledLine], reader: LineReader, into sink: inout S, readError: inout ByteSourceError?,
-    start: Cursor, resumable: Bool, progress: ((Int) -> Void)?
-  ) -> Cursor {
-    var cursor = start
-    var stopped = false
-    for line in sample {
-      if resumable && line.unterminated {
-        stopped = true
-        break
-      }
-      line.bytes.withUnsafeBufferPointer { parser.feed($0, lineNumber: line.line, into: &sink) }
-      if parser.atRecordBoundary { cursor = Cursor(offset: line.endOffset, line: line.line) }
-    }
-    if readError == nil && !stopped {
-      do {
-        var sinceProgress = 0
-        while let line = try reader.nextLine() {
-          if resumable && reader.lastLineUnterminated { break }
-          parser.feed(line, lineNumber: reader.lineNumber, into: &sink)
-          if parser.atRecordBoundary { cursor = Cursor(offset: reader.bytesRead, line: reader.lineNumber) }
-          sinceProgress += 1
-          if sinceProgress == 65_536, let progress {
-            progress(reader.lineNumber)
-            sinceProgress = 0
-          }
-        }
-      } catch {
-        readError = error
-      }
-    }
-    // A record still open at the end is read whole by the next run; without --state it is finished now.
-    if !resumable || parser.atRecordBoundary { parser.finish(into: &sink) }
-    progress?(reader.lineNumber)
-    return cursor
   }
 
   static func report(

@@ -30,6 +30,11 @@ public struct AnalysisOptions: Sendable {
   public var statePath: String?
   /// Called now and then while reading, for a progress display.
   public var progress: (@Sendable (ProgressUpdate) -> Void)?
+  /// Threads that parse; 1 parses on the calling thread.
+  public var jobs = Analyzer.defaultJobs
+  /// Size of the pieces the input is cut into for the threads. The pieces, and so the results, do not depend
+  /// on `jobs`.
+  public var chunkBytes = Analyzer.defaultChunkBytes
 
   public init(
     paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
@@ -63,20 +68,31 @@ public struct AnalysisResult: Sendable {
 
 public enum Analyzer {
   public static let version = "0.1.0"
+  /// One parsing thread per core.
+  public static let defaultJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+  public static let defaultChunkBytes = 2 << 20
 
-  /// Runs the analysis. Throws only when the --state file cannot be read, before anything else is done.
-  public static func run(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError) -> AnalysisResult
+  /// Reads the inputs into one aggregate: each file cut into chunks, parsed by `options.jobs` threads, folded
+  /// back in input order. Throws only when the --state file cannot be read, before anything else is done.
+  public static func aggregate(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError)
+    -> PartialRun
   {
-    var aggregator = StatementAggregator(thresholdUs: options.thresholdUs)
-    var diagnostics = Diagnostics()
-    var files: [FileSummary] = []
     var runState = try options.statePath.map { path throws(ReadState.StateError) in
       RunState(state: try ReadState.load(path), now: now)
     }
-    for path in options.paths {
-      files.append(
-        read(path: path, options: options, aggregator: &aggregator, diagnostics: &diagnostics, runState: &runState))
+    let pool = Pool(threads: options.jobs > 1 ? options.jobs : 0, window: 2 * options.jobs + 2) {
+      WorkerContext()
     }
+    let reading = Reading(options: options, pool: pool, chunkBytes: max(1, options.chunkBytes))
+    let fingerprinter = Fingerprinter()
+    var fold = Fold(
+      total: StatementAggregator(thresholdUs: options.thresholdUs, fingerprinter: fingerprinter),
+      fingerprinter: fingerprinter)
+    for (ordinal, path) in options.paths.enumerated() {
+      read(path: path, ordinal: ordinal, reading: reading, fold: &fold, runState: &runState)
+    }
+    pool.finish { fold.add($0.piece) }
+    var diagnostics = fold.diagnostics
     if let statePath = options.statePath, let runState {
       do {
         try runState.state.save(statePath)
@@ -84,6 +100,25 @@ public enum Analyzer {
         diagnostics.report(.stateFile, at: InputLocation(file: statePath), error.message)
       }
     }
+    let contexts = pool.workerContexts
+    return PartialRun(
+      aggregate: fold.total, files: fold.files, diagnostics: diagnostics,
+      parserCalls: contexts.reduce(0) { $0 + $1.fingerprinter.parserCalls },
+      fingerprintLookups: contexts.reduce(0) { $0 + $1.fingerprinter.lookups })
+  }
+
+  /// Runs the analysis. Throws only when the --state file cannot be read, before anything else is done.
+  public static func run(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError) -> AnalysisResult
+  {
+    report(from: try aggregate(options, now: now), options: options)
+  }
+
+  /// Builds the report from what was read (or merged from saved runs): index advice, HypoPG, the report.
+  public static func report(from run: PartialRun, options: AnalysisOptions) -> AnalysisResult {
+    var aggregator = run.aggregate
+    aggregator.normalizeTexts()
+    var diagnostics = run.diagnostics
+    let files = run.files
     var advice: IndexAdvice?
     if options.adviseIndexes {
       var catalog = loadSchema(options.schemaPaths, diagnostics: &diagnostics)
@@ -117,8 +152,8 @@ public enum Analyzer {
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
       generator: "pgsift \(version)")
     return AnalysisResult(
-      report: report, diagnostics: diagnostics, parserCalls: aggregator.parserCalls,
-      fingerprintLookups: aggregator.fingerprinterLookups)
+      report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
+      fingerprintLookups: run.fingerprintLookups)
   }
 
   /// Checks each suggestion with HypoPG: keeps those that at least halve the planner's cost, drops the others,

@@ -1,6 +1,6 @@
 // A statement's identity: libpg_query's 64-bit fingerprint, or the lexer's when the parser cannot read it.
 
-public struct Fingerprint: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
   public enum Source: String, Sendable, Codable {
     /// `pg_query_fingerprint`: the id the pg_query ecosystem uses.
     case libpgQuery = "libpg_query"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // Gives each statement its fingerprint, calling libpg_query once per distinct lexer shape, not once per line.
 
 /// A fingerprint and how it was found.
@@ -21,7 +27,12 @@ public final class Fingerprinter {
   private var lexer = ShapeLexer()
   private var cache: [ShapeKey: ResolvedStatement] = [:]
   private let cacheLimit: Int
-  private var text: [UInt8] = []
+  /// Statement texts seen lately, by a hash of their bytes: a text sent again (a prepared statement's
+  /// `execute`, a query without literals) skips the lexer. Checked byte for byte, so a hash collision costs a lex.
+  private var texts: [UInt64: (text: [UInt8], resolved: ResolvedStatement)] = [:]
+  private var textBytes = 0
+  /// Bytes of text kept before the text cache is emptied.
+  public static let textCacheBytes = 4 << 20
 
   /// Statements looked up, and how many needed libpg_query.
   public private(set) var lookups = 0
@@ -34,6 +45,45 @@ public final class Fingerprinter {
   /// The fingerprint of one statement's text.
   public func resolve(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
     lookups += 1
+    let hash = Self.textHash(statement)
+    if let seen = texts[hash], seen.text.count == statement.count,
+      statement.isEmpty
+        || seen.text.withUnsafeBufferPointer({ memcmp($0.baseAddress!, statement.baseAddress!, statement.count) == 0 })
+    {
+      return seen.resolved
+    }
+    let resolved = resolveShape(statement)
+    if textBytes + statement.count > Self.textCacheBytes {
+      texts.removeAll(keepingCapacity: true)
+      textBytes = 0
+    }
+    texts[hash] = (Array(statement), resolved)
+    textBytes += statement.count
+    return resolved
+  }
+
+  /// A fast hash of a statement's bytes, eight at a time (the cache checks the bytes, so it need not be strong).
+  static func textHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    guard let base = bytes.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    let count = bytes.count
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
+    var i = 0
+    while i + 8 <= count {
+      h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+      h ^= h >> 29
+      i += 8
+    }
+    var tail: UInt64 = 0
+    while i < count {
+      tail = tail << 8 | UInt64(base[i])
+      i += 1
+    }
+    h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+    return h ^ (h >> 32)
+  }
+
+  private func resolveShape(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
     lexer.lex(statement)
     let key = ShapeKey(bytes: lexer.shape)
     if let hit = cache[key] { return hit }
@@ -69,6 +119,7 @@ public final class Fingerprinter {
   }
 
   /// 64-bit FNV-1a: stable across runs and machines, which Swift's Hasher is not.
+  @inlinable
   public static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in bytes {

@@ -14,7 +14,8 @@ public struct CsvlogParser: LogParser {
   /// Unquoted field values of the current record, and where each one lies in it.
   private var values: [UInt8] = []
   private var fields: [Range<Int>] = []
-  private var warnedZone = false
+  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
+  public private(set) var unknownZoneLine: Int?
 
   /// csvlog columns pgsift reads (0-based), as PostgreSQL 13 to 17 write them.
   enum Column {
@@ -87,11 +88,8 @@ public struct CsvlogParser: LogParser {
         problem = "log_time '\(field(Column.time).string)' is not a timestamp"
         return
       }
-      if let timestamp, !timestamp.zoneKnown, !warnedZone {
-        warnedZone = true
-        diagnostics.report(
-          .notice, at: InputLocation(file: file, line: lineNumber),
-          "time zone abbreviation not known; times are read as UTC")
+      if let timestamp, !timestamp.zoneKnown, unknownZoneLine == nil {
+        unknownZoneLine = lineNumber
       }
       var entry = LogEntry(
         severity: severity, time: timestamp?.time,

@@ -8,7 +8,8 @@ public struct JsonlogParser: LogParser {
 
   /// Decoded string values of the current line, one after another.
   private var values: [UInt8] = []
-  private var warnedZone = false
+  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
+  public private(set) var unknownZoneLine: Int?
 
   public var atRecordBoundary: Bool { true }
 
@@ -76,11 +77,8 @@ public struct JsonlogParser: LogParser {
       var time: LogTime?
       if let stamp = value(.timestamp), let parsed = LogTimestamp.parse(stamp, at: 0) {
         time = parsed.time
-        if !parsed.zoneKnown && !warnedZone {
-          warnedZone = true
-          diagnostics.report(
-            .notice, at: InputLocation(file: file, line: lineNumber),
-            "time zone abbreviation not known; times are read as UTC")
+        if !parsed.zoneKnown && unknownZoneLine == nil {
+          unknownZoneLine = lineNumber
         }
       }
       var entry = LogEntry(

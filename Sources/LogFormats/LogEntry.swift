@@ -2,7 +2,7 @@
 // a csvlog record or a jsonlog object.
 
 /// The severity or kind of a log record as PostgreSQL prints it (`LOG:`, `ERROR:`, `DETAIL:` ...).
-public enum Severity: UInt8, Sendable, CaseIterable {
+public enum Severity: UInt8, Sendable, CaseIterable, Codable {
   case debug, info, notice, warning, log, error, fatal, panic
   /// Secondary records: in stderr logs they follow their primary record on separate lines.
   case detail, hint, context, statement, query, location

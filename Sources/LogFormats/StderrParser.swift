@@ -30,6 +30,8 @@ public protocol LogParser {
   mutating func finish<S: LogEntrySink>(into sink: inout S)
   /// Whether the lines fed so far end a record, so that reading could stop and resume here.
   var atRecordBoundary: Bool { get }
+  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
+  var unknownZoneLine: Int? { get }
 }
 
 extension LogParser {
@@ -58,7 +60,8 @@ public struct StderrParser: LogParser {
   private var buffer: [UInt8] = []
   private var current: PrefixMatch?
   private var currentLine = 0
-  private var warnedZone = false
+  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
+  public private(set) var unknownZoneLine: Int?
 
   /// Every stderr line boundary is one: PostgreSQL writes a message and its continuation lines at once.
   public var atRecordBoundary: Bool { true }
@@ -86,11 +89,8 @@ public struct StderrParser: LogParser {
       buffer.append(contentsOf: line)
       current = match
       currentLine = lineNumber
-      if !match.zoneKnown && !warnedZone {
-        warnedZone = true
-        diagnostics.report(
-          .notice, at: InputLocation(file: file, line: lineNumber),
-          "time zone abbreviation not known; times are read as UTC")
+      if !match.zoneKnown && unknownZoneLine == nil {
+        unknownZoneLine = lineNumber
       }
       return
     }

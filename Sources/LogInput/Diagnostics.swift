@@ -2,7 +2,7 @@
 // the executable decides what to show and which exit status the run gets.
 
 /// Where in the input a problem was found.
-public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
+public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertible {
   public var file: String
   /// 1-based line number in the decoded text, when known.
   public var line: Int?
@@ -52,7 +52,7 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   }
 }
 
-public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
   public var kind: DiagnosticKind
   public var location: InputLocation
   public var message: String
@@ -68,7 +68,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 
 /// Collects diagnostics. Every problem is counted; only the first few of each kind keep their message,
 /// so a log with a million bad lines does not hold a million messages.
-public struct Diagnostics: Sendable {
+public struct Diagnostics: Sendable, Codable {
   public static let messagesKeptPerKind = 20
 
   public private(set) var counts: [DiagnosticKind: Int] = [:]
@@ -93,9 +93,13 @@ public struct Diagnostics: Sendable {
   /// Whether the input had problems, which makes the run's exit status 2.
   public var hasInputProblems: Bool { counts.contains { $0.key.isInputProblem && $0.value > 0 } }
 
+  /// Adds the diagnostics of what was read after this: keeps the messages one collection of both would.
   public mutating func merge(_ other: Diagnostics) {
-    for diagnostic in other.kept where count(diagnostic.kind) < Self.messagesKeptPerKind {
-      kept.append(diagnostic)
+    var seenOfKind: [DiagnosticKind: Int] = [:]
+    for diagnostic in other.kept {
+      let earlier = seenOfKind[diagnostic.kind, default: 0]
+      seenOfKind[diagnostic.kind] = earlier + 1
+      if count(diagnostic.kind) + earlier < Self.messagesKeptPerKind { kept.append(diagnostic) }
     }
     for (kind, count) in other.counts { counts[kind, default: 0] += count }
   }

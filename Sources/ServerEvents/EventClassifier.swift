@@ -39,6 +39,21 @@ struct SessionState {
 
   mutating func setPrimary(_ pid: Int32, _ kind: PrimaryKind) { lastPrimary[pid] = kind }
 
+  /// Keeps `DETAIL: parameters` with the held statement it belongs to; false when none is held.
+  mutating func attachParameters(_ entry: LogEntry) -> Bool {
+    guard var held = pendingUntimed[entry.pid] else { return false }
+    held.entry = held.entry.withEntry { OwnedEntry($0, message: $0.message, parameters: entry.message) }
+    pendingUntimed[entry.pid] = held
+    return true
+  }
+
+  /// Takes over what `other` has pending for `pid`, dropping what this state had.
+  mutating func replace(_ pid: Int32, from other: SessionState) {
+    pendingErrors[pid] = other.pendingErrors[pid]
+    pendingUntimed[pid] = other.pendingUntimed[pid]
+    lastPrimary[pid] = other.lastPrimary[pid]
+  }
+
   func primary(_ pid: Int32) -> PrimaryKind? { lastPrimary[pid] }
 
   /// Adds a secondary record to the process's pending error; returns the error when it is complete.
@@ -80,16 +95,33 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   /// Secondary records with nothing before them to attach to (e.g. the log starts mid-message).
   public private(set) var orphanSecondaryRecords = 0
 
-  public init(downstream: Downstream) {
+  /// Reading a piece that starts inside a file: a process's records before its first primary record here
+  /// (secondary records, a bare duration) depend on what came before, so they are kept for `append`.
+  private let midStream: Bool
+  /// The processes whose records this piece reads from a primary record on.
+  private var started: Set<Int32> = []
+  private var deferred: [OwnedEntry] = []
+
+  public init(downstream: Downstream, midStream: Bool = false) {
     self.downstream = downstream
+    self.midStream = midStream
   }
 
   public mutating func consume(_ entry: LogEntry) {
+    let pid = entry.pid
+    if midStream && !started.contains(pid) {
+      if !entry.severity.isPrimary
+        || (entry.severity == .log && StatementMessage.parse(entry.message)?.isBareDuration == true)
+      {
+        deferred.append(OwnedEntry(entry, message: entry.message, whole: true))
+        return
+      }
+      started.insert(pid)
+    }
     if !entry.severity.isPrimary {
       attachSecondary(entry)
       return
     }
-    let pid = entry.pid
     if let pending = sessions.takeError(pid) {
       downstream.error(pending)
     }
@@ -99,7 +131,8 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
         pending.entry.withEntry { held in
           downstream.statement(
             StatementEvent(
-              durationUs: message.durationUs, step: pending.step, text: held.message, parameters: nil, entry: held))
+              durationUs: message.durationUs, step: pending.step, text: held.message, parameters: held.detail,
+              entry: held))
         }
         return
       }
@@ -140,7 +173,9 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
     case .error?:
       if let complete = sessions.attach(entry) { downstream.error(complete) }
     case .statement?:
-      if entry.severity == .detail && entry.message.matches("parameters: ", at: 0) {
+      if entry.severity == .detail && entry.message.matches("parameters: ", at: 0)
+        && !sessions.attachParameters(entry)
+      {
         downstream.parameters(entry.message, pid: entry.pid)
       }
     case .other?:
@@ -153,8 +188,27 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   private mutating func sendUntimed(_ pending: SessionState.HeldStatement) {
     pending.entry.withEntry { held in
       downstream.statement(
-        StatementEvent(durationUs: nil, step: pending.step, text: held.message, parameters: nil, entry: held))
+        StatementEvent(durationUs: nil, step: pending.step, text: held.message, parameters: held.detail, entry: held))
     }
+  }
+
+  /// Continues this classifier, which has read everything before `next`, with `next`, which read the piece
+  /// right after it in mid-stream mode. The records `next` kept back are read here, where what came before
+  /// them is known; what this side still holds for a process `next` saw start is sent on, as the record that
+  /// started it would have done; then `merge` adds `next`'s downstream to this one, given those processes.
+  public mutating func append(
+    _ next: EventClassifier, merge: (inout Downstream, Downstream, Set<Int32>) -> Void
+  ) {
+    for entry in next.deferred { entry.withEntry { consume($0) } }
+    for pid in next.started {
+      if let pending = sessions.takeError(pid) { downstream.error(pending) }
+      if let pending = sessions.takeUntimed(pid) { sendUntimed(pending) }
+    }
+    merge(&downstream, next.downstream, next.started)
+    for pid in next.started { sessions.replace(pid, from: next.sessions) }
+    if midStream { started.formUnion(next.started) }
+    secondaryRecords += next.secondaryRecords
+    orphanSecondaryRecords += next.orphanSecondaryRecords
   }
 
   /// Sends what is still pending at the end of the input.

@@ -13,7 +13,7 @@ public struct StatementEvent {
 }
 
 /// An ERROR, FATAL or PANIC, with the statement that caused it when the server logged one.
-public struct ErrorEvent: Sendable {
+public struct ErrorEvent: Sendable, Codable {
   public var severity: Severity
   public var message: String
   public var detail: String?

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Fingerprint
+
 // Gives each distinct byte string (a user, database or application name) a small integer id, without
 // allocating on lookup: strings live in one arena, found through an open-addressing table.
 
@@ -14,9 +21,9 @@ public struct ByteInterner: Sendable {
 
   /// The id of `bytes`, adding it when new.
   public mutating func id(of bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-    var hasher = Hasher()
-    hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-    let hash = hasher.finalize()
+    // FNV-1a: names are short, and Hasher's setup costs more than the bytes.
+    let fnv = Fingerprinter.fnv1a(bytes)
+    let hash = Int(truncatingIfNeeded: fnv ^ (fnv >> 29))
     let mask = table.count - 1
     var slot = hash & mask
     while true {
@@ -36,6 +43,12 @@ public struct ByteInterner: Sendable {
     return Int32(id)
   }
 
+  /// Lends the bytes of `id`.
+  public func withBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    let span = spans[Int(id)]
+    return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span])) }
+  }
+
   public func string(_ id: Int32) -> String {
     String(decoding: arena[spans[Int(id)]], as: UTF8.self)
   }
@@ -43,7 +56,8 @@ public struct ByteInterner: Sendable {
   private func equal(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     let span = spans[id]
     guard span.count == bytes.count else { return false }
-    return arena[span].elementsEqual(bytes)
+    guard span.count > 0 else { return true }
+    return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + span.lowerBound, bytes.baseAddress!, span.count) == 0 }
   }
 
   private mutating func grow() {

@@ -2,7 +2,7 @@
 // microsecond resolution) so memory stays bounded however often a query runs.
 import Histogram
 
-public struct DurationDistribution: Sendable {
+public struct DurationDistribution: Sendable, Codable {
   /// Calls kept exactly before switching to the histogram.
   public static let exactLimit = 64
 
@@ -24,8 +24,13 @@ public struct DurationDistribution: Sendable {
     _ = histogram!.record(UInt64(max(0, durationUs)))
   }
 
+  /// Durations up to this (about a second) fit without growing the histogram, which is slow to grow.
+  static let initialRangeUs: UInt64 = 1 << 20
+
   private mutating func spill() {
-    var h = Histogram<UInt32>(numberOfSignificantValueDigits: .three)
+    let largest = UInt64(max(0, exact.max() ?? 0))
+    var h = Histogram<UInt32>(
+      highestTrackableValue: max(Self.initialRangeUs, largest), numberOfSignificantValueDigits: .three)
     h.autoResize = true
     for value in exact { _ = h.record(UInt64(max(0, value))) }
     exact = []

@@ -7,7 +7,7 @@
 // A compact latency histogram with fixed logarithmic buckets (four per doubling, about 19% wide): small enough
 // to keep one per time interval, fine enough for a p95 to show a trend.
 
-public struct LatencyHistogram: Sendable, Equatable {
+public struct LatencyHistogram: Sendable, Equatable, Codable {
   /// Bucket `i` holds durations below `upperBoundUs(i)`; the last bucket holds the rest.
   public static let bucketCount = 128
   public private(set) var counts = [UInt32](repeating: 0, count: LatencyHistogram.bucketCount)

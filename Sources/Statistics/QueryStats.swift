@@ -1,13 +1,30 @@
-// Everything pgsift knows about one statement fingerprint.
+// Everything pgsift knows about one statement fingerprint. Every field merges: two QueryStats built from two
+// pieces of a log combine into exactly what one pass over both would give, whatever order the pieces came
+// in. Where one execution must be chosen (the example, the first text, the samples) the choice depends only on
+// the executions themselves, never on the order they were seen in.
 import Fingerprint
 import LogFormats
 
-public struct QueryStats: Sendable {
+/// Where a record lies in the input: the file's place on the command line, then its line. Orders executions
+/// for ties, so that a split run chooses what a single pass would.
+public typealias InputPosition = Int64
+
+extension InputPosition {
+  public init(file: Int, line: Int) { self = Int64(file) << 40 | Int64(line & (1 << 40 - 1)) }
+  public var fileOrdinal: Int { Int(self >> 40) }
+  /// The same line in the file `files` places later on the command line.
+  public func shifted(files: Int) -> InputPosition { self == .max ? self : self + Int64(files) << 40 }
+}
+
+public struct QueryStats: Sendable, Codable {
   public let fingerprint: Fingerprint
   /// Why libpg_query could not parse it, when the fingerprint came from the lexer.
   public var parseError: String?
-  /// Normalized text of the first statement seen (constants as `$n`).
-  public var normalized: String
+  /// Normalized text of the earliest statement (constants as `$n`); filled by `StatementAggregator.finish`.
+  public var normalized: String = ""
+  /// The earliest statement's text and where it was, so the normalized text does not depend on reading order.
+  public var firstText: String = ""
+  public var firstPosition: InputPosition = .max
 
   /// Timed executions: `statement:` and `execute` records with a duration.
   public var calls = 0
@@ -32,43 +49,57 @@ public struct QueryStats: Sendable {
   public var databases: [Int32: Int] = [:]
   public var users: [Int32: Int] = [:]
   public var applications: [Int32: Int] = [:]
-  /// The slowest execution: its text, and its bind parameters when the log gave them.
+  /// The slowest execution (the earliest of equals; an untimed one only when none was timed): its text, and
+  /// its bind parameters when the log gave them.
   public var example: String?
   public var exampleParameters: String?
   public var exampleDurationUs: Int64 = -1
-  /// A uniform sample of executed texts (reservoir), for the advisors to see which constants recur.
-  public var samples: [String] = []
+  public var examplePosition: InputPosition = .max
+  /// A uniform sample of executed texts, for the advisors to see which constants recur: the executions with
+  /// the lowest priorities, a hash of where and when each ran (a bottom-k sample, which merges exactly).
+  public private(set) var sampled: [Sample] = []
   public static let sampleLimit = 16
 
-  public init(fingerprint: Fingerprint, normalized: String, parseError: String?) {
+  public struct Sample: Sendable, Codable, Equatable {
+    public var priority: UInt64
+    public var text: String
+    static func < (a: Sample, b: Sample) -> Bool { (a.priority, a.text) < (b.priority, b.text) }
+  }
+
+  public init(fingerprint: Fingerprint, parseError: String?) {
     self.fingerprint = fingerprint
-    self.normalized = normalized
     self.parseError = parseError
   }
 
   public var meanUs: Double { calls > 0 ? Double(totalUs) / Double(calls) : 0 }
 
+  /// The sampled texts, in priority order.
+  public var samples: [String] { sampled.sorted(by: <).map(\.text) }
+
+  /// Notes the text of a statement seen at `position` (any step), keeping the earliest.
+  mutating func noteText(_ text: ByteView, at position: InputPosition) {
+    guard position < firstPosition else { return }
+    firstPosition = position
+    firstText = text.string
+  }
+
   /// Counts one execution; returns whether it became the example (so its parameters may follow).
   mutating func record(
-    durationUs: Int64?, thresholdUs: Int64, time: LogTime?, database: Int32, user: Int32, application: Int32,
-    text: ByteView, parameters: ByteView?, random: inout SplitMix64
+    durationUs: Int64?, thresholdUs: Int64, time: LogTime?, pid: Int32, position: InputPosition, database: Int32,
+    user: Int32, application: Int32, text: ByteView, parameters: ByteView?
   ) -> Bool {
     seen(at: time)
     if let time { activity.record(at: time) }
-    let executions = calls + untimedCalls + 1
-    if samples.count < Self.sampleLimit {
-      samples.append(text.string)
-    } else {
-      let slot = Int(random.next() % UInt64(executions))
-      if slot < Self.sampleLimit { samples[slot] = text.string }
-    }
+    sample(text, priority: Self.priority(position: position, time: time, pid: pid, durationUs: durationUs))
     databases[database, default: 0] += 1
     users[user, default: 0] += 1
     applications[application, default: 0] += 1
     guard let duration = durationUs else {
       untimedCalls += 1
-      guard example == nil else { return false }
+      guard exampleDurationUs < 0, position < examplePosition else { return false }
       example = text.string
+      exampleParameters = parameters.map(Self.parametersText)
+      examplePosition = position
       return true
     }
     calls += 1
@@ -80,11 +111,36 @@ public struct QueryStats: Sendable {
       slowTotalUs += duration
     }
     distribution.record(duration)
-    guard duration > exampleDurationUs else { return false }
+    guard duration > exampleDurationUs || (duration == exampleDurationUs && position < examplePosition) else {
+      return false
+    }
     exampleDurationUs = duration
     example = text.string
     exampleParameters = parameters.map(Self.parametersText)
+    examplePosition = position
     return true
+  }
+
+  /// A sample priority that depends only on the execution: its line, time, process and duration.
+  static func priority(position: InputPosition, time: LogTime?, pid: Int32, durationUs: Int64?) -> UInt64 {
+    var mix = SplitMix64(seed: UInt64(bitPattern: position & (1 << 40 - 1)))
+    var h = mix.next() ^ UInt64(bitPattern: time?.epochMs ?? -1)
+    mix = SplitMix64(seed: h)
+    h = mix.next() ^ UInt64(UInt32(bitPattern: pid)) << 32 ^ UInt64(bitPattern: durationUs ?? -1)
+    mix = SplitMix64(seed: h)
+    return mix.next()
+  }
+
+  private mutating func sample(_ text: ByteView, priority: UInt64) {
+    if sampled.count < Self.sampleLimit {
+      sampled.append(Sample(priority: priority, text: text.string))
+      return
+    }
+    var largest = 0
+    for i in 1..<sampled.count where sampled[largest] < sampled[i] { largest = i }
+    guard priority <= sampled[largest].priority else { return }
+    let candidate = Sample(priority: priority, text: text.string)
+    if candidate < sampled[largest] { sampled[largest] = candidate }
   }
 
   static func parametersText(_ detail: ByteView) -> String {
@@ -97,9 +153,49 @@ public struct QueryStats: Sendable {
     if firstSeen == nil || time < firstSeen! { firstSeen = time }
     if lastSeen == nil || time > lastSeen! { lastSeen = time }
   }
+
+  /// Adds another piece's statistics for the same fingerprint; `names` maps its name ids to this side's.
+  mutating func merge(_ other: QueryStats, names: [Int32]) {
+    if parseError == nil { parseError = other.parseError }
+    if other.firstPosition < firstPosition {
+      firstPosition = other.firstPosition
+      firstText = other.firstText
+    }
+    calls += other.calls
+    slowCalls += other.slowCalls
+    totalUs += other.totalUs
+    minUs = min(minUs, other.minUs)
+    maxUs = max(maxUs, other.maxUs)
+    slowTotalUs += other.slowTotalUs
+    prepareUs += other.prepareUs
+    prepareSteps += other.prepareSteps
+    untimedCalls += other.untimedCalls
+    distribution.merge(other.distribution)
+    activity.merge(other.activity)
+    if let time = other.firstSeen { seen(at: time) }
+    if let time = other.lastSeen { seen(at: time) }
+    for (id, count) in other.databases { databases[names[Int(id)], default: 0] += count }
+    for (id, count) in other.users { users[names[Int(id)], default: 0] += count }
+    for (id, count) in other.applications { applications[names[Int(id)], default: 0] += count }
+    if other.exampleDurationUs > exampleDurationUs
+      || (other.exampleDurationUs == exampleDurationUs && other.examplePosition < examplePosition)
+    {
+      example = other.example
+      exampleParameters = other.exampleParameters
+      exampleDurationUs = other.exampleDurationUs
+      examplePosition = other.examplePosition
+    }
+    sampled = Array((sampled + other.sampled).sorted(by: <).prefix(Self.sampleLimit))
+  }
+
+  /// The same statistics as if the files had come `files` places later on the command line.
+  mutating func shiftFiles(by files: Int) {
+    firstPosition = firstPosition.shifted(files: files)
+    examplePosition = examplePosition.shifted(files: files)
+  }
 }
 
-/// A small, fast, seeded generator: samples are the same on every run over the same input.
+/// A small, fast, seeded generator (and a good 64-bit mixer).
 public struct SplitMix64: Sendable {
   private var state: UInt64
   public init(seed: UInt64) { state = seed }

@@ -1,30 +1,49 @@
 // Folds server events into per-fingerprint statistics. This is the hot path: one fingerprint lookup, a few
 // integer updates and three interned names per statement; strings are made only for what is kept.
+//
+// Aggregators merge: a log read in pieces, by several threads or on several hosts, gives per-piece
+// aggregators whose merge equals one pass over the whole. Choices between executions are made by where they
+// lie in the input (`InputPosition`), never by the order they arrived in.
 import Fingerprint
 import LogFormats
 import ServerEvents
 
 /// One group of errors: same severity, same message shape, same statement fingerprint (if any).
-public struct ErrorGroup: Sendable {
+public struct ErrorGroup: Sendable, Codable {
   public var severity: Severity
   public var message: String
   public var fingerprint: Fingerprint?
   public var count = 0
+  /// The earliest error of the group, and where it was.
   public var example: ErrorEvent
+  public var examplePosition: InputPosition
   public var firstSeen: LogTime?
   public var lastSeen: LogTime?
+
+  var key: String { "\(severity.rawValue)|\(message)|\(fingerprint?.hex ?? "")" }
+
+  mutating func add(_ other: ErrorGroup) {
+    count += other.count
+    if other.examplePosition < examplePosition {
+      example = other.example
+      examplePosition = other.examplePosition
+    }
+    if let time = other.firstSeen, firstSeen.map({ time < $0 }) ?? true { firstSeen = time }
+    if let time = other.lastSeen, lastSeen.map({ time > $0 }) ?? true { lastSeen = time }
+  }
 }
 
 public struct StatementAggregator: ServerEventSink {
   public let thresholdUs: Int64
+  /// The place on the command line of the file whose events come in now.
+  public var fileOrdinal = 0
   public private(set) var queries: [QueryStats] = []
   private var indexByFingerprint: [Fingerprint: Int] = [:]
   public private(set) var names = ByteInterner()
-  private let fingerprinter: Fingerprinter
-  private var random = SplitMix64(seed: 0x7067_7369_6674)
+  private var fingerprinter: Fingerprinter
 
   /// The latest statement of each process that became its query's example, waiting for its parameters.
-  private var awaitingParameters: [Int32: Int] = [:]
+  private var awaitingParameters: [Int32: (query: Int, position: InputPosition)] = [:]
 
   public private(set) var errorGroups: [ErrorGroup] = []
   private var errorGroupIndex: [String: Int] = [:]
@@ -35,7 +54,7 @@ public struct StatementAggregator: ServerEventSink {
   /// Every timed statement's duration.
   public private(set) var latency = LatencyHistogram()
 
-  public struct Summary: Sendable {
+  public struct Summary: Sendable, Codable {
     public var timedStatements = 0
     public var slowStatements = 0
     public var totalUs: Int64 = 0
@@ -46,6 +65,25 @@ public struct StatementAggregator: ServerEventSink {
     public var otherEntries = 0
     public var first: LogTime?
     public var last: LogTime?
+
+    mutating func note(_ time: LogTime?) {
+      guard let time else { return }
+      if first == nil || time < first! { first = time }
+      if last == nil || time > last! { last = time }
+    }
+
+    mutating func add(_ other: Summary) {
+      timedStatements += other.timedStatements
+      slowStatements += other.slowStatements
+      totalUs += other.totalUs
+      untimedStatements += other.untimedStatements
+      prepareSteps += other.prepareSteps
+      bareDurations += other.bareDurations
+      errors += other.errors
+      otherEntries += other.otherEntries
+      note(other.first)
+      note(other.last)
+    }
   }
 
   public init(thresholdUs: Int64, fingerprinter: Fingerprinter = Fingerprinter()) {
@@ -53,32 +91,32 @@ public struct StatementAggregator: ServerEventSink {
     self.fingerprinter = fingerprinter
   }
 
+  /// Moves the aggregate to another thread's fingerprinter (a fingerprinter serves one thread at a time).
+  public mutating func use(_ fingerprinter: Fingerprinter) { self.fingerprinter = fingerprinter }
+
   public var fingerprinterLookups: Int { fingerprinter.lookups }
   public var parserCalls: Int { fingerprinter.parserCalls }
 
-  private mutating func noteTime(_ time: LogTime?) {
-    guard let time else { return }
-    if summary.first == nil || time < summary.first! { summary.first = time }
-    if summary.last == nil || time > summary.last! { summary.last = time }
-  }
+  private func position(_ line: Int) -> InputPosition { InputPosition(file: fileOrdinal, line: line) }
 
   private mutating func index(for text: ByteView) -> Int {
     let resolved = fingerprinter.resolve(text)
     if let index = indexByFingerprint[resolved.fingerprint] { return index }
-    let sql = text.string
-    let stats = QueryStats(
-      fingerprint: resolved.fingerprint, normalized: Fingerprinter.normalize(sql), parseError: resolved.parseError)
-    queries.append(stats)
+    queries.append(QueryStats(fingerprint: resolved.fingerprint, parseError: resolved.parseError))
     indexByFingerprint[resolved.fingerprint] = queries.count - 1
     return queries.count - 1
   }
 
   public mutating func statement(_ event: StatementEvent) {
     let entry = event.entry
-    noteTime(entry.time)
+    summary.note(entry.time)
     let index = index(for: event.text)
     let pid = entry.pid
+    let position = position(entry.lineNumber)
+    queries[index].noteText(event.text, at: position)
     if event.step == .parse || event.step == .bind {
+      // Parameters after a bind belong to it, not to the process's last execution.
+      if !awaitingParameters.isEmpty { awaitingParameters.removeValue(forKey: pid) }
       summary.prepareSteps += 1
       queries[index].prepareSteps += 1
       queries[index].prepareUs += event.durationUs ?? 0
@@ -88,8 +126,8 @@ public struct StatementAggregator: ServerEventSink {
     let user = names.id(of: entry.user)
     let application = names.id(of: entry.application)
     let becameExample = queries[index].record(
-      durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, database: database, user: user,
-      application: application, text: event.text, parameters: event.parameters, random: &random)
+      durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
+      database: database, user: user, application: application, text: event.text, parameters: event.parameters)
     if let duration = event.durationUs {
       latency.record(duration)
       if let time = entry.time { timeSeries.record(at: time, durationUs: duration, slow: duration >= thresholdUs) }
@@ -100,19 +138,21 @@ public struct StatementAggregator: ServerEventSink {
       summary.untimedStatements += 1
     }
     if becameExample && event.parameters == nil {
-      awaitingParameters[pid] = index
+      awaitingParameters[pid] = (index, position)
     } else if !awaitingParameters.isEmpty {
       awaitingParameters.removeValue(forKey: pid)
     }
   }
 
   public mutating func parameters(_ detail: ByteView, pid: Int32) {
-    guard let index = awaitingParameters.removeValue(forKey: pid) else { return }
-    queries[index].exampleParameters = QueryStats.parametersText(detail)
+    guard let awaiting = awaitingParameters.removeValue(forKey: pid),
+      queries[awaiting.query].examplePosition == awaiting.position
+    else { return }
+    queries[awaiting.query].exampleParameters = QueryStats.parametersText(detail)
   }
 
   public mutating func error(_ event: ErrorEvent) {
-    noteTime(event.time)
+    summary.note(event.time)
     summary.errors += 1
     if let time = event.time { timeSeries.recordError(at: time) }
     var fingerprint: Fingerprint?
@@ -120,20 +160,19 @@ public struct StatementAggregator: ServerEventSink {
       let bytes = Array(statement.utf8)
       fingerprint = bytes.withUnsafeBufferPointer { fingerprinter.resolve($0).fingerprint }
     }
-    let shape = Self.messageShape(event.message)
-    let key = "\(event.severity.rawValue)|\(shape)|\(fingerprint?.hex ?? "")"
+    add(
+      ErrorGroup(
+        severity: event.severity, message: Self.messageShape(event.message), fingerprint: fingerprint, count: 1,
+        example: event, examplePosition: position(event.lineNumber), firstSeen: event.time, lastSeen: event.time))
+  }
+
+  private mutating func add(_ group: ErrorGroup) {
+    let key = group.key
     if let index = errorGroupIndex[key] {
-      errorGroups[index].count += 1
-      if let time = event.time {
-        if errorGroups[index].firstSeen.map({ time < $0 }) ?? true { errorGroups[index].firstSeen = time }
-        if errorGroups[index].lastSeen.map({ time > $0 }) ?? true { errorGroups[index].lastSeen = time }
-      }
+      errorGroups[index].add(group)
     } else {
       errorGroupIndex[key] = errorGroups.count
-      errorGroups.append(
-        ErrorGroup(
-          severity: event.severity, message: shape, fingerprint: fingerprint, count: 1, example: event,
-          firstSeen: event.time, lastSeen: event.time))
+      errorGroups.append(group)
     }
   }
 
@@ -155,11 +194,53 @@ public struct StatementAggregator: ServerEventSink {
   }
 
   public mutating func other(_ entry: LogEntry) {
-    noteTime(entry.time)
+    summary.note(entry.time)
     if entry.severity == .log, let message = StatementMessage.parse(entry.message), message.isBareDuration {
       summary.bareDurations += 1
     } else {
       summary.otherEntries += 1
+    }
+  }
+
+  /// The end of a file: no later record can bring parameters for its statements.
+  public mutating func endFile() { awaitingParameters.removeAll() }
+
+  /// Adds the aggregate of a later piece of the input. `continuing` lists the processes that piece saw from
+  /// their start (see `EventClassifier.append`): their pending parameters are the later piece's now.
+  public mutating func merge(_ other: StatementAggregator, continuing: Set<Int32> = []) {
+    var nameMap: [Int32] = []
+    nameMap.reserveCapacity(other.names.count)
+    for id in 0..<other.names.count {
+      nameMap.append(other.names.withBytes(Int32(id)) { names.id(of: $0) })
+    }
+    var queryMap: [Int] = []
+    queryMap.reserveCapacity(other.queries.count)
+    for query in other.queries {
+      if let index = indexByFingerprint[query.fingerprint] {
+        queries[index].merge(query, names: nameMap)
+        queryMap.append(index)
+      } else {
+        var copy = QueryStats(fingerprint: query.fingerprint, parseError: query.parseError)
+        copy.merge(query, names: nameMap)
+        queries.append(copy)
+        indexByFingerprint[query.fingerprint] = queries.count - 1
+        queryMap.append(queries.count - 1)
+      }
+    }
+    for pid in continuing { awaitingParameters.removeValue(forKey: pid) }
+    for (pid, awaiting) in other.awaitingParameters {
+      awaitingParameters[pid] = (queryMap[awaiting.query], awaiting.position)
+    }
+    for group in other.errorGroups { add(group) }
+    summary.add(other.summary)
+    timeSeries.merge(other.timeSeries)
+    latency.merge(other.latency)
+  }
+
+  /// Fills each query's normalized text from its earliest statement; call once all input is in.
+  public mutating func normalizeTexts() {
+    for i in queries.indices where queries[i].normalized.isEmpty {
+      queries[i].normalized = Fingerprinter.normalize(queries[i].firstText)
     }
   }
 
@@ -173,4 +254,45 @@ public struct StatementAggregator: ServerEventSink {
   }
 
   public func name(_ id: Int32) -> String { names.string(id) }
+}
+
+extension StatementAggregator: Codable {
+  enum CodingKeys: String, CodingKey {
+    case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary
+    case timeSeries = "time_series", latency
+  }
+
+  /// Reads an aggregate written by `encode`, with a fingerprinter of its own.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(thresholdUs: try c.decode(Int64.self, forKey: .thresholdUs))
+    for name in try c.decode([String].self, forKey: .names) {
+      var bytes = Array(name.utf8)
+      _ = bytes.withUnsafeMutableBufferPointer { names.id(of: UnsafeBufferPointer($0)) }
+    }
+    queries = try c.decode([QueryStats].self, forKey: .queries)
+    for (i, query) in queries.enumerated() { indexByFingerprint[query.fingerprint] = i }
+    for group in try c.decode([ErrorGroup].self, forKey: .errorGroups) { add(group) }
+    summary = try c.decode(Summary.self, forKey: .summary)
+    timeSeries = try c.decode(TimeSeries.self, forKey: .timeSeries)
+    latency = try c.decode(LatencyHistogram.self, forKey: .latency)
+  }
+
+  /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(thresholdUs, forKey: .thresholdUs)
+    try c.encode((0..<names.count).map { names.string(Int32($0)) }, forKey: .names)
+    try c.encode(queries, forKey: .queries)
+    try c.encode(errorGroups, forKey: .errorGroups)
+    try c.encode(summary, forKey: .summary)
+    try c.encode(timeSeries, forKey: .timeSeries)
+    try c.encode(latency, forKey: .latency)
+  }
+
+  /// The same aggregate as if its files had come `files` places later on the command line.
+  public mutating func shiftFiles(by files: Int) {
+    for i in queries.indices { queries[i].shiftFiles(by: files) }
+    for i in errorGroups.indices { errorGroups[i].examplePosition = errorGroups[i].examplePosition.shifted(files: files) }
+  }
 }

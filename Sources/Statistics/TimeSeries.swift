@@ -3,15 +3,23 @@ import LogFormats
 // Statements, slow statements, errors and latency per time interval. The interval starts at one second and
 // doubles whenever the series would pass `maxBuckets`, so a month of log costs the same memory as an hour.
 
-public struct TimeSeries: Sendable {
+public struct TimeSeries: Sendable, Codable {
   public static let maxBuckets = 1_440
 
-  public struct Bucket: Sendable {
+  public struct Bucket: Sendable, Codable {
     public var statements = 0
     public var slowStatements = 0
     public var totalUs: Int64 = 0
     public var errors = 0
     public var latency = LatencyHistogram()
+
+    mutating func add(_ other: Bucket) {
+      statements += other.statements
+      slowStatements += other.slowStatements
+      totalUs += other.totalUs
+      errors += other.errors
+      latency.merge(other.latency)
+    }
   }
 
   /// Interval length in milliseconds.
@@ -42,23 +50,26 @@ public struct TimeSeries: Sendable {
     if buckets.count > Self.maxBuckets { coarsen() }
   }
 
-  /// Doubles the interval, merging neighbouring buckets.
+  /// Doubles the interval until the series fits, merging neighbouring buckets.
   mutating func coarsen() {
-    while buckets.count > Self.maxBuckets {
-      intervalMs *= 2
-      var merged: [Int64: Bucket] = [:]
-      for (i, bucket) in buckets {
-        let j = i >= 0 ? i / 2 : (i - 1) / 2
-        var target = merged[j] ?? Bucket()
-        target.statements += bucket.statements
-        target.slowStatements += bucket.slowStatements
-        target.totalUs += bucket.totalUs
-        target.errors += bucket.errors
-        target.latency.merge(bucket.latency)
-        merged[j] = target
-      }
-      buckets = merged
-    }
+    while buckets.count > Self.maxBuckets { double() }
+  }
+
+  private mutating func double() {
+    intervalMs *= 2
+    var merged: [Int64: Bucket] = [:]
+    for (i, bucket) in buckets { merged[i >= 0 ? i / 2 : (i - 1) / 2, default: Bucket()].add(bucket) }
+    buckets = merged
+  }
+
+  /// Adds another piece's series. The interval only ever doubles and the buckets only ever fill, so the result
+  /// has the interval one pass over both pieces would have reached.
+  public mutating func merge(_ other: TimeSeries) {
+    var other = other
+    while intervalMs < other.intervalMs { double() }
+    while other.intervalMs < intervalMs { other.double() }
+    for (i, bucket) in other.buckets { buckets[i, default: Bucket()].add(bucket) }
+    coarsen()
   }
 
   /// Buckets in time order, with their start times.
@@ -68,7 +79,7 @@ public struct TimeSeries: Sendable {
 }
 
 /// Calls per interval for one query (its sparkline), coarsening like `TimeSeries`.
-public struct CallCounts: Sendable {
+public struct CallCounts: Sendable, Codable {
   public static let maxBuckets = 720
   public private(set) var intervalMs: Int64 = 1_000
   public private(set) var counts: [Int64: Int32] = [:]
@@ -78,12 +89,23 @@ public struct CallCounts: Sendable {
   public mutating func record(at time: LogTime) {
     let i = time.epochMs >= 0 ? time.epochMs / intervalMs : (time.epochMs - intervalMs + 1) / intervalMs
     counts[i, default: 0] += 1
-    while counts.count > Self.maxBuckets {
-      intervalMs *= 2
-      var merged: [Int64: Int32] = [:]
-      for (i, count) in counts { merged[i >= 0 ? i / 2 : (i - 1) / 2, default: 0] += count }
-      counts = merged
-    }
+    while counts.count > Self.maxBuckets { double() }
+  }
+
+  private mutating func double() {
+    intervalMs *= 2
+    var merged: [Int64: Int32] = [:]
+    for (i, count) in counts { merged[i >= 0 ? i / 2 : (i - 1) / 2, default: 0] += count }
+    counts = merged
+  }
+
+  /// Adds another piece's counts, as `TimeSeries.merge` does.
+  public mutating func merge(_ other: CallCounts) {
+    var other = other
+    while intervalMs < other.intervalMs { double() }
+    while other.intervalMs < intervalMs { other.double() }
+    for (i, count) in other.counts { counts[i, default: 0] += count }
+    while counts.count > Self.maxBuckets { double() }
   }
 
   /// Calls in `slots` equal slots between `start` and `end`.

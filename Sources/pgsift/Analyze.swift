@@ -69,33 +69,21 @@ struct Analyze: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Slow-query threshold, e.g. 30ms, 1.5s, 250us.", valueName: "duration"))
   var threshold: DurationArgument = DurationArgument(argument: "30ms")!
 
-  @Option(
-    name: .long,
-    help: "Report format: text, json or html (default: from --output's extension, .json or .html, else text).")
-  var format: OutputFormat?
+  @OptionGroup(title: "Report options") var report: ReportOptions
 
   @Option(
-    name: [.short, .long],
-    help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
-  var output: String?
+    name: .shortAndLong,
+    help: ArgumentHelp("Threads that parse (default: one per core); 1 reads and parses on one thread.", valueName: "n"))
+  var jobs: Int = Analyzer.defaultJobs
 
-  @Option(name: .long, help: "How many queries each text table lists.")
-  var top: Int = 10
+  @Option(name: .long, help: .hidden)
+  var chunkSize: Int = Analyzer.defaultChunkBytes
 
   @Option(
-    name: .long,
     help: ArgumentHelp(
-      "A schema dump (pg_dump --schema-only) so the index advisor skips existing indexes and knows column types; "
-        + "repeatable.", valueName: "file"))
-  var schema: [String] = []
-
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Check index suggestions on this database with HypoPG (libpq connection string or URI; PG* variables and "
-        + ".pgpass apply). Read-only: EXPLAIN without ANALYZE, hypothetical indexes only, with timeouts.",
-      valueName: "connection"))
-  var dsn: String?
+      "Also save what was read, before any report, for `pgsift merge` (each host saves its own; one job merges).",
+      valueName: "file"))
+  var saveState: String?
 
   @Option(
     help: ArgumentHelp(
@@ -132,13 +120,6 @@ struct Analyze: ParsableCommand {
       valueName: "file"))
   var state: String?
 
-  @Flag(name: .long, help: "Leave out the index advisor.")
-  var noIndexAdvice = false
-
-  @Flag(
-    name: .shortAndLong,
-    help: "Print nothing but problems (for cron): no notices, no progress, no passing gate summary.")
-  var quiet = false
 
   func validate() throws {
     if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
@@ -148,7 +129,8 @@ struct Analyze: ParsableCommand {
       throw ValidationError("--state cannot resume standard input; give files.")
     }
     guard !files.isEmpty else { throw ValidationError("Give at least one log file, or - for standard input.") }
-    guard top > 0 else { throw ValidationError("--top must be at least 1.") }
+    guard jobs > 0 else { throw ValidationError("--jobs must be at least 1.") }
+    guard chunkSize > 0 else { throw ValidationError("--chunk-size must be at least 1.") }
     if let prefix {
       do { _ = try LinePrefix(prefix) } catch { throw ValidationError("--prefix: \(error.message)") }
     }
@@ -164,8 +146,10 @@ struct Analyze: ParsableCommand {
       case .jsonlog: .jsonlog
       }
     var options = AnalysisOptions(
-      paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds, schemaPaths: schema,
-      adviseIndexes: !noIndexAdvice, dsn: dsn)
+      paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,
+      schemaPaths: report.schema, adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
+    options.jobs = jobs
+    options.chunkBytes = chunkSize
     let end = until?.time
     options.window = TimeWindow(
       since: last.map {
@@ -173,37 +157,20 @@ struct Analyze: ParsableCommand {
       } ?? since?.time,
       until: end)
     options.statePath = state
+    let quiet = report.quiet
     let progress = quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressLine()
     if let progress { options.progress = { progress.show($0) } }
-    let result: AnalysisResult
+    let run: PartialRun
     do {
-      result = try Analyzer.run(options)
+      run = try Analyzer.aggregate(options)
     } catch {
+      progress?.clear()
       throw Compare.Failure.badInput(error.message)
     }
     progress?.clear()
-    let output = self.output.map(Strftime.expand)
-
-    let chosen =
-      format ?? ((output?.hasSuffix(".json") ?? false) ? .json : (output?.hasSuffix(".html") ?? false) ? .html : .text)
-    let text: String
-    switch chosen {
-    case .json: text = try JSONReport.render(result.report)
-    case .text: text = TextReport(top: top).render(result.report)
-    case .html: text = HTMLReport().render(result.report)
-    }
-    if let output {
-      do {
-        try ReportFile.write(text, to: output)
-      } catch {
-        FileHandle.standardError.write(Data("pgsift: cannot write \(output): \(error.localizedDescription)\n".utf8))
-        throw ExitCode(3)
-      }
-    } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
-    }
-
-    printProblems(result.diagnostics)
+    if let saveState { try ReportOptions.save(run, to: saveState) }
+    let result = Analyzer.report(from: run, options: options)
+    let output = try report.emit(result)
     var regression = false
     if let baseline {
       let resolved: Budget
@@ -221,18 +188,6 @@ struct Analyze: ParsableCommand {
     }
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }
     if regression { throw ExitCode(1) }
-  }
-
-  private func printProblems(_ diagnostics: Diagnostics) {
-    var err = ""
-    for diagnostic in diagnostics.kept where !quiet || diagnostic.kind.isInputProblem {
-      err += "pgsift: \(diagnostic.location): \(diagnostic.message)\n"
-    }
-    for (kind, count) in diagnostics.counts.sorted(by: { $0.key.rawValue < $1.key.rawValue })
-    where count > Diagnostics.messagesKeptPerKind && (!quiet || kind.isInputProblem) {
-      err += "pgsift: ... and \(count - Diagnostics.messagesKeptPerKind) more \(kind.rawValue) problems\n"
-    }
-    if !err.isEmpty { FileHandle.standardError.write(Data(err.utf8)) }
   }
 }
 

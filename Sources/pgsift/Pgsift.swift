@@ -17,7 +17,7 @@ struct Pgsift: ParsableCommand {
       `zcat old.log.gz | pgsift analyze -` reads standard input.
       """,
     version: "pgsift 0.1.0",
-    subcommands: [Analyze.self, Compare.self],
+    subcommands: [Analyze.self, Compare.self, Merge.self],
     defaultSubcommand: Analyze.self)
 
   /// Like the default entry point, but usage errors exit with status 1 (argument-parser's default is 64),

@@ -1,0 +1,39 @@
+// Where a log can be cut into pieces that parse on their own: before a line that starts a record, when no
+// record is open. The pieces are parsed in parallel; cutting only here makes each parse exactly as one pass
+// over the whole would.
+
+public struct RecordBoundaries {
+  private let format: DetectedFormat
+  private var insideQuotes = false
+
+  public init(_ format: DetectedFormat) {
+    self.format = format
+  }
+
+  /// Whether a piece may start with `line`, given that every line before it was observed.
+  public func mayStart(at line: ByteView) -> Bool {
+    switch format {
+    case .stderr(let prefix):
+      // A line the prefix matches starts a record whatever came before; continuation lines start with a tab.
+      guard let first = line.first, first != UInt8(ascii: "\t") else { return false }
+      return prefix.match(line) != nil
+    case .csvlog:
+      return !insideQuotes
+    case .jsonlog:
+      return true
+    }
+  }
+
+  /// Notes a line of the input.
+  public mutating func observe(_ line: ByteView) {
+    guard case .csvlog = format else { return }
+    var position = 0
+    while let quote = line.firstIndex(of: UInt8(ascii: "\""), from: position) {
+      insideQuotes.toggle()
+      position = quote + 1
+    }
+  }
+
+  /// Whether the lines observed so far end a record, so that a later run could start right after them.
+  public var atBoundary: Bool { !insideQuotes }
+}

@@ -1,0 +1,53 @@
+// `pgsift merge`: adds up runs saved with `analyze --save-state` into one report, the one a single run over
+// all their inputs would have written.
+import Analysis
+import ArgumentParser
+import Foundation
+
+struct Merge: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Merge runs saved with --save-state into one report.",
+    discussion: """
+      Each host runs `pgsift analyze --save-state host.state` on its own logs; a central job runs \
+      `pgsift merge a.state b.state ... -o fleet.html`. The report is the one a single `analyze` over all the \
+      inputs, in the order given, would have written: same counts, percentiles, examples and errors. The \
+      index advisor runs on the merged queries (give --schema or --dsn here). All parts must have been saved \
+      with the same --threshold.
+
+      Exit status: 0 when every part was read and its inputs were read cleanly; 2 when a part cannot be read \
+      or its inputs had problems; 3 when the report cannot be written.
+      """)
+
+  @Argument(help: ArgumentHelp("Files written by analyze --save-state (or by merge --save-state).", valueName: "state"))
+  var parts: [String]
+
+  @OptionGroup(title: "Report options") var report: ReportOptions
+
+  @Option(help: ArgumentHelp("Also save the merged run, to merge again later.", valueName: "file"))
+  var saveState: String?
+
+  func validate() throws {
+    guard !parts.isEmpty else { throw ValidationError("Give at least one saved state.") }
+  }
+
+  func run() throws {
+    var merged: PartialRun?
+    do {
+      for part in parts {
+        let run = try PartialRun.load(part)
+        if merged == nil { merged = run } else { try merged!.append(run) }
+      }
+    } catch {
+      throw Compare.Failure.badInput(error.description)
+    }
+    guard let merged else { return }
+    if let saveState { try ReportOptions.save(merged, to: saveState) }
+    var options = AnalysisOptions(
+      paths: [], thresholdUs: merged.aggregate.thresholdUs, schemaPaths: report.schema,
+      adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
+    options.jobs = 1
+    let result = Analyzer.report(from: merged, options: options)
+    _ = try report.emit(result)
+    if result.diagnostics.hasInputProblems { throw ExitCode(2) }
+  }
+}

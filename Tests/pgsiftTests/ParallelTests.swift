@@ -1,0 +1,114 @@
+// Parallel reading and merged runs: the report must not depend on how the input was cut or on how many
+// threads read it, and `merge` of saved runs must give what one run over all their inputs gives.
+import Foundation
+import Reports
+import Testing
+
+@Suite("Parallel reading and merge")
+struct ParallelTests {
+  /// Every real log in fixtures/, in every format.
+  static let logs: [String] = {
+    var paths: [String] = []
+    for set in ["shop", "debian-prefix", "colon-prefix", "epoch-prefix", "blog"] {
+      for format in ["log", "csv", "json"] {
+        paths.append(Paths.fixtures.appendingPathComponent(set).appendingPathComponent("postgresql.\(format).gz").path)
+      }
+    }
+    paths.append(Paths.fixtures.appendingPathComponent("gate/with-indexes.log.gz").path)
+    paths.append(Paths.fixtures.appendingPathComponent("hostile/postgresql.log").path)
+    return paths
+  }()
+
+  static let whole = ["--chunk-size", String(1 << 40)]
+
+  @Test("--jobs 2 and small chunks give exactly the report of one thread reading the file whole", arguments: logs)
+  func cutAnywhere(_ log: String) throws {
+    let reference = try pgsift(["analyze", log, "--format", "json", "--jobs", "1"] + Self.whole)
+    // 1 byte cuts before every record that may start a piece; 3000 bytes cuts mid-session, mid-error.
+    for (cut, jobs) in [("1", "2"), ("3000", "1")] {
+      do {
+        let result = try pgsift(["analyze", log, "--format", "json", "--jobs", jobs, "--chunk-size", cut])
+        #expect(result.status == reference.status, "\(log) -j \(jobs) --chunk-size \(cut)")
+        #expect(result.stdout == reference.stdout, "\(log) -j \(jobs) --chunk-size \(cut)")
+        #expect(result.stderr == reference.stderr, "\(log) -j \(jobs) --chunk-size \(cut)")
+      }
+    }
+    // The pieces really were parsed apart: the report counts statements across many of them.
+    #expect(try reference.report().summary.statements > 0 || log.contains("hostile"))
+  }
+
+  @Test("several files at once: the same report whatever the thread count, in every report format")
+  func severalFiles() throws {
+    let files = Self.logs.filter { $0.contains("shop") || $0.contains("blog") }
+    for format in ["json", "text", "html"] {
+      let one = try pgsift(["analyze", "--format", format, "--jobs", "1"] + Self.whole + files)
+      let two = try pgsift(["analyze", "--format", format, "--jobs", "2", "--chunk-size", "65536"] + files)
+      #expect(one.status == 0)
+      #expect(one.stdout == two.stdout, "\(format)")
+    }
+  }
+
+  @Test("merge of runs saved with --save-state equals one run over all their inputs")
+  func mergeEqualsOneRun() throws {
+    let dir = try TemporaryDirectory()
+    let shop = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    let shopCsv = Paths.shop.appendingPathComponent("postgresql.csv.gz").path
+    let blog = Paths.fixtures.appendingPathComponent("blog/postgresql.json.gz").path
+    // Host A has two logs, host B one; each saves its own run.
+    let a = try pgsift(["analyze", shop, shopCsv, "--save-state", dir.path("a.state"), "--format", "json"])
+    let b = try pgsift(["analyze", blog, "--save-state", dir.path("b.state"), "--quiet", "-o", dir.path("b.txt")])
+    #expect(a.status == 0 && b.status == 0)
+    let schema = Paths.shop.appendingPathComponent("schema.sql").path
+    for format in ["json", "text", "html"] {
+      let single = try pgsift(["analyze", shop, shopCsv, blog, "--format", format, "--schema", schema])
+      let merged = try pgsift(
+        ["merge", dir.path("a.state"), dir.path("b.state"), "--format", format, "--schema", schema])
+      #expect(merged.status == 0, "\(merged.stderr)")
+      #expect(merged.stdout == single.stdout, "\(format)")
+    }
+    // A merged run saved again merges on: ((A) + B) saved, then read alone, is still the same report.
+    #expect(
+      try pgsift(["merge", dir.path("a.state"), dir.path("b.state"), "--save-state", dir.path("ab.state"), "-q"])
+        .status == 0)
+    let again = try pgsift(["merge", dir.path("ab.state"), "--format", "json"])
+    let single = try pgsift(["analyze", shop, shopCsv, blog, "--format", "json"])
+    #expect(again.stdout == single.stdout)
+    let report = try again.report()
+    #expect(report.summary.statements == 21_875 * 2 + (try pgsift(["analyze", blog, "--format", "json"]).report()
+      .summary.statements))
+  }
+
+  @Test("merge refuses parts it cannot add: another threshold, a damaged file (exit 2, named)")
+  func mergeRefuses() throws {
+    let dir = try TemporaryDirectory()
+    let shop = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    _ = try pgsift(["analyze", shop, "--save-state", dir.path("30.state"), "-q", "-o", dir.path("r1")])
+    _ = try pgsift(
+      ["analyze", shop, "--threshold", "100ms", "--save-state", dir.path("100.state"), "-q", "-o", dir.path("r2")])
+    let mixed = try pgsift(["merge", dir.path("30.state"), dir.path("100.state")])
+    #expect(mixed.status == 2)
+    #expect(mixed.stderr.contains("slow threshold 100.0 ms differs from 30.0 ms"))
+    try "{\"pgsift_state\": 1, \"aggregate\": []}".write(toFile: dir.path("bad.state"), atomically: true, encoding: .utf8)
+    let damaged = try pgsift(["merge", dir.path("30.state"), dir.path("bad.state")])
+    #expect(damaged.status == 2)
+    #expect(damaged.stderr.contains("bad.state: not a pgsift --save-state file"))
+    let missing = try pgsift(["merge", dir.path("nowhere.state")])
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("nowhere.state: cannot read the saved state"))
+  }
+
+  @Test("--state with small pieces: a half-written last line is left for the next run, nothing counted twice")
+  func resumeInPieces() throws {
+    let dir = try TemporaryDirectory()
+    let shop = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    try shell(
+      "cd '\(dir.url.path)' && gzip -dc '\(shop)' > all.log && head -c 3000000 all.log > live.log && "
+        + "tail -c +3000001 all.log > rest")
+    let pieces = ["--jobs", "2", "--chunk-size", "20000", "--format", "json", "--state", dir.path("state.json")]
+    let first = try pgsift(["analyze", dir.path("live.log")] + pieces)
+    try shell("cd '\(dir.url.path)' && cat rest >> live.log")
+    let second = try pgsift(["analyze", dir.path("live.log")] + pieces)
+    #expect(first.status == 0 && second.status == 0)
+    #expect(try first.report().summary.statements + second.report().summary.statements == 21_875)
+  }
+}
