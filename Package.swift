@@ -8,6 +8,11 @@
 //   -> Reports (text, JSON) -> Regression (compare runs, budgets); Analysis wires the stages for the CLI.
 import PackageDescription
 
+// The line reader and the fingerprint cache are classes touched once per line: in release builds their
+// run-time exclusivity checks cost more than the work (measured with callgrind; see bench/RESULTS.md). The
+// checks stay on in debug builds, where the tests run.
+let classHeavyHotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
   name: "pgsift",
   products: [
@@ -31,7 +36,8 @@ let package = Package(
       providers: [.apt(["libpq-dev"])]),
     .target(
       name: "LogInput",
-      dependencies: ["CZlib"]),
+      dependencies: ["CZlib"],
+      swiftSettings: classHeavyHotPath),
     .target(
       name: "LogFormats",
       dependencies: ["LogInput"]),
@@ -40,7 +46,8 @@ let package = Package(
       dependencies: ["LogFormats"]),
     .target(
       name: "Fingerprint",
-      dependencies: ["CPgQuery"]),
+      dependencies: ["CPgQuery"],
+      swiftSettings: classHeavyHotPath),
     .target(
       name: "Statistics",
       dependencies: [

@@ -300,21 +300,65 @@ extension Analyzer {
     let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
     var chunk = Chunk()
     chunk.bytes.reserveCapacity(reserve)
+    var chunkLines = 0
     var boundaries = RecordBoundaries(detected)
     var cursor = start
+    func startNext(at firstLine: Int) {
+      submit(chunk)
+      let index = chunk.index + 1
+      chunk = Chunk()
+      chunk.bytes.reserveCapacity(reserve)
+      chunk.index = index
+      chunk.firstLine = firstLine
+      chunkLines = 0
+    }
+    // One line at a time: the sample, and csvlog, whose records may span lines inside quotes.
     func add(_ line: ByteView, number: Int, endOffset: Int) {
-      if chunk.bytes.count >= reading.chunkBytes && boundaries.mayStart(at: line) {
-        submit(chunk)
-        let index = chunk.index + 1
-        chunk = Chunk()
-        chunk.bytes.reserveCapacity(reserve)
-        chunk.index = index
-      }
+      if chunk.bytes.count >= reading.chunkBytes && boundaries.mayStart(at: line) { startNext(at: number) }
       if chunk.bytes.isEmpty { chunk.firstLine = number }
       chunk.bytes.append(contentsOf: line)
+      // The reader took one `\r` off already; the parse takes one off again, so give it one to take.
+      if line.last == 0x0D { chunk.bytes.append(0x0D) }
       chunk.bytes.append(0x0A)
+      chunkLines += 1
       boundaries.observe(line)
       if boundaries.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
+    }
+    // A block of whole lines at once (stderr and jsonlog, where every line end is a record boundary): copied
+    // whole, then cut before the last line in it that may start a piece.
+    func add(_ block: LineReader.Block, lastLine: Int, endOffset: Int) {
+      let from = chunk.bytes.count
+      if chunk.bytes.isEmpty { chunk.firstLine = lastLine - block.lines + 1 }
+      chunk.bytes.append(contentsOf: block.bytes)
+      if !block.terminated {
+        // A piece as `nextLine` gives it, its `\r` taken off already: end it as `add(_:number:)` does.
+        if block.bytes.last == 0x0D { chunk.bytes.append(0x0D) }
+        chunk.bytes.append(0x0A)
+      }
+      chunkLines += block.lines
+      cursor = Cursor(offset: endOffset, line: lastLine)
+      guard chunk.bytes.count >= reading.chunkBytes,
+        let cut = chunk.bytes.withUnsafeBufferPointer({ lastPieceStart(in: $0, notBefore: max(from, 1)) })
+      else { return }
+      let tail = Array(chunk.bytes[cut...])
+      chunk.bytes.removeSubrange(cut...)
+      let tailLines = tail.withUnsafeBufferPointer { LineReader.countNewlines($0) }
+      startNext(at: chunk.firstLine + chunkLines - tailLines)
+      chunk.bytes.append(contentsOf: tail)
+      chunkLines = tailLines
+    }
+    /// The start of the last line at or after `notBefore` that may start a piece.
+    func lastPieceStart(in bytes: UnsafeBufferPointer<UInt8>, notBefore: Int) -> Int? {
+      var lineEnd = bytes.count - 1
+      while lineEnd > notBefore {
+        let lineStart = LineReader.lastNewline(in: bytes, before: lineEnd).map { $0 + 1 } ?? 0
+        guard lineStart >= notBefore else { return nil }
+        var length = lineEnd - lineStart
+        if length > 0 && bytes[lineEnd - 1] == 0x0D { length -= 1 }
+        if boundaries.mayStart(at: bytes.slice(lineStart, lineStart + length)) { return lineStart }
+        lineEnd = lineStart - 1
+      }
+      return nil
     }
     var stopped = false
     for line in sample {
@@ -328,13 +372,25 @@ extension Analyzer {
     if readError == nil && !stopped {
       do {
         var sinceProgress = 0
-        while let line = try reader.nextLine() {
-          if resumable && reader.lastLineUnterminated { break }
-          add(line, number: reader.lineNumber, endOffset: reader.bytesRead)
-          sinceProgress += 1
-          if sinceProgress == 65_536, let progress {
-            progress(reader.lineNumber)
-            sinceProgress = 0
+        if case .csvlog = detected {
+          while let line = try reader.nextLine() {
+            if resumable && reader.lastLineUnterminated { break }
+            add(line, number: reader.lineNumber, endOffset: reader.bytesRead)
+            sinceProgress += 1
+            if sinceProgress >= 65_536, let progress {
+              progress(reader.lineNumber)
+              sinceProgress = 0
+            }
+          }
+        } else {
+          while let block = try reader.nextBlock() {
+            if resumable && !block.terminated && reader.lastLineUnterminated { break }
+            add(block, lastLine: reader.lineNumber, endOffset: reader.bytesRead)
+            sinceProgress += block.lines
+            if sinceProgress >= 65_536, let progress {
+              progress(reader.lineNumber)
+              sinceProgress = 0
+            }
           }
         }
       } catch {
@@ -385,7 +441,9 @@ extension Analyzer {
         while offset < buffer.count {
           let newline = memchr(base + offset, 0x0A, buffer.count - offset)!
           let length = UnsafeRawPointer(base + offset).distance(to: UnsafeRawPointer(newline))
-          parser.feed(ByteView(start: base + offset, count: length), lineNumber: number, into: &sink)
+          // A `\r` before the newline is not part of the line, as `LineReader.nextLine` has it.
+          let text = length > 0 && base[offset + length - 1] == 0x0D ? length - 1 : length
+          parser.feed(ByteView(start: base + offset, count: text), lineNumber: number, into: &sink)
           offset += length + 1
           number += 1
         }
@@ -397,7 +455,7 @@ extension Analyzer {
         unknownZoneLine: parser.unknownZoneLine)
     }
     switch format {
-    case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file))
+    case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file, linesStay: true))
     case .csvlog: return run(CsvlogParser(file: file))
     case .jsonlog: return run(JsonlogParser(file: file))
     }

@@ -70,7 +70,7 @@ public enum Analyzer {
   public static let version = "0.1.0"
   /// One parsing thread per core.
   public static let defaultJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
-  public static let defaultChunkBytes = 2 << 20
+  public static let defaultChunkBytes = 1 << 20
 
   /// Reads the inputs into one aggregate: each file cut into chunks, parsed by `options.jobs` threads, folded
   /// back in input order. Throws only when the --state file cannot be read, before anything else is done.

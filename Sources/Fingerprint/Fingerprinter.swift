@@ -15,7 +15,7 @@ public struct ResolvedStatement: Sendable {
 
 public final class Fingerprinter {
   /// Shapes kept before the cache is emptied: bounds memory on logs whose statements never repeat.
-  public static let defaultCacheLimit = 200_000
+  public static let defaultCacheLimit = 50_000
 
   struct ShapeKey: Hashable {
     var bytes: [UInt8]

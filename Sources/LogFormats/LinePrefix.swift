@@ -93,6 +93,8 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// The elements again, for matching: literals as ranges of `literalBytes`, so that reading one retains nothing.
   private let steps: [Step]
   private let literalBytes: [UInt8]
+  /// For each step, what follows it (past any %q): where a free-text field at that step can end.
+  private let followers: [Follower]
 
   enum Step: Sendable, Equatable {
     case literal(Range<Int>)
@@ -159,37 +161,37 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     }
     self.steps = steps
     self.literalBytes = literalBytes
+    followers = steps.indices.map { index in
+      var next = index + 1
+      while next < steps.count, steps[next] == .sessionOnlyFollows { next += 1 }
+      guard next < steps.count else { return .end }
+      if case .literal(let range) = steps[next] { return .literal(range) }
+      return .field
+    }
   }
 
   public static func == (a: LinePrefix, b: LinePrefix) -> Bool { a.elements == b.elements }
-
-  @inline(__always)
-  private func literalMatches(_ range: Range<Int>, in line: ByteView, at position: Int) -> Bool {
-    guard position + range.count <= line.count else { return false }
-    return literalBytes.withUnsafeBufferPointer { bytes in
-      memcmp(line.baseAddress! + position, bytes.baseAddress! + range.lowerBound, range.count) == 0
-    }
-  }
-
-  /// First offset at or after `from` where the literal occurs.
-  private func literalIndex(_ range: Range<Int>, in line: ByteView, from: Int) -> Int? {
-    let first = literalBytes[range.lowerBound]
-    var position = from
-    while let candidate = line.firstIndex(of: first, from: position) {
-      if literalMatches(range, in: line, at: candidate) { return candidate }
-      position = candidate + 1
-    }
-    return nil
-  }
 
   public var description: String { text }
 
   /// Matches the prefix at the start of `line`, then requires a severity marker right after it.
   public func match(_ line: ByteView) -> PrefixMatch? {
     var result = PrefixMatch()
-    guard let end = match(line, element: 0, at: 0, mayStop: false, into: &result),
-      let (severity, textStart) = Severity.parseMarker(line, at: end)
-    else { return nil }
+    let end = steps.withUnsafeBufferPointer { steps in
+      literalBytes.withUnsafeBufferPointer { literals in
+        followers.withUnsafeBufferPointer { followers -> Int? in
+          let matcher = Matcher(steps: steps, literals: literals, followers: followers, line: line)
+          // Almost every line matches with each free-text field at its first possible end; only when that
+          // fails is the search with backtracking run, from scratch.
+          if let end = matcher.match(element: 0, at: 0, mayStop: false, backtracking: false, into: &result) {
+            return end
+          }
+          result = PrefixMatch()
+          return matcher.match(element: 0, at: 0, mayStop: false, backtracking: true, into: &result)
+        }
+      }
+    }
+    guard let end, let (severity, textStart) = Severity.parseMarker(line, at: end) else { return nil }
     if result.pid == 0, let sessionPid = result.sessionPid { result.pid = sessionPid }
     result.end = end
     result.severity = severity
@@ -201,49 +203,114 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// separator that follows them, such as an application name with spaces).
   static let maxTextFieldTries = 8
 
-  /// Matches elements from `element` on at `position`; returns where the prefix ends, which is always at a
-  /// severity marker.
-  private func match(
-    _ line: ByteView, element: Int, at position: Int, mayStop: Bool, into result: inout PrefixMatch
-  ) -> Int? {
-    var index = element
-    var position = position
-    var mayStop = mayStop
-    while index < steps.count {
-      // Background processes print nothing from %q on.
-      if mayStop, Severity.parseMarker(line, at: position) != nil { return position }
-      switch steps[index] {
-      case .literal(let range):
-        guard literalMatches(range, in: line, at: position) else { return nil }
-        position += range.count
-      case .sessionOnlyFollows:
-        mayStop = true
-      case .field(let field) where field.isFreeText:
-        // Try each place the field could end, shortest first, until the rest of the prefix fits.
-        var end = textFieldEnd(in: line, from: position, nextElement: index + 1)
-        var tries = 0
-        while let candidate = end, tries < Self.maxTextFieldTries {
-          var attempt = result
-          attempt.setText(field, position..<candidate)
-          if let finished = match(line, element: index + 1, at: candidate, mayStop: mayStop, into: &attempt) {
-            result = attempt
-            return finished
-          }
-          tries += 1
-          end = textFieldEnd(in: line, from: candidate + 1, nextElement: index + 1, retry: true)
-        }
-        return nil
-      case .field(let field):
-        guard let end = matchField(field, in: line, at: position, into: &result) else { return nil }
-        position = end
-      }
-      index += 1
-    }
-    // The prefix must be followed by the severity marker; checked here so each backtracking level trusts it.
-    return Severity.parseMarker(line, at: position) != nil ? position : nil
+  /// What follows a free-text field, which decides where it can end.
+  enum Follower: Sendable, Equatable {
+    /// A literal (as a range of `literalBytes`): the field runs to one of its occurrences.
+    case literal(Range<Int>)
+    /// Another field with nothing between: the field is taken as empty.
+    case field
+    /// Nothing: the field runs to the severity marker.
+    case end
   }
 
-  private func matchField(
+  /// One match in progress: the compiled prefix and the line, as raw views so that the hot loop neither
+  /// retains nor checks bounds twice.
+  private struct Matcher {
+    let steps: UnsafeBufferPointer<Step>
+    let literals: UnsafeBufferPointer<UInt8>
+    let followers: UnsafeBufferPointer<Follower>
+    let line: ByteView
+
+    @inline(__always)
+    func literalMatches(_ range: Range<Int>, at position: Int) -> Bool {
+      let n = range.count
+      guard position + n <= line.count else { return false }
+      let a = line.baseAddress! + position
+      let b = literals.baseAddress! + range.lowerBound
+      for k in 0..<n where a[k] != b[k] { return false }
+      return true
+    }
+
+    /// First offset at or after `from` where the literal occurs.
+    func literalIndex(_ range: Range<Int>, from: Int) -> Int? {
+      let first = literals[range.lowerBound]
+      var position = from
+      while let candidate = line.firstIndex(of: first, from: position) {
+        if literalMatches(range, at: candidate) { return candidate }
+        position = candidate + 1
+      }
+      return nil
+    }
+
+    /// Matches elements from `element` on at `position`; returns where the prefix ends, which is always at a
+    /// severity marker.
+    /// Without `backtracking`, each free-text field takes its first possible end and no other.
+    func match(
+      element: Int, at position: Int, mayStop: Bool, backtracking: Bool, into result: inout PrefixMatch
+    ) -> Int? {
+      var index = element
+      var position = position
+      var mayStop = mayStop
+      while index < steps.count {
+        // Background processes print nothing from %q on.
+        if mayStop, Severity.parseMarker(line, at: position) != nil { return position }
+        switch steps[index] {
+        case .literal(let range):
+          guard literalMatches(range, at: position) else { return nil }
+          position += range.count
+        case .sessionOnlyFollows:
+          mayStop = true
+        case .field(let field) where field.isFreeText && !backtracking:
+          guard let end = textFieldEnd(from: position, follower: followers[index], retry: false) else { return nil }
+          result.setText(field, position..<end)
+          position = end
+        case .field(let field) where field.isFreeText:
+          // Try each place the field could end, shortest first, until the rest of the prefix fits.
+          var end = textFieldEnd(from: position, follower: followers[index], retry: false)
+          var tries = 0
+          while let candidate = end, tries < LinePrefix.maxTextFieldTries {
+            var attempt = result
+            attempt.setText(field, position..<candidate)
+            if let finished = match(
+              element: index + 1, at: candidate, mayStop: mayStop, backtracking: true, into: &attempt)
+            {
+              result = attempt
+              return finished
+            }
+            tries += 1
+            end = textFieldEnd(from: candidate + 1, follower: followers[index], retry: true)
+          }
+          return nil
+        case .field(let field):
+          guard let end = LinePrefix.matchField(field, in: line, at: position, into: &result) else { return nil }
+          position = end
+        }
+        index += 1
+      }
+      // The prefix must be followed by the severity marker; checked here so each backtracking level trusts it.
+      return Severity.parseMarker(line, at: position) != nil ? position : nil
+    }
+
+    /// A free-text field runs to the next literal of the prefix, or to the severity marker when none follows.
+    func textFieldEnd(from position: Int, follower: Follower, retry: Bool) -> Int? {
+      switch follower {
+      case .literal(let range):
+        return literalIndex(range, from: position)
+      case .field:
+        // Two fields with nothing between them cannot be split; take the field as empty, once.
+        return retry ? nil : position
+      case .end:
+        var i = position
+        while i < line.count {
+          if Severity.parseMarker(line, at: i) != nil { return i }
+          i += 1
+        }
+        return nil
+      }
+    }
+  }
+
+  private static func matchField(
     _ field: PrefixField, in line: ByteView, at position: Int, into result: inout PrefixMatch
   ) -> Int? {
     switch field {
@@ -289,24 +356,5 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     default:
       return nil
     }
-  }
-
-  /// A free-text field runs to the next literal of the prefix, or to the severity marker when none follows.
-  private func textFieldEnd(in line: ByteView, from position: Int, nextElement: Int, retry: Bool = false) -> Int? {
-    var next = nextElement
-    while next < steps.count, steps[next] == .sessionOnlyFollows { next += 1 }
-    if next < steps.count, case .literal(let range) = steps[next] {
-      return literalIndex(range, in: line, from: position)
-    }
-    if next < steps.count {
-      // Two fields with nothing between them cannot be split; take the field as empty, once.
-      return retry ? nil : position
-    }
-    var i = position
-    while i < line.count {
-      if Severity.parseMarker(line, at: i) != nil { return i }
-      i += 1
-    }
-    return nil
   }
 }

@@ -57,6 +57,8 @@ public enum Severity: UInt8, Sendable, CaseIterable, Codable {
 
   /// Recognizes `SEVERITY:  ` at `offset` of a stderr line; returns the severity and where the text starts.
   public static func parseMarker(_ line: ByteView, at offset: Int) -> (Severity, textStart: Int)? {
+    // Every severity starts with a capital letter: most places the prefix matcher asks about are rejected here.
+    guard offset < line.count, line[offset] &- UInt8(ascii: "A") < 26 else { return nil }
     // The longest token is STATEMENT/LOCATION (9 bytes); the colon must come within that.
     var colon = offset
     let limit = min(line.count, offset + 10)

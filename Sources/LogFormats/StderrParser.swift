@@ -58,6 +58,9 @@ public struct StderrParser: LogParser {
 
   /// The record being assembled: its first line, then `\n` and each continuation line.
   private var buffer: [UInt8] = []
+  /// With `linesStay`, a record of one line is read from the caller's bytes, not copied into `buffer`.
+  private let linesStay: Bool
+  private var firstLine: ByteView?
   private var current: PrefixMatch?
   private var currentLine = 0
   /// The first line whose time zone abbreviation is not known (its times are read as UTC).
@@ -66,9 +69,11 @@ public struct StderrParser: LogParser {
   /// Every stderr line boundary is one: PostgreSQL writes a message and its continuation lines at once.
   public var atRecordBoundary: Bool { true }
 
-  public init(prefix: LinePrefix, file: String) {
+  /// `linesStay`: the lines fed stay valid until `finish` (they lie in one buffer that outlives the parse).
+  public init(prefix: LinePrefix, file: String, linesStay: Bool = false) {
     self.prefix = prefix
     self.file = file
+    self.linesStay = linesStay
     buffer.reserveCapacity(64 * 1024)
   }
 
@@ -76,6 +81,11 @@ public struct StderrParser: LogParser {
     Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
     if let first = line.first, first == UInt8(ascii: "\t") {
       if current != nil {
+        if let first = firstLine {
+          buffer.removeAll(keepingCapacity: true)
+          buffer.append(contentsOf: first)
+          firstLine = nil
+        }
         buffer.append(UInt8(ascii: "\n"))
         buffer.append(contentsOf: line.slice(from: 1))
       } else {
@@ -85,8 +95,12 @@ public struct StderrParser: LogParser {
     }
     if let match = prefix.match(line) {
       finish(into: &sink)
-      buffer.removeAll(keepingCapacity: true)
-      buffer.append(contentsOf: line)
+      if linesStay {
+        firstLine = line
+      } else {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: line)
+      }
       current = match
       currentLine = lineNumber
       if !match.zoneKnown && unknownZoneLine == nil {
@@ -111,7 +125,7 @@ public struct StderrParser: LogParser {
     current = nil
     counts.entries += 1
     let lineNumber = currentLine
-    buffer.withUnsafeBufferPointer { view in
+    func emit(_ view: ByteView) {
       let entry = LogEntry(
         severity: match.severity, time: match.time, pid: match.pid,
         user: view.slice(match.user.lowerBound, match.user.upperBound),
@@ -120,6 +134,12 @@ public struct StderrParser: LogParser {
         client: view.slice(match.client.lowerBound, match.client.upperBound),
         message: view.slice(from: match.textStart), lineNumber: lineNumber)
       sink.consume(entry)
+    }
+    if let first = firstLine {
+      firstLine = nil
+      emit(first)
+    } else {
+      buffer.withUnsafeBufferPointer { emit($0) }
     }
   }
 }

@@ -73,6 +73,68 @@ public final class LineReader {
     }
   }
 
+  /// A run of whole lines, as `nextBlock` hands them out.
+  public struct Block {
+    /// The lines, each with its `\n` (a `\r` before it is kept: readers of a block strip it, as `nextLine` does).
+    public var bytes: UnsafeBufferPointer<UInt8>
+    public var lines: Int
+    /// False for a piece without its newline: the last line of the input, or a piece of an overlong line;
+    /// `lastLineUnterminated` tells which.
+    public var terminated: Bool
+  }
+
+  /// Every complete line now buffered, as one view valid until the next call; reads more first when there is
+  /// none. Counts lines and bytes as `nextLine` does, and gives the same lines: a line longer than the limit
+  /// comes in pieces, and a last line without a newline comes alone, unterminated. Nil at the end.
+  public func nextBlock() throws(ByteSourceError) -> Block? {
+    while true {
+      if start < end {
+        let base = storage.baseAddress! + start
+        let buffered = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end - start)
+        if let last = Self.lastNewline(in: buffered, before: buffered.count) {
+          let length = last + 1
+          let bytes = UnsafeBufferPointer(rebasing: buffered[..<length])
+          let lines = Self.countNewlines(bytes)
+          start += length
+          bytesRead += length
+          lineNumber += lines
+          return Block(bytes: bytes, lines: lines, terminated: true)
+        }
+        if end - start >= maxLineBytes || atEnd {
+          let length = end - start
+          if end - start >= maxLineBytes { overlongLines += 1 } else { lastLineUnterminated = true }
+          start = end
+          bytesRead += length
+          return Block(bytes: line(at: base, length: length), lines: 1, terminated: false)
+        }
+      }
+      if atEnd { return nil }
+      try refill()
+    }
+  }
+
+  /// The offset of the last `\n` before `limit`, searching back (lines are short, so it is near).
+  public static func lastNewline(in bytes: UnsafeBufferPointer<UInt8>, before limit: Int) -> Int? {
+    var i = limit - 1
+    while i >= 0 {
+      if bytes[i] == 0x0A { return i }
+      i -= 1
+    }
+    return nil
+  }
+
+  /// Newlines in `bytes` (memchr from one to the next: lines are long enough for that to beat a word loop).
+  public static func countNewlines(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    guard var position = bytes.baseAddress else { return 0 }
+    let end = position + bytes.count
+    var count = 0
+    while position < end, let found = memchr(position, 0x0A, end - position) {
+      count += 1
+      position = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+    return count
+  }
+
   private func line(at base: UnsafeMutableRawPointer, length: Int) -> UnsafeBufferPointer<UInt8> {
     lineNumber += 1
     var count = length

@@ -161,8 +161,8 @@ public enum ReportBuilder {
   static func ms(_ us: Int64) -> Double { Double(us) / 1000 }
 
   static func query(from q: QueryStats, aggregator: StatementAggregator, errors: [Fingerprint: Int]) -> Query {
-    func names(_ counts: [Int32: Int]) -> [NameCount] {
-      counts.map { NameCount(name: aggregator.name($0.key), calls: $0.value) }
+    func names(_ counts: NameCounts) -> [NameCount] {
+      counts.map { NameCount(name: aggregator.name($0.0), calls: $0.1) }
         .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
     }
     let timed = q.calls > 0

@@ -4,7 +4,7 @@ import Histogram
 
 public struct DurationDistribution: Sendable, Codable {
   /// Calls kept exactly before switching to the histogram.
-  public static let exactLimit = 64
+  public static let exactLimit = 2_048
 
   private var exact: [Int64] = []
   private var histogram: Histogram<UInt32>?

@@ -46,9 +46,9 @@ public struct QueryStats: Sendable, Codable {
   public var firstSeen: LogTime?
   public var lastSeen: LogTime?
   /// Executions (timed and untimed) by interned database, user and application name.
-  public var databases: [Int32: Int] = [:]
-  public var users: [Int32: Int] = [:]
-  public var applications: [Int32: Int] = [:]
+  public var databases = NameCounts()
+  public var users = NameCounts()
+  public var applications = NameCounts()
   /// The slowest execution (the earliest of equals; an untimed one only when none was timed): its text, and
   /// its bind parameters when the log gave them.
   public var example: String?
@@ -91,9 +91,9 @@ public struct QueryStats: Sendable, Codable {
     seen(at: time)
     if let time { activity.record(at: time) }
     sample(text, priority: Self.priority(position: position, time: time, pid: pid, durationUs: durationUs))
-    databases[database, default: 0] += 1
-    users[user, default: 0] += 1
-    applications[application, default: 0] += 1
+    databases.add(database)
+    users.add(user)
+    applications.add(application)
     guard let duration = durationUs else {
       untimedCalls += 1
       guard exampleDurationUs < 0, position < examplePosition else { return false }
@@ -174,9 +174,9 @@ public struct QueryStats: Sendable, Codable {
     activity.merge(other.activity)
     if let time = other.firstSeen { seen(at: time) }
     if let time = other.lastSeen { seen(at: time) }
-    for (id, count) in other.databases { databases[names[Int(id)], default: 0] += count }
-    for (id, count) in other.users { users[names[Int(id)], default: 0] += count }
-    for (id, count) in other.applications { applications[names[Int(id)], default: 0] += count }
+    databases.add(other.databases, names: names)
+    users.add(other.users, names: names)
+    applications.add(other.applications, names: names)
     if other.exampleDurationUs > exampleDurationUs
       || (other.exampleDurationUs == exampleDurationUs && other.examplePosition < examplePosition)
     {
@@ -193,6 +193,30 @@ public struct QueryStats: Sendable, Codable {
     firstPosition = firstPosition.shifted(files: files)
     examplePosition = examplePosition.shifted(files: files)
   }
+}
+
+/// Counts by interned name. A query runs under few names, so a short list searched in order beats hashing.
+public struct NameCounts: Sendable, Codable, Sequence {
+  private var ids: [Int32] = []
+  private var counts: [Int] = []
+
+  public init() {}
+
+  mutating func add(_ id: Int32, count: Int = 1) {
+    if let i = ids.firstIndex(of: id) {
+      counts[i] += count
+    } else {
+      ids.append(id)
+      counts.append(count)
+    }
+  }
+
+  /// Adds another piece's counts; `names` maps its ids to this side's.
+  mutating func add(_ other: NameCounts, names: [Int32]) {
+    for (id, count) in other { add(names[Int(id)], count: count) }
+  }
+
+  public func makeIterator() -> Zip2Sequence<[Int32], [Int]>.Iterator { zip(ids, counts).makeIterator() }
 }
 
 /// A small, fast, seeded generator (and a good 64-bit mixer).

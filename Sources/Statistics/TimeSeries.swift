@@ -13,6 +13,13 @@ public struct TimeSeries: Sendable, Codable {
     public var errors = 0
     public var latency = LatencyHistogram()
 
+    mutating func record(durationUs: Int64, slow: Bool) {
+      statements += 1
+      totalUs += durationUs
+      if slow { slowStatements += 1 }
+      latency.record(durationUs)
+    }
+
     mutating func add(_ other: Bucket) {
       statements += other.statements
       slowStatements += other.slowStatements
@@ -37,11 +44,7 @@ public struct TimeSeries: Sendable, Codable {
 
   /// Adds a statement; returns the bucket index it went to (the series may have coarsened).
   public mutating func record(at time: LogTime, durationUs: Int64, slow: Bool) {
-    let i = index(of: time)
-    buckets[i, default: Bucket()].statements += 1
-    buckets[i]!.totalUs += durationUs
-    if slow { buckets[i]!.slowStatements += 1 }
-    buckets[i]!.latency.record(durationUs)
+    buckets[index(of: time), default: Bucket()].record(durationUs: durationUs, slow: slow)
     if buckets.count > Self.maxBuckets { coarsen() }
   }
 
