@@ -25,13 +25,26 @@ public enum ReportBuilder {
       files: files, lines: files.reduce(0) { $0 + $1.lines }, entries: files.reduce(0) { $0 + $1.entries },
       skippedLines: files.reduce(0) { $0 + $1.skippedLines },
       format: formats.count == 1 ? formats.first! : (formats.isEmpty ? "none" : "mixed"), problems: problems)
-    let summary = Summary(
+    var summary = Summary(
       statements: s.timedStatements, slowStatements: s.slowStatements, totalMs: ms(s.totalUs),
       fingerprints: aggregator.queries.count, untimedStatements: s.untimedStatements, prepareSteps: s.prepareSteps,
       bareDurations: s.bareDurations, errors: s.errors,
       unparsedFingerprints: aggregator.queries.filter { $0.fingerprint.source == .lexer }.count,
       first: s.first?.iso8601, last: s.last?.iso8601)
-    let errors = aggregator.errorGroups.sorted { ($0.count, $1.message) > ($1.count, $0.message) }.map {
+    let events = Self.events(aggregator)
+    summary.lockWaits = events.lockWaits.reduce(0) { $0 + $1.waits }
+    summary.deadlocks = events.deadlocks.count
+    summary.tempFiles = events.tempFiles.reduce(0) { $0 + $1.files }
+    summary.tempBytes = events.tempFiles.reduce(0) { $0 + $1.bytes }
+    summary.checkpoints = events.checkpoints.completed
+    summary.autovacuums = events.autovacuum.reduce(0) { $0 + $1.runs }
+    summary.autoanalyzes = events.autoanalyze.reduce(0) { $0 + $1.runs }
+    summary.connections = events.connections.received
+    summary.disconnections = events.connections.disconnections
+    summary.cancelledStatements = events.cancellations.reduce(0) { $0 + $1.calls }
+    let errors = aggregator.errorGroups.sorted {
+      ($0.count, $1.message, $1.fingerprint?.hex ?? "") > ($1.count, $0.message, $0.fingerprint?.hex ?? "")
+    }.map {
       group in
       ErrorGroupReport(
         severity: group.severity.name, message: group.message, fingerprint: group.fingerprint?.hex, count: group.count,
@@ -46,7 +59,8 @@ public enum ReportBuilder {
       buckets: series.ordered.map { start, bucket in
         TimeBucket(
           start: start.iso8601, statements: bucket.statements, slowStatements: bucket.slowStatements,
-          totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors)
+          totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors,
+          connections: bucket.connections)
       })
     let histogram = aggregator.latency.counts.enumerated().filter { $0.element > 0 }.map {
       HistogramBucket(
@@ -60,7 +74,7 @@ public enum ReportBuilder {
         UnusablePredicateReport(
           table: $0.table.description, column: $0.column, reason: $0.reason, fingerprints: $0.fingerprints.map(\.hex),
           slowMs: ms($0.slowUs))
-      }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram)
+      }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram, events: events)
   }
 
   /// Write counts come from the log, so a log that drops fast statements undercounts them; say so, and say
@@ -116,6 +130,70 @@ public enum ReportBuilder {
   }
 
   static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+  /// A new connection costs about this much (fork, authentication, catalog caches) before its first query.
+  static let connectCostMs = 20.0
+  /// Temporary files this large say work_mem is worth a look for their query.
+  static let largeTempFileBytes: Int64 = 16 << 20
+
+  static func counts(_ dictionary: [String: Int]) -> [NameCount] {
+    dictionary.map { NameCount(name: $0.key, calls: $0.value) }.sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
+  }
+
+  /// The server events section: each list sorted by its weight, ties by name, so the report is stable.
+  static func events(_ aggregator: StatementAggregator) -> EventsReport {
+    let a = aggregator.activity
+    let lockWaits = a.lockWaits.map { key, w in
+      LockWaitReport(
+        fingerprint: key.isEmpty ? nil : key, waits: w.waits, waitedMs: ms(w.waitedUs), acquired: w.acquired,
+        acquiredMs: ms(w.acquiredUs), longestMs: ms(w.longestUs), deadlocks: w.deadlocks, modes: counts(w.modes),
+        exampleStatement: w.example, holder: w.holder)
+    }.sorted { ($0.acquiredMs, $0.waits, $1.fingerprint ?? "") > ($1.acquiredMs, $1.waits, $0.fingerprint ?? "") }
+    let tempFiles = a.tempFiles.map { key, t in
+      TempFileReport(
+        fingerprint: key.isEmpty ? nil : key, files: t.files, bytes: t.bytes, largestBytes: t.largestBytes,
+        hint: t.largestBytes >= largeTempFileBytes
+          ? "sorts or hashes spill \(t.largestBytes >> 20) MB to disk: raise work_mem for this query "
+            + "(SET LOCAL work_mem) or give it an index that avoids the sort" : nil)
+    }.sorted { ($0.bytes, $1.fingerprint ?? "") > ($1.bytes, $0.fingerprint ?? "") }
+    let c = a.checkpoints
+    func maintenance(_ runs: [String: ServerActivity.Maintenance]) -> [MaintenanceReport] {
+      runs.map {
+        MaintenanceReport(
+          table: $0.key, runs: $0.value.runs, elapsedMs: Double($0.value.elapsedMs),
+          longestMs: Double($0.value.longestMs), tuplesRemoved: $0.value.tuplesRemoved)
+      }.sorted { ($0.elapsedMs, $0.runs, $1.table) > ($1.elapsedMs, $1.runs, $0.table) }
+    }
+    let k = a.connections
+    let seconds = max(1, Double((aggregator.summary.last?.epochMs ?? 0) - (aggregator.summary.first?.epochMs ?? 0)) / 1000)
+    let peak = Double(k.arrivals.counts.values.max() ?? 0) / (Double(k.arrivals.intervalMs) / 1000)
+    let sessionHistogram = k.sessionTimes.counts.enumerated().filter { $0.element > 0 }.map {
+      HistogramBucket(
+        upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
+    }
+    let connections = ConnectionReport(
+      received: k.received, authorized: k.authorized, disconnections: k.disconnections,
+      authenticationFailures: k.authenticationFailures, peakPerSecond: round1(peak),
+      meanPerSecond: (Double(k.received) / seconds * 1000).rounded() / 1000, byDatabase: counts(k.byDatabase),
+      byUser: counts(k.byUser), byApplication: counts(k.byApplication), byHost: counts(k.byHost),
+      meanSessionMs: k.disconnections > 0 ? round1(Double(k.sessionMs) / Double(k.disconnections)) : nil,
+      sessionsUnderOneSecond: k.sessionsUnderOneSecond, sessionHistogram: sessionHistogram,
+      estimatedConnectMs: Double(k.sessionsUnderOneSecond) * connectCostMs)
+    return EventsReport(
+      lockWaits: lockWaits,
+      deadlocks: DeadlocksReport(
+        count: a.deadlockCount,
+        examples: a.deadlocks.map {
+          DeadlockReport(time: $0.time?.iso8601, detail: $0.detail, statement: $0.statement, fingerprint: $0.fingerprint?.hex)
+        }),
+      tempFiles: tempFiles,
+      checkpoints: CheckpointReport(
+        started: c.started, completed: c.completed, reasons: counts(c.reasons), buffersWritten: c.buffers,
+        writeMs: Double(c.writeMs), syncMs: Double(c.syncMs), totalMs: Double(c.totalMs), longestMs: Double(c.longestMs),
+        tooFrequentWarnings: c.tooFrequent),
+      autovacuum: maintenance(a.autovacuums), autoanalyze: maintenance(a.autoanalyzes), connections: connections,
+      cancellations: counts(a.cancellations))
+  }
 
   static func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)

@@ -3,7 +3,7 @@
 
 public struct AnalysisReport: Codable, Sendable {
   /// Bumped whenever a field changes meaning or is removed; adding fields does not bump it.
-  public static let currentSchemaVersion = 2
+  public static let currentSchemaVersion = 3
 
   public var schemaVersion = AnalysisReport.currentSchemaVersion
   public var generator: String
@@ -24,9 +24,12 @@ public struct AnalysisReport: Codable, Sendable {
   public var timeSeries: TimeSeriesReport?
   /// Every timed statement's duration, in logarithmic buckets (non-empty ones).
   public var latencyHistogram: [HistogramBucket]?
+  /// Lock waits, deadlocks, temporary files, checkpoints, autovacuum, connections, cancellations (version 3).
+  public var events: EventsReport?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
+    case events
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"
@@ -141,6 +144,60 @@ public struct Summary: Codable, Sendable {
   public var unparsedFingerprints: Int
   public var first: String?
   public var last: String?
+  /// Server events (schema version 3; 0 when reading an older report).
+  public var lockWaits = 0
+  public var deadlocks = 0
+  public var tempFiles = 0
+  public var tempBytes: Int64 = 0
+  public var checkpoints = 0
+  public var autovacuums = 0
+  public var autoanalyzes = 0
+  public var connections = 0
+  public var disconnections = 0
+  public var cancelledStatements = 0
+
+  public init(
+    statements: Int, slowStatements: Int, totalMs: Double, fingerprints: Int, untimedStatements: Int,
+    prepareSteps: Int, bareDurations: Int, errors: Int, unparsedFingerprints: Int, first: String?, last: String?
+  ) {
+    self.statements = statements
+    self.slowStatements = slowStatements
+    self.totalMs = totalMs
+    self.fingerprints = fingerprints
+    self.untimedStatements = untimedStatements
+    self.prepareSteps = prepareSteps
+    self.bareDurations = bareDurations
+    self.errors = errors
+    self.unparsedFingerprints = unparsedFingerprints
+    self.first = first
+    self.last = last
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    statements = try c.decode(Int.self, forKey: .statements)
+    slowStatements = try c.decode(Int.self, forKey: .slowStatements)
+    totalMs = try c.decode(Double.self, forKey: .totalMs)
+    fingerprints = try c.decode(Int.self, forKey: .fingerprints)
+    untimedStatements = try c.decode(Int.self, forKey: .untimedStatements)
+    prepareSteps = try c.decode(Int.self, forKey: .prepareSteps)
+    bareDurations = try c.decode(Int.self, forKey: .bareDurations)
+    errors = try c.decode(Int.self, forKey: .errors)
+    unparsedFingerprints = try c.decode(Int.self, forKey: .unparsedFingerprints)
+    first = try c.decodeIfPresent(String.self, forKey: .first)
+    last = try c.decodeIfPresent(String.self, forKey: .last)
+    func count(_ key: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+    lockWaits = try count(.lockWaits)
+    deadlocks = try count(.deadlocks)
+    tempFiles = try count(.tempFiles)
+    tempBytes = try c.decodeIfPresent(Int64.self, forKey: .tempBytes) ?? 0
+    checkpoints = try count(.checkpoints)
+    autovacuums = try count(.autovacuums)
+    autoanalyzes = try count(.autoanalyzes)
+    connections = try count(.connections)
+    disconnections = try count(.disconnections)
+    cancelledStatements = try count(.cancelledStatements)
+  }
 
   /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
   public func encode(to encoder: any Encoder) throws {
@@ -156,12 +213,24 @@ public struct Summary: Codable, Sendable {
     try c.encode(unparsedFingerprints, forKey: .unparsedFingerprints)
     try c.encode(first, forKey: .first)
     try c.encode(last, forKey: .last)
+    try c.encode(lockWaits, forKey: .lockWaits)
+    try c.encode(deadlocks, forKey: .deadlocks)
+    try c.encode(tempFiles, forKey: .tempFiles)
+    try c.encode(tempBytes, forKey: .tempBytes)
+    try c.encode(checkpoints, forKey: .checkpoints)
+    try c.encode(autovacuums, forKey: .autovacuums)
+    try c.encode(autoanalyzes, forKey: .autoanalyzes)
+    try c.encode(connections, forKey: .connections)
+    try c.encode(disconnections, forKey: .disconnections)
+    try c.encode(cancelledStatements, forKey: .cancelledStatements)
   }
 
   enum CodingKeys: String, CodingKey {
     case statements, slowStatements = "slow_statements", totalMs = "total_ms", fingerprints
     case untimedStatements = "untimed_statements", prepareSteps = "prepare_steps", bareDurations = "bare_durations"
     case errors, unparsedFingerprints = "unparsed_fingerprints", first, last
+    case lockWaits = "lock_waits", deadlocks, tempFiles = "temp_files", tempBytes = "temp_bytes", checkpoints
+    case autovacuums, autoanalyzes, connections, disconnections, cancelledStatements = "cancelled_statements"
   }
 }
 
@@ -298,9 +367,36 @@ public struct TimeBucket: Codable, Sendable {
   /// Upper bound of the histogram bucket holding the p95 (about 19% wide).
   public var p95Ms: Double
   public var errors: Int
+  /// Connections received (schema version 3).
+  public var connections = 0
 
   enum CodingKeys: String, CodingKey {
     case start, statements, slowStatements = "slow_statements", totalMs = "total_ms", p95Ms = "p95_ms", errors
+    case connections
+  }
+
+  public init(
+    start: String, statements: Int, slowStatements: Int, totalMs: Double, p95Ms: Double, errors: Int,
+    connections: Int
+  ) {
+    self.start = start
+    self.statements = statements
+    self.slowStatements = slowStatements
+    self.totalMs = totalMs
+    self.p95Ms = p95Ms
+    self.errors = errors
+    self.connections = connections
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    start = try c.decode(String.self, forKey: .start)
+    statements = try c.decode(Int.self, forKey: .statements)
+    slowStatements = try c.decode(Int.self, forKey: .slowStatements)
+    totalMs = try c.decode(Double.self, forKey: .totalMs)
+    p95Ms = try c.decode(Double.self, forKey: .p95Ms)
+    errors = try c.decode(Int.self, forKey: .errors)
+    connections = try c.decodeIfPresent(Int.self, forKey: .connections) ?? 0
   }
 }
 

@@ -77,7 +77,92 @@ public struct TextReport {
         if let statement = error.exampleStatement { line("      statement: \(clip(oneLine(statement), width - 17))") }
       }
     }
+    if let events = report.events { eventsSection(&out, events) }
     return out
+  }
+
+  /// The server's own events, each part only when the log had some.
+  private func eventsSection(_ out: inout String, _ e: EventsReport) {
+    func line(_ text: String = "") { out += text + "\n" }
+    func names(_ list: [NameCount]) -> String {
+      list.prefix(5).map { "\($0.name.isEmpty ? "(none)" : $0.name) \(group($0.calls))" }.joined(separator: ", ")
+    }
+    if !e.lockWaits.isEmpty || e.deadlocks.count > 0 {
+      line()
+      line("Lock waits")
+      for w in e.lockWaits.prefix(top) {
+        line(
+          "  \(group(w.waits)) waits, \(group(w.acquired)) acquired after \(formatDuration(w.acquiredMs)) in all "
+            + "(longest \(formatDuration(w.longestMs))), \(w.deadlocks) deadlocked; \(names(w.modes)): "
+            + (w.fingerprint ?? "no statement"))
+        if let statement = w.exampleStatement { line("      statement: \(clip(oneLine(statement), width - 17))") }
+        if let holder = w.holder { line("      \(clip(oneLine(holder), width - 6))") }
+      }
+      if e.deadlocks.count > 0 {
+        line("  deadlocks: \(group(e.deadlocks.count))")
+        for d in e.deadlocks.examples.prefix(top) {
+          for part in d.detail.split(separator: "\n") { line("      \(clip(String(part), width - 6))") }
+        }
+      }
+    }
+    if !e.tempFiles.isEmpty {
+      line()
+      line("Temporary files")
+      for t in e.tempFiles.prefix(top) {
+        line(
+          "  \(group(t.files)) files, \(bytes(t.bytes)) (largest \(bytes(t.largestBytes))): "
+            + (t.fingerprint ?? "no statement"))
+        if let hint = t.hint { line("      \(clip(hint, width - 6))") }
+      }
+    }
+    let c = e.checkpoints
+    if c.started > 0 || c.completed > 0 || c.tooFrequentWarnings > 0 {
+      line()
+      line("Checkpoints")
+      line(
+        "  \(group(c.completed)) completed (\(names(c.reasons))); \(group(Int(c.buffersWritten))) buffers written; "
+          + "write \(formatDuration(c.writeMs)), sync \(formatDuration(c.syncMs)), longest \(formatDuration(c.longestMs))")
+      if c.tooFrequentWarnings > 0 {
+        line("  \(c.tooFrequentWarnings) 'checkpoints are occurring too frequently' warnings: raise max_wal_size")
+      }
+    }
+    for (title, runs) in [("Autovacuum", e.autovacuum), ("Autoanalyze", e.autoanalyze)] where !runs.isEmpty {
+      line()
+      line(title)
+      for r in runs.prefix(top) {
+        line(
+          "  \(group(r.runs)) runs, \(formatDuration(r.elapsedMs))"
+            + (title == "Autovacuum" ? ", \(group(Int(r.tuplesRemoved))) tuples removed" : "") + ": \(r.table)")
+      }
+    }
+    let k = e.connections
+    if k.received > 0 || k.disconnections > 0 || k.authenticationFailures > 0 {
+      line()
+      line("Connections")
+      line(
+        "  \(group(k.received)) received, \(group(k.authorized)) authorized, \(group(k.disconnections)) ended, "
+          + "\(group(k.authenticationFailures)) authentication failures; peak \(k.peakPerSecond)/s, "
+          + "mean \(k.meanPerSecond)/s")
+      if let mean = k.meanSessionMs {
+        line(
+          "  sessions: mean \(formatDuration(mean)), \(group(k.sessionsUnderOneSecond)) under one second "
+            + "(about \(formatDuration(k.estimatedConnectMs)) spent connecting: a pooler would save it)")
+      }
+      if !k.byDatabase.isEmpty { line("  by database: \(names(k.byDatabase))") }
+      if !k.byUser.isEmpty { line("  by user: \(names(k.byUser))") }
+      if !k.byApplication.isEmpty { line("  by application: \(names(k.byApplication))") }
+      if !k.byHost.isEmpty { line("  by host: \(names(k.byHost))") }
+    }
+    if !e.cancellations.isEmpty {
+      line()
+      line("Cancelled statements: " + names(e.cancellations))
+    }
+  }
+
+  private func bytes(_ n: Int64) -> String {
+    n >= 1 << 30
+      ? "\((Double(n) / Double(1 << 30) * 10).rounded() / 10) GB"
+      : n >= 1 << 20 ? "\((Double(n) / Double(1 << 20) * 10).rounded() / 10) MB" : "\(group(Int(n))) bytes"
   }
 
   private func indexSection(_ out: inout String, _ report: AnalysisReport) {

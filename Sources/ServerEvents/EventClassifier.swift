@@ -8,18 +8,18 @@ import LogFormats
 /// What each process has pending. Kept apart from the generic classifier so that its dictionary code is
 /// compiled for these concrete types once, rather than looked up at run time for every record.
 struct SessionState {
-  enum PrimaryKind { case statement, error, other }
+  enum PrimaryKind { case statement, message, other }
 
   typealias HeldStatement = (entry: OwnedEntry, step: StatementStep)
 
-  /// Errors waiting for their secondary records, by process id.
-  var pendingErrors: [Int32: ErrorEvent] = [:]
+  /// Messages (errors, lock waits, temporary files) waiting for their secondary records, by process id.
+  var pendingErrors: [Int32: ServerMessage] = [:]
   /// What each process logged last, so that a secondary record finds what it belongs to.
   var lastPrimary: [Int32: PrimaryKind] = [:]
   /// Statements logged without a duration, waiting to see whether a bare duration follows.
   var pendingUntimed: [Int32: HeldStatement] = [:]
 
-  mutating func takeError(_ pid: Int32) -> ErrorEvent? {
+  mutating func takeError(_ pid: Int32) -> ServerMessage? {
     pendingErrors.isEmpty ? nil : pendingErrors.removeValue(forKey: pid)
   }
 
@@ -27,9 +27,9 @@ struct SessionState {
     pendingUntimed.isEmpty ? nil : pendingUntimed.removeValue(forKey: pid)
   }
 
-  mutating func hold(_ error: ErrorEvent) {
+  mutating func hold(_ error: ServerMessage) {
     pendingErrors[error.pid] = error
-    lastPrimary[error.pid] = .error
+    lastPrimary[error.pid] = .message
   }
 
   mutating func hold(_ statement: HeldStatement) {
@@ -57,7 +57,7 @@ struct SessionState {
   func primary(_ pid: Int32) -> PrimaryKind? { lastPrimary[pid] }
 
   /// Adds a secondary record to the process's pending error; returns the error when it is complete.
-  mutating func attach(_ entry: LogEntry) -> ErrorEvent? {
+  mutating func attach(_ entry: LogEntry) -> ServerMessage? {
     guard var pending = pendingErrors[entry.pid] else { return nil }
     let text = entry.message.string
     switch entry.severity {
@@ -77,7 +77,7 @@ struct SessionState {
   }
 
   /// Everything still held, oldest first, and the state emptied.
-  mutating func drain() -> (statements: [HeldStatement], errors: [ErrorEvent]) {
+  mutating func drain() -> (statements: [HeldStatement], errors: [ServerMessage]) {
     let statements = pendingUntimed.values.sorted { $0.entry.lineNumber < $1.entry.lineNumber }
     let errors = pendingErrors.values.sorted { $0.lineNumber < $1.lineNumber }
     pendingUntimed.removeAll()
@@ -122,9 +122,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
       attachSecondary(entry)
       return
     }
-    if let pending = sessions.takeError(pid) {
-      downstream.error(pending)
-    }
+    if let pending = sessions.takeError(pid) { send(pending) }
     if let pending = sessions.takeUntimed(pid) {
       if entry.severity == .log, let message = StatementMessage.parse(entry.message), message.isBareDuration {
         sessions.setPrimary(pid, .statement)
@@ -140,7 +138,11 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
     }
     if entry.severity.isError {
       // csvlog and jsonlog carry the statement in the record; stderr may still send it.
-      sessions.hold(ErrorEvent(entry: entry))
+      sessions.hold(ServerMessage(entry: entry))
+      return
+    }
+    if entry.severity == .log && ServerMessage.takesSecondaryRecords(entry.message) {
+      sessions.hold(ServerMessage(entry: entry))
       return
     }
     if entry.severity == .log, let message = StatementMessage.parse(entry.message) {
@@ -170,8 +172,8 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   private mutating func attachSecondary(_ entry: LogEntry) {
     secondaryRecords += 1
     switch sessions.primary(entry.pid) {
-    case .error?:
-      if let complete = sessions.attach(entry) { downstream.error(complete) }
+    case .message?:
+      if let complete = sessions.attach(entry) { send(complete) }
     case .statement?:
       if entry.severity == .detail && entry.message.matches("parameters: ", at: 0)
         && !sessions.attachParameters(entry)
@@ -183,6 +185,10 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
     case nil:
       orphanSecondaryRecords += 1
     }
+  }
+
+  private mutating func send(_ message: ServerMessage) {
+    if message.severity.isError { downstream.error(message) } else { downstream.message(message) }
   }
 
   private mutating func sendUntimed(_ pending: SessionState.HeldStatement) {
@@ -201,7 +207,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   ) {
     for entry in next.deferred { entry.withEntry { consume($0) } }
     for pid in next.started {
-      if let pending = sessions.takeError(pid) { downstream.error(pending) }
+      if let pending = sessions.takeError(pid) { send(pending) }
       if let pending = sessions.takeUntimed(pid) { sendUntimed(pending) }
     }
     merge(&downstream, next.downstream, next.started)
@@ -215,6 +221,6 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   public mutating func finish() {
     let (statements, errors) = sessions.drain()
     for statement in statements { sendUntimed(statement) }
-    for error in errors { downstream.error(error) }
+    for error in errors { send(error) }
   }
 }

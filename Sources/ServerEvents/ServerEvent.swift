@@ -12,8 +12,9 @@ public struct StatementEvent {
   public var entry: LogEntry
 }
 
-/// An ERROR, FATAL or PANIC, with the statement that caused it when the server logged one.
-public struct ErrorEvent: Sendable, Codable {
+/// A message with the secondary records the server wrote after it (DETAIL, HINT, STATEMENT): an ERROR, FATAL
+/// or PANIC, or a LOG about the server's own work that names a statement (a lock wait, a temporary file).
+public struct ServerMessage: Sendable, Codable {
   public var severity: Severity
   public var message: String
   public var detail: String?
@@ -25,6 +26,12 @@ public struct ErrorEvent: Sendable, Codable {
   public var database: String
   public var application: String
   public var lineNumber: Int
+
+  /// LOG messages whose DETAIL, HINT or STATEMENT follow them and matter: held until they are complete.
+  public static func takesSecondaryRecords(_ message: ByteView) -> Bool {
+    message.matches("process ", at: 0) || message.matches("temporary file: ", at: 0)
+      || message.matches("checkpoints are occurring too frequently", at: 0)
+  }
 
   init(entry: LogEntry) {
     severity = entry.severity
@@ -46,7 +53,10 @@ public protocol ServerEventSink {
   mutating func statement(_ event: StatementEvent)
   /// `DETAIL:  parameters: ...` arriving on its own line after the execute it belongs to (stderr logs).
   mutating func parameters(_ detail: ByteView, pid: Int32)
-  mutating func error(_ event: ErrorEvent)
+  mutating func error(_ event: ServerMessage)
+  /// A LOG message that takes secondary records (lock waits, deadlock detection, temporary files, checkpoint
+  /// warnings), complete with them.
+  mutating func message(_ event: ServerMessage)
   /// Any other primary record, counted so the report can say what it passed over.
   mutating func other(_ entry: LogEntry)
 }

@@ -15,7 +15,7 @@ public struct ErrorGroup: Sendable, Codable {
   public var fingerprint: Fingerprint?
   public var count = 0
   /// The earliest error of the group, and where it was.
-  public var example: ErrorEvent
+  public var example: ServerMessage
   public var examplePosition: InputPosition
   public var firstSeen: LogTime?
   public var lastSeen: LogTime?
@@ -53,6 +53,8 @@ public struct StatementAggregator: ServerEventSink {
   public private(set) var timeSeries = TimeSeries()
   /// Every timed statement's duration.
   public private(set) var latency = LatencyHistogram()
+  /// Lock waits, temporary files, checkpoints, autovacuum, connections, cancellations.
+  public private(set) var activity = ServerActivity()
 
   public struct Summary: Sendable, Codable {
     public var timedStatements = 0
@@ -151,15 +153,25 @@ public struct StatementAggregator: ServerEventSink {
     queries[awaiting.query].exampleParameters = QueryStats.parametersText(detail)
   }
 
-  public mutating func error(_ event: ErrorEvent) {
+  /// The fingerprint of a message's STATEMENT.
+  private func fingerprint(of event: ServerMessage) -> Fingerprint? {
+    guard let statement = event.statement else { return nil }
+    let bytes = Array(statement.utf8)
+    return bytes.withUnsafeBufferPointer { fingerprinter.resolve($0).fingerprint }
+  }
+
+  public mutating func message(_ event: ServerMessage) {
+    summary.note(event.time)
+    summary.otherEntries += 1
+    activity.record(message: event, fingerprint: fingerprint(of: event), position: position(event.lineNumber))
+  }
+
+  public mutating func error(_ event: ServerMessage) {
     summary.note(event.time)
     summary.errors += 1
     if let time = event.time { timeSeries.recordError(at: time) }
-    var fingerprint: Fingerprint?
-    if let statement = event.statement {
-      let bytes = Array(statement.utf8)
-      fingerprint = bytes.withUnsafeBufferPointer { fingerprinter.resolve($0).fingerprint }
-    }
+    let fingerprint = fingerprint(of: event)
+    activity.record(error: event, fingerprint: fingerprint, position: position(event.lineNumber))
     add(
       ErrorGroup(
         severity: event.severity, message: Self.messageShape(event.message), fingerprint: fingerprint, count: 1,
@@ -199,6 +211,12 @@ public struct StatementAggregator: ServerEventSink {
       summary.bareDurations += 1
     } else {
       summary.otherEntries += 1
+      if entry.severity == .log {
+        activity.record(other: entry)
+        if let time = entry.time, entry.message.matches("connection received: ", at: 0) {
+          timeSeries.recordConnection(at: time)
+        }
+      }
     }
   }
 
@@ -235,6 +253,7 @@ public struct StatementAggregator: ServerEventSink {
     summary.add(other.summary)
     timeSeries.merge(other.timeSeries)
     latency.merge(other.latency)
+    activity.merge(other.activity)
   }
 
   /// Fills each query's normalized text from its earliest statement; call once all input is in.
@@ -259,7 +278,7 @@ public struct StatementAggregator: ServerEventSink {
 extension StatementAggregator: Codable {
   enum CodingKeys: String, CodingKey {
     case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary
-    case timeSeries = "time_series", latency
+    case timeSeries = "time_series", latency, activity
   }
 
   /// Reads an aggregate written by `encode`, with a fingerprinter of its own.
@@ -276,6 +295,7 @@ extension StatementAggregator: Codable {
     summary = try c.decode(Summary.self, forKey: .summary)
     timeSeries = try c.decode(TimeSeries.self, forKey: .timeSeries)
     latency = try c.decode(LatencyHistogram.self, forKey: .latency)
+    activity = try c.decode(ServerActivity.self, forKey: .activity)
   }
 
   /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
@@ -288,11 +308,13 @@ extension StatementAggregator: Codable {
     try c.encode(summary, forKey: .summary)
     try c.encode(timeSeries, forKey: .timeSeries)
     try c.encode(latency, forKey: .latency)
+    try c.encode(activity, forKey: .activity)
   }
 
   /// The same aggregate as if its files had come `files` places later on the command line.
   public mutating func shiftFiles(by files: Int) {
     for i in queries.indices { queries[i].shiftFiles(by: files) }
     for i in errorGroups.indices { errorGroups[i].examplePosition = errorGroups[i].examplePosition.shifted(files: files) }
+    activity.shiftFiles(by: files)
   }
 }

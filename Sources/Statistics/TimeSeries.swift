@@ -11,6 +11,8 @@ public struct TimeSeries: Sendable, Codable {
     public var slowStatements = 0
     public var totalUs: Int64 = 0
     public var errors = 0
+    /// Connections received.
+    public var connections = 0
     public var latency = LatencyHistogram()
 
     mutating func record(durationUs: Int64, slow: Bool) {
@@ -25,6 +27,7 @@ public struct TimeSeries: Sendable, Codable {
       slowStatements += other.slowStatements
       totalUs += other.totalUs
       errors += other.errors
+      connections += other.connections
       latency.merge(other.latency)
     }
   }
@@ -45,6 +48,11 @@ public struct TimeSeries: Sendable, Codable {
   /// Adds a statement; returns the bucket index it went to (the series may have coarsened).
   public mutating func record(at time: LogTime, durationUs: Int64, slow: Bool) {
     buckets[index(of: time), default: Bucket()].record(durationUs: durationUs, slow: slow)
+    if buckets.count > Self.maxBuckets { coarsen() }
+  }
+
+  public mutating func recordConnection(at time: LogTime) {
+    buckets[index(of: time), default: Bucket()].connections += 1
     if buckets.count > Self.maxBuckets { coarsen() }
   }
 

@@ -155,7 +155,7 @@ struct IndexAdviceTests {
     var arguments = [Paths.shop.appendingPathComponent("postgresql.log.gz").path]
     if withSchema { arguments += ["--schema", Paths.shop.appendingPathComponent("schema.sql").path] }
     let report = try Self.advice(arguments)
-    #expect(report.schemaVersion == 2)
+    #expect(report.schemaVersion == AnalysisReport.currentSchemaVersion)
     let byCustomer = try #require(Self.find(report, "orders", ["customer_id", "created_at"]))
     #expect(byCustomer.fingerprints.contains("c93ce44f4179576b"))
     #expect(

@@ -12,7 +12,8 @@ struct StatementCollector: ServerEventSink {
   var texts: Set<String> = []
   mutating func statement(_ event: StatementEvent) { texts.insert(event.text.string) }
   mutating func parameters(_ detail: ByteView, pid: Int32) {}
-  mutating func error(_ event: ErrorEvent) { if let statement = event.statement { texts.insert(statement) } }
+  mutating func error(_ event: ServerMessage) { if let statement = event.statement { texts.insert(statement) } }
+  mutating func message(_ event: ServerMessage) { if let statement = event.statement { texts.insert(statement) } }
   mutating func other(_ entry: LogEntry) {}
 }
 

@@ -1,0 +1,355 @@
+// What the server did besides running statements: lock waits and deadlocks, temporary files, checkpoints,
+// autovacuum and autoanalyze, connections and sessions, cancelled statements. Read from the messages
+// PostgreSQL writes (in English: lc_messages = 'C' or 'en'). Like the statement statistics, everything here
+// merges exactly: counts and integer sums, examples chosen by input position.
+import Fingerprint
+import LogFormats
+import ServerEvents
+
+public struct ServerActivity: Sendable, Codable {
+  /// Lock waits of one statement shape (`log_lock_waits`).
+  public struct LockWaits: Sendable, Codable {
+    /// `still waiting for …` messages, and the time waited when each was written (about deadlock_timeout).
+    public var waits = 0
+    public var waitedUs: Int64 = 0
+    /// `acquired … after` messages: waits that ended, and how long they took in all.
+    public var acquired = 0
+    public var acquiredUs: Int64 = 0
+    public var longestUs: Int64 = 0
+    /// `detected deadlock while waiting`: waits that ended in a deadlock.
+    public var deadlocks = 0
+    /// Lock modes waited for (`ShareLock`, `AccessExclusiveLock`, …).
+    public var modes: [String: Int] = [:]
+    /// The first wait's process holding the lock and its statement text, for the report.
+    public var example: String?
+    public var holder: String?
+    public var examplePosition: InputPosition = .max
+
+    mutating func add(_ other: LockWaits) {
+      waits += other.waits
+      waitedUs += other.waitedUs
+      acquired += other.acquired
+      acquiredUs += other.acquiredUs
+      longestUs = max(longestUs, other.longestUs)
+      deadlocks += other.deadlocks
+      for (mode, count) in other.modes { modes[mode, default: 0] += count }
+      if other.examplePosition < examplePosition {
+        example = other.example
+        holder = other.holder
+        examplePosition = other.examplePosition
+      }
+    }
+  }
+
+  /// One `deadlock detected` error: the processes, what each waited for, and their statements.
+  public struct Deadlock: Sendable, Codable {
+    public var time: LogTime?
+    public var detail: String
+    public var statement: String?
+    public var fingerprint: Fingerprint?
+    public var position: InputPosition
+  }
+
+  /// Temporary files of one statement shape (`log_temp_files`).
+  public struct TempFiles: Sendable, Codable {
+    public var files = 0
+    public var bytes: Int64 = 0
+    public var largestBytes: Int64 = 0
+
+    mutating func add(_ other: TempFiles) {
+      files += other.files
+      bytes += other.bytes
+      largestBytes = max(largestBytes, other.largestBytes)
+    }
+  }
+
+  /// Checkpoints (`log_checkpoints`): why they started, and what the completed ones wrote and how long.
+  public struct Checkpoints: Sendable, Codable {
+    /// Starts by flag: `time`, `wal`, `immediate`, `force`, `wait`, `shutdown`, `end-of-recovery`, …
+    public var reasons: [String: Int] = [:]
+    public var started = 0
+    public var completed = 0
+    public var buffers: Int64 = 0
+    public var writeMs: Int64 = 0
+    public var syncMs: Int64 = 0
+    public var totalMs: Int64 = 0
+    public var longestMs: Int64 = 0
+    /// `checkpoints are occurring too frequently` warnings.
+    public var tooFrequent = 0
+
+    mutating func add(_ other: Checkpoints) {
+      for (reason, count) in other.reasons { reasons[reason, default: 0] += count }
+      started += other.started
+      completed += other.completed
+      buffers += other.buffers
+      writeMs += other.writeMs
+      syncMs += other.syncMs
+      totalMs += other.totalMs
+      longestMs = max(longestMs, other.longestMs)
+      tooFrequent += other.tooFrequent
+    }
+  }
+
+  /// Automatic vacuums or analyzes of one table.
+  public struct Maintenance: Sendable, Codable {
+    public var runs = 0
+    public var elapsedMs: Int64 = 0
+    public var longestMs: Int64 = 0
+    public var tuplesRemoved: Int64 = 0
+
+    mutating func add(_ other: Maintenance) {
+      runs += other.runs
+      elapsedMs += other.elapsedMs
+      longestMs = max(longestMs, other.longestMs)
+      tuplesRemoved += other.tuplesRemoved
+    }
+  }
+
+  /// Connections and sessions (`log_connections`, `log_disconnections`).
+  public struct Connections: Sendable, Codable {
+    public var received = 0
+    public var authorized = 0
+    public var disconnections = 0
+    /// FATAL authentication failures (bad password, no pg_hba.conf entry, …).
+    public var authenticationFailures = 0
+    public var byDatabase: [String: Int] = [:]
+    public var byUser: [String: Int] = [:]
+    public var byApplication: [String: Int] = [:]
+    public var byHost: [String: Int] = [:]
+    /// Connections received over time, for the peak and mean rate.
+    public var arrivals = CallCounts()
+    /// Session lengths from `disconnection: session time:`.
+    public var sessionTimes = LatencyHistogram()
+    public var sessionMs: Int64 = 0
+    public var sessionsUnderOneSecond = 0
+
+    mutating func add(_ other: Connections) {
+      received += other.received
+      authorized += other.authorized
+      disconnections += other.disconnections
+      authenticationFailures += other.authenticationFailures
+      for (k, v) in other.byDatabase { byDatabase[k, default: 0] += v }
+      for (k, v) in other.byUser { byUser[k, default: 0] += v }
+      for (k, v) in other.byApplication { byApplication[k, default: 0] += v }
+      for (k, v) in other.byHost { byHost[k, default: 0] += v }
+      arrivals.merge(other.arrivals)
+      sessionTimes.merge(other.sessionTimes)
+      sessionMs += other.sessionMs
+      sessionsUnderOneSecond += other.sessionsUnderOneSecond
+    }
+  }
+
+  /// By statement fingerprint (hex), or "" for waits and files logged without their statement.
+  public var lockWaits: [String: LockWaits] = [:]
+  public var deadlocks: [Deadlock] = []
+  public static let deadlocksKept = 50
+  public var deadlockCount = 0
+  public var tempFiles: [String: TempFiles] = [:]
+  public var checkpoints = Checkpoints()
+  /// By table, as the server names it (`database.schema.table`).
+  public var autovacuums: [String: Maintenance] = [:]
+  public var autoanalyzes: [String: Maintenance] = [:]
+  public var connections = Connections()
+  /// Statements cancelled, by reason: `statement timeout`, `user request`, `lock timeout`, …
+  public var cancellations: [String: Int] = [:]
+
+  public init() {}
+
+  // MARK: - Reading messages
+
+  /// A LOG message that came with its secondary records; `fingerprint` is its STATEMENT's.
+  mutating func record(message m: ServerMessage, fingerprint: Fingerprint?, position: InputPosition) {
+    let key = fingerprint?.hex ?? ""
+    let text = m.message[...]
+    if text.hasPrefix("temporary file: ") {
+      guard let size = Self.number(after: ", size ", in: text) else { return }
+      var files = TempFiles(files: 1, bytes: size, largestBytes: size)
+      files.add(tempFiles[key] ?? TempFiles())
+      tempFiles[key] = files
+    } else if text.hasPrefix("process "),
+      let mode = Self.word(after: " for ", in: text) ?? Self.word(after: " acquired ", in: text)
+    {
+      var waits = LockWaits()
+      let after = Self.milliseconds(after: " after ", in: text) ?? 0
+      if text.contains(" still waiting for ") {
+        waits.waits = 1
+        waits.waitedUs = after
+        waits.example = m.statement
+        waits.holder = m.detail
+        waits.examplePosition = position
+      } else if text.contains(" acquired ") {
+        waits.acquired = 1
+        waits.acquiredUs = after
+        waits.longestUs = after
+      } else if text.contains(" detected deadlock while waiting for ") {
+        waits.deadlocks = 1
+      } else {
+        return
+      }
+      waits.modes[mode] = 1
+      waits.add(lockWaits[key] ?? LockWaits())
+      lockWaits[key] = waits
+    } else if text.hasPrefix("checkpoints are occurring too frequently") {
+      checkpoints.tooFrequent += 1
+    }
+  }
+
+  /// An ERROR, FATAL or PANIC: deadlocks, cancellations, authentication failures.
+  mutating func record(error m: ServerMessage, fingerprint: Fingerprint?, position: InputPosition) {
+    let text = m.message
+    if text == "deadlock detected" {
+      deadlockCount += 1
+      deadlocks.append(
+        Deadlock(
+          time: m.time, detail: m.detail ?? "", statement: m.statement, fingerprint: fingerprint, position: position))
+      keepEarliestDeadlocks()
+    } else if text.hasPrefix("canceling statement due to ") {
+      cancellations[String(text.dropFirst("canceling statement due to ".count)), default: 0] += 1
+    } else if text.hasPrefix("canceling autovacuum task") {
+      cancellations["autovacuum task", default: 0] += 1
+    } else if m.severity == .fatal
+      && (text.contains("authentication failed") || text.hasPrefix("no pg_hba.conf entry"))
+    {
+      connections.authenticationFailures += 1
+    }
+  }
+
+  /// Any other LOG record: checkpoints, autovacuum, connections.
+  mutating func record(other entry: LogEntry) {
+    let message = entry.message
+    guard let first = message.first else { return }
+    switch first {
+    case UInt8(ascii: "c"):
+      if message.matches("connection received: ", at: 0) {
+        connections.received += 1
+        if let time = entry.time { connections.arrivals.record(at: time) }
+        let text = message.string
+        if let host = Self.word(after: "host=", in: text[...]) { connections.byHost[host, default: 0] += 1 }
+      } else if message.matches("connection authorized: ", at: 0) {
+        connections.authorized += 1
+        let text = message.string[...]
+        if let database = Self.word(after: "database=", in: text) { connections.byDatabase[database, default: 0] += 1 }
+        if let user = Self.word(after: "user=", in: text) { connections.byUser[user, default: 0] += 1 }
+        let application = Self.word(after: "application_name=", in: text) ?? ""
+        connections.byApplication[application, default: 0] += 1
+      } else if message.matches("checkpoint starting: ", at: 0) {
+        checkpoints.started += 1
+        let flags = message.string.dropFirst("checkpoint starting: ".count)
+        for flag in flags.split(separator: " ") { checkpoints.reasons[String(flag), default: 0] += 1 }
+      } else if message.matches("checkpoint complete: ", at: 0) {
+        let text = message.string[...]
+        checkpoints.completed += 1
+        checkpoints.buffers += Self.number(after: "wrote ", in: text) ?? 0
+        // Seconds with three decimals: in thousandths, milliseconds.
+        checkpoints.writeMs += Self.milliseconds(after: "write=", in: text) ?? 0
+        checkpoints.syncMs += Self.milliseconds(after: "sync=", in: text) ?? 0
+        let total = Self.milliseconds(after: "total=", in: text) ?? 0
+        checkpoints.totalMs += total
+        checkpoints.longestMs = max(checkpoints.longestMs, total)
+      }
+    case UInt8(ascii: "d"):
+      guard message.matches("disconnection: session time: ", at: 0) else { return }
+      connections.disconnections += 1
+      let text = message.string.dropFirst("disconnection: session time: ".count)
+      if let ms = Self.sessionMilliseconds(text) {
+        connections.sessionMs += ms
+        connections.sessionTimes.record(ms * 1000)
+        if ms < 1000 { connections.sessionsUnderOneSecond += 1 }
+      }
+    case UInt8(ascii: "a"):
+      let text = message.string[...]
+      let vacuum = text.hasPrefix("automatic vacuum of table \"")
+      guard vacuum || text.hasPrefix("automatic analyze of table \""),
+        let table = text.split(separator: "\"", maxSplits: 2, omittingEmptySubsequences: false).dropFirst().first
+      else { return }
+      // Seconds in the `system usage` line (`elapsed: 0.05 s`), or PostgreSQL 12's `… sec elapsed`.
+      let elapsed = Self.milliseconds(after: "elapsed: ", in: text) ?? 0
+      var run = Maintenance(runs: 1, elapsedMs: elapsed, longestMs: elapsed)
+      if vacuum {
+        run.tuplesRemoved = Self.number(after: "tuples: ", in: text) ?? 0
+        run.add(autovacuums[String(table)] ?? Maintenance())
+        autovacuums[String(table)] = run
+      } else {
+        run.add(autoanalyzes[String(table)] ?? Maintenance())
+        autoanalyzes[String(table)] = run
+      }
+    default:
+      return
+    }
+  }
+
+  private mutating func keepEarliestDeadlocks() {
+    guard deadlocks.count > Self.deadlocksKept else { return }
+    deadlocks.sort { $0.position < $1.position }
+    deadlocks.removeLast(deadlocks.count - Self.deadlocksKept)
+  }
+
+  /// Adds another piece's activity.
+  mutating func merge(_ other: ServerActivity) {
+    for (key, waits) in other.lockWaits { lockWaits[key, default: LockWaits()].add(waits) }
+    deadlocks += other.deadlocks
+    deadlocks.sort { $0.position < $1.position }
+    deadlockCount += other.deadlockCount
+    keepEarliestDeadlocks()
+    for (key, files) in other.tempFiles { tempFiles[key, default: TempFiles()].add(files) }
+    checkpoints.add(other.checkpoints)
+    for (table, run) in other.autovacuums { autovacuums[table, default: Maintenance()].add(run) }
+    for (table, run) in other.autoanalyzes { autoanalyzes[table, default: Maintenance()].add(run) }
+    connections.add(other.connections)
+    for (reason, count) in other.cancellations { cancellations[reason, default: 0] += count }
+  }
+
+  mutating func shiftFiles(by files: Int) {
+    for key in lockWaits.keys {
+      lockWaits[key]!.examplePosition = lockWaits[key]!.examplePosition.shifted(files: files)
+    }
+    for i in deadlocks.indices { deadlocks[i].position = deadlocks[i].position.shifted(files: files) }
+  }
+
+  // MARK: - Numbers in messages
+
+  /// The integer right after `marker`.
+  static func number(after marker: String, in text: Substring) -> Int64? {
+    guard let range = text.firstRange(of: marker) else { return nil }
+    let digits = text[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+    return Int64(digits)
+  }
+
+  /// The decimal right after `marker` (`408.008`), in thousandths: microseconds for milliseconds,
+  /// milliseconds for seconds.
+  static func milliseconds(after marker: String, in text: Substring) -> Int64? {
+    guard let range = text.firstRange(of: marker) else { return nil }
+    return thousandths(text[range.upperBound...])
+  }
+
+  /// The decimal at the start of `text`, in thousandths.
+  static func thousandths(_ text: Substring) -> Int64? {
+    let number = text.prefix { ($0.isASCII && $0.isNumber) || $0 == "." }
+    let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+    guard let whole = Int64(parts.first ?? ""), !number.isEmpty else { return nil }
+    var fraction: Int64 = 0
+    if parts.count == 2 {
+      let digits = parts[1].prefix(3)
+      fraction = (Int64(digits) ?? 0) * [100, 10, 1][max(0, min(2, digits.count - 1))]
+      if digits.isEmpty { fraction = 0 }
+    }
+    return whole * 1000 + fraction
+  }
+
+  /// The word right after `marker`, up to a space, comma or the end.
+  static func word(after marker: String, in text: Substring) -> String? {
+    guard let range = text.firstRange(of: marker) else { return nil }
+    let word = text[range.upperBound...].prefix { $0 != " " && $0 != "," && $0 != "\n" }
+    return word.isEmpty ? nil : String(word)
+  }
+
+  /// `H:MM:SS.mmm` as milliseconds.
+  static func sessionMilliseconds(_ text: Substring) -> Int64? {
+    let clock = text.prefix { $0 != " " }
+    let parts = clock.split(separator: ":")
+    guard parts.count == 3, let hours = Int64(parts[0]), let minutes = Int64(parts[1]),
+      let seconds = thousandths(parts[2])
+    else { return nil }
+    return (hours * 3600 + minutes * 60) * 1000 + seconds
+  }
+}

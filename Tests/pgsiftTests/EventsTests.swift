@@ -1,0 +1,99 @@
+// Server events (issue 3): lock waits, deadlocks, temporary files, checkpoints, connections, read from the real
+// shop corpus in each of its three formats, against the counts the corpus README lists (made with grep).
+import Foundation
+import Reports
+import Testing
+
+@Suite("Server events")
+struct EventsTests {
+  @Test("the shop corpus: 26 errors, 4 lock waits, 1 deadlock, 23 temp files, 2 checkpoints, 24 sessions", arguments: [
+    "log", "csv", "json",
+  ])
+  func corpusCounts(_ format: String) throws {
+    let path = Paths.shop.appendingPathComponent("postgresql.\(format).gz").path
+    let result = try pgsift(["analyze", path, "--format", "json"])
+    #expect(result.status == 0)
+    let report = try result.report()
+    let s = report.summary
+    #expect(s.errors == 26)
+    #expect(s.lockWaits == 4)
+    #expect(s.deadlocks == 1)
+    #expect(s.tempFiles == 23)
+    #expect(s.checkpoints == 2)
+    #expect(s.connections == 24)
+    #expect(s.disconnections == 24)
+    let events = try #require(report.events)
+    // All four waits are the same UPDATE on kv; all four ended, one of them in the deadlock.
+    let wait = try #require(events.lockWaits.first)
+    #expect(events.lockWaits.count == 1)
+    #expect(wait.waits == 4 && wait.acquired == 4 && wait.deadlocks == 1)
+    #expect(wait.exampleStatement == "update kv set v='b' where k='lock'")
+    #expect(wait.holder?.hasPrefix("Process holding the lock: ") == true)
+    #expect(events.deadlocks.examples.first?.detail.contains("Process 16624: update kv set v='x' where k='d2'") == true)
+    // Temporary files: 23 in all, each under the statement that wrote it; sizes summed from the log.
+    #expect(events.tempFiles.reduce(0) { $0 + $1.files } == 23)
+    #expect(events.tempFiles.allSatisfy { $0.fingerprint != nil })
+    #expect(s.tempBytes == 201_682_624)
+    // Two checkpoints: an immediate forced one (the CHECKPOINT command) and the shutdown one.
+    #expect(events.checkpoints.completed == 2)
+    #expect(events.checkpoints.reasons.first { $0.name == "immediate" }?.calls == 2)
+    #expect(events.checkpoints.buffersWritten == 24_362 + 3_678)
+    #expect(events.checkpoints.totalMs == 1_707 + 34)
+    let c = events.connections
+    #expect(c.authorized == 24)
+    #expect(c.byUser == [NameCount(name: "postgres", calls: 24)])
+    #expect(c.byApplication.map(\.name) == ["psql", "pgbench"])
+    #expect(c.sessionsUnderOneSecond == 17)
+    #expect(c.estimatedConnectMs == 17 * 20)
+    // The same figures every time series bucket adds up to.
+    #expect(report.timeSeries?.buckets.reduce(0) { $0 + $1.connections } == 24)
+  }
+
+  @Test("the text report has a section for each kind of event the log holds")
+  func textSections() throws {
+    let path = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    let text = try pgsift(["analyze", path]).stdout
+    for heading in ["Lock waits", "Temporary files", "Checkpoints", "Connections"] {
+      #expect(text.contains("\n\(heading)\n"), "\(heading)")
+    }
+    #expect(text.contains("24 received, 24 authorized, 24 ended"))
+    #expect(text.contains("deadlocks: 1"))
+    #expect(text.contains("raise work_mem"))
+  }
+
+  @Test("autovacuum, autoanalyze, cancelled statements and failed logins, from real server messages")
+  func otherMessages() throws {
+    // Lines as PostgreSQL 15 writes them (lc_messages = 'C'), with the shop corpus's prefix.
+    let prefix = "2026-11-25 04:10:00 UTC [2001]: [1-1] user=,db=,app=,client= "
+    let session = "2026-11-25 04:10:01 UTC [2002]: [1-1] user=app,db=shop,app=web,client=10.0.0.5 "
+    let log = """
+      \(prefix)LOG:  automatic vacuum of table "shop.public.events": index scans: 1
+      \tpages: 0 removed, 2310 remain, 2310 scanned (100.00% of total)
+      \ttuples: 5120 removed, 300000 remain, 0 are dead but not yet removable
+      \tsystem usage: CPU: user: 0.12 s, system: 0.01 s, elapsed: 0.48 s
+      \(prefix)LOG:  automatic analyze of table "shop.public.events"
+      \tsystem usage: CPU: user: 0.05 s, system: 0.00 s, elapsed: 0.07 s
+      \(session)ERROR:  canceling statement due to statement timeout
+      \(session)STATEMENT:  SELECT pg_sleep(10)
+      \(session)FATAL:  password authentication failed for user "app"
+      \(prefix)LOG:  checkpoints are occurring too frequently (9 seconds apart)
+      \(prefix)HINT:  Consider increasing the configuration parameter "max_wal_size".
+
+      """
+    let dir = try TemporaryDirectory()
+    try log.write(toFile: dir.path("events.log"), atomically: true, encoding: .utf8)
+    let result = try pgsift(["analyze", dir.path("events.log"), "--format", "json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try result.report()
+    let events = try #require(report.events)
+    let vacuum = try #require(events.autovacuum.first)
+    #expect(vacuum.table == "shop.public.events" && vacuum.runs == 1)
+    #expect(vacuum.elapsedMs == 480 && vacuum.tuplesRemoved == 5120)
+    #expect(events.autoanalyze.first?.elapsedMs == 70)
+    #expect(events.cancellations == [NameCount(name: "statement timeout", calls: 1)])
+    #expect(events.connections.authenticationFailures == 1)
+    #expect(events.checkpoints.tooFrequentWarnings == 1)
+    #expect(report.summary.autovacuums == 1 && report.summary.autoanalyzes == 1)
+    #expect(report.summary.cancelledStatements == 1)
+  }
+}
