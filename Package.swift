@@ -29,6 +29,15 @@ let package = Package(
       name: "CZlib",
       providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(
+      name: "CBzip2",
+      providers: [.apt(["libbz2-dev"])]),
+    .systemLibrary(
+      name: "CLzma",
+      providers: [.apt(["liblzma-dev"])]),
+    .systemLibrary(
+      name: "CZstd",
+      providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(
       name: "CPgQuery",
       providers: [.apt(["libpg-query-dev"])]),
     .systemLibrary(
@@ -36,7 +45,7 @@ let package = Package(
       providers: [.apt(["libpq-dev"])]),
     .target(
       name: "LogInput",
-      dependencies: ["CZlib"],
+      dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"],
       swiftSettings: classHeavyHotPath),
     .target(
       name: "LogFormats",

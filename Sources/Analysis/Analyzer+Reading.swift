@@ -187,6 +187,7 @@ extension Analyzer {
     }
     let name = input.displayName
     tail.summary = empty(name, compressed: input.isCompressed, error: nil)
+    tail.summary.compression = input.compression?.rawValue
 
     // --state: find the file by its first bytes and resume where the last run stopped.
     var head: [UInt8] = []
@@ -407,7 +408,7 @@ extension Analyzer {
     if let offset = input.trailingBytesOffset {
       tail.after.report(
         .corruptCompression, at: InputLocation(file: name, byteOffset: offset),
-        "data after the last gzip member is not gzip; ignored")
+        "data after the last \(input.compression?.rawValue ?? "compressed") member is not \(input.compression?.rawValue ?? "compressed") data; ignored")
     }
     if reader.overlongLines > 0 {
       tail.after.report(

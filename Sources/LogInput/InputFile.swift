@@ -1,5 +1,5 @@
-// Opens what the user named on the command line: a path or `-` for standard input, plain or gzip.
-// Compression is told by the gzip magic bytes, never by the file name.
+// Opens what the user named on the command line: a path or `-` for standard input, plain or compressed
+// (gzip, bzip2, xz, zstd). Compression is told by magic bytes, never by the file name.
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -16,14 +16,16 @@ public struct OpenError: Error, Sendable, CustomStringConvertible {
 public final class InputFile {
   /// The name shown in messages: the path, or `<stdin>`.
   public let displayName: String
-  public let isCompressed: Bool
+  /// How the file is compressed, found by its magic bytes; nil for plain text.
+  public let compression: Compression?
+  public var isCompressed: Bool { compression != nil }
   /// The decompressed bytes; after `head` or `skip` it may be a different source, so read it afresh.
   public private(set) var source: any ByteSource
-  private let gzip: GzipSource?
+  private var trailing: () -> Int?
   private let raw: FileDescriptorSource
 
-  /// Offset of bytes after the last gzip member that are not gzip data, if any.
-  public var trailingBytesOffset: Int? { gzip?.trailingBytesOffset }
+  /// Offset of bytes after the last compressed member that start no member, if any.
+  public var trailingBytesOffset: Int? { trailing() }
 
   public static let stdinName = "<stdin>"
 
@@ -44,11 +46,11 @@ public final class InputFile {
     }
     let raw = FileDescriptorSource(fd: fd, closesOnDeinit: path != "-")
     self.raw = raw
-    // Sniff the first two bytes, then replay them so no byte is lost.
-    var head = [UInt8](repeating: 0, count: 2)
+    // Sniff the first bytes, then replay them so no byte is lost.
+    var head = [UInt8](repeating: 0, count: Compression.magicLength)
     var got = 0
     do {
-      while got < 2 {
+      while got < head.count {
         let n = try head.withUnsafeMutableBytes { (buffer) throws(ByteSourceError) -> Int in
           try raw.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[got...]))
         }
@@ -61,19 +63,24 @@ public final class InputFile {
       throw OpenError(path: path, reason: "\(error)")
     }
     let replay = PrefixedSource(replaying: Array(head[0..<got]), then: raw)
-    if got == 2 && head[0] == 0x1f && head[1] == 0x8b {
+    compression = Compression.detect(Array(head[0..<got]))
+    func decompressing<D: StreamDecoder>(_ make: () throws(DecodeFailure) -> D) throws(OpenError) {
       do {
-        let inflater = try GzipSource(wrapping: replay)
-        gzip = inflater
-        source = inflater
-        isCompressed = true
+        let decoded = DecompressingSource(wrapping: replay, decoder: try make())
+        source = decoded
+        trailing = { decoded.trailingBytesOffset }
       } catch {
-        throw OpenError(path: path, reason: error.message)
+        throw OpenError(path: path, reason: "\(D.formatName) decoder could not start: \(error.reason)")
       }
-    } else {
-      gzip = nil
-      source = replay
-      isCompressed = false
+    }
+    source = replay
+    trailing = { nil }
+    switch compression {
+    case .gzip?: try decompressing { () throws(DecodeFailure) in try GzipDecoder() }
+    case .bzip2?: try decompressing { () throws(DecodeFailure) in try Bzip2Decoder() }
+    case .xz?: try decompressing { () throws(DecodeFailure) in try XzDecoder() }
+    case .zstd?: try decompressing { () throws(DecodeFailure) in try ZstdDecoder() }
+    case nil: break
     }
   }
 

@@ -23,6 +23,7 @@ public struct HTMLReport {
     body += details(report)
     body += indexes(report)
     body += errors(report)
+    body += events(report)
     body += input(report)
     body += "</main>\n"
     let policy =
@@ -53,7 +54,7 @@ public struct HTMLReport {
     let links = [
       ("overview", "Overview"), ("timeline", "Over time"), ("latency", "Latency"), ("top", "Top queries"),
       ("queries", "All queries"), ("details", "Details"), ("indexes", "Indexes"), ("errors", "Errors"),
-      ("input", "Input"),
+      ("events", "Events"), ("input", "Input"),
     ]
     return "<header><h1>pgsift report</h1><p class=\"sub\">\(Self.escape(r.summary.first ?? "-")) – "
       + "\(Self.escape(r.summary.last ?? "-"))</p><nav>"

@@ -56,6 +56,8 @@ public struct FileSummary: Codable, Sendable {
   public var format: String?
   public var logLinePrefix: String?
   public var compressed: Bool
+  /// `gzip`, `bzip2`, `xz` or `zstd` (found by magic bytes); null for plain text (schema version 3).
+  public var compression: String?
   public var bytes: Int
   public var lines: Int
   public var entries: Int
@@ -94,6 +96,7 @@ public struct FileSummary: Codable, Sendable {
     try c.encode(format, forKey: .format)
     try c.encode(logLinePrefix, forKey: .logLinePrefix)
     try c.encode(compressed, forKey: .compressed)
+    try c.encode(compression, forKey: .compression)
     try c.encode(bytes, forKey: .bytes)
     try c.encode(lines, forKey: .lines)
     try c.encode(entries, forKey: .entries)
@@ -112,6 +115,7 @@ public struct FileSummary: Codable, Sendable {
     format = try c.decodeIfPresent(String.self, forKey: .format)
     logLinePrefix = try c.decodeIfPresent(String.self, forKey: .logLinePrefix)
     compressed = try c.decode(Bool.self, forKey: .compressed)
+    compression = try c.decodeIfPresent(String.self, forKey: .compression) ?? (compressed ? "gzip" : nil)
     bytes = try c.decode(Int.self, forKey: .bytes)
     lines = try c.decode(Int.self, forKey: .lines)
     entries = try c.decode(Int.self, forKey: .entries)
@@ -125,7 +129,7 @@ public struct FileSummary: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case path, format, logLinePrefix = "log_line_prefix", compressed, bytes, lines, entries
+    case path, format, logLinePrefix = "log_line_prefix", compressed, compression, bytes, lines, entries
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
     case resumedAt = "resumed_at", resumedLine = "resumed_line", outsideWindow = "outside_window"
   }

@@ -21,7 +21,7 @@ public struct TextReport {
     for file in i.files {
       var what = file.format ?? "unreadable"
       if let prefix = file.logLinePrefix { what += ", log_line_prefix '\(prefix)'" }
-      if file.compressed { what += ", gzip" }
+      if file.compressed { what += ", \(file.compression ?? "compressed")" }
       line("  \(file.path): \(what); \(group(file.lines)) lines, \(group(file.entries)) records")
       if let error = file.error { line("    stopped early: \(error)") }
     }

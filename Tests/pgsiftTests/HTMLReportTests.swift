@@ -57,9 +57,14 @@ struct HTMLReportTests {
     #expect(text.contains("Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-"))
     guard Self.chromium != nil else { return }
     let dom = try Self.dom(html)
-    for section in ["overview", "timeline", "latency", "top", "queries", "details", "indexes", "errors", "input"] {
+    for section in [
+      "overview", "timeline", "latency", "top", "queries", "details", "indexes", "errors", "events", "input",
+    ] {
       #expect(dom.contains("<section id=\"\(section)\">"), "section \(section)")
     }
+    // The server events, as in the JSON report: the lock waits and the connections.
+    #expect(dom.contains("<h3>Lock waits</h3>") && dom.contains("<h3>Temporary files</h3>"))
+    #expect(dom.contains("<p>24 received, 24 authorized, 24 ended, 0 authentication failures;"))
     #expect(dom.contains("id=\"timeline-chart\"") && dom.contains("id=\"latency-chart\""))
     #expect(dom.contains("<b>21,875</b><span>timed statements</span>"))
     #expect(dom.contains("<b>3,015</b>"))

@@ -1,0 +1,2 @@
+// libzstd, as Debian's libzstd-dev installs it.
+#include <zstd.h>
