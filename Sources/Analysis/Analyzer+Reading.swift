@@ -161,6 +161,8 @@ extension Analyzer {
     var options: AnalysisOptions
     var pool: Pool
     var chunkBytes: Int
+    /// The run's clock, for syslog times that have no year.
+    var now: LogTime
   }
 
   static func read(
@@ -285,122 +287,165 @@ extension Analyzer {
       return submit(.tail(tail))
     }
 
-    // Cut the text into chunks at record boundaries; the pool parses them while the next ones are read.
-    let threshold = options.thresholdUs
-    let window = options.window
-    func submit(_ chunk: Chunk) {
-      reading.pool.submit(
-        { context in
-          UncheckedPiece(
-            piece: .chunk(
-              parse(
-                chunk, format: detected, file: name, ordinal: ordinal, thresholdUs: threshold, window: window,
-                resumable: resumable, fingerprinter: context.fingerprinter)))
-        }, receive: { fold.add($0.piece) })
-    }
-    let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
-    var chunk = Chunk()
-    chunk.bytes.reserveCapacity(reserve)
-    var chunkLines = 0
-    var boundaries = RecordBoundaries(detected)
     var cursor = start
-    func startNext(at firstLine: Int) {
-      submit(chunk)
-      let index = chunk.index + 1
-      chunk = Chunk()
-      chunk.bytes.reserveCapacity(reserve)
-      chunk.index = index
-      chunk.firstLine = firstLine
-      chunkLines = 0
-    }
-    // One line at a time: the sample, and csvlog, whose records may span lines inside quotes.
-    func add(_ line: ByteView, number: Int, endOffset: Int) {
-      if chunk.bytes.count >= reading.chunkBytes && boundaries.mayStart(at: line) { startNext(at: number) }
-      if chunk.bytes.isEmpty { chunk.firstLine = number }
-      chunk.bytes.append(contentsOf: line)
-      // The reader took one `\r` off already; the parse takes one off again, so give it one to take.
-      if line.last == 0x0D { chunk.bytes.append(0x0D) }
-      chunk.bytes.append(0x0A)
-      chunkLines += 1
-      boundaries.observe(line)
-      if boundaries.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
-    }
-    // A block of whole lines at once (stderr and jsonlog, where every line end is a record boundary): copied
-    // whole, then cut before the last line in it that may start a piece.
-    func add(_ block: LineReader.Block, lastLine: Int, endOffset: Int) {
-      let from = chunk.bytes.count
-      if chunk.bytes.isEmpty { chunk.firstLine = lastLine - block.lines + 1 }
-      chunk.bytes.append(contentsOf: block.bytes)
-      if !block.terminated {
-        // A piece as `nextLine` gives it, its `\r` taken off already: end it as `add(_:number:)` does.
-        if block.bytes.last == 0x0D { chunk.bytes.append(0x0D) }
-        chunk.bytes.append(0x0A)
+    if case .syslog(let linePrefix) = detected {
+      // Syslog: a process's record may get pieces after other processes' lines, so the file is read in order
+      // on this thread, as one piece.
+      var aggregator = StatementAggregator(thresholdUs: options.thresholdUs, fingerprinter: Fingerprinter())
+      aggregator.fileOrdinal = ordinal
+      var sink = WindowFilter(downstream: EventClassifier(downstream: aggregator), window: options.window)
+      var parser = SyslogParser(prefix: linePrefix, file: name, now: reading.now)
+      var stopped = false
+      for line in sample {
+        if resumable && line.unterminated {
+          stopped = true
+          break
+        }
+        line.bytes.withUnsafeBufferPointer { parser.feed($0, lineNumber: line.line, into: &sink) }
+        cursor = Cursor(offset: line.endOffset, line: line.line)
       }
-      chunkLines += block.lines
-      cursor = Cursor(offset: endOffset, line: lastLine)
-      guard chunk.bytes.count >= reading.chunkBytes,
-        let cut = chunk.bytes.withUnsafeBufferPointer({ lastPieceStart(in: $0, notBefore: max(from, 1)) })
-      else { return }
-      let tail = Array(chunk.bytes[cut...])
-      chunk.bytes.removeSubrange(cut...)
-      let tailLines = tail.withUnsafeBufferPointer { LineReader.countNewlines($0) }
-      startNext(at: chunk.firstLine + chunkLines - tailLines)
-      chunk.bytes.append(contentsOf: tail)
-      chunkLines = tailLines
-    }
-    /// The start of the last line at or after `notBefore` that may start a piece.
-    func lastPieceStart(in bytes: UnsafeBufferPointer<UInt8>, notBefore: Int) -> Int? {
-      var lineEnd = bytes.count - 1
-      while lineEnd > notBefore {
-        let lineStart = LineReader.lastNewline(in: bytes, before: lineEnd).map { $0 + 1 } ?? 0
-        guard lineStart >= notBefore else { return nil }
-        var length = lineEnd - lineStart
-        if length > 0 && bytes[lineEnd - 1] == 0x0D { length -= 1 }
-        if boundaries.mayStart(at: bytes.slice(lineStart, lineStart + length)) { return lineStart }
-        lineEnd = lineStart - 1
-      }
-      return nil
-    }
-    var stopped = false
-    for line in sample {
-      // With --state, a last line without its newline is left for the next run.
-      if resumable && line.unterminated {
-        stopped = true
-        break
-      }
-      line.bytes.withUnsafeBufferPointer { add($0, number: line.line, endOffset: line.endOffset) }
-    }
-    if readError == nil && !stopped {
-      do {
-        var sinceProgress = 0
-        if case .csvlog = detected {
+      if readError == nil && !stopped {
+        do {
+          var sinceProgress = 0
           while let line = try reader.nextLine() {
             if resumable && reader.lastLineUnterminated { break }
-            add(line, number: reader.lineNumber, endOffset: reader.bytesRead)
+            parser.feed(line, lineNumber: reader.lineNumber, into: &sink)
+            cursor = Cursor(offset: reader.bytesRead, line: reader.lineNumber)
             sinceProgress += 1
             if sinceProgress >= 65_536, let progress {
               progress(reader.lineNumber)
               sinceProgress = 0
             }
           }
-        } else {
-          while let block = try reader.nextBlock() {
-            if resumable && !block.terminated && reader.lastLineUnterminated { break }
-            add(block, lastLine: reader.lineNumber, endOffset: reader.bytesRead)
-            sinceProgress += block.lines
-            if sinceProgress >= 65_536, let progress {
-              progress(reader.lineNumber)
-              sinceProgress = 0
+        } catch {
+          readError = error
+        }
+      }
+      progress?(reader.lineNumber)
+      parser.finish(into: &sink)
+      submit(
+        .chunk(
+          ChunkResult(
+            classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
+            unknownZoneLine: parser.unknownZoneLine)))
+    } else {
+      // Cut the text into chunks at record boundaries; the pool parses them while the next ones are read.
+      let threshold = options.thresholdUs
+      let window = options.window
+      let readingNow = reading.now
+      func submit(_ chunk: Chunk) {
+        reading.pool.submit(
+          { context in
+            UncheckedPiece(
+              piece: .chunk(
+                parse(
+                  chunk, format: detected, file: name, ordinal: ordinal, thresholdUs: threshold, window: window,
+                  resumable: resumable, now: readingNow, fingerprinter: context.fingerprinter)))
+          }, receive: { fold.add($0.piece) })
+      }
+      let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
+      var chunk = Chunk()
+      chunk.bytes.reserveCapacity(reserve)
+      var chunkLines = 0
+      var boundaries = RecordBoundaries(detected)
+      func startNext(at firstLine: Int) {
+        submit(chunk)
+        let index = chunk.index + 1
+        chunk = Chunk()
+        chunk.bytes.reserveCapacity(reserve)
+        chunk.index = index
+        chunk.firstLine = firstLine
+        chunkLines = 0
+      }
+      // One line at a time: the sample, and csvlog, whose records may span lines inside quotes.
+      func add(_ line: ByteView, number: Int, endOffset: Int) {
+        if chunk.bytes.count >= reading.chunkBytes && boundaries.mayStart(at: line) { startNext(at: number) }
+        if chunk.bytes.isEmpty { chunk.firstLine = number }
+        chunk.bytes.append(contentsOf: line)
+        // The reader took one `\r` off already; the parse takes one off again, so give it one to take.
+        if line.last == 0x0D { chunk.bytes.append(0x0D) }
+        chunk.bytes.append(0x0A)
+        chunkLines += 1
+        boundaries.observe(line)
+        if boundaries.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
+      }
+      // A block of whole lines at once (stderr and jsonlog, where every line end is a record boundary): copied
+      // whole, then cut before the last line in it that may start a piece.
+      func add(_ block: LineReader.Block, lastLine: Int, endOffset: Int) {
+        let from = chunk.bytes.count
+        if chunk.bytes.isEmpty { chunk.firstLine = lastLine - block.lines + 1 }
+        chunk.bytes.append(contentsOf: block.bytes)
+        if !block.terminated {
+          // A piece as `nextLine` gives it, its `\r` taken off already: end it as `add(_:number:)` does.
+          if block.bytes.last == 0x0D { chunk.bytes.append(0x0D) }
+          chunk.bytes.append(0x0A)
+        }
+        chunkLines += block.lines
+        cursor = Cursor(offset: endOffset, line: lastLine)
+        guard chunk.bytes.count >= reading.chunkBytes,
+          let cut = chunk.bytes.withUnsafeBufferPointer({ lastPieceStart(in: $0, notBefore: max(from, 1)) })
+        else { return }
+        let tail = Array(chunk.bytes[cut...])
+        chunk.bytes.removeSubrange(cut...)
+        let tailLines = tail.withUnsafeBufferPointer { LineReader.countNewlines($0) }
+        startNext(at: chunk.firstLine + chunkLines - tailLines)
+        chunk.bytes.append(contentsOf: tail)
+        chunkLines = tailLines
+      }
+      /// The start of the last line at or after `notBefore` that may start a piece.
+      func lastPieceStart(in bytes: UnsafeBufferPointer<UInt8>, notBefore: Int) -> Int? {
+        var lineEnd = bytes.count - 1
+        while lineEnd > notBefore {
+          let lineStart = LineReader.lastNewline(in: bytes, before: lineEnd).map { $0 + 1 } ?? 0
+          guard lineStart >= notBefore else { return nil }
+          var length = lineEnd - lineStart
+          if length > 0 && bytes[lineEnd - 1] == 0x0D { length -= 1 }
+          if boundaries.mayStart(at: bytes.slice(lineStart, lineStart + length)) { return lineStart }
+          lineEnd = lineStart - 1
+        }
+        return nil
+      }
+      var stopped = false
+      for line in sample {
+        // With --state, a last line without its newline is left for the next run.
+        if resumable && line.unterminated {
+          stopped = true
+          break
+        }
+        line.bytes.withUnsafeBufferPointer { add($0, number: line.line, endOffset: line.endOffset) }
+      }
+      if readError == nil && !stopped {
+        do {
+          var sinceProgress = 0
+          if case .csvlog = detected {
+            while let line = try reader.nextLine() {
+              if resumable && reader.lastLineUnterminated { break }
+              add(line, number: reader.lineNumber, endOffset: reader.bytesRead)
+              sinceProgress += 1
+              if sinceProgress >= 65_536, let progress {
+                progress(reader.lineNumber)
+                sinceProgress = 0
+              }
+            }
+          } else {
+            while let block = try reader.nextBlock() {
+              if resumable && !block.terminated && reader.lastLineUnterminated { break }
+              add(block, lastLine: reader.lineNumber, endOffset: reader.bytesRead)
+              sinceProgress += block.lines
+              if sinceProgress >= 65_536, let progress {
+                progress(reader.lineNumber)
+                sinceProgress = 0
+              }
             }
           }
+        } catch {
+          readError = error
         }
-      } catch {
-        readError = error
       }
+      progress?(reader.lineNumber)
+      chunk.isLast = true
+      submit(chunk)
     }
-    progress?(reader.lineNumber)
-    chunk.isLast = true
-    submit(chunk)
 
     if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }
     // Even after a read error: what came before the cursor was counted and must not be counted again.
@@ -416,7 +461,7 @@ extension Analyzer {
         "\(reader.overlongLines) lines longer than \(LineReader.defaultMaxLineBytes >> 20) MiB were split")
     }
     tail.summary.format = detected.format.rawValue
-    if case .stderr(let prefix) = detected { tail.summary.logLinePrefix = prefix.text }
+    tail.summary.logLinePrefix = detected.linePrefix?.text
     tail.summary.bytes = reader.bytesRead - start.offset
     tail.parsed = true
     submit(.tail(tail))
@@ -426,7 +471,7 @@ extension Analyzer {
   /// records before it is kept for the fold.
   static func parse(
     _ chunk: Chunk, format: DetectedFormat, file: String, ordinal: Int, thresholdUs: Int64, window: TimeWindow,
-    resumable: Bool, fingerprinter: Fingerprinter
+    resumable: Bool, now: LogTime, fingerprinter: Fingerprinter
   ) -> ChunkResult {
     var aggregator = StatementAggregator(thresholdUs: thresholdUs, fingerprinter: fingerprinter)
     aggregator.fileOrdinal = ordinal
@@ -459,6 +504,9 @@ extension Analyzer {
     case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file, linesStay: true))
     case .csvlog: return run(CsvlogParser(file: file))
     case .jsonlog: return run(JsonlogParser(file: file))
+    case .syslog(let prefix):
+      // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
+      return run(SyslogParser(prefix: prefix, file: file, now: now))
     }
   }
 

@@ -83,7 +83,9 @@ public enum Analyzer {
     let pool = Pool(threads: options.jobs > 1 ? options.jobs : 0, window: 2 * options.jobs + 2) {
       WorkerContext()
     }
-    let reading = Reading(options: options, pool: pool, chunkBytes: max(1, options.chunkBytes))
+    let reading = Reading(
+      options: options, pool: pool, chunkBytes: max(1, options.chunkBytes),
+      now: LogTime(epochMs: Int64((now.timeIntervalSince1970 * 1000).rounded())))
     let fingerprinter = Fingerprinter()
     var fold = Fold(
       total: StatementAggregator(thresholdUs: options.thresholdUs, fingerprinter: fingerprinter),

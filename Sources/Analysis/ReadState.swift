@@ -111,7 +111,7 @@ public struct ReadState: Codable, Sendable {
   ) -> Record {
     let length = min(head.count, headBytes)
     var prefix: String?
-    if case .stderr(let linePrefix)? = format { prefix = linePrefix.text }
+    prefix = format?.linePrefix?.text
     return Record(
       path: path, headLength: length, headHash: hash(head[..<length]), offset: offset, line: line,
       device: identity?.device, inode: identity?.inode, size: identity?.size,
@@ -125,6 +125,7 @@ public struct ReadState: Codable, Sendable {
     case "csvlog"?: return .csvlog
     case "jsonlog"?: return .jsonlog
     case "stderr"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .stderr($0) }
+    case "syslog"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .syslog($0) }
     default: return nil
     }
   }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // Tells stderr, csvlog and jsonlog apart from the first lines of a file, and finds the stderr prefix.
 
 /// A format with what is needed to parse it.
@@ -5,12 +11,23 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   case stderr(LinePrefix)
   case csvlog
   case jsonlog
+  /// Syslog lines whose text after the header starts with this prefix.
+  case syslog(LinePrefix)
 
   public var format: LogFormat {
     switch self {
     case .stderr: .stderr
     case .csvlog: .csvlog
     case .jsonlog: .jsonlog
+    case .syslog: .syslog
+    }
+  }
+
+  /// The log_line_prefix, for stderr and syslog.
+  public var linePrefix: LinePrefix? {
+    switch self {
+    case .stderr(let prefix), .syslog(let prefix): prefix
+    case .csvlog, .jsonlog: nil
     }
   }
 
@@ -19,15 +36,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .stderr(let prefix): "stderr (log_line_prefix '\(prefix.text)')"
     case .csvlog: "csvlog"
     case .jsonlog: "jsonlog"
-    }
-  }
-
-  /// A parser for this format.
-  public func makeParser(file: String) -> any LogParser {
-    switch self {
-    case .stderr(let prefix): StderrParser(prefix: prefix, file: file)
-    case .csvlog: CsvlogParser(file: file)
-    case .jsonlog: JsonlogParser(file: file)
+    case .syslog(let prefix): "syslog (log_line_prefix '\(prefix.text)')"
     }
   }
 }
@@ -47,10 +56,27 @@ public enum FormatDetector {
   )
     throws(DetectionError) -> DetectedFormat
   {
-    let chosen = format ?? (prefix != nil ? .stderr : guessFormat(lines))
+    let guessed = format == nil ? guessFormat(lines) : nil
+    // A prefix given alone means stderr, unless the lines are syslog lines.
+    let chosen = format ?? (prefix != nil && guessed != .syslog ? .stderr : guessed ?? .stderr)
     switch chosen {
     case .csvlog: return .csvlog
     case .jsonlog: return .jsonlog
+    case .syslog:
+      // The prefix is found, or checked, on the text after the syslog headers.
+      let now = LogTime(epochMs: Int64(time(nil)) * 1000)
+      let texts: [[UInt8]] = lines.compactMap { line in
+        line.withUnsafeBufferPointer { view in
+          SyslogParser.header(view, now: now).map { Array(view.slice(from: $0.textStart)) }
+        }
+      }
+      if let prefix { return .syslog(prefix) }
+      guard let found = PrefixDetector.detect(texts) else {
+        throw DetectionError(
+          message: "syslog lines, but no text after their headers looks like a PostgreSQL log record; give the "
+            + "log_line_prefix with --prefix")
+      }
+      return .syslog(found.prefix)
     case .stderr:
       if let prefix { return .stderr(prefix) }
       guard let found = PrefixDetector.detect(lines) else {
@@ -73,6 +99,8 @@ public enum FormatDetector {
           view[stamp.end] == UInt8(ascii: ",")
         {
           votes[.csvlog, default: 0] += 1
+        } else if SyslogParser.header(view, now: LogTime(epochMs: 0)) != nil {
+          votes[.syslog, default: 0] += 1
         } else if PrefixDetector.markerOffset(in: view) != nil {
           votes[.stderr, default: 0] += 1
         }

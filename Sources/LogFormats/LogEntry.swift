@@ -118,4 +118,6 @@ public enum LogFormat: String, Sendable, CaseIterable, Codable {
   case stderr
   case csvlog
   case jsonlog
+  /// stderr text sent through syslog (rsyslog, syslog-ng): a syslog header before each piece.
+  case syslog
 }

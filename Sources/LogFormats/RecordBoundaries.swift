@@ -21,6 +21,9 @@ public struct RecordBoundaries {
       return !insideQuotes
     case .jsonlog:
       return true
+    case .syslog:
+      // A process's record may get pieces after other processes' lines: syslog files are read whole, in order.
+      return false
     }
   }
 

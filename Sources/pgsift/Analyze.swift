@@ -12,7 +12,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
-  case auto, stderr, csvlog, jsonlog
+  case auto, stderr, csvlog, jsonlog, syslog
 }
 
 /// A duration given as `30ms`, `1.5s`, `250us` or a bare number of milliseconds.
@@ -57,7 +57,7 @@ struct Analyze: ParsableCommand {
   @Argument(help: ArgumentHelp("Log files to read; - for standard input.", valueName: "file"))
   var files: [String]
 
-  @Option(name: .long, help: "Log format: auto, stderr, csvlog or jsonlog.")
+  @Option(name: .long, help: "Log format: auto, stderr, csvlog, jsonlog or syslog.")
   var logFormat: FormatChoice = .auto
 
   @Option(
@@ -144,6 +144,7 @@ struct Analyze: ParsableCommand {
       case .stderr: .stderr
       case .csvlog: .csvlog
       case .jsonlog: .jsonlog
+      case .syslog: .syslog
       }
     var options = AnalysisOptions(
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,

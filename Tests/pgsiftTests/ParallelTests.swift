@@ -16,6 +16,7 @@ struct ParallelTests {
     }
     paths.append(Paths.fixtures.appendingPathComponent("gate/with-indexes.log.gz").path)
     paths.append(Paths.fixtures.appendingPathComponent("hostile/postgresql.log").path)
+    paths.append(Paths.fixtures.appendingPathComponent("syslog/postgresql.syslog.gz").path)
     return paths
   }()
 
