@@ -118,6 +118,15 @@ extension Analyzer {
       }
     }
 
+    /// The language a localized word for "duration" comes from, for the ones PostgreSQL's translations use.
+    static func language(of word: String) -> String? {
+      [
+        "Dauer": "German, lc_messages = 'de_…'", "durée": "French, lc_messages = 'fr_…'",
+        "duración": "Spanish, lc_messages = 'es_…'", "durata": "Italian, lc_messages = 'it_…'",
+        "duração": "Portuguese, lc_messages = 'pt_…'", "продолжительность": "Russian, lc_messages = 'ru_…'",
+      ][word]
+    }
+
     private mutating func endFile(_ tail: FileTail) {
       var summary = tail.summary
       diagnostics.merge(tail.before)
@@ -136,6 +145,14 @@ extension Analyzer {
         }
         var aggregate = classifier.downstream
         aggregate.endFile()
+        if let (word, count) = aggregate.summary.localizedDurations.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
+          diagnostics.report(
+            .localizedMessages, at: InputLocation(file: summary.path),
+            "the server's messages are not in English: \(count) records read '\(word): … ms' for "
+              + "'duration: … ms'\(Self.language(of: word).map { " (\($0))" } ?? ""); pgsift reads PostgreSQL's "
+              + "English messages, so their statements, errors and events are not counted. Set lc_messages = 'C' "
+              + "in postgresql.conf")
+        }
         total.merge(aggregate)
       }
       diagnostics.merge(tail.after)

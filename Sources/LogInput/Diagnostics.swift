@@ -39,13 +39,16 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   case database
   /// The --state file could not be written (the next run will read the same lines again).
   case stateFile = "state_file"
+  /// The server wrote its messages in another language (lc_messages): statements and events go uncounted.
+  case localizedMessages = "localized_messages"
   /// Anything else worth telling the user that does not lose data.
   case notice
 
   /// Whether this kind is a problem with the input (exit status 2), rather than a note about it.
   public var isInputProblem: Bool {
     switch self {
-    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database, .stateFile:
+    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database, .stateFile,
+      .localizedMessages:
       return true
     case .notice: return false
     }

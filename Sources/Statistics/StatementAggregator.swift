@@ -67,6 +67,9 @@ public struct StatementAggregator: ServerEventSink {
     public var otherEntries = 0
     public var first: LogTime?
     public var last: LogTime?
+    /// LOG records shaped like a duration in another language (`Dauer: 6.261 ms  Anweisung: …`), by their word
+    /// for "duration": the server's lc_messages is not English, and pgsift reads English messages only.
+    public var localizedDurations: [String: Int] = [:]
 
     mutating func note(_ time: LogTime?) {
       guard let time else { return }
@@ -83,6 +86,7 @@ public struct StatementAggregator: ServerEventSink {
       bareDurations += other.bareDurations
       errors += other.errors
       otherEntries += other.otherEntries
+      for (word, count) in other.localizedDurations { localizedDurations[word, default: 0] += count }
       note(other.first)
       note(other.last)
     }
@@ -211,6 +215,9 @@ public struct StatementAggregator: ServerEventSink {
       summary.bareDurations += 1
     } else {
       summary.otherEntries += 1
+      if entry.severity == .log, let word = Self.localizedDurationWord(entry.message) {
+        summary.localizedDurations[word, default: 0] += 1
+      }
       if entry.severity == .log {
         activity.record(other: entry)
         if let time = entry.time, entry.message.matches("connection received: ", at: 0) {
@@ -218,6 +225,25 @@ public struct StatementAggregator: ServerEventSink {
         }
       }
     }
+  }
+
+  /// The word before `: 1.234 ms` when a LOG message starts like a duration in a language other than English
+  /// (`Dauer: 6.261 ms`, `durée : 6.737 ms`); nil otherwise.
+  static func localizedDurationWord(_ message: ByteView) -> String? {
+    var i = 0
+    // A word of letters, any script (bytes of UTF-8 sequences count as letters).
+    while i < message.count, i < 40, message[i] >= 0x80 || (message[i] | 0x20) &- UInt8(ascii: "a") < 26 { i += 1 }
+    guard i > 0 else { return nil }
+    let word = message.slice(0, i)
+    var j = i
+    if j < message.count, message[j] == UInt8(ascii: " ") { j += 1 }
+    guard j < message.count, message[j] == UInt8(ascii: ":") else { return nil }
+    j += 1
+    while j < message.count, message[j] == UInt8(ascii: " ") { j += 1 }
+    guard let (_, end) = message.parseThousandths(at: j), message.matches(" ms", at: end),
+      !word.matches("duration", at: 0)
+    else { return nil }
+    return word.string
   }
 
   /// The end of a file: no later record can bring parameters for its statements.

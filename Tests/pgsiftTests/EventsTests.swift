@@ -97,3 +97,26 @@ struct EventsTests {
     #expect(report.summary.cancelledStatements == 1)
   }
 }
+
+@Suite("Logs in another language")
+struct LocalizedTests {
+  @Test("a server with German or French lc_messages is named, and the run ends with status 2", arguments: [
+    ("de", "German"), ("fr", "French"),
+  ])
+  func named(_ language: String, _ name: String) throws {
+    // Real logs: fixtures/localized/generate runs PostgreSQL 15 with lc_messages de_DE.UTF-8 and fr_FR.UTF-8.
+    let log = Paths.fixtures.appendingPathComponent("localized/postgresql-\(language).log.gz").path
+    let result = try pgsift(["analyze", log, "--format", "json"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("the server's messages are not in English: 4 records read"))
+    #expect(result.stderr.contains("(\(name), lc_messages = '\(language)_…')"))
+    #expect(try result.report().input.problems["localized_messages"] == 1)
+  }
+
+  @Test("English logs never trip it")
+  func english() throws {
+    let result = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json"])
+    #expect(result.status == 0)
+    #expect(try result.report().input.problems["localized_messages"] == nil)
+  }
+}
