@@ -244,7 +244,17 @@ public enum ReportBuilder {
         .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
     }
     let timed = q.calls > 0
-    return Query(
+    let p = q.plans
+    let plan =
+      p.explained == 0
+      ? nil
+      : PlanReport(
+        explained: p.explained,
+        seqScans: p.seqScans.map { SeqScanReport(table: $0.key, scans: $0.value.scans, rowsRemoved: $0.value.rowsRemoved) }
+          .sorted { ($0.rowsRemoved, $1.table) > ($1.rowsRemoved, $0.table) },
+        sortMethods: counts(p.sortMethods), sortDiskKB: p.sortDiskKB, tempBlocksWritten: p.tempBlocksWritten,
+        examplePlan: p.example, exampleMs: p.exampleDurationUs >= 0 ? ms(p.exampleDurationUs) : nil)
+    var query = Query(
       fingerprint: q.fingerprint.hex, fingerprintSource: q.fingerprint.source.rawValue, parseError: q.parseError,
       normalized: q.normalized, example: q.example, exampleParameters: q.exampleParameters,
       exampleMs: q.exampleDurationUs >= 0 ? ms(q.exampleDurationUs) : nil, calls: q.calls, slowCalls: q.slowCalls,
@@ -256,5 +266,7 @@ public enum ReportBuilder {
       untimedCalls: q.untimedCalls, errors: errors[q.fingerprint] ?? 0, databases: names(q.databases),
       users: names(q.users), applications: names(q.applications), firstSeen: q.firstSeen?.iso8601,
       lastSeen: q.lastSeen?.iso8601)
+    query.plan = plan
+    return query
   }
 }

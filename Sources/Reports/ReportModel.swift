@@ -273,6 +273,8 @@ public struct Query: Codable, Sendable, Equatable {
   public var applications: [NameCount]
   public var firstSeen: String?
   public var lastSeen: String?
+  /// auto_explain's plans of this query, when the log has them.
+  public var plan: PlanReport? = nil
   /// Executions in 40 equal slots over the report's time span.
   public var sparkline: [Int]?
 
@@ -305,7 +307,7 @@ public struct Query: Codable, Sendable, Equatable {
     try c.encode(firstSeen, forKey: .firstSeen)
     try c.encode(lastSeen, forKey: .lastSeen)
     try c.encode(sparkline, forKey: .sparkline)
-    try c.encode(sparkline, forKey: .sparkline)
+    try c.encode(plan, forKey: .plan)
   }
 
   enum CodingKeys: String, CodingKey {
@@ -314,9 +316,52 @@ public struct Query: Codable, Sendable, Equatable {
     case totalMs = "total_ms", slowMs = "slow_ms", minMs = "min_ms", maxMs = "max_ms", meanMs = "mean_ms"
     case p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms", prepareMs = "prepare_ms"
     case untimedCalls = "untimed_calls", errors, databases, users, applications
-    case sparkline
+    case sparkline, plan
     case firstSeen = "first_seen", lastSeen = "last_seen"
   }
+}
+
+/// What auto_explain logged of a query's plans (schema version 3; null without auto_explain).
+public struct PlanReport: Codable, Sendable, Equatable {
+  public var explained: Int
+  /// Sequential scans by table, with the rows their filters threw away: where an index would help.
+  public var seqScans: [SeqScanReport]
+  public var sortMethods: [NameCount]
+  public var sortDiskKB: Int64
+  public var tempBlocksWritten: Int64
+  /// The slowest plan, as logged (text or JSON), and its duration.
+  public var examplePlan: String?
+  public var exampleMs: Double?
+
+  enum CodingKeys: String, CodingKey {
+    case explained, seqScans = "seq_scans", sortMethods = "sort_methods", sortDiskKB = "sort_disk_kb"
+    case tempBlocksWritten = "temp_blocks_written", examplePlan = "example_plan", exampleMs = "example_ms"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(explained, forKey: .explained)
+    try c.encode(seqScans, forKey: .seqScans)
+    try c.encode(sortMethods, forKey: .sortMethods)
+    try c.encode(sortDiskKB, forKey: .sortDiskKB)
+    try c.encode(tempBlocksWritten, forKey: .tempBlocksWritten)
+    try c.encode(examplePlan, forKey: .examplePlan)
+    try c.encode(exampleMs, forKey: .exampleMs)
+  }
+}
+
+public struct SeqScanReport: Codable, Sendable, Equatable {
+  public var table: String
+  public var scans: Int
+  public var rowsRemoved: Int64
+
+  public init(table: String, scans: Int, rowsRemoved: Int64) {
+    self.table = table
+    self.scans = scans
+    self.rowsRemoved = rowsRemoved
+  }
+
+  enum CodingKeys: String, CodingKey { case table, scans, rowsRemoved = "rows_removed" }
 }
 
 public struct ErrorGroupReport: Codable, Sendable {

@@ -77,8 +77,26 @@ public struct TextReport {
         if let statement = error.exampleStatement { line("      statement: \(clip(oneLine(statement), width - 17))") }
       }
     }
+    planSection(&out, report)
     if let events = report.events { eventsSection(&out, events) }
     return out
+  }
+
+  /// What auto_explain's plans show: the sequential scans that threw most rows away, and sorts on disk.
+  private func planSection(_ out: inout String, _ report: AnalysisReport) {
+    let planned = report.queries.compactMap { q in q.plan.map { (q, $0) } }
+    guard !planned.isEmpty else { return }
+    out += "\nPlans (auto_explain: \(group(planned.reduce(0) { $0 + $1.1.explained })) plans)\n"
+    let ranked = planned.sorted {
+      ($0.1.seqScans.reduce(0) { $0 + $1.rowsRemoved }, $1.0.fingerprint)
+        > ($1.1.seqScans.reduce(0) { $0 + $1.rowsRemoved }, $0.0.fingerprint)
+    }
+    for (q, p) in ranked.prefix(top) where !p.seqScans.isEmpty || p.sortDiskKB > 0 {
+      let scans = p.seqScans.map { "seq scan on \($0.table) x\($0.scans), \(group(Int($0.rowsRemoved))) rows removed" }
+      let sorts = p.sortDiskKB > 0 ? ["sorts wrote \(group(Int(p.sortDiskKB))) kB to disk"] : []
+      out += "  \(q.fingerprint): " + (scans + sorts).joined(separator: "; ") + "\n"
+      out += "      " + clip(oneLine(q.normalized), width - 6) + "\n"
+    }
   }
 
   /// The server's own events, each part only when the log had some.

@@ -59,6 +59,8 @@ public struct QueryStats: Sendable, Codable {
   /// the lowest priorities, a hash of where and when each ran (a bottom-k sample, which merges exactly).
   public private(set) var sampled: [Sample] = []
   public static let sampleLimit = 16
+  /// auto_explain plans of this query, and what they say.
+  public var plans = PlanFacts()
 
   public struct Sample: Sendable, Codable, Equatable {
     public var priority: UInt64
@@ -186,12 +188,14 @@ public struct QueryStats: Sendable, Codable {
       examplePosition = other.examplePosition
     }
     sampled = Array((sampled + other.sampled).sorted(by: <).prefix(Self.sampleLimit))
+    plans.add(other.plans)
   }
 
   /// The same statistics as if the files had come `files` places later on the command line.
   mutating func shiftFiles(by files: Int) {
     firstPosition = firstPosition.shifted(files: files)
     examplePosition = examplePosition.shifted(files: files)
+    plans.examplePosition = plans.examplePosition.shifted(files: files)
   }
 }
 

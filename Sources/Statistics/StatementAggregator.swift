@@ -70,6 +70,8 @@ public struct StatementAggregator: ServerEventSink {
     /// LOG records shaped like a duration in another language (`Dauer: 6.261 ms  Anweisung: …`), by their word
     /// for "duration": the server's lc_messages is not English, and pgsift reads English messages only.
     public var localizedDurations: [String: Int] = [:]
+    /// auto_explain plans read.
+    public var plans = 0
 
     mutating func note(_ time: LogTime?) {
       guard let time else { return }
@@ -87,6 +89,7 @@ public struct StatementAggregator: ServerEventSink {
       errors += other.errors
       otherEntries += other.otherEntries
       for (word, count) in other.localizedDurations { localizedDurations[word, default: 0] += count }
+      plans += other.plans
       note(other.first)
       note(other.last)
     }
@@ -218,6 +221,7 @@ public struct StatementAggregator: ServerEventSink {
       if entry.severity == .log, let word = Self.localizedDurationWord(entry.message) {
         summary.localizedDurations[word, default: 0] += 1
       }
+      if entry.severity == .log, entry.message.matches("duration: ", at: 0) { plan(entry) }
       if entry.severity == .log {
         activity.record(other: entry)
         if let time = entry.time, entry.message.matches("connection received: ", at: 0) {
@@ -244,6 +248,18 @@ public struct StatementAggregator: ServerEventSink {
       !word.matches("duration", at: 0)
     else { return nil }
     return word.string
+  }
+
+  /// An auto_explain record: its plan's facts go to its query.
+  private mutating func plan(_ entry: LogEntry) {
+    guard let (query, _, facts) = PlanFacts.read(entry.message.string) else { return }
+    summary.plans += 1
+    var plan = facts
+    plan.examplePosition = position(entry.lineNumber)
+    let bytes = Array(query.utf8)
+    let slot = bytes.withUnsafeBufferPointer { self.index(for: $0) }
+    bytes.withUnsafeBufferPointer { queries[slot].noteText($0, at: plan.examplePosition) }
+    queries[slot].plans.add(plan)
   }
 
   /// The end of a file: no later record can bring parameters for its statements.

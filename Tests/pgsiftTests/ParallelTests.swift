@@ -17,6 +17,9 @@ struct ParallelTests {
     paths.append(Paths.fixtures.appendingPathComponent("gate/with-indexes.log.gz").path)
     paths.append(Paths.fixtures.appendingPathComponent("hostile/postgresql.log").path)
     paths.append(Paths.fixtures.appendingPathComponent("syslog/postgresql.syslog.gz").path)
+    for format in ["text", "json"] {
+      paths.append(Paths.fixtures.appendingPathComponent("auto_explain/postgresql-\(format).log.gz").path)
+    }
     return paths
   }()
 
