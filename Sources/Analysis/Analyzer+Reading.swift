@@ -304,6 +304,20 @@ extension Analyzer {
       return submit(.tail(tail))
     }
 
+    /// Hands each line still to read to `body`; with --state a last line without its newline is left for the
+    /// next run. Reports progress every 65,536 lines.
+    func eachLine(_ body: (ByteView) -> Void) throws(ByteSourceError) {
+      var sinceProgress = 0
+      while let line = try reader.nextLine() {
+        if resumable && reader.lastLineUnterminated { break }
+        body(line)
+        sinceProgress += 1
+        if sinceProgress >= 65_536, let progress {
+          progress(reader.lineNumber)
+          sinceProgress = 0
+        }
+      }
+    }
     var cursor = start
     if case .syslog(let linePrefix) = detected {
       // Syslog: a process's record may get pieces after other processes' lines, so the file is read in order
@@ -323,16 +337,9 @@ extension Analyzer {
       }
       if readError == nil && !stopped {
         do {
-          var sinceProgress = 0
-          while let line = try reader.nextLine() {
-            if resumable && reader.lastLineUnterminated { break }
+          try eachLine { line in
             parser.feed(line, lineNumber: reader.lineNumber, into: &sink)
             cursor = Cursor(offset: reader.bytesRead, line: reader.lineNumber)
-            sinceProgress += 1
-            if sinceProgress >= 65_536, let progress {
-              progress(reader.lineNumber)
-              sinceProgress = 0
-            }
           }
         } catch {
           readError = error
@@ -433,18 +440,10 @@ extension Analyzer {
       }
       if readError == nil && !stopped {
         do {
-          var sinceProgress = 0
           if case .csvlog = detected {
-            while let line = try reader.nextLine() {
-              if resumable && reader.lastLineUnterminated { break }
-              add(line, number: reader.lineNumber, endOffset: reader.bytesRead)
-              sinceProgress += 1
-              if sinceProgress >= 65_536, let progress {
-                progress(reader.lineNumber)
-                sinceProgress = 0
-              }
-            }
+            try eachLine { add($0, number: reader.lineNumber, endOffset: reader.bytesRead) }
           } else {
+            var sinceProgress = 0
             while let block = try reader.nextBlock() {
               if resumable && !block.terminated && reader.lastLineUnterminated { break }
               add(block, lastLine: reader.lineNumber, endOffset: reader.bytesRead)
