@@ -322,7 +322,8 @@ extension Analyzer {
     if case .syslog(let linePrefix) = detected {
       // Syslog: a process's record may get pieces after other processes' lines, so the file is read in order
       // on this thread, as one piece.
-      var aggregator = StatementAggregator(thresholdUs: options.thresholdUs, fingerprinter: Fingerprinter())
+      var aggregator = StatementAggregator(
+        thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: Fingerprinter())
       aggregator.fileOrdinal = ordinal
       var sink = WindowFilter(downstream: EventClassifier(downstream: aggregator), window: options.window)
       var parser = SyslogParser(prefix: linePrefix, file: name, now: reading.now)
@@ -357,6 +358,7 @@ extension Analyzer {
       let threshold = options.thresholdUs
       let window = options.window
       let readingNow = reading.now
+      let interval = options.intervalMs
       func submit(_ chunk: Chunk) {
         reading.pool.submit(
           { context in
@@ -364,7 +366,8 @@ extension Analyzer {
               piece: .chunk(
                 parse(
                   chunk, format: detected, file: name, ordinal: ordinal, thresholdUs: threshold, window: window,
-                  resumable: resumable, now: readingNow, fingerprinter: context.fingerprinter)))
+                  resumable: resumable, now: readingNow, intervalMs: interval,
+                  fingerprinter: context.fingerprinter)))
           }, receive: { fold.add($0.piece) })
       }
       let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
@@ -487,9 +490,9 @@ extension Analyzer {
   /// records before it is kept for the fold.
   static func parse(
     _ chunk: Chunk, format: DetectedFormat, file: String, ordinal: Int, thresholdUs: Int64, window: TimeWindow,
-    resumable: Bool, now: LogTime, fingerprinter: Fingerprinter
+    resumable: Bool, now: LogTime, intervalMs: Int64, fingerprinter: Fingerprinter
   ) -> ChunkResult {
-    var aggregator = StatementAggregator(thresholdUs: thresholdUs, fingerprinter: fingerprinter)
+    var aggregator = StatementAggregator(thresholdUs: thresholdUs, intervalMs: intervalMs, fingerprinter: fingerprinter)
     aggregator.fileOrdinal = ordinal
     var sink = WindowFilter(
       downstream: EventClassifier(downstream: aggregator, midStream: chunk.index > 0), window: window)

@@ -18,6 +18,8 @@ public struct AnalysisOptions: Sendable {
   /// The stderr `log_line_prefix` to assume instead of detecting it.
   public var prefix: LinePrefix?
   public var thresholdUs: Int64
+  /// The time series' first interval, in milliseconds (it doubles to stay within 1,440 intervals).
+  public var intervalMs: Int64 = 1_000
   /// `pg_dump --schema-only` files: existing indexes and column types for the index advisor.
   public var schemaPaths: [String]
   /// Whether to run the index advisor.
@@ -88,7 +90,8 @@ public enum Analyzer {
       now: LogTime(epochMs: Int64((now.timeIntervalSince1970 * 1000).rounded())))
     let fingerprinter = Fingerprinter()
     var fold = Fold(
-      total: StatementAggregator(thresholdUs: options.thresholdUs, fingerprinter: fingerprinter),
+      total: StatementAggregator(
+        thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: fingerprinter),
       fingerprinter: fingerprinter)
     for (ordinal, path) in options.paths.enumerated() {
       read(path: path, ordinal: ordinal, reading: reading, fold: &fold, runState: &runState)

@@ -70,6 +70,13 @@ public struct PartialRun: Codable {
           "slow threshold \(Double(other.aggregate.thresholdUs) / 1000) ms differs from "
           + "\(Double(aggregate.thresholdUs) / 1000) ms; save every part with the same --threshold")
     }
+    guard other.aggregate.timeSeries.baseMs == aggregate.timeSeries.baseMs else {
+      throw LoadError(
+        path: other.files.first?.path ?? "-",
+        message:
+          "time series interval \(Double(other.aggregate.timeSeries.baseMs) / 1000) s differs from "
+          + "\(Double(aggregate.timeSeries.baseMs) / 1000) s; save every part with the same --interval")
+    }
     var later = other.aggregate
     later.shiftFiles(by: files.count)
     aggregate.merge(later)

@@ -95,9 +95,11 @@ public struct StatementAggregator: ServerEventSink {
     }
   }
 
-  public init(thresholdUs: Int64, fingerprinter: Fingerprinter = Fingerprinter()) {
+  /// `intervalMs`: the time series' first interval (it doubles to stay within its bucket count).
+  public init(thresholdUs: Int64, intervalMs: Int64 = 1_000, fingerprinter: Fingerprinter = Fingerprinter()) {
     self.thresholdUs = thresholdUs
     self.fingerprinter = fingerprinter
+    timeSeries = TimeSeries(intervalMs: intervalMs)
   }
 
   /// Moves the aggregate to another thread's fingerprinter (a fingerprinter serves one thread at a time).

@@ -34,11 +34,14 @@ public struct TimeSeries: Sendable, Codable {
 
   /// Interval length in milliseconds.
   public private(set) var intervalMs: Int64
+  /// The interval the series started at (`--interval`); it doubles from there. Series merge only with the same.
+  public let baseMs: Int64
   /// Buckets by index (start time / interval).
   public private(set) var buckets: [Int64: Bucket] = [:]
 
   public init(intervalMs: Int64 = 1_000) {
     self.intervalMs = intervalMs
+    baseMs = intervalMs
   }
 
   public func index(of time: LogTime) -> Int64 {

@@ -72,6 +72,12 @@ struct Analyze: ParsableCommand {
   @OptionGroup(title: "Report options") var report: ReportOptions
 
   @Option(
+    help: ArgumentHelp(
+      "The time series' interval, e.g. 1min or 5min (default: 1s); it doubles when the log is too long for "
+        + "1,440 intervals.", valueName: "duration"))
+  var interval: DurationArgument?
+
+  @Option(
     name: .shortAndLong,
     help: ArgumentHelp("Threads that parse (default: one per core); 1 reads and parses on one thread.", valueName: "n"))
   var jobs: Int = Analyzer.defaultJobs
@@ -130,6 +136,9 @@ struct Analyze: ParsableCommand {
     }
     guard !files.isEmpty else { throw ValidationError("Give at least one log file, or - for standard input.") }
     guard jobs > 0 else { throw ValidationError("--jobs must be at least 1.") }
+    if let interval, interval.microseconds < 1_000_000 || interval.microseconds % 1_000 != 0 {
+      throw ValidationError("--interval must be a whole number of milliseconds, at least 1s.")
+    }
     guard chunkSize > 0 else { throw ValidationError("--chunk-size must be at least 1.") }
     if let prefix {
       do { _ = try LinePrefix(prefix) } catch { throw ValidationError("--prefix: \(error.message)") }
@@ -150,6 +159,7 @@ struct Analyze: ParsableCommand {
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,
       schemaPaths: report.schema, adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
     options.jobs = jobs
+    if let interval { options.intervalMs = interval.microseconds / 1_000 }
     options.chunkBytes = chunkSize
     let end = until?.time
     options.window = TimeWindow(

@@ -120,3 +120,32 @@ struct LocalizedTests {
     #expect(try result.report().input.problems["localized_messages"] == nil)
   }
 }
+
+@Suite("Time series interval")
+struct IntervalTests {
+  @Test("--interval sets the series' interval: buckets of 10 s that add up to the whole log")
+  func interval() throws {
+    let log = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    let report = try pgsift(["analyze", log, "--interval", "10s", "--format", "json"]).report()
+    let series = try #require(report.timeSeries)
+    #expect(series.intervalSeconds == 10)
+    #expect(series.buckets.allSatisfy { $0.start.hasSuffix("0.000Z") })
+    #expect(series.buckets.reduce(0) { $0 + $1.statements } == 21_875)
+    #expect(series.buckets.reduce(0) { $0 + $1.connections } == 24)
+    #expect(series.buckets.reduce(0) { $0 + $1.errors } == 26)
+    let bad = try pgsift(["analyze", log, "--interval", "500ms"])
+    #expect(bad.status == 1)
+    #expect(bad.stderr.contains("--interval must be a whole number of milliseconds, at least 1s."))
+  }
+
+  @Test("merge refuses parts saved with different intervals")
+  func mergeIntervals() throws {
+    let dir = try TemporaryDirectory()
+    let log = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    _ = try pgsift(["analyze", log, "--save-state", dir.path("a"), "-q", "-o", dir.path("ra")])
+    _ = try pgsift(["analyze", log, "--interval", "1min", "--save-state", dir.path("b"), "-q", "-o", dir.path("rb")])
+    let merged = try pgsift(["merge", dir.path("a"), dir.path("b")])
+    #expect(merged.status == 2)
+    #expect(merged.stderr.contains("time series interval 60.0 s differs from 1.0 s"))
+  }
+}
