@@ -523,6 +523,7 @@ extension Analyzer {
     case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file, linesStay: true))
     case .csvlog: return run(CsvlogParser(file: file))
     case .jsonlog: return run(JsonlogParser(file: file))
+    case .pgbouncer: return run(PgBouncerParser(file: file))
     case .syslog(let prefix):
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
       return run(SyslogParser(prefix: prefix, file: file, now: now))

@@ -124,6 +124,7 @@ public struct ReadState: Codable, Sendable {
     switch record.format {
     case "csvlog"?: return .csvlog
     case "jsonlog"?: return .jsonlog
+    case "pgbouncer"?: return .pgbouncer
     case "stderr"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .stderr($0) }
     case "syslog"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .syslog($0) }
     default: return nil

@@ -13,6 +13,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   case jsonlog
   /// Syslog lines whose text after the header starts with this prefix.
   case syslog(LinePrefix)
+  case pgbouncer
 
   public var format: LogFormat {
     switch self {
@@ -20,6 +21,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .csvlog: .csvlog
     case .jsonlog: .jsonlog
     case .syslog: .syslog
+    case .pgbouncer: .pgbouncer
     }
   }
 
@@ -27,7 +29,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   public var linePrefix: LinePrefix? {
     switch self {
     case .stderr(let prefix), .syslog(let prefix): prefix
-    case .csvlog, .jsonlog: nil
+    case .csvlog, .jsonlog, .pgbouncer: nil
     }
   }
 
@@ -37,6 +39,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .csvlog: "csvlog"
     case .jsonlog: "jsonlog"
     case .syslog(let prefix): "syslog (log_line_prefix '\(prefix.text)')"
+    case .pgbouncer: "pgbouncer"
     }
   }
 }
@@ -62,6 +65,7 @@ public enum FormatDetector {
     switch chosen {
     case .csvlog: return .csvlog
     case .jsonlog: return .jsonlog
+    case .pgbouncer: return .pgbouncer
     case .syslog:
       // The prefix is found, or checked, on the text after the syslog headers.
       let now = LogTime(epochMs: Int64(time(nil)) * 1000)
@@ -99,6 +103,8 @@ public enum FormatDetector {
           view[stamp.end] == UInt8(ascii: ",")
         {
           votes[.csvlog, default: 0] += 1
+        } else if PgBouncerParser.parse(view) != nil {
+          votes[.pgbouncer, default: 0] += 1
         } else if SyslogParser.header(view, now: LogTime(epochMs: 0)) != nil {
           votes[.syslog, default: 0] += 1
         } else if PrefixDetector.markerOffset(in: view) != nil {

@@ -91,6 +91,10 @@ public struct LogEntry {
   public var statement: ByteView?
   /// Line in the input where the record starts.
   public var lineNumber: Int
+  /// Who wrote the record: the PostgreSQL server, or a PgBouncer in front of it.
+  public var source = Source.postgres
+
+  public enum Source: Sendable { case postgres, pgbouncer }
 
   public init(
     severity: Severity, time: LogTime?, pid: Int32, user: ByteView, database: ByteView, application: ByteView,
@@ -120,4 +124,6 @@ public enum LogFormat: String, Sendable, CaseIterable, Codable {
   case jsonlog
   /// stderr text sent through syslog (rsyslog, syslog-ng): a syslog header before each piece.
   case syslog
+  /// PgBouncer's own log (its logfile, or its stderr).
+  case pgbouncer
 }

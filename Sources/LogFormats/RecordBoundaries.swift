@@ -19,7 +19,7 @@ public struct RecordBoundaries {
       return prefix.match(line) != nil
     case .csvlog:
       return !insideQuotes
-    case .jsonlog:
+    case .jsonlog, .pgbouncer:
       return true
     case .syslog:
       // A process's record may get pieces after other processes' lines: syslog files are read whole, in order.

@@ -11,10 +11,25 @@ public struct EventsReport: Codable, Sendable {
   public var connections: ConnectionReport
   /// Statements cancelled, by reason (`statement timeout`, `user request`, `lock timeout`, …).
   public var cancellations: [NameCount]
+  /// PgBouncer's log, when one was read.
+  public var pgbouncer: PgBouncerReport?
 
   enum CodingKeys: String, CodingKey {
     case lockWaits = "lock_waits", deadlocks, tempFiles = "temp_files", checkpoints, autovacuum, autoanalyze
-    case connections, cancellations
+    case connections, cancellations, pgbouncer
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(lockWaits, forKey: .lockWaits)
+    try c.encode(deadlocks, forKey: .deadlocks)
+    try c.encode(tempFiles, forKey: .tempFiles)
+    try c.encode(checkpoints, forKey: .checkpoints)
+    try c.encode(autovacuum, forKey: .autovacuum)
+    try c.encode(autoanalyze, forKey: .autoanalyze)
+    try c.encode(connections, forKey: .connections)
+    try c.encode(cancellations, forKey: .cancellations)
+    try c.encode(pgbouncer, forKey: .pgbouncer)
   }
 }
 
@@ -175,5 +190,61 @@ public struct ConnectionReport: Codable, Sendable {
     try c.encode(sessionsUnderOneSecond, forKey: .sessionsUnderOneSecond)
     try c.encode(sessionHistogram, forKey: .sessionHistogram)
     try c.encode(estimatedConnectMs, forKey: .estimatedConnectMs)
+  }
+}
+
+/// PgBouncer's own log (null when no PgBouncer log was read).
+public struct PgBouncerReport: Codable, Sendable {
+  public var lines: Int
+  public var logins: Int
+  public var loginFailures: Int
+  public var serverConnections: Int
+  /// Client logins per second: the busiest interval of the series, and over the whole log.
+  public var peakLoginsPerSecond: Double
+  public var meanLoginsPerSecond: Double
+  /// Why clients were closed, numbers folded.
+  public var closes: [NameCount]
+  /// WARNING, ERROR and FATAL messages, numbers folded.
+  public var problems: [NameCount]
+  /// From the `stats:` lines (every stats_period): means over the periods, averages weighted by transactions.
+  public var statsPeriods: Int
+  public var meanXactsPerSecond: Double
+  public var peakXactsPerSecond: Int64
+  public var meanQueriesPerSecond: Double
+  public var peakQueriesPerSecond: Int64
+  public var meanXactUs: Double?
+  public var meanQueryUs: Double?
+  /// How long clients waited for a server connection: the pool is too small when this grows.
+  public var meanWaitUs: Double?
+  public var longestWaitUs: Int64
+
+  enum CodingKeys: String, CodingKey {
+    case lines, logins, loginFailures = "login_failures", serverConnections = "server_connections"
+    case peakLoginsPerSecond = "peak_logins_per_second", meanLoginsPerSecond = "mean_logins_per_second"
+    case closes, problems, statsPeriods = "stats_periods", meanXactsPerSecond = "mean_xacts_per_second"
+    case peakXactsPerSecond = "peak_xacts_per_second", meanQueriesPerSecond = "mean_queries_per_second"
+    case peakQueriesPerSecond = "peak_queries_per_second", meanXactUs = "mean_xact_us", meanQueryUs = "mean_query_us"
+    case meanWaitUs = "mean_wait_us", longestWaitUs = "longest_wait_us"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(lines, forKey: .lines)
+    try c.encode(logins, forKey: .logins)
+    try c.encode(loginFailures, forKey: .loginFailures)
+    try c.encode(serverConnections, forKey: .serverConnections)
+    try c.encode(peakLoginsPerSecond, forKey: .peakLoginsPerSecond)
+    try c.encode(meanLoginsPerSecond, forKey: .meanLoginsPerSecond)
+    try c.encode(closes, forKey: .closes)
+    try c.encode(problems, forKey: .problems)
+    try c.encode(statsPeriods, forKey: .statsPeriods)
+    try c.encode(meanXactsPerSecond, forKey: .meanXactsPerSecond)
+    try c.encode(peakXactsPerSecond, forKey: .peakXactsPerSecond)
+    try c.encode(meanQueriesPerSecond, forKey: .meanQueriesPerSecond)
+    try c.encode(peakQueriesPerSecond, forKey: .peakQueriesPerSecond)
+    try c.encode(meanXactUs, forKey: .meanXactUs)
+    try c.encode(meanQueryUs, forKey: .meanQueryUs)
+    try c.encode(meanWaitUs, forKey: .meanWaitUs)
+    try c.encode(longestWaitUs, forKey: .longestWaitUs)
   }
 }

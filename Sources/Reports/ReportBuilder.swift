@@ -192,7 +192,24 @@ public enum ReportBuilder {
         writeMs: Double(c.writeMs), syncMs: Double(c.syncMs), totalMs: Double(c.totalMs), longestMs: Double(c.longestMs),
         tooFrequentWarnings: c.tooFrequent),
       autovacuum: maintenance(a.autovacuums), autoanalyze: maintenance(a.autoanalyzes), connections: connections,
-      cancellations: counts(a.cancellations))
+      cancellations: counts(a.cancellations), pgbouncer: pgbouncer(aggregator.pgbouncer, seconds: seconds))
+  }
+
+  static func pgbouncer(_ b: PgBouncerActivity, seconds: Double) -> PgBouncerReport? {
+    guard b.lines > 0 else { return nil }
+    let periods = Double(max(1, b.statsPeriods))
+    let xacts = Double(b.xactsPerSecondSum)
+    func weighted(_ sum: Int64) -> Double? { b.xactsPerSecondSum > 0 ? round1(Double(sum) / xacts) : nil }
+    return PgBouncerReport(
+      lines: b.lines, logins: b.logins, loginFailures: b.loginFailures, serverConnections: b.serverConnections,
+      peakLoginsPerSecond: round1(Double(b.arrivals.counts.values.max() ?? 0) / (Double(b.arrivals.intervalMs) / 1000)),
+      meanLoginsPerSecond: (Double(b.logins) / seconds * 1000).rounded() / 1000, closes: counts(b.closes),
+      problems: counts(b.problems), statsPeriods: b.statsPeriods,
+      meanXactsPerSecond: round1(xacts / periods), peakXactsPerSecond: b.peakXactsPerSecond,
+      meanQueriesPerSecond: round1(Double(b.queriesPerSecondSum) / periods),
+      peakQueriesPerSecond: b.peakQueriesPerSecond, meanXactUs: weighted(b.xactUsWeighted),
+      meanQueryUs: weighted(b.queryUsWeighted), meanWaitUs: weighted(b.waitUsWeighted),
+      longestWaitUs: b.longestWaitUs)
   }
 
   static func grouped(_ n: Int) -> String {

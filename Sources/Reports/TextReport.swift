@@ -43,7 +43,7 @@ public struct TextReport {
         + (s.unparsedFingerprints > 0 ? " (\(s.unparsedFingerprints) not parsed by libpg_query)" : ""))
     line("  errors:           \(group(s.errors))")
     let timed = report.queries.filter { $0.calls > 0 }
-    if timed.isEmpty {
+    if timed.isEmpty && i.format != "pgbouncer" {
       line()
       line("No statement in this input has a duration. Set log_min_duration_statement (0 logs every statement,")
       line("or 30ms only the slow ones) to see timings; log_statement alone gives only counts.")
@@ -174,6 +174,21 @@ public struct TextReport {
     if !e.cancellations.isEmpty {
       line()
       line("Cancelled statements: " + names(e.cancellations))
+    }
+    if let b = e.pgbouncer {
+      line()
+      line("PgBouncer")
+      line(
+        "  \(group(b.logins)) client logins (peak \(b.peakLoginsPerSecond)/s, mean \(b.meanLoginsPerSecond)/s), "
+          + "\(group(b.loginFailures)) failed; \(group(b.serverConnections)) new server connections")
+      if b.statsPeriods > 0 {
+        line(
+          "  \(b.statsPeriods) stats periods: \(b.meanXactsPerSecond) transactions/s (peak \(b.peakXactsPerSecond)), "
+            + "\(b.meanQueriesPerSecond) queries/s; mean wait for a server \(b.meanWaitUs.map { "\($0) us" } ?? "-"), "
+            + "longest \(b.longestWaitUs) us")
+      }
+      if !b.closes.isEmpty { line("  clients closed: \(names(b.closes))") }
+      if !b.problems.isEmpty { line("  warnings and errors: \(names(b.problems))") }
     }
   }
 

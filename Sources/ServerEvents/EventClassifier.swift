@@ -108,6 +108,11 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   }
 
   public mutating func consume(_ entry: LogEntry) {
+    // PgBouncer's lines are its own events, one line each.
+    if entry.source == .pgbouncer {
+      downstream.other(entry)
+      return
+    }
     let pid = entry.pid
     if midStream && !started.contains(pid) {
       if !entry.severity.isPrimary

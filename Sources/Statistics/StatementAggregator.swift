@@ -55,6 +55,8 @@ public struct StatementAggregator: ServerEventSink {
   public private(set) var latency = LatencyHistogram()
   /// Lock waits, temporary files, checkpoints, autovacuum, connections, cancellations.
   public private(set) var activity = ServerActivity()
+  /// PgBouncer's events, from its own log.
+  public private(set) var pgbouncer = PgBouncerActivity()
 
   public struct Summary: Sendable, Codable {
     public var timedStatements = 0
@@ -216,6 +218,10 @@ public struct StatementAggregator: ServerEventSink {
 
   public mutating func other(_ entry: LogEntry) {
     summary.note(entry.time)
+    if entry.source == .pgbouncer {
+      pgbouncer.record(entry)
+      return
+    }
     if entry.severity == .log, let message = StatementMessage.parse(entry.message), message.isBareDuration {
       summary.bareDurations += 1
     } else {
@@ -298,6 +304,7 @@ public struct StatementAggregator: ServerEventSink {
     timeSeries.merge(other.timeSeries)
     latency.merge(other.latency)
     activity.merge(other.activity)
+    pgbouncer.merge(other.pgbouncer)
   }
 
   /// Fills each query's normalized text from its earliest statement; call once all input is in.
@@ -322,7 +329,7 @@ public struct StatementAggregator: ServerEventSink {
 extension StatementAggregator: Codable {
   enum CodingKeys: String, CodingKey {
     case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary
-    case timeSeries = "time_series", latency, activity
+    case timeSeries = "time_series", latency, activity, pgbouncer
   }
 
   /// Reads an aggregate written by `encode`, with a fingerprinter of its own.
@@ -340,6 +347,7 @@ extension StatementAggregator: Codable {
     timeSeries = try c.decode(TimeSeries.self, forKey: .timeSeries)
     latency = try c.decode(LatencyHistogram.self, forKey: .latency)
     activity = try c.decode(ServerActivity.self, forKey: .activity)
+    pgbouncer = try c.decode(PgBouncerActivity.self, forKey: .pgbouncer)
   }
 
   /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
@@ -353,6 +361,7 @@ extension StatementAggregator: Codable {
     try c.encode(timeSeries, forKey: .timeSeries)
     try c.encode(latency, forKey: .latency)
     try c.encode(activity, forKey: .activity)
+    try c.encode(pgbouncer, forKey: .pgbouncer)
   }
 
   /// The same aggregate as if its files had come `files` places later on the command line.

@@ -12,7 +12,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
-  case auto, stderr, csvlog, jsonlog, syslog
+  case auto, stderr, csvlog, jsonlog, syslog, pgbouncer
 }
 
 /// A duration given as `30ms`, `1.5s`, `250us` or a bare number of milliseconds.
@@ -57,7 +57,7 @@ struct Analyze: ParsableCommand {
   @Argument(help: ArgumentHelp("Log files to read; - for standard input.", valueName: "file"))
   var files: [String]
 
-  @Option(name: .long, help: "Log format: auto, stderr, csvlog, jsonlog or syslog.")
+  @Option(name: .long, help: "Log format: auto, stderr, csvlog, jsonlog, syslog or pgbouncer.")
   var logFormat: FormatChoice = .auto
 
   @Option(
@@ -154,6 +154,7 @@ struct Analyze: ParsableCommand {
       case .csvlog: .csvlog
       case .jsonlog: .jsonlog
       case .syslog: .syslog
+      case .pgbouncer: .pgbouncer
       }
     var options = AnalysisOptions(
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,

@@ -149,3 +149,37 @@ struct IntervalTests {
     #expect(merged.stderr.contains("time series interval 60.0 s differs from 1.0 s"))
   }
 }
+
+@Suite("PgBouncer logs")
+struct PgBouncerTests {
+  static let log = Paths.fixtures.appendingPathComponent("pgbouncer/pgbouncer.log.gz").path
+
+  @Test("a real PgBouncer log: logins, closes, server connections, pooler errors and stats, as grep counts them")
+  func counts() throws {
+    // fixtures/pgbouncer/generate: pgbench through PgBouncer 1.18 in transaction pooling.
+    let result = try pgsift(["analyze", Self.log, "--format", "json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try result.report()
+    #expect(report.input.format == "pgbouncer")
+    #expect(report.input.skippedLines == 0)
+    let b = try #require(report.events?.pgbouncer)
+    #expect(b.lines == 269)
+    #expect(b.logins == 128 && b.loginFailures == 1 && b.serverConnections == 4)
+    #expect(b.closes == [NameCount(name: "client close request", calls: 127), NameCount(name: "no such database: no_such_db", calls: 1)])
+    #expect(b.problems == [NameCount(name: "pooler error: no such database: no_such_db", calls: 1)])
+    #expect(b.statsPeriods == 3 && b.peakXactsPerSecond == 4_076 && b.peakQueriesPerSecond == 4_083)
+    #expect(b.longestWaitUs == 14_439)
+    let text = try pgsift(["analyze", Self.log]).stdout
+    #expect(text.contains("128 client logins"))
+    #expect(!text.contains("No statement in this input has a duration"))
+  }
+
+  @Test("read beside a server log: both sections, and the server's figures unchanged")
+  func besideServer() throws {
+    let shop = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    let report = try pgsift(["analyze", shop, Self.log, "--format", "json"]).report()
+    #expect(report.input.format == "mixed")
+    #expect(report.summary.statements == 21_875 && report.summary.connections == 24)
+    #expect(report.events?.pgbouncer?.logins == 128)
+  }
+}

@@ -1,0 +1,73 @@
+// Reads PgBouncer's own log: `2026-11-25 12:25:50.374 UTC [2583] LOG C-0x55d…: shop/app@10.0.0.5:51234 login
+// attempt: db=shop user=app tls=no`. One line per record; the level has no colon after it, which tells these
+// lines from a PostgreSQL stderr log's.
+import LogInput
+
+public struct PgBouncerParser: LogParser {
+  public let file: String
+  public private(set) var counts = ParseCounts()
+  public private(set) var diagnostics = Diagnostics()
+  public private(set) var unknownZoneLine: Int?
+
+  public var atRecordBoundary: Bool { true }
+
+  public init(file: String) {
+    self.file = file
+  }
+
+  /// The parts of a PgBouncer line: its time, process, level and where the message starts.
+  public struct Line {
+    public var time: LogTime
+    public var zoneKnown: Bool
+    public var pid: Int32
+    public var severity: Severity
+    public var messageStart: Int
+  }
+
+  public static func parse(_ line: ByteView) -> Line? {
+    guard let stamp = LogTimestamp.parse(line, at: 0), stamp.end + 2 < line.count, line[stamp.end] == UInt8(ascii: " "),
+      line[stamp.end + 1] == UInt8(ascii: "["), let (pid, close) = line.parseDigits(at: stamp.end + 2),
+      close + 1 < line.count, line[close] == UInt8(ascii: "]"), line[close + 1] == UInt8(ascii: " ")
+    else { return nil }
+    let levelStart = close + 2
+    guard let space = line.firstIndex(of: UInt8(ascii: " "), from: levelStart) else { return nil }
+    let level = line.slice(levelStart, space)
+    let severity: Severity
+    switch level.count {
+    case 3 where level.matches("LOG", at: 0): severity = .log
+    case 5 where level.matches("NOISE", at: 0), 5 where level.matches("DEBUG", at: 0): severity = .debug
+    case 5 where level.matches("ERROR", at: 0): severity = .error
+    case 5 where level.matches("FATAL", at: 0): severity = .fatal
+    case 7 where level.matches("WARNING", at: 0): severity = .warning
+    default: return nil
+    }
+    return Line(
+      time: stamp.time, zoneKnown: stamp.zoneKnown, pid: Int32(truncatingIfNeeded: pid), severity: severity,
+      messageStart: space + 1)
+  }
+
+  public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
+    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    if line.isEmpty {
+      counts.blankLines += 1
+      return
+    }
+    guard let parsed = Self.parse(line) else {
+      counts.skippedLines += 1
+      diagnostics.report(
+        .unrecognizedLine, at: InputLocation(file: file, line: lineNumber),
+        "not a PgBouncer log line (time zone [pid] LEVEL message)")
+      return
+    }
+    counts.entries += 1
+    if !parsed.zoneKnown && unknownZoneLine == nil { unknownZoneLine = lineNumber }
+    let empty = line.slice(0, 0)
+    var entry = LogEntry(
+      severity: parsed.severity, time: parsed.time, pid: parsed.pid, user: empty, database: empty,
+      application: empty, client: empty, message: line.slice(from: parsed.messageStart), lineNumber: lineNumber)
+    entry.source = .pgbouncer
+    sink.consume(entry)
+  }
+
+  public mutating func finish<S: LogEntrySink>(into sink: inout S) {}
+}
