@@ -92,6 +92,15 @@ extension HTMLReport {
       empty = false
       html += "<h3>Cancelled statements</h3><p>\(names(e.cancellations))</p>"
     }
+    if let b = e.pgbouncer {
+      empty = false
+      html +=
+        "<h3>PgBouncer</h3><p>\(Self.group(b.logins)) client logins (peak \(Self.number(b.peakLoginsPerSecond))/s), "
+        + "\(Self.group(b.loginFailures)) failed; \(Self.group(b.serverConnections)) new server connections; "
+        + "\(Self.number(b.meanXactsPerSecond)) transactions/s over \(b.statsPeriods) stats periods, mean wait for a "
+        + "server \(b.meanWaitUs.map { Self.number($0) } ?? "-") µs.</p><p>Clients closed: \(names(b.closes)). "
+        + "Warnings and errors: \(names(b.problems)).</p>"
+    }
     if empty { html += "<p>None logged (see log_lock_waits, log_temp_files, log_checkpoints, log_connections).</p>" }
     return html + "</section>\n"
   }

@@ -181,5 +181,7 @@ struct PgBouncerTests {
     #expect(report.input.format == "mixed")
     #expect(report.summary.statements == 21_875 && report.summary.connections == 24)
     #expect(report.events?.pgbouncer?.logins == 128)
+    let html = try pgsift(["analyze", shop, Self.log, "--format", "html"]).stdout
+    #expect(html.contains("<h3>PgBouncer</h3><p>128 client logins"))
   }
 }
