@@ -94,7 +94,9 @@ struct LogSet: CustomTestStringConvertible, Sendable {
   var directory: URL
   var testDescription: String { name }
 
-  static let all: [LogSet] = ["shop", "debian-prefix", "colon-prefix", "epoch-prefix"].map {
+  static let all: [LogSet] = [
+    "shop", "debian-prefix", "colon-prefix", "epoch-prefix", "cloudsql-prefix", "azure-prefix",
+  ].map {
     LogSet(name: $0, directory: Paths.fixtures.appendingPathComponent($0))
   }
 
