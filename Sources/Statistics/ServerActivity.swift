@@ -258,8 +258,10 @@ public struct ServerActivity: Sendable, Codable {
       }
     case UInt8(ascii: "a"):
       let text = message.string[...]
-      let vacuum = text.hasPrefix("automatic vacuum of table \"")
-      guard vacuum || text.hasPrefix("automatic analyze of table \""),
+      // `automatic vacuum of table`, `automatic aggressive vacuum [to prevent wraparound] of table`.
+      let head = text.prefix { $0 != "\"" }
+      let vacuum = head.hasPrefix("automatic ") && head.contains(" vacuum ") && head.hasSuffix(" of table ")
+      guard vacuum || head == "automatic analyze of table ",
         let table = text.split(separator: "\"", maxSplits: 2, omittingEmptySubsequences: false).dropFirst().first
       else { return }
       // Seconds in the `system usage` line (`elapsed: 0.05 s`), or PostgreSQL 12's `… sec elapsed`.

@@ -61,40 +61,30 @@ struct EventsTests {
     #expect(text.contains("raise work_mem"))
   }
 
-  @Test("autovacuum, autoanalyze, cancelled statements and failed logins, from real server messages")
-  func otherMessages() throws {
-    // Lines as PostgreSQL 15 writes them (lc_messages = 'C'), with the shop corpus's prefix.
-    let prefix = "2026-11-25 04:10:00 UTC [2001]: [1-1] user=,db=,app=,client= "
-    let session = "2026-11-25 04:10:01 UTC [2002]: [1-1] user=app,db=shop,app=web,client=10.0.0.5 "
-    let log = """
-      \(prefix)LOG:  automatic vacuum of table "shop.public.events": index scans: 1
-      \tpages: 0 removed, 2310 remain, 2310 scanned (100.00% of total)
-      \ttuples: 5120 removed, 300000 remain, 0 are dead but not yet removable
-      \tsystem usage: CPU: user: 0.12 s, system: 0.01 s, elapsed: 0.48 s
-      \(prefix)LOG:  automatic analyze of table "shop.public.events"
-      \tsystem usage: CPU: user: 0.05 s, system: 0.00 s, elapsed: 0.07 s
-      \(session)ERROR:  canceling statement due to statement timeout
-      \(session)STATEMENT:  SELECT pg_sleep(10)
-      \(session)FATAL:  password authentication failed for user "app"
-      \(prefix)LOG:  checkpoints are occurring too frequently (9 seconds apart)
-      \(prefix)HINT:  Consider increasing the configuration parameter "max_wal_size".
-
-      """
-    let dir = try TemporaryDirectory()
-    try log.write(toFile: dir.path("events.log"), atomically: true, encoding: .utf8)
-    let result = try pgsift(["analyze", dir.path("events.log"), "--format", "json"])
+  @Test("autovacuum, autoanalyze, cancelled statements, a failed login, checkpoint warnings: a real log")
+  func maintenance() throws {
+    // fixtures/maintenance/generate: a real server with a bulk-updated table, statement_timeout,
+    // pg_cancel_backend, a wrong password and a small max_wal_size. Counts are grep's over that log.
+    let log = Paths.fixtures.appendingPathComponent("maintenance/postgresql.log.gz").path
+    let result = try pgsift(["analyze", log, "--format", "json"])
     #expect(result.status == 0, "\(result.stderr)")
     let report = try result.report()
+    #expect(report.input.skippedLines == 0)
+    let s = report.summary
+    // grep -cE 'automatic (aggressive )?vacuum' 6, 'automatic analyze' 13, 'checkpoint complete' 23
+    #expect(s.autovacuums == 6 && s.autoanalyzes == 13 && s.checkpoints == 23)
+    #expect(s.cancelledStatements == 2)
     let events = try #require(report.events)
-    let vacuum = try #require(events.autovacuum.first)
-    #expect(vacuum.table == "shop.public.events" && vacuum.runs == 1)
-    #expect(vacuum.elapsedMs == 480 && vacuum.tuplesRemoved == 5120)
-    #expect(events.autoanalyze.first?.elapsedMs == 70)
-    #expect(events.cancellations == [NameCount(name: "statement timeout", calls: 1)])
+    // The three vacuums of the bulk-updated table: 0 + 40,133 + 133,923 dead tuples removed.
+    let table = try #require(events.autovacuum.first { $0.table == "postgres.public.events" })
+    #expect(table.runs == 3 && table.tuplesRemoved == 174_056)
+    #expect(events.checkpoints.tooFrequentWarnings == 22)
+    #expect(
+      events.cancellations == [NameCount(name: "statement timeout", calls: 1), NameCount(name: "user request", calls: 1)])
     #expect(events.connections.authenticationFailures == 1)
-    #expect(events.checkpoints.tooFrequentWarnings == 1)
-    #expect(report.summary.autovacuums == 1 && report.summary.autoanalyzes == 1)
-    #expect(report.summary.cancelledStatements == 1)
+    let text = try pgsift(["analyze", log]).stdout
+    #expect(text.contains("22 'checkpoints are occurring too frequently' warnings: raise max_wal_size"))
+    #expect(text.contains("Cancelled statements: statement timeout 1, user request 1"))
   }
 }
 

@@ -21,6 +21,7 @@ struct ParallelTests {
       paths.append(Paths.fixtures.appendingPathComponent("auto_explain/postgresql-\(format).log.gz").path)
     }
     paths.append(Paths.fixtures.appendingPathComponent("pgbouncer/pgbouncer.log.gz").path)
+    paths.append(Paths.fixtures.appendingPathComponent("maintenance/postgresql.log.gz").path)
     return paths
   }()
 
