@@ -37,7 +37,7 @@ public struct PgBouncerActivity: Sendable, Codable {
       message = rest.firstRange(of: " ").map { rest[$0.upperBound...] } ?? rest
     }
     if entry.severity.isError || entry.severity == .warning {
-      problems[Self.fold(message), default: 0] += 1
+      problems[StatementAggregator.messageShape(message), default: 0] += 1
     }
     if message.hasPrefix("login attempt: ") {
       logins += 1
@@ -49,7 +49,7 @@ public struct PgBouncerActivity: Sendable, Codable {
     } else if message.hasPrefix("closing because: ") {
       var reason = message.dropFirst("closing because: ".count)
       if let age = reason.firstRange(of: " (age=") { reason = reason[..<age.lowerBound] }
-      closes[Self.fold(reason), default: 0] += 1
+      closes[StatementAggregator.messageShape(reason), default: 0] += 1
     } else if message.hasPrefix("stats: ") {
       func figure(_ unit: String) -> Int64 {
         guard let end = message.firstRange(of: " " + unit) else { return 0 }
@@ -68,22 +68,6 @@ public struct PgBouncerActivity: Sendable, Codable {
       waitUsWeighted += wait * xacts
       longestWaitUs = max(longestWaitUs, wait)
     }
-  }
-
-  /// A message with its numbers replaced by N, so that messages that differ only there count together.
-  static func fold(_ text: Substring) -> String {
-    var out = ""
-    var inNumber = false
-    for c in text {
-      if c.isASCII && c.isNumber {
-        if !inNumber { out += "N" }
-        inNumber = true
-      } else {
-        inNumber = false
-        out.append(c)
-      }
-    }
-    return out
   }
 
   mutating func merge(_ other: PgBouncerActivity) {
