@@ -67,6 +67,42 @@ extension Analyzer {
     case tail(FileTail)
   }
 
+  /// What every piece of one file is parsed with.
+  struct PieceSettings: Sendable {
+    var file: String
+    var ordinal: Int
+    var thresholdUs: Int64
+    var intervalMs: Int64
+    var window: TimeWindow
+    var resumable: Bool
+    var now: LogTime
+  }
+
+  /// A parser with the stages behind it (time window, event classifier, aggregate), for one piece of a file.
+  struct PieceParser<P: LogParser> {
+    var parser: P
+    var sink: WindowFilter<EventClassifier<StatementAggregator>>
+
+    init(_ parser: P, settings: PieceSettings, midStream: Bool, fingerprinter: Fingerprinter) {
+      var aggregator = StatementAggregator(
+        thresholdUs: settings.thresholdUs, intervalMs: settings.intervalMs, fingerprinter: fingerprinter)
+      aggregator.fileOrdinal = settings.ordinal
+      self.parser = parser
+      sink = WindowFilter(
+        downstream: EventClassifier(downstream: aggregator, midStream: midStream), window: settings.window)
+    }
+
+    mutating func feed(_ line: ByteView, lineNumber: Int) { parser.feed(line, lineNumber: lineNumber, into: &sink) }
+
+    /// What the piece gave; `finishing` hands out the record still being assembled first.
+    mutating func result(finishing: Bool) -> ChunkResult {
+      if finishing { parser.finish(into: &sink) }
+      return ChunkResult(
+        classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
+        unknownZoneLine: parser.unknownZoneLine)
+    }
+  }
+
   /// What each worker thread keeps: its own fingerprint cache.
   struct WorkerContext {
     var fingerprinter = Fingerprinter()
@@ -145,7 +181,8 @@ extension Analyzer {
         }
         var aggregate = classifier.downstream
         aggregate.endFile()
-        if let (word, count) = aggregate.summary.localizedDurations.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
+        if let (word, count) = aggregate.summary.localizedDurations.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })
+        {
           diagnostics.report(
             .localizedMessages, at: InputLocation(file: summary.path),
             "the server's messages are not in English: \(count) records read '\(word): … ms' for "
@@ -304,70 +341,61 @@ extension Analyzer {
       return submit(.tail(tail))
     }
 
-    /// Hands each line still to read to `body`; with --state a last line without its newline is left for the
-    /// next run. Reports progress every 65,536 lines.
-    func eachLine(_ body: (ByteView) -> Void) throws(ByteSourceError) {
-      var sinceProgress = 0
-      while let line = try reader.nextLine() {
-        if resumable && reader.lastLineUnterminated { break }
-        body(line)
-        sinceProgress += 1
-        if sinceProgress >= 65_536, let progress {
-          progress(reader.lineNumber)
-          sinceProgress = 0
-        }
+    var sinceProgress = 0
+    /// Counts lines read, and reports progress every 65,536.
+    func advance(_ lines: Int) {
+      sinceProgress += lines
+      if sinceProgress >= 65_536, let progress {
+        progress(reader.lineNumber)
+        sinceProgress = 0
       }
     }
+    /// Hands the sampled lines to `body` (with each one's number and where it ends); false when --state leaves
+    /// the last one, without its newline, for the next run.
+    func eachSampledLine(_ body: (ByteView, _ number: Int, _ endOffset: Int) -> Void) -> Bool {
+      for line in sample {
+        if resumable && line.unterminated { return false }
+        line.bytes.withUnsafeBufferPointer { body($0, line.line, line.endOffset) }
+      }
+      return true
+    }
+    /// The sampled lines, then each line still to read; with --state a last line without its newline is left
+    /// for the next run.
+    func eachLine(_ body: (ByteView, _ number: Int, _ endOffset: Int) -> Void) {
+      guard eachSampledLine(body), readError == nil else { return }
+      do {
+        while let line = try reader.nextLine() {
+          if resumable && reader.lastLineUnterminated { break }
+          body(line, reader.lineNumber, reader.bytesRead)
+          advance(1)
+        }
+      } catch {
+        readError = error
+      }
+    }
+    let settings = PieceSettings(
+      file: name, ordinal: ordinal, thresholdUs: options.thresholdUs, intervalMs: options.intervalMs,
+      window: options.window, resumable: resumable, now: reading.now)
     var cursor = start
     if case .syslog(let linePrefix) = detected {
       // Syslog: a process's record may get pieces after other processes' lines, so the file is read in order
       // on this thread, as one piece.
-      var aggregator = StatementAggregator(
-        thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: Fingerprinter())
-      aggregator.fileOrdinal = ordinal
-      var sink = WindowFilter(downstream: EventClassifier(downstream: aggregator), window: options.window)
-      var parser = SyslogParser(prefix: linePrefix, file: name, now: reading.now)
-      var stopped = false
-      for line in sample {
-        if resumable && line.unterminated {
-          stopped = true
-          break
-        }
-        line.bytes.withUnsafeBufferPointer { parser.feed($0, lineNumber: line.line, into: &sink) }
-        cursor = Cursor(offset: line.endOffset, line: line.line)
-      }
-      if readError == nil && !stopped {
-        do {
-          try eachLine { line in
-            parser.feed(line, lineNumber: reader.lineNumber, into: &sink)
-            cursor = Cursor(offset: reader.bytesRead, line: reader.lineNumber)
-          }
-        } catch {
-          readError = error
-        }
+      var piece = PieceParser(
+        SyslogParser(prefix: linePrefix, file: name, now: reading.now), settings: settings, midStream: false,
+        fingerprinter: Fingerprinter())
+      eachLine { line, number, endOffset in
+        piece.feed(line, lineNumber: number)
+        cursor = Cursor(offset: endOffset, line: number)
       }
       progress?(reader.lineNumber)
-      parser.finish(into: &sink)
-      submit(
-        .chunk(
-          ChunkResult(
-            classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
-            unknownZoneLine: parser.unknownZoneLine)))
+      submit(.chunk(piece.result(finishing: true)))
     } else {
       // Cut the text into chunks at record boundaries; the pool parses them while the next ones are read.
-      let threshold = options.thresholdUs
-      let window = options.window
-      let readingNow = reading.now
-      let interval = options.intervalMs
       func submit(_ chunk: Chunk) {
         reading.pool.submit(
           { context in
             UncheckedPiece(
-              piece: .chunk(
-                parse(
-                  chunk, format: detected, file: name, ordinal: ordinal, thresholdUs: threshold, window: window,
-                  resumable: resumable, now: readingNow, intervalMs: interval,
-                  fingerprinter: context.fingerprinter)))
+              piece: .chunk(parse(chunk, format: detected, settings: settings, fingerprinter: context.fingerprinter)))
           }, receive: { fold.add($0.piece) })
       }
       let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
@@ -432,33 +460,20 @@ extension Analyzer {
         }
         return nil
       }
-      var stopped = false
-      for line in sample {
-        // With --state, a last line without its newline is left for the next run.
-        if resumable && line.unterminated {
-          stopped = true
-          break
-        }
-        line.bytes.withUnsafeBufferPointer { add($0, number: line.line, endOffset: line.endOffset) }
-      }
-      if readError == nil && !stopped {
-        do {
-          if case .csvlog = detected {
-            try eachLine { add($0, number: reader.lineNumber, endOffset: reader.bytesRead) }
-          } else {
-            var sinceProgress = 0
+      if case .csvlog = detected {
+        eachLine { add($0, number: $1, endOffset: $2) }
+      } else {
+        // The sample line by line, then whole blocks.
+        if eachSampledLine({ add($0, number: $1, endOffset: $2) }) && readError == nil {
+          do {
             while let block = try reader.nextBlock() {
               if resumable && !block.terminated && reader.lastLineUnterminated { break }
               add(block, lastLine: reader.lineNumber, endOffset: reader.bytesRead)
-              sinceProgress += block.lines
-              if sinceProgress >= 65_536, let progress {
-                progress(reader.lineNumber)
-                sinceProgress = 0
-              }
+              advance(block.lines)
             }
+          } catch {
+            readError = error
           }
-        } catch {
-          readError = error
         }
       }
       progress?(reader.lineNumber)
@@ -470,9 +485,10 @@ extension Analyzer {
     // Even after a read error: what came before the cursor was counted and must not be counted again.
     if resumable { remember(name, head: head, cursor: cursor, input: input, format: detected, runState: &runState) }
     if let offset = input.trailingBytesOffset {
+      let format = input.compression?.rawValue ?? "compressed"
       tail.after.report(
         .corruptCompression, at: InputLocation(file: name, byteOffset: offset),
-        "data after the last \(input.compression?.rawValue ?? "compressed") member is not \(input.compression?.rawValue ?? "compressed") data; ignored")
+        "data after the last \(format) member is not \(format) data; ignored")
     }
     if reader.overlongLines > 0 {
       tail.after.report(
@@ -489,16 +505,12 @@ extension Analyzer {
   /// Parses one chunk on a worker thread. A chunk after the first reads in mid-stream mode: what depends on
   /// records before it is kept for the fold.
   static func parse(
-    _ chunk: Chunk, format: DetectedFormat, file: String, ordinal: Int, thresholdUs: Int64, window: TimeWindow,
-    resumable: Bool, now: LogTime, intervalMs: Int64, fingerprinter: Fingerprinter
+    _ chunk: Chunk, format: DetectedFormat, settings: PieceSettings, fingerprinter: Fingerprinter
   ) -> ChunkResult {
-    var aggregator = StatementAggregator(thresholdUs: thresholdUs, intervalMs: intervalMs, fingerprinter: fingerprinter)
-    aggregator.fileOrdinal = ordinal
-    var sink = WindowFilter(
-      downstream: EventClassifier(downstream: aggregator, midStream: chunk.index > 0), window: window)
+    let file = settings.file
     // One generic call per format, so each parser's loop is specialized.
     func run<P: LogParser>(_ parser: P) -> ChunkResult {
-      var parser = parser
+      var piece = PieceParser(parser, settings: settings, midStream: chunk.index > 0, fingerprinter: fingerprinter)
       chunk.bytes.withUnsafeBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
         var offset = 0
@@ -508,16 +520,13 @@ extension Analyzer {
           let length = UnsafeRawPointer(base + offset).distance(to: UnsafeRawPointer(newline))
           // A `\r` before the newline is not part of the line, as `LineReader.nextLine` has it.
           let text = length > 0 && base[offset + length - 1] == 0x0D ? length - 1 : length
-          parser.feed(ByteView(start: base + offset, count: text), lineNumber: number, into: &sink)
+          piece.feed(ByteView(start: base + offset, count: text), lineNumber: number)
           offset += length + 1
           number += 1
         }
       }
       // A record still open at the end is read whole by the next run; without --state it is finished now.
-      if !(chunk.isLast && resumable) || parser.atRecordBoundary { parser.finish(into: &sink) }
-      return ChunkResult(
-        classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
-        unknownZoneLine: parser.unknownZoneLine)
+      return piece.result(finishing: !(chunk.isLast && settings.resumable) || piece.parser.atRecordBoundary)
     }
     switch format {
     case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file, linesStay: true))
@@ -526,7 +535,7 @@ extension Analyzer {
     case .pgbouncer: return run(PgBouncerParser(file: file))
     case .syslog(let prefix):
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
-      return run(SyslogParser(prefix: prefix, file: file, now: now))
+      return run(SyslogParser(prefix: prefix, file: file, now: settings.now))
     }
   }
 

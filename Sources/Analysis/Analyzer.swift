@@ -76,7 +76,9 @@ public enum Analyzer {
 
   /// Reads the inputs into one aggregate: each file cut into chunks, parsed by `options.jobs` threads, folded
   /// back in input order. Throws only when the --state file cannot be read, before anything else is done.
-  public static func aggregate(_ options: AnalysisOptions, now: Date = Date()) throws(ReadState.StateError)
+  public static func aggregate(
+    _ options: AnalysisOptions, now: Date = Date()
+  ) throws(ReadState.StateError)
     -> PartialRun
   {
     var runState = try options.statePath.map { path throws(ReadState.StateError) in

@@ -47,13 +47,20 @@ public struct CsvlogParser: LogParser {
     }
     record.append(contentsOf: line)
     recordLines += 1
-    // Each quote toggles the state; an escaped quote ("") toggles it twice.
+    if Self.flipsQuoting(line) { insideQuotes.toggle() }
+    if !insideQuotes { emitRecord(into: &sink) }
+  }
+
+  /// Whether a line leaves the quoting state the opposite of how it found it: each quote toggles the state, an
+  /// escaped quote (`""`) toggles it twice, so an odd number of quotes flips it.
+  static func flipsQuoting(_ line: ByteView) -> Bool {
+    var odd = false
     var position = 0
     while let quote = line.firstIndex(of: UInt8(ascii: "\""), from: position) {
-      insideQuotes.toggle()
+      odd.toggle()
       position = quote + 1
     }
-    if !insideQuotes { emitRecord(into: &sink) }
+    return odd
   }
 
   public mutating func finish<S: LogEntrySink>(into sink: inout S) {

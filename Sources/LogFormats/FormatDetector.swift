@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 // Tells stderr, csvlog and jsonlog apart from the first lines of a file, and finds the stderr prefix.
 
 /// A format with what is needed to parse it.
@@ -68,10 +62,10 @@ public enum FormatDetector {
     case .pgbouncer: return .pgbouncer
     case .syslog:
       // The prefix is found, or checked, on the text after the syslog headers.
-      let now = LogTime(epochMs: Int64(time(nil)) * 1000)
+      // Only where the text starts matters here, not the year the header's time falls in.
       let texts: [[UInt8]] = lines.compactMap { line in
         line.withUnsafeBufferPointer { view in
-          SyslogParser.header(view, now: now).map { Array(view.slice(from: $0.textStart)) }
+          SyslogParser.header(view, now: LogTime(epochMs: 0)).map { Array(view.slice(from: $0.textStart)) }
         }
       }
       if let prefix { return .syslog(prefix) }

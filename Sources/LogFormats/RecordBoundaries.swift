@@ -30,11 +30,7 @@ public struct RecordBoundaries {
   /// Notes a line of the input.
   public mutating func observe(_ line: ByteView) {
     guard case .csvlog = format else { return }
-    var position = 0
-    while let quote = line.firstIndex(of: UInt8(ascii: "\""), from: position) {
-      insideQuotes.toggle()
-      position = quote + 1
-    }
+    if CsvlogParser.flipsQuoting(line) { insideQuotes.toggle() }
   }
 
   /// Whether the lines observed so far end a record, so that a later run could start right after them.

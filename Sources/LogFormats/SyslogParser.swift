@@ -71,7 +71,7 @@ public struct SyslogParser: LogParser {
         let (minute, m) = line.parseDigits(at: h + 1), m < line.count, line[m] == UInt8(ascii: ":"),
         let (second, s) = line.parseDigits(at: m + 1), (1...31).contains(day)
       else { return nil }
-      let year = Int(civilYear(of: now))
+      let year = now.civil.year
       func epoch(_ year: Int) -> Int64 {
         (Int64(LogTimestamp.daysFromCivil(year: year, month: month + 1, day: day)) * 86_400
           + Int64(hour * 3600 + minute * 60 + second)) * 1000
@@ -80,7 +80,9 @@ public struct SyslogParser: LogParser {
       if ms > now.epochMs + 86_400_000 { ms = epoch(year - 1) }
       time = LogTime(epochMs: ms)
       i = s
-    } else if line.count > 10, line[10] == UInt8(ascii: "T"), let stamp = LogTimestamp.parse(line, at: 0, withZone: false) {
+    } else if line.count > 10, line[10] == UInt8(ascii: "T"),
+      let stamp = LogTimestamp.parse(line, at: 0, withZone: false)
+    {
       // RFC 3339: `2026-11-25T12:02:34.123456+00:00` (with a `T`: a space would be a stderr prefix's %t).
       var end = stamp.end
       var offsetMs: Int64 = 0
@@ -99,7 +101,8 @@ public struct SyslogParser: LogParser {
       return nil
     }
     // ` host ident[pid]: `
-    guard i < line.count, line[i] == UInt8(ascii: " "), let hostEnd = line.firstIndex(of: UInt8(ascii: " "), from: i + 1),
+    guard i < line.count, line[i] == UInt8(ascii: " "),
+      let hostEnd = line.firstIndex(of: UInt8(ascii: " "), from: i + 1),
       let open = line.firstIndex(of: UInt8(ascii: "["), from: hostEnd + 1),
       let (pid, close) = line.parseDigits(at: open + 1), close + 2 < line.count, line[close] == UInt8(ascii: "]"),
       line[close + 1] == UInt8(ascii: ":"), line[close + 2] == UInt8(ascii: " ")
@@ -107,7 +110,8 @@ public struct SyslogParser: LogParser {
     var textStart = close + 3
     var piece: Int?
     // `[sequence-piece] `
-    if textStart < line.count, line[textStart] == UInt8(ascii: "["), let (_, dash) = line.parseDigits(at: textStart + 1),
+    if textStart < line.count, line[textStart] == UInt8(ascii: "["),
+      let (_, dash) = line.parseDigits(at: textStart + 1),
       dash < line.count, line[dash] == UInt8(ascii: "-"), let (number, end) = line.parseDigits(at: dash + 1),
       end + 1 < line.count, line[end] == UInt8(ascii: "]"), line[end + 1] == UInt8(ascii: " ")
     {
@@ -115,18 +119,6 @@ public struct SyslogParser: LogParser {
       textStart = end + 2
     }
     return Header(time: time, pid: Int32(truncatingIfNeeded: pid), piece: piece, textStart: textStart)
-  }
-
-  static func civilYear(of time: LogTime) -> Int {
-    // Days to civil year (Howard Hinnant's algorithm, year part only).
-    let days = (time.epochMs >= 0 ? time.epochMs : time.epochMs - 86_399_999) / 86_400_000 + 719_468
-    let era = (days >= 0 ? days : days - 146_096) / 146_097
-    let doe = days - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {

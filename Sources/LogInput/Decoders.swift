@@ -58,7 +58,9 @@ public final class GzipDecoder: StreamDecoder {
     stream.deallocate()
   }
 
-  public func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+  public func decode(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  )
     throws(DecodeFailure) -> (consumed: Int, produced: Int, memberEnded: Bool)
   {
     let inCount = min(input.count, Int(UInt32.max))
@@ -100,7 +102,9 @@ public final class Bzip2Decoder: StreamDecoder {
     stream.deallocate()
   }
 
-  public func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+  public func decode(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  )
     throws(DecodeFailure) -> (consumed: Int, produced: Int, memberEnded: Bool)
   {
     let inCount = min(input.count, Int(UInt32.max))
@@ -154,7 +158,9 @@ public final class XzDecoder: StreamDecoder {
     stream.deallocate()
   }
 
-  public func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+  public func decode(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  )
     throws(DecodeFailure) -> (consumed: Int, produced: Int, memberEnded: Bool)
   {
     stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -192,7 +198,9 @@ public final class ZstdDecoder: StreamDecoder {
 
   deinit { ZSTD_freeDCtx(context) }
 
-  public func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+  public func decode(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  )
     throws(DecodeFailure) -> (consumed: Int, produced: Int, memberEnded: Bool)
   {
     var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)

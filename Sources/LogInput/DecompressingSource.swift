@@ -9,7 +9,9 @@ public protocol StreamDecoder: AnyObject {
   /// Whether `byte` can start another member after one has ended (else it is trailing data, ignored).
   static func startsMember(_ byte: UInt8) -> Bool
   /// Decodes from `input` into `output`; returns the bytes consumed and produced, and whether a member ended.
-  func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(DecodeFailure)
+  func decode(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  ) throws(DecodeFailure)
     -> (consumed: Int, produced: Int, memberEnded: Bool)
   /// Gets ready to decode the next member.
   func reset() throws(DecodeFailure)
@@ -61,9 +63,7 @@ public final class DecompressingSource<Decoder: StreamDecoder>: ByteSource {
               finished = true
               break
             }
-            throw ByteSourceError(
-              "\(Decoder.formatName) stream ends early (truncated file?)", byteOffset: source.bytesConsumed,
-              isCompression: true)
+            throw truncated()
           }
           inputStart = 0
           inputEnd = n
@@ -96,9 +96,7 @@ public final class DecompressingSource<Decoder: StreamDecoder>: ByteSource {
           inputEnd = left
           let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: input[left...]))
           if n == 0 {
-            throw ByteSourceError(
-              "\(Decoder.formatName) stream ends early (truncated file?)", byteOffset: source.bytesConsumed,
-              isCompression: true)
+            throw truncated()
           }
           inputEnd += n
         }
@@ -111,6 +109,12 @@ public final class DecompressingSource<Decoder: StreamDecoder>: ByteSource {
       deferredError = error
     }
     return produced
+  }
+
+  private func truncated() -> ByteSourceError {
+    ByteSourceError(
+      "\(Decoder.formatName) stream ends early (truncated file?)", byteOffset: source.bytesConsumed,
+      isCompression: true)
   }
 
   private func failure(_ error: DecodeFailure) -> ByteSourceError {

@@ -14,10 +14,7 @@ extension HTMLReport {
       for row in rows { out += "<tr>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>" }
       return out + "</tbody></table></div>"
     }
-    func names(_ list: [NameCount]) -> String {
-      Self.escape(list.prefix(8).map { "\($0.name.isEmpty ? "(none)" : $0.name) \(Self.group($0.calls))" }
-        .joined(separator: ", "))
-    }
+    func names(_ list: [NameCount]) -> String { Self.escape(list.listed(8)) }
     func sql(_ text: String?) -> String { "<code class=\"sql\">\(Self.highlight(Self.clip(text ?? "", 300)))</code>" }
     var empty = true
     if !e.lockWaits.isEmpty || e.deadlocks.count > 0 {
@@ -28,7 +25,8 @@ extension HTMLReport {
         numeric: [1, 2, 3, 4, 5],
         e.lockWaits.map {
           [
-            Self.escape($0.fingerprint ?? "-"), Self.group($0.waits), Self.group($0.acquired), Self.number($0.acquiredMs),
+            Self.escape($0.fingerprint ?? "-"), Self.group($0.waits), Self.group($0.acquired),
+            Self.number($0.acquiredMs),
             Self.number($0.longestMs), Self.group($0.deadlocks), names($0.modes), sql($0.exampleStatement),
           ]
         })

@@ -62,10 +62,7 @@ public enum ReportBuilder {
           totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors,
           connections: bucket.connections)
       })
-    let histogram = aggregator.latency.counts.enumerated().filter { $0.element > 0 }.map {
-      HistogramBucket(
-        upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
-    }
+    let histogram = buckets(aggregator.latency)
     return AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
       errors: errors, indexSuggestions: (advice?.suggestions ?? []).map { suggestion($0, note: note) },
@@ -131,6 +128,17 @@ public enum ReportBuilder {
 
   static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 
+  /// Events per second over a span, to three decimals.
+  static func rate(_ count: Int, over seconds: Double) -> Double { (Double(count) / seconds * 1000).rounded() / 1000 }
+
+  /// The non-empty buckets of a histogram, for the report.
+  static func buckets(_ histogram: LatencyHistogram) -> [HistogramBucket] {
+    histogram.counts.enumerated().filter { $0.element > 0 }.map {
+      HistogramBucket(
+        upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
+    }
+  }
+
   /// A new connection costs about this much (fork, authentication, catalog caches) before its first query.
   static let connectCostMs = 20.0
   /// Temporary files this large say work_mem is worth a look for their query.
@@ -165,31 +173,30 @@ public enum ReportBuilder {
       }.sorted { ($0.elapsedMs, $0.runs, $1.table) > ($1.elapsedMs, $1.runs, $0.table) }
     }
     let k = a.connections
-    let seconds = max(1, Double((aggregator.summary.last?.epochMs ?? 0) - (aggregator.summary.first?.epochMs ?? 0)) / 1000)
-    let peak = Double(k.arrivals.counts.values.max() ?? 0) / (Double(k.arrivals.intervalMs) / 1000)
-    let sessionHistogram = k.sessionTimes.counts.enumerated().filter { $0.element > 0 }.map {
-      HistogramBucket(
-        upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
-    }
+    let seconds = max(
+      1, Double((aggregator.summary.last?.epochMs ?? 0) - (aggregator.summary.first?.epochMs ?? 0)) / 1000)
+
     let connections = ConnectionReport(
       received: k.received, authorized: k.authorized, disconnections: k.disconnections,
-      authenticationFailures: k.authenticationFailures, peakPerSecond: round1(peak),
-      meanPerSecond: (Double(k.received) / seconds * 1000).rounded() / 1000, byDatabase: counts(k.byDatabase),
+      authenticationFailures: k.authenticationFailures, peakPerSecond: round1(k.arrivals.peakPerSecond),
+      meanPerSecond: rate(k.received, over: seconds), byDatabase: counts(k.byDatabase),
       byUser: counts(k.byUser), byApplication: counts(k.byApplication), byHost: counts(k.byHost),
       meanSessionMs: k.disconnections > 0 ? round1(Double(k.sessionMs) / Double(k.disconnections)) : nil,
-      sessionsUnderOneSecond: k.sessionsUnderOneSecond, sessionHistogram: sessionHistogram,
+      sessionsUnderOneSecond: k.sessionsUnderOneSecond, sessionHistogram: buckets(k.sessionTimes),
       estimatedConnectMs: Double(k.sessionsUnderOneSecond) * connectCostMs)
     return EventsReport(
       lockWaits: lockWaits,
       deadlocks: DeadlocksReport(
         count: a.deadlockCount,
         examples: a.deadlocks.map {
-          DeadlockReport(time: $0.time?.iso8601, detail: $0.detail, statement: $0.statement, fingerprint: $0.fingerprint?.hex)
+          DeadlockReport(
+            time: $0.time?.iso8601, detail: $0.detail, statement: $0.statement, fingerprint: $0.fingerprint?.hex)
         }),
       tempFiles: tempFiles,
       checkpoints: CheckpointReport(
         started: c.started, completed: c.completed, reasons: counts(c.reasons), buffersWritten: c.buffers,
-        writeMs: Double(c.writeMs), syncMs: Double(c.syncMs), totalMs: Double(c.totalMs), longestMs: Double(c.longestMs),
+        writeMs: Double(c.writeMs), syncMs: Double(c.syncMs), totalMs: Double(c.totalMs),
+        longestMs: Double(c.longestMs),
         tooFrequentWarnings: c.tooFrequent),
       autovacuum: maintenance(a.autovacuums), autoanalyze: maintenance(a.autoanalyzes), connections: connections,
       cancellations: counts(a.cancellations), pgbouncer: pgbouncer(aggregator.pgbouncer, seconds: seconds))
@@ -202,8 +209,8 @@ public enum ReportBuilder {
     func weighted(_ sum: Int64) -> Double? { b.xactsPerSecondSum > 0 ? round1(Double(sum) / xacts) : nil }
     return PgBouncerReport(
       lines: b.lines, logins: b.logins, loginFailures: b.loginFailures, serverConnections: b.serverConnections,
-      peakLoginsPerSecond: round1(Double(b.arrivals.counts.values.max() ?? 0) / (Double(b.arrivals.intervalMs) / 1000)),
-      meanLoginsPerSecond: (Double(b.logins) / seconds * 1000).rounded() / 1000, closes: counts(b.closes),
+      peakLoginsPerSecond: round1(b.arrivals.peakPerSecond), meanLoginsPerSecond: rate(b.logins, over: seconds),
+      closes: counts(b.closes),
       problems: counts(b.problems), statsPeriods: b.statsPeriods,
       meanXactsPerSecond: round1(xacts / periods), peakXactsPerSecond: b.peakXactsPerSecond,
       meanQueriesPerSecond: round1(Double(b.queriesPerSecondSum) / periods),
@@ -267,8 +274,10 @@ public enum ReportBuilder {
       ? nil
       : PlanReport(
         explained: p.explained,
-        seqScans: p.seqScans.map { SeqScanReport(table: $0.key, scans: $0.value.scans, rowsRemoved: $0.value.rowsRemoved) }
-          .sorted { ($0.rowsRemoved, $1.table) > ($1.rowsRemoved, $0.table) },
+        seqScans: p.seqScans.map {
+          SeqScanReport(table: $0.key, scans: $0.value.scans, rowsRemoved: $0.value.rowsRemoved)
+        }
+        .sorted { ($0.rowsRemoved, $1.table) > ($1.rowsRemoved, $0.table) },
         sortMethods: counts(p.sortMethods), sortDiskKB: p.sortDiskKB, tempBlocksWritten: p.tempBlocksWritten,
         examplePlan: p.example, exampleMs: p.exampleDurationUs >= 0 ? ms(p.exampleDurationUs) : nil)
     var query = Query(

@@ -238,6 +238,14 @@ public struct Summary: Codable, Sendable {
   }
 }
 
+extension Array where Element == NameCount {
+  /// The first `limit` as `name count, …`, an empty name shown as `(none)`.
+  public func listed(_ limit: Int) -> String {
+    prefix(limit).map { "\($0.name.isEmpty ? "(none)" : $0.name) \(ReportBuilder.grouped($0.calls))" }
+      .joined(separator: ", ")
+  }
+}
+
 public struct NameCount: Codable, Sendable, Equatable {
   public var name: String
   public var calls: Int

@@ -102,9 +102,7 @@ public struct TextReport {
   /// The server's own events, each part only when the log had some.
   private func eventsSection(_ out: inout String, _ e: EventsReport) {
     func line(_ text: String = "") { out += text + "\n" }
-    func names(_ list: [NameCount]) -> String {
-      list.prefix(5).map { "\($0.name.isEmpty ? "(none)" : $0.name) \(group($0.calls))" }.joined(separator: ", ")
-    }
+    func names(_ list: [NameCount]) -> String { list.listed(5) }
     if !e.lockWaits.isEmpty || e.deadlocks.count > 0 {
       line()
       line("Lock waits")
@@ -139,7 +137,8 @@ public struct TextReport {
       line("Checkpoints")
       line(
         "  \(group(c.completed)) completed (\(names(c.reasons))); \(group(Int(c.buffersWritten))) buffers written; "
-          + "write \(formatDuration(c.writeMs)), sync \(formatDuration(c.syncMs)), longest \(formatDuration(c.longestMs))")
+          + "write \(formatDuration(c.writeMs)), sync \(formatDuration(c.syncMs)), longest \(formatDuration(c.longestMs))"
+      )
       if c.tooFrequentWarnings > 0 {
         line("  \(c.tooFrequentWarnings) 'checkpoints are occurring too frequently' warnings: raise max_wal_size")
       }

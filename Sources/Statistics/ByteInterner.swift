@@ -1,9 +1,10 @@
+import Fingerprint
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Fingerprint
 
 // Gives each distinct byte string (a user, database or application name) a small integer id, without
 // allocating on lookup: strings live in one arena, found through an open-addressing table.
@@ -57,7 +58,9 @@ public struct ByteInterner: Sendable {
     let span = spans[id]
     guard span.count == bytes.count else { return false }
     guard span.count > 0 else { return true }
-    return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + span.lowerBound, bytes.baseAddress!, span.count) == 0 }
+    return arena.withUnsafeBufferPointer {
+      memcmp($0.baseAddress! + span.lowerBound, bytes.baseAddress!, span.count) == 0
+    }
   }
 
   private mutating func grow() {

@@ -64,7 +64,8 @@ public struct PgBouncerActivity: Sendable, Codable {
       peakQueriesPerSecond = max(peakQueriesPerSecond, figure("queries/s"))
       xactUsWeighted += figure("us, query") * xacts
       queryUsWeighted += figure("us, wait") * xacts
-      let wait = message.firstRange(of: "wait ").map { Int64(message[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } ?? 0
+      let wait =
+        message.firstRange(of: "wait ").map { Int64(message[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } ?? 0
       waitUsWeighted += wait * xacts
       longestWaitUs = max(longestWaitUs, wait)
     }

@@ -324,18 +324,10 @@ public struct ServerActivity: Sendable, Codable {
     return thousandths(text[range.upperBound...])
   }
 
-  /// The decimal at the start of `text`, in thousandths.
+  /// The decimal at the start of `text`, in thousandths (`ByteView.parseThousandths`, as durations are read).
   static func thousandths(_ text: Substring) -> Int64? {
-    let number = text.prefix { ($0.isASCII && $0.isNumber) || $0 == "." }
-    let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-    guard let whole = Int64(parts.first ?? ""), !number.isEmpty else { return nil }
-    var fraction: Int64 = 0
-    if parts.count == 2 {
-      let digits = parts[1].prefix(3)
-      fraction = (Int64(digits) ?? 0) * [100, 10, 1][max(0, min(2, digits.count - 1))]
-      if digits.isEmpty { fraction = 0 }
-    }
-    return whole * 1000 + fraction
+    var text = text
+    return text.withUTF8 { $0.parseThousandths(at: 0)?.value }
   }
 
   /// The word right after `marker`, up to a space, comma or the end.

@@ -367,7 +367,9 @@ extension StatementAggregator: Codable {
   /// The same aggregate as if its files had come `files` places later on the command line.
   public mutating func shiftFiles(by files: Int) {
     for i in queries.indices { queries[i].shiftFiles(by: files) }
-    for i in errorGroups.indices { errorGroups[i].examplePosition = errorGroups[i].examplePosition.shifted(files: files) }
+    for i in errorGroups.indices {
+      errorGroups[i].examplePosition = errorGroups[i].examplePosition.shifted(files: files)
+    }
     activity.shiftFiles(by: files)
   }
 }

@@ -122,6 +122,9 @@ public struct CallCounts: Sendable, Codable {
     while counts.count > Self.maxBuckets { double() }
   }
 
+  /// The busiest interval's calls per second.
+  public var peakPerSecond: Double { Double(counts.values.max() ?? 0) / (Double(intervalMs) / 1000) }
+
   /// Calls in `slots` equal slots between `start` and `end`.
   public func resampled(from start: LogTime, to end: LogTime, slots: Int) -> [Int] {
     var result = [Int](repeating: 0, count: slots)

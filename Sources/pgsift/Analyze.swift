@@ -126,7 +126,6 @@ struct Analyze: ParsableCommand {
       valueName: "file"))
   var state: String?
 
-
   func validate() throws {
     if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
     if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }

@@ -42,10 +42,9 @@ struct Merge: ParsableCommand {
     }
     guard let merged else { return }
     if let saveState { try ReportOptions.save(merged, to: saveState) }
-    var options = AnalysisOptions(
+    let options = AnalysisOptions(
       paths: [], thresholdUs: merged.aggregate.thresholdUs, schemaPaths: report.schema,
       adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
-    options.jobs = 1
     let result = Analyzer.report(from: merged, options: options)
     _ = try report.emit(result)
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }

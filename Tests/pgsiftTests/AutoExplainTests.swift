@@ -13,7 +13,8 @@ struct AutoExplainTests {
     return try result.report()
   }
 
-  @Test("each plan goes to its query's fingerprint, with its facts, in text and JSON format", arguments: ["text", "json"])
+  @Test(
+    "each plan goes to its query's fingerprint, with its facts, in text and JSON format", arguments: ["text", "json"])
   func facts(_ format: String) throws {
     let report = try report(format)
     // Plans are not statements: 8 `statement:` records, as grep counts them.

@@ -30,16 +30,21 @@ struct CompressionTests {
     }
   }
 
-  @Test("a truncated file: exit 2, the offset named, every statement before the damage counted", arguments: [
-    "bzip2", "xz", "zstd",
-  ])
+  @Test(
+    "a truncated file: exit 2, the offset named, every statement before the damage counted",
+    arguments: [
+      "bzip2", "xz", "zstd",
+    ])
   func truncated(_ tool: String) throws {
     let dir = try TemporaryDirectory()
     try shell(
-      "cd '\(dir.url.path)' && gzip -dc '\(Self.shop)' | \(tool) -c > full && head -c $(( $(wc -c < full) / 2 )) full > half.log")
+      "cd '\(dir.url.path)' && gzip -dc '\(Self.shop)' | \(tool) -c > full && head -c $(( $(wc -c < full) / 2 )) full > half.log"
+    )
     let result = try pgsift(["analyze", dir.path("half.log"), "--format", "json"])
     #expect(result.status == 2)
-    #expect(result.stderr.contains("\(tool) stream ends early (truncated file?)") || result.stderr.contains("corrupt \(tool) data"))
+    #expect(
+      result.stderr.contains("\(tool) stream ends early (truncated file?)")
+        || result.stderr.contains("corrupt \(tool) data"))
     #expect(result.stderr.contains("half.log"))
     let report = try result.report()
     #expect(report.summary.statements > 5_000 && report.summary.statements < 21_875)
@@ -50,7 +55,8 @@ struct CompressionTests {
   func trailingGarbage(_ tool: String) throws {
     let dir = try TemporaryDirectory()
     try shell(
-      "cd '\(dir.url.path)' && gzip -dc '\(Self.shop)' | \(tool) -c > tail.log && printf 'not compressed\\n' >> tail.log")
+      "cd '\(dir.url.path)' && gzip -dc '\(Self.shop)' | \(tool) -c > tail.log && printf 'not compressed\\n' >> tail.log"
+    )
     let result = try pgsift(["analyze", dir.path("tail.log"), "--format", "json"])
     #expect(result.status == 2)
     #expect(result.stderr.contains("member is not \(tool) data; ignored"))

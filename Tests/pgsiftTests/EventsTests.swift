@@ -6,9 +6,11 @@ import Testing
 
 @Suite("Server events")
 struct EventsTests {
-  @Test("the shop corpus: 26 errors, 4 lock waits, 1 deadlock, 23 temp files, 2 checkpoints, 24 sessions", arguments: [
-    "log", "csv", "json",
-  ])
+  @Test(
+    "the shop corpus: 26 errors, 4 lock waits, 1 deadlock, 23 temp files, 2 checkpoints, 24 sessions",
+    arguments: [
+      "log", "csv", "json",
+    ])
   func corpusCounts(_ format: String) throws {
     let path = Paths.shop.appendingPathComponent("postgresql.\(format).gz").path
     let result = try pgsift(["analyze", path, "--format", "json"])
@@ -80,7 +82,9 @@ struct EventsTests {
     #expect(table.runs == 3 && table.tuplesRemoved == 174_056)
     #expect(events.checkpoints.tooFrequentWarnings == 22)
     #expect(
-      events.cancellations == [NameCount(name: "statement timeout", calls: 1), NameCount(name: "user request", calls: 1)])
+      events.cancellations == [
+        NameCount(name: "statement timeout", calls: 1), NameCount(name: "user request", calls: 1),
+      ])
     #expect(events.connections.authenticationFailures == 1)
     let text = try pgsift(["analyze", log]).stdout
     #expect(text.contains("22 'checkpoints are occurring too frequently' warnings: raise max_wal_size"))
@@ -90,9 +94,11 @@ struct EventsTests {
 
 @Suite("Logs in another language")
 struct LocalizedTests {
-  @Test("a server with German or French lc_messages is named, and the run ends with status 2", arguments: [
-    ("de", "German"), ("fr", "French"),
-  ])
+  @Test(
+    "a server with German or French lc_messages is named, and the run ends with status 2",
+    arguments: [
+      ("de", "German"), ("fr", "French"),
+    ])
   func named(_ language: String, _ name: String) throws {
     // Real logs: fixtures/localized/generate runs PostgreSQL 15 with lc_messages de_DE.UTF-8 and fr_FR.UTF-8.
     let log = Paths.fixtures.appendingPathComponent("localized/postgresql-\(language).log.gz").path
@@ -105,7 +111,9 @@ struct LocalizedTests {
 
   @Test("English logs never trip it")
   func english() throws {
-    let result = try pgsift(["analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json"])
+    let result = try pgsift([
+      "analyze", Paths.shop.appendingPathComponent("postgresql.log.gz").path, "--format", "json",
+    ])
     #expect(result.status == 0)
     #expect(try result.report().input.problems["localized_messages"] == nil)
   }
@@ -155,7 +163,10 @@ struct PgBouncerTests {
     let b = try #require(report.events?.pgbouncer)
     #expect(b.lines == 269)
     #expect(b.logins == 128 && b.loginFailures == 1 && b.serverConnections == 4)
-    #expect(b.closes == [NameCount(name: "client close request", calls: 127), NameCount(name: "no such database: no_such_db", calls: 1)])
+    #expect(
+      b.closes == [
+        NameCount(name: "client close request", calls: 127), NameCount(name: "no such database: no_such_db", calls: 1),
+      ])
     #expect(b.problems == [NameCount(name: "pooler error: no such database: no_such_db", calls: 1)])
     #expect(b.statsPeriods == 3 && b.peakXactsPerSecond == 4_076 && b.peakQueriesPerSecond == 4_083)
     #expect(b.longestWaitUs == 14_439)

@@ -80,8 +80,10 @@ struct ParallelTests {
     let single = try pgsift(["analyze", shop, shopCsv, blog, "--format", "json"])
     #expect(again.stdout == single.stdout)
     let report = try again.report()
-    #expect(report.summary.statements == 21_875 * 2 + (try pgsift(["analyze", blog, "--format", "json"]).report()
-      .summary.statements))
+    #expect(
+      report.summary.statements == 21_875 * 2
+        + (try pgsift(["analyze", blog, "--format", "json"]).report()
+          .summary.statements))
   }
 
   @Test("merge refuses parts it cannot add: another threshold, a damaged file (exit 2, named)")
@@ -94,7 +96,8 @@ struct ParallelTests {
     let mixed = try pgsift(["merge", dir.path("30.state"), dir.path("100.state")])
     #expect(mixed.status == 2)
     #expect(mixed.stderr.contains("slow threshold 100.0 ms differs from 30.0 ms"))
-    try "{\"pgsift_state\": 1, \"aggregate\": []}".write(toFile: dir.path("bad.state"), atomically: true, encoding: .utf8)
+    try "{\"pgsift_state\": 1, \"aggregate\": []}".write(
+      toFile: dir.path("bad.state"), atomically: true, encoding: .utf8)
     let damaged = try pgsift(["merge", dir.path("30.state"), dir.path("bad.state")])
     #expect(damaged.status == 2)
     #expect(damaged.stderr.contains("bad.state: not a pgsift --save-state file"))

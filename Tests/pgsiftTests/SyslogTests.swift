@@ -34,7 +34,9 @@ struct SyslogTests {
     #expect(long.hasSuffix("aid + 119 AS c119 FROM pgbench_accounts WHERE aid = 1;"))
     #expect(long.contains("aid + 48 AS c48, aid + 49 AS c49"))
     // A multi-line statement: its lines came as pieces starting with #011 (a tab).
-    #expect(examples.contains("SELECT aid, abalance\n  FROM pgbench_accounts\n WHERE bid = 1\n ORDER BY abalance DESC, aid\n LIMIT 5;"))
+    #expect(
+      examples.contains(
+        "SELECT aid, abalance\n  FROM pgbench_accounts\n WHERE bid = 1\n ORDER BY abalance DESC, aid\n LIMIT 5;"))
     // An error with the STATEMENT piece that followed it.
     #expect(report.errors.contains { $0.exampleStatement == "SELECT * FROM no_such_table;" })
     // Syslog times have no year: this run's is used.
@@ -46,17 +48,21 @@ struct SyslogTests {
     let dir = try TemporaryDirectory()
     // The same lines with rsyslog's RSYSLOG_FileFormat header: 2026-11-25T12:02:33.000000+00:00.
     try shell(
-      "gzip -dc '\(Self.log)' | sed -E 's/^Nov 25 ([0-9:]{8}) /2026-11-25T\\1.000000+00:00 /' > '\(dir.path("precise.log"))'")
+      "gzip -dc '\(Self.log)' | sed -E 's/^Nov 25 ([0-9:]{8}) /2026-11-25T\\1.000000+00:00 /' > '\(dir.path("precise.log"))'"
+    )
     let precise = try pgsift(["analyze", dir.path("precise.log"), "--format", "json"])
     #expect(precise.status == 0, "\(precise.stderr)")
     check(try precise.report())
-    let prefix = try String(contentsOfFile: Paths.fixtures.appendingPathComponent("syslog/log_line_prefix.txt").path, encoding: .utf8)
-      .trimmingCharacters(in: .newlines)
+    let prefix = try String(
+      contentsOfFile: Paths.fixtures.appendingPathComponent("syslog/log_line_prefix.txt").path, encoding: .utf8
+    )
+    .trimmingCharacters(in: .newlines)
     let forced = try pgsift(["analyze", Self.log, "--log-format", "syslog", "--prefix", prefix, "--format", "json"])
     check(try forced.report())
     // Half the file, then all of it, with --state: every statement counted once.
     try shell(
-      "cd '\(dir.url.path)' && gzip -dc '\(Self.log)' > all.log && head -n 9000 all.log > live.log && tail -n +9001 all.log > rest")
+      "cd '\(dir.url.path)' && gzip -dc '\(Self.log)' > all.log && head -n 9000 all.log > live.log && tail -n +9001 all.log > rest"
+    )
     let state = ["--state", dir.path("state.json"), "--format", "json"]
     let first = try pgsift(["analyze", dir.path("live.log")] + state).report().summary.statements
     try shell("cd '\(dir.url.path)' && cat rest >> live.log")
