@@ -18,6 +18,12 @@ let package = Package(
   products: [
     .executable(name: "pgsift", targets: ["pgsift"]),
     .library(name: "Analysis", targets: ["Analysis"]),
+    // The stages the fuzz targets in fuzz/ drive one by one.
+    .library(name: "LogInput", targets: ["LogInput"]),
+    .library(name: "LogFormats", targets: ["LogFormats"]),
+    .library(name: "ServerEvents", targets: ["ServerEvents"]),
+    .library(name: "Fingerprint", targets: ["Fingerprint"]),
+    .library(name: "Statistics", targets: ["Statistics"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

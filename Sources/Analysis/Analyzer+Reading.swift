@@ -58,6 +58,8 @@ extension Analyzer {
     /// Problems found before parsing (opening, resuming) and after it (read errors, trailing bytes).
     var before = Diagnostics()
     var after = Diagnostics()
+    /// Lines read but not parsed: a last line still being written when the file grew while being read.
+    var leftOut = 0
     /// Whether chunks were parsed, so that their counts make the summary's.
     var parsed = false
   }
@@ -194,9 +196,9 @@ extension Analyzer {
       }
       diagnostics.merge(tail.after)
       if tail.parsed {
-        summary.lines = counts.lines
+        summary.lines = counts.lines + tail.leftOut
         summary.entries = counts.entries
-        summary.skippedLines = counts.skippedLines
+        summary.skippedLines = counts.skippedLines + tail.leftOut
         summary.blankLines = counts.blankLines
         summary.invalidUTF8Lines = counts.invalidUTF8Lines
         summary.outsideWindow = outside
@@ -244,6 +246,13 @@ extension Analyzer {
     let name = input.displayName
     tail.summary = empty(name, compressed: input.isCompressed, error: nil)
     tail.summary.compression = input.compression?.rawValue
+    // Content decides how a file is read, not its name; a name that says otherwise is worth a word.
+    if let (suffix, named) = Self.compressionSuffixes.first(where: { path.hasSuffix($0.0) }), named != input.compression {
+      tail.before.report(
+        .notice, at: InputLocation(file: name),
+        "named \(suffix) but holds \(input.compression.map { "\($0.rawValue) data" } ?? "no compressed data"); read as "
+          + (input.compression?.rawValue ?? "plain text"))
+    }
 
     // --state: find the file by its first bytes and resume where the last run stopped.
     var head: [UInt8] = []
@@ -284,11 +293,36 @@ extension Analyzer {
     let reader = LineReader(source: input.source, startingLine: start.line, startingOffset: start.offset)
     var readError: ByteSourceError?
     let totalSize = input.fileIdentity?.size
+    /// Whether a last line without its line end is left unread: with --state always (the next run reads it
+    /// whole); otherwise when the file grew since it was opened, so that the line is still being written.
+    func leavesUnterminatedLine() -> Bool {
+      if resumable { return true }
+      guard path != "-", let opened = totalSize, let size = input.fileIdentity?.size, size > opened else { return false }
+      tail.leftOut = 1
+      tail.after.report(
+        .notice, at: InputLocation(file: name, line: reader.lineNumber),
+        "last line has no line end and the file grew while being read: it was still being written; left out")
+      return true
+    }
     let progress = options.progress.map { report in
       { (lines: Int) in
         report(
           ProgressUpdate(file: name, storedBytes: input.storedBytesConsumed, totalStoredBytes: totalSize, lines: lines))
       }
+    }
+
+    /// Whether the file is now shorter than when it was opened or than what was read of it: truncated under
+    /// the reader (a copytruncate rotation, a cleanup), so what it had not read yet is gone. Says so if it is.
+    func checkShrinking() -> Bool {
+      guard path != "-", let opened = totalSize, let size = input.fileIdentity?.size else { return false }
+      let consumed = input.storedBytesConsumed
+      guard size < consumed || consumed < opened else { return false }
+      let text =
+        "file shrank from \(opened) to \(size) bytes while being read (truncated? rotated by copytruncate?); "
+        + "read stopped after line \(reader.lineNumber)"
+      tail.after.report(.unreadableFile, at: InputLocation(file: name, line: reader.lineNumber, byteOffset: consumed), text)
+      tail.summary.error = text
+      return true
     }
 
     // Sample the first lines to find the format; they are read again as the start of the first chunk.
@@ -307,6 +341,7 @@ extension Analyzer {
     }
 
     if sample.isEmpty && readError == nil {
+      if checkShrinking() { return submit(.tail(tail)) }
       // An empty log (a quiet server, a fresh rotation, nothing new since the last run) is not a problem.
       tail.before.report(
         .notice, at: InputLocation(file: name), start.offset > 0 ? "nothing new since the last run" : "file is empty")
@@ -332,11 +367,12 @@ extension Analyzer {
           readError = error
         }
       }
-      tail.before.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), error.message)
+      let message = Self.looksBinary(sample.map(\.bytes)) ? "binary data, not a log; every line skipped" : error.message
+      tail.before.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), message)
       tail.summary.bytes = reader.bytesRead - start.offset
       tail.summary.lines = lines
       tail.summary.skippedLines = lines
-      tail.summary.error = error.message
+      tail.summary.error = message
       if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }
       return submit(.tail(tail))
     }
@@ -354,7 +390,7 @@ extension Analyzer {
     /// the last one, without its newline, for the next run.
     func eachSampledLine(_ body: (ByteView, _ number: Int, _ endOffset: Int) -> Void) -> Bool {
       for line in sample {
-        if resumable && line.unterminated { return false }
+        if line.unterminated && leavesUnterminatedLine() { return false }
         line.bytes.withUnsafeBufferPointer { body($0, line.line, line.endOffset) }
       }
       return true
@@ -365,7 +401,7 @@ extension Analyzer {
       guard eachSampledLine(body), readError == nil else { return }
       do {
         while let line = try reader.nextLine() {
-          if resumable && reader.lastLineUnterminated { break }
+          if reader.lastLineUnterminated && leavesUnterminatedLine() { break }
           body(line, reader.lineNumber, reader.bytesRead)
           advance(1)
         }
@@ -467,7 +503,7 @@ extension Analyzer {
         if eachSampledLine({ add($0, number: $1, endOffset: $2) }) && readError == nil {
           do {
             while let block = try reader.nextBlock() {
-              if resumable && !block.terminated && reader.lastLineUnterminated { break }
+              if !block.terminated && reader.lastLineUnterminated && leavesUnterminatedLine() { break }
               add(block, lastLine: reader.lineNumber, endOffset: reader.bytesRead)
               advance(block.lines)
             }
@@ -482,6 +518,13 @@ extension Analyzer {
     }
 
     if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }
+    if readError == nil, !checkShrinking(), path != "-", let opened = totalSize, let size = input.fileIdentity?.size {
+      if size > opened {
+        tail.after.report(
+          .notice, at: InputLocation(file: name, line: reader.lineNumber),
+          "file grew from \(opened) to \(size) bytes while being read; read up to byte \(input.storedBytesConsumed)")
+      }
+    }
     // Even after a read error: what came before the cursor was counted and must not be counted again.
     if resumable { remember(name, head: head, cursor: cursor, input: input, format: detected, runState: &runState) }
     if let offset = input.trailingBytesOffset {
@@ -537,6 +580,22 @@ extension Analyzer {
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
       return run(SyslogParser(prefix: prefix, file: file, now: settings.now))
     }
+  }
+
+  /// File name endings that say a file is compressed.
+  static let compressionSuffixes: [(String, Compression)] = [
+    (".gz", .gzip), (".bz2", .bzip2), (".xz", .xz), (".zst", .zstd),
+  ]
+
+  /// Whether sampled lines are binary data: NUL bytes, or invalid UTF-8 in a tenth of them or more.
+  static func looksBinary(_ lines: [[UInt8]]) -> Bool {
+    var invalid = 0
+    for line in lines {
+      let (nul, valid) = line.withUnsafeBufferPointer { ($0.contains(0), $0.isValidUTF8) }
+      if nul { return true }
+      if !valid { invalid += 1 }
+    }
+    return invalid * 10 >= max(lines.count, 1)
   }
 
   static func remember(

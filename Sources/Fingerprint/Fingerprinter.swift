@@ -45,6 +45,7 @@ public final class Fingerprinter {
   /// The fingerprint of one statement's text.
   public func resolve(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
     lookups += 1
+    if statement.count > PgQuery.byteLimit { return resolveOversize(statement) }
     let hash = Self.textHash(statement)
     if let seen = texts[hash], seen.text.count == statement.count,
       statement.isEmpty
@@ -104,6 +105,26 @@ public final class Fingerprinter {
     return resolved
   }
 
+  /// A statement longer than libpg_query is given. A shape seen before has its fingerprint already (the same
+  /// shape has the same fingerprint). Otherwise the parser reads the lexer's normalized text, constants
+  /// replaced by `$n`, which has the same fingerprint and is short when literals made the statement long (a
+  /// 50 MB bytea INSERT); if that is still too long, the lexer's fingerprint serves. Neither the statement
+  /// nor its result is cached: a fingerprint found this way must not stand for the shape's shorter statements.
+  private func resolveOversize(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
+    lexer.lex(statement)
+    if let hit = cache[ShapeKey(bytes: lexer.shape)] { return hit }
+    parserCalls += 1
+    let normalized = LexerNormalizer.normalize(String(decoding: statement, as: UTF8.self))
+    if case .success(let value) = PgQuery.fingerprint(normalized) {
+      return ResolvedStatement(fingerprint: Fingerprint(value: value, source: .libpgQuery), parseError: nil)
+    }
+    var coarse = ShapeLexer()
+    coarse.lex(statement, foldingAllConstants: true)
+    return ResolvedStatement(
+      fingerprint: Fingerprint(value: Self.fnv1a(coarse.shape), source: .lexer),
+      parseError: PgQuery.tooLong(statement.count).description)
+  }
+
   /// The shape key of a statement, for tests of the cache rule.
   public func shape(of statement: UnsafeBufferPointer<UInt8>) -> [UInt8] {
     lexer.lex(statement)
@@ -112,6 +133,7 @@ public final class Fingerprinter {
 
   /// Normalized text: libpg_query's when it parses, else the lexer's (constants replaced by `$n`).
   public static func normalize(_ sql: String) -> String {
+    if sql.utf8.count > PgQuery.byteLimit { return LexerNormalizer.normalize(sql) }
     switch PgQuery.normalize(sql) {
     case .success(let text): return text
     case .failure: return LexerNormalizer.normalize(sql)

@@ -34,7 +34,8 @@ public struct CsvlogParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    else { return }
     if recordLines == 0 {
       if line.isEmpty {
         counts.blankLines += 1

@@ -43,7 +43,8 @@ public struct JsonlogParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    else { return }
     if line.isEmpty {
       counts.blankLines += 1
       return

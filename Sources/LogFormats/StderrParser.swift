@@ -1,6 +1,10 @@
 // Reads stderr-format logs: a prefixed first line per record, continuation lines starting with a tab.
 import LogInput
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Counts every parser keeps, so the report can say what was read and what was passed over.
 public struct ParseCounts: Sendable, Equatable {
   public var lines = 0
@@ -35,18 +39,37 @@ public protocol LogParser {
 }
 
 extension LogParser {
-  /// The check every parser runs on a new line: count it and warn about invalid UTF-8 (the line is kept).
-  static func checkEncoding(
-    _ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts,
-    diagnostics: inout Diagnostics
-  ) {
+  /// The check every parser runs on a new line: count it, drop the NUL bytes a crash leaves before it, and
+  /// warn about NUL bytes inside it and invalid UTF-8 (such lines are kept, invalid bytes shown as U+FFFD).
+  /// Returns the text to parse, or nil for a line of nothing but NUL bytes, which is counted as skipped.
+  static func admit(
+    _ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts, diagnostics: inout Diagnostics
+  ) -> ByteView? {
     counts.lines += 1
-    if !line.isValidUTF8 {
-      counts.invalidUTF8Lines += 1
-      diagnostics.report(
-        .invalidUTF8, at: InputLocation(file: file, line: lineNumber),
-        "line is not valid UTF-8; invalid bytes shown as U+FFFD")
+    if line.isPlainText { return line }
+    let location = InputLocation(file: file, line: lineNumber)
+    var text = line
+    if text.first == 0 {
+      // A file zero-filled past its last write (a crash, a preallocated file) has a run of NUL bytes before the
+      // next line the server wrote, often with no line end between them.
+      var run = 1
+      while run < text.count && text[run] == 0 { run += 1 }
+      if run == text.count {
+        counts.skippedLines += 1
+        diagnostics.report(.nulBytes, at: location, "\(run) NUL bytes and nothing else (a crash left them?); skipped")
+        return nil
+      }
+      diagnostics.report(.nulBytes, at: location, "\(run) NUL bytes before the text (a crash left them?); dropped")
+      text = text.slice(from: run)
     }
+    if let base = text.baseAddress, memchr(base, 0, text.count) != nil {
+      diagnostics.report(.nulBytes, at: location, "line holds NUL bytes; kept")
+    }
+    if !text.isValidUTF8 {
+      counts.invalidUTF8Lines += 1
+      diagnostics.report(.invalidUTF8, at: location, "line is not valid UTF-8; invalid bytes shown as U+FFFD")
+    }
+    return text
   }
 }
 
@@ -78,7 +101,8 @@ public struct StderrParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    else { return }
     if let first = line.first, first == UInt8(ascii: "\t") {
       if current != nil {
         if let first = firstLine {

@@ -69,7 +69,7 @@ public struct SyslogParser: LogParser {
       guard let (day, dayEnd) = line.parseDigits(at: d), dayEnd < line.count, line[dayEnd] == UInt8(ascii: " "),
         let (hour, h) = line.parseDigits(at: dayEnd + 1), h < line.count, line[h] == UInt8(ascii: ":"),
         let (minute, m) = line.parseDigits(at: h + 1), m < line.count, line[m] == UInt8(ascii: ":"),
-        let (second, s) = line.parseDigits(at: m + 1), (1...31).contains(day)
+        let (second, s) = line.parseDigits(at: m + 1), (1...31).contains(day), hour < 24, minute < 60, second < 61
       else { return nil }
       let year = now.civil.year
       func epoch(_ year: Int) -> Int64 {
@@ -90,7 +90,7 @@ public struct SyslogParser: LogParser {
         end += 1
       } else if end + 5 < line.count, line[end] == UInt8(ascii: "+") || line[end] == UInt8(ascii: "-"),
         let (hours, h) = line.parseDigits(at: end + 1), h < line.count, line[h] == UInt8(ascii: ":"),
-        let (minutes, m) = line.parseDigits(at: h + 1)
+        let (minutes, m) = line.parseDigits(at: h + 1), hours < 24, minutes < 60
       {
         offsetMs = Int64(hours * 60 + minutes) * 60_000 * (line[end] == UInt8(ascii: "+") ? 1 : -1)
         end = m
@@ -122,7 +122,8 @@ public struct SyslogParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    Self.checkEncoding(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    else { return }
     if line.isEmpty {
       counts.blankLines += 1
       return

@@ -33,6 +33,8 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   case unrecognizedLine = "unrecognized_line"
   /// A line that is not valid UTF-8; it is kept, with invalid bytes replaced, but the run reports it.
   case invalidUTF8 = "invalid_utf8"
+  /// NUL bytes: a run before a line (dropped; a line of nothing else is skipped) or inside one (kept).
+  case nulBytes = "nul_bytes"
   /// A record that starts like the format but is malformed (bad CSV quoting, bad JSON); it is skipped.
   case malformedRecord = "malformed_record"
   /// The database given with --dsn could not be used (the advice stays heuristic).
@@ -47,8 +49,8 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   /// Whether this kind is a problem with the input (exit status 2), rather than a note about it.
   public var isInputProblem: Bool {
     switch self {
-    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .database, .stateFile,
-      .localizedMessages:
+    case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .nulBytes, .database,
+      .stateFile, .localizedMessages:
       return true
     case .notice: return false
     }

@@ -37,6 +37,13 @@ struct ReportOptions: ParsableArguments {
   var noIndexAdvice = false
 
   @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Leave literal values out of the report, for readers outside the database team: no examples, parameters "
+        + "or plans; statements normalized; numbers and quoted values in messages replaced."))
+  var redact = false
+
+  @Flag(
     name: .shortAndLong,
     help: "Print nothing but problems (for cron): no notices, no progress, no passing gate summary.")
   var quiet = false
@@ -51,11 +58,12 @@ struct ReportOptions: ParsableArguments {
     let output = self.output.map(Strftime.expand)
     let chosen =
       format ?? ((output?.hasSuffix(".json") ?? false) ? .json : (output?.hasSuffix(".html") ?? false) ? .html : .text)
+    let report = redact ? result.report.redacted() : result.report
     let text: String
     switch chosen {
-    case .json: text = try JSONReport.render(result.report)
-    case .text: text = TextReport(top: top).render(result.report)
-    case .html: text = HTMLReport().render(result.report)
+    case .json: text = try JSONReport.render(report)
+    case .text: text = TextReport(top: top).render(report)
+    case .html: text = HTMLReport().render(report)
     }
     if let output {
       do {

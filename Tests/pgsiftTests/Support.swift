@@ -43,7 +43,10 @@ final class TemporaryDirectory {
 }
 
 /// Runs an executable with arguments; standard output and error go through files so large outputs cannot block.
-func run(_ executable: String, _ arguments: [String], stdinFile: String? = nil) throws -> CLIResult {
+/// `whileRunning` is called once the process has started, before waiting for it.
+func run(
+  _ executable: String, _ arguments: [String], stdinFile: String? = nil, whileRunning: ((Process) throws -> Void)? = nil
+) throws -> CLIResult {
   let scratch = try TemporaryDirectory()
   let outPath = scratch.path("stdout")
   let errPath = scratch.path("stderr")
@@ -60,6 +63,8 @@ func run(_ executable: String, _ arguments: [String], stdinFile: String? = nil) 
     process.standardInput = FileHandle.nullDevice
   }
   try process.run()
+  defer { if process.isRunning { process.terminate() } }
+  try whileRunning?(process)
   process.waitUntilExit()
   return CLIResult(
     status: process.terminationStatus,
@@ -67,8 +72,10 @@ func run(_ executable: String, _ arguments: [String], stdinFile: String? = nil) 
     stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
 }
 
-func pgsift(_ arguments: [String], stdinFile: String? = nil) throws -> CLIResult {
-  try run(Paths.binary.path, arguments, stdinFile: stdinFile)
+func pgsift(
+  _ arguments: [String], stdinFile: String? = nil, whileRunning: ((Process) throws -> Void)? = nil
+) throws -> CLIResult {
+  try run(Paths.binary.path, arguments, stdinFile: stdinFile, whileRunning: whileRunning)
 }
 
 /// Runs a shell pipeline (for gzip, head and the like when making damaged inputs).

@@ -1,0 +1,49 @@
+// Fuzzes the log-record parsers and what reads their entries: the first byte picks the format (and for stderr
+// and syslog the log_line_prefix), the rest is the log. Every line goes through the parser, the event
+// classifier and the statement aggregate, as in `pgsift analyze`.
+import FuzzSupport
+import LogFormats
+import LogInput
+import ServerEvents
+import Statistics
+
+/// The prefixes of the real logs in fixtures/ and ../shared/corpus (syslog's is the last), in the order
+/// `fuzz/make-seeds` numbers them.
+let prefixes = [
+  "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "%m [%p] %q%u@%d ", "%t:%r:%u@%d:[%p]: ",
+  "%m [%p]: [%l-1] db=%d,user=%u ", "%t-%c-", "%n %c %l %e [%a] %q%u@%d ", "user=%u,db=%d,app=%a,client=%h ",
+].map { try! LinePrefix($0) }
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  guard let data, size > 0 else { return 0 }
+  let selector = Int(data[0])
+  let log = UnsafeBufferPointer(start: data + 1, count: size - 1)
+  let prefix = prefixes[selector / 5 % prefixes.count]
+  switch selector % 5 {
+  case 0: run(StderrParser(prefix: prefix, file: "fuzz", linesStay: selector & 0x80 != 0), log)
+  case 1: run(CsvlogParser(file: "fuzz"), log)
+  case 2: run(JsonlogParser(file: "fuzz"), log)
+  case 3: run(SyslogParser(prefix: prefix, file: "fuzz", now: LogTime(epochMs: 1_764_000_000_000)), log)
+  default: run(PgBouncerParser(file: "fuzz"), log)
+  }
+  return 0
+}
+
+func run<P: LogParser>(_ parser: P, _ log: UnsafeBufferPointer<UInt8>) {
+  var parser = parser
+  var sink = EventClassifier(downstream: StatementAggregator(thresholdUs: 30_000, intervalMs: 60_000))
+  let lines = forEachLine(in: log) { line, number in parser.feed(line, lineNumber: number, into: &sink) }
+  parser.finish(into: &sink)
+  sink.finish()
+  sink.downstream.normalizeTexts()
+  let counts = parser.counts
+  precondition(counts.lines == lines, "the parser counted \(counts.lines) of \(lines) lines")
+  precondition(counts.skippedLines + counts.blankLines <= counts.lines, "more lines skipped than read")
+  precondition(counts.invalidUTF8Lines <= counts.lines, "more invalid lines than lines")
+}
+
+@_cdecl("FuzzLogParser_main")
+func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+  runFuzzer(argc: argc, argv: argv, fuzz)
+}

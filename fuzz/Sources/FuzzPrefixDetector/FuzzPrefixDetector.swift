@@ -1,0 +1,41 @@
+// Fuzzes format and log_line_prefix detection: the input's lines are the sample `pgsift analyze` reads before
+// deciding. Its first line is also tried as a `--prefix` value, and every prefix found or given is matched
+// against every line.
+import FuzzSupport
+import LogFormats
+import LogInput
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  var lines: [[UInt8]] = []
+  forEachLine(in: UnsafeBufferPointer(start: data, count: size)) { line, _ in
+    if lines.count < FormatDetector.sampleLines { lines.append(Array(line)) }
+  }
+  var prefixes: [LinePrefix] = []
+  if let found = PrefixDetector.detect(lines) {
+    precondition(found.matched <= lines.count, "matched more lines than were read")
+    prefixes.append(found.prefix)
+  }
+  if let detected = try? FormatDetector.detect(lines), let prefix = detected.linePrefix { prefixes.append(prefix) }
+  if let first = lines.first, let given = try? LinePrefix(String(decoding: first, as: UTF8.self)) {
+    prefixes.append(given)
+    _ = try? FormatDetector.detect(Array(lines.dropFirst()), prefix: given)
+  }
+  for prefix in prefixes {
+    // A prefix found in the lines is written back as text that parses to the same prefix.
+    precondition((try? LinePrefix(prefix.text)) == prefix, "prefix text does not round-trip: \(prefix.text)")
+    for line in lines {
+      line.withUnsafeBufferPointer { view in
+        if let match = prefix.match(view) {
+          precondition(match.end <= view.count, "a match ends past its line")
+        }
+      }
+    }
+  }
+  return 0
+}
+
+@_cdecl("FuzzPrefixDetector_main")
+func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+  runFuzzer(argc: argc, argv: argv, fuzz)
+}

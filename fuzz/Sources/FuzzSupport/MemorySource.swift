@@ -1,0 +1,62 @@
+// What every fuzz target needs: the fuzzer's bytes as a byte source, and as lines.
+import LogInput
+
+
+/// Serves bytes held in memory, in reads of at most `readSize` bytes, so that refills happen as they do on files.
+public final class MemorySource: ByteSource {
+  private let bytes: UnsafeBufferPointer<UInt8>
+  private let readSize: Int
+  public private(set) var bytesConsumed = 0
+
+  /// `bytes` must outlive the source.
+  public init(_ bytes: UnsafeBufferPointer<UInt8>, readSize: Int = 4096) {
+    self.bytes = bytes
+    self.readSize = readSize
+  }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ByteSourceError) -> Int {
+    let count = min(buffer.count, readSize, bytes.count - bytesConsumed)
+    guard count > 0, let base = bytes.baseAddress else { return 0 }
+    buffer.baseAddress!.copyMemory(from: base + bytesConsumed, byteCount: count)
+    bytesConsumed += count
+    return count
+  }
+}
+
+/// Reads `bytes` as lines through `LineReader`, the reader pgsift uses on files, with small buffers so that
+/// the fuzzer reaches line splitting and refills. Returns the number of lines given to `body`.
+@discardableResult
+public func forEachLine(
+  in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void
+) -> Int {
+  let reader = LineReader(source: MemorySource(bytes), chunkSize: 4096, maxLineBytes: 16384)
+  var count = 0
+  // A memory source never fails.
+  while let line = try! reader.nextLine() {
+    count += 1
+    precondition(reader.lineNumber == count, "line numbers skip")
+    body(line, reader.lineNumber)
+  }
+  precondition(reader.bytesRead == bytes.count, "the reader lost bytes")
+  return count
+}
+
+
+/// libFuzzer's driver, for programs that bring their own `main`.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func llvmFuzzerRunDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+  _ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The body of each target's entry point. SwiftPM links an executable target's `main` to a function named
+/// `<target>_main`; each target defines that function and hands the process to libFuzzer from it.
+public func runFuzzer(
+  argc: CInt, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+  _ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt {
+  var count = argc
+  var vector = Optional(argv)
+  return llvmFuzzerRunDriver(&count, &vector, test)
+}
