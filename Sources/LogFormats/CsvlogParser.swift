@@ -19,7 +19,7 @@ public struct CsvlogParser: LogParser {
 
   /// csvlog columns pgsift reads (0-based), as PostgreSQL 13 to 17 write them.
   enum Column {
-    static let time = 0, user = 1, database = 2, pid = 3, client = 4, severity = 11, message = 13,
+    static let time = 0, user = 1, database = 2, pid = 3, client = 4, severity = 11, sqlState = 12, message = 13,
       detail = 14, hint = 15, context = 18, query = 19, application = 22
     /// PostgreSQL 13 writes 23 columns, 14 and later 26.
     static let minimumCount = 23
@@ -108,6 +108,7 @@ public struct CsvlogParser: LogParser {
       entry.hint = optional(Column.hint)
       entry.context = optional(Column.context)
       entry.statement = optional(Column.query)
+      entry.sqlState = optional(Column.sqlState)
       sink.consume(entry)
     }
     if let problem {

@@ -21,7 +21,7 @@ public struct JsonlogParser: LogParser {
   /// The keys pgsift reads; values of other keys are checked for syntax and passed over.
   enum Key: Int, CaseIterable {
     case timestamp, user, dbname, pid, remoteHost, errorSeverity, message, detail, hint, context, statement,
-      applicationName
+      applicationName, stateCode
 
     static func of(_ name: ByteView) -> Key? {
       switch name.count {
@@ -34,6 +34,7 @@ public struct JsonlogParser: LogParser {
       case 7 where name.matches("context", at: 0): .context
       case 9 where name.matches("timestamp", at: 0): .timestamp
       case 9 where name.matches("statement", at: 0): .statement
+      case 10 where name.matches("state_code", at: 0): .stateCode
       case 11 where name.matches("remote_host", at: 0): .remoteHost
       case 14 where name.matches("error_severity", at: 0): .errorSeverity
       case 16 where name.matches("application_name", at: 0): .applicationName
@@ -92,6 +93,7 @@ public struct JsonlogParser: LogParser {
       entry.hint = value(.hint)
       entry.context = value(.context)
       entry.statement = value(.statement)
+      entry.sqlState = value(.stateCode)
       sink.consume(entry)
     }
     if let problem {

@@ -75,10 +75,13 @@ public struct PrefixMatch {
     case .database: database = range
     case .applicationName: application = range
     case .remoteHost, .remoteHostPort: client = range
+    case .sqlState: sqlState = range
     default: break
     }
   }
 
+  /// `%e`, where the prefix has it.
+  public var sqlState: Range<Int>?
   /// The process id that `%c` (hex start time, dot, hex pid) carries, for checking or standing in for `%p`.
   public var sessionPid: Int32?
   /// Where the severity marker (`LOG:  `) starts.

@@ -89,6 +89,8 @@ public struct LogEntry {
   public var hint: ByteView?
   public var context: ByteView?
   public var statement: ByteView?
+  /// The SQLSTATE (`%e`, csvlog's `sql_state_code`, jsonlog's `state_code`), when the log carries it.
+  public var sqlState: ByteView?
   /// Line in the input where the record starts.
   public var lineNumber: Int
   /// Who wrote the record: the PostgreSQL server, or a PgBouncer in front of it.

@@ -150,13 +150,14 @@ public struct StderrParser: LogParser {
     counts.entries += 1
     let lineNumber = currentLine
     func emit(_ view: ByteView) {
-      let entry = LogEntry(
+      var entry = LogEntry(
         severity: match.severity, time: match.time, pid: match.pid,
         user: view.slice(match.user.lowerBound, match.user.upperBound),
         database: view.slice(match.database.lowerBound, match.database.upperBound),
         application: view.slice(match.application.lowerBound, match.application.upperBound),
         client: view.slice(match.client.lowerBound, match.client.upperBound),
         message: view.slice(from: match.textStart), lineNumber: lineNumber)
+      entry.sqlState = match.sqlState.map { view.slice($0.lowerBound, $0.upperBound) }
       sink.consume(entry)
     }
     if let first = firstLine {

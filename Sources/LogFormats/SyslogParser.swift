@@ -185,13 +185,14 @@ public struct SyslogParser: LogParser {
     counts.entries += 1
     let match = record.match
     record.bytes.withUnsafeBufferPointer { view in
-      let entry = LogEntry(
+      var entry = LogEntry(
         severity: match.severity, time: match.time ?? record.time, pid: match.pid != 0 ? match.pid : record.pid,
         user: view.slice(match.user.lowerBound, match.user.upperBound),
         database: view.slice(match.database.lowerBound, match.database.upperBound),
         application: view.slice(match.application.lowerBound, match.application.upperBound),
         client: view.slice(match.client.lowerBound, match.client.upperBound),
         message: view.slice(from: match.textStart), lineNumber: record.line)
+      entry.sqlState = match.sqlState.map { view.slice($0.lowerBound, $0.upperBound) }
       sink.consume(entry)
     }
   }

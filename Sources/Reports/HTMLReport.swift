@@ -301,10 +301,12 @@ public struct HTMLReport {
     var html = "<section id=\"errors\"><h2>Errors</h2>"
     if r.errors.isEmpty { return html + "<p>None.</p></section>\n" }
     html +=
-      "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th data-numeric=\"1\">count</th><th>severity</th><th>message</th><th>statement</th></tr></thead><tbody>"
+      "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th data-numeric=\"1\">count</th><th>severity</th><th>SQLSTATE</th><th>message</th><th>statement</th></tr></thead><tbody>"
     for e in r.errors {
       html +=
-        "<tr><td data-v=\"\(e.count)\">\(e.count)</td><td>\(Self.escape(e.severity))</td><td>\(Self.escape(e.message))</td>"
+        "<tr><td data-v=\"\(e.count)\">\(e.count)</td><td>\(Self.escape(e.severity))</td>"
+        + "<td>\(e.sqlState.map { "<span title=\"\(Self.escape(e.sqlStateClass ?? ""))\">\(Self.escape($0))</span>" } ?? "")</td>"
+        + "<td>\(Self.escape(e.message))</td>"
         + "<td><code class=\"sql\">\(Self.highlight(Self.clip(e.exampleStatement ?? "", 300)))</code></td></tr>"
     }
     return html + "</tbody></table></div></section>\n"

@@ -374,6 +374,9 @@ public struct SeqScanReport: Codable, Sendable, Equatable {
 
 public struct ErrorGroupReport: Codable, Sendable {
   public var severity: String
+  /// The SQLSTATE, when the log carries it (csvlog, jsonlog, `%e`), and the name of its class (version 3).
+  public var sqlState: String?
+  public var sqlStateClass: String?
   /// The message with numbers replaced by N, which is what groups errors.
   public var message: String
   public var fingerprint: String?
@@ -389,6 +392,8 @@ public struct ErrorGroupReport: Codable, Sendable {
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(severity, forKey: .severity)
+    try c.encode(sqlState, forKey: .sqlState)
+    try c.encode(sqlStateClass, forKey: .sqlStateClass)
     try c.encode(message, forKey: .message)
     try c.encode(fingerprint, forKey: .fingerprint)
     try c.encode(count, forKey: .count)
@@ -401,7 +406,8 @@ public struct ErrorGroupReport: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case severity, message, fingerprint, count, exampleMessage = "example_message", exampleDetail = "example_detail"
+    case severity, sqlState = "sqlstate", sqlStateClass = "sqlstate_class", message, fingerprint, count
+    case exampleMessage = "example_message", exampleDetail = "example_detail"
     case exampleHint = "example_hint", exampleStatement = "example_statement", firstSeen = "first_seen"
     case lastSeen = "last_seen"
   }

@@ -73,7 +73,8 @@ public struct TextReport {
       line()
       line("Errors")
       for error in report.errors.prefix(top) {
-        line("  \(group(error.count)) x \(error.severity): \(clip(error.message, width - 14))")
+        let code = error.sqlState.map { " \($0)" } ?? ""
+        line("  \(group(error.count)) x \(error.severity)\(code): \(clip(error.message, width - 14 - code.count))")
         if let statement = error.exampleStatement { line("      statement: \(clip(oneLine(statement), width - 17))") }
       }
     }

@@ -17,6 +17,7 @@ struct OwnedEntry {
   var hint: Range<Int>?
   var context: Range<Int>?
   var statement: Range<Int>?
+  var sqlState: Range<Int>?
 
   /// A copy of `entry` with `text` as its message; `whole` keeps its DETAIL, HINT, CONTEXT and STATEMENT too,
   /// and `parameters` stands as its DETAIL.
@@ -30,6 +31,7 @@ struct OwnedEntry {
     application = append(entry.application)
     client = append(entry.client)
     message = append(text)
+    sqlState = entry.sqlState.map { append($0) }
     if whole {
       detail = entry.detail.map { append($0) }
       hint = entry.hint.map { append($0) }
@@ -56,6 +58,7 @@ struct OwnedEntry {
       entry.hint = hint.map(slice)
       entry.context = context.map(slice)
       entry.statement = statement.map(slice)
+      entry.sqlState = sqlState.map(slice)
       return body(entry)
     }
   }

@@ -20,6 +20,8 @@ public struct ServerMessage: Sendable, Codable {
   public var detail: String?
   public var hint: String?
   public var statement: String?
+  /// The SQLSTATE, when the log carries it (csvlog, jsonlog, or `%e` in the prefix).
+  public var sqlState: String?
   public var time: LogTime?
   public var pid: Int32
   public var user: String
@@ -39,6 +41,7 @@ public struct ServerMessage: Sendable, Codable {
     detail = entry.detail?.string
     hint = entry.hint?.string
     statement = entry.statement?.string
+    sqlState = entry.sqlState.flatMap { $0.isEmpty ? nil : $0.string }
     time = entry.time
     pid = entry.pid
     user = entry.user.string

@@ -8,9 +8,11 @@ import Fingerprint
 import LogFormats
 import ServerEvents
 
-/// One group of errors: same severity, same message shape, same statement fingerprint (if any).
+/// One group of errors: same severity, same SQLSTATE (when the log carries it), same message shape, same
+/// statement fingerprint (if any).
 public struct ErrorGroup: Sendable, Codable {
   public var severity: Severity
+  public var sqlState: String?
   public var message: String
   public var fingerprint: Fingerprint?
   public var count = 0
@@ -20,7 +22,7 @@ public struct ErrorGroup: Sendable, Codable {
   public var firstSeen: LogTime?
   public var lastSeen: LogTime?
 
-  var key: String { "\(severity.rawValue)|\(message)|\(fingerprint?.hex ?? "")" }
+  var key: String { "\(severity.rawValue)|\(sqlState ?? "")|\(message)|\(fingerprint?.hex ?? "")" }
 
   mutating func add(_ other: ErrorGroup) {
     count += other.count
@@ -185,7 +187,8 @@ public struct StatementAggregator: ServerEventSink {
     activity.record(error: event, fingerprint: fingerprint, position: position(event.lineNumber))
     add(
       ErrorGroup(
-        severity: event.severity, message: Self.messageShape(event.message), fingerprint: fingerprint, count: 1,
+        severity: event.severity, sqlState: event.sqlState, message: Self.messageShape(event.message),
+        fingerprint: fingerprint, count: 1,
         example: event, examplePosition: position(event.lineNumber), firstSeen: event.time, lastSeen: event.time))
   }
 

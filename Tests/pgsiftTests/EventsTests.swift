@@ -51,6 +51,33 @@ struct EventsTests {
     #expect(report.timeSeries?.buckets.reduce(0) { $0 + $1.connections } == 24)
   }
 
+  /// SQLSTATE → errors, as grep finds them in the shop corpus's csvlog (`,ERROR,23505,`) and in the epoch-prefix
+  /// log's `%e` field.
+  static let errorsByState = ["23505": 8, "42P01": 8, "42601": 8, "42P18": 1, "40P01": 1]
+
+  @Test(
+    "errors are grouped by SQLSTATE where the log carries it: csvlog, jsonlog, a %e prefix",
+    arguments: [
+      "shop/postgresql.csv.gz", "shop/postgresql.json.gz", "epoch-prefix/postgresql.log.gz", "shop/postgresql.log.gz",
+    ])
+  func sqlState(_ log: String) throws {
+    let path = Paths.fixtures.appendingPathComponent(log).path
+    let report = try pgsift(["analyze", path, "--format", "json"]).report()
+    var counts: [String: Int] = [:]
+    for group in report.errors { counts[group.sqlState ?? "none", default: 0] += group.count }
+    if log == "shop/postgresql.log.gz" {
+      // No %e in this prefix: the groups have no code, and are the same groups.
+      #expect(counts == ["none": 26])
+      #expect(report.errors.count == Self.errorsByState.count)
+    } else {
+      #expect(counts == Self.errorsByState)
+      #expect(report.errors.first { $0.sqlState == "23505" }?.sqlStateClass == "integrity constraint violation")
+      #expect(report.errors.first { $0.sqlState == "40P01" }?.sqlStateClass == "transaction rollback")
+      let text = try pgsift(["analyze", path]).stdout
+      #expect(text.contains("8 x ERROR 23505: duplicate key value violates unique constraint"), "\(text)")
+    }
+  }
+
   @Test("the text report has a section for each kind of event the log holds")
   func textSections() throws {
     let path = Paths.shop.appendingPathComponent("postgresql.log.gz").path
