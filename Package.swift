@@ -63,10 +63,11 @@ let package = Package(
       name: "Fingerprint",
       dependencies: ["CPgQuery"],
       swiftSettings: classHeavyHotPath),
+    .target(name: "AppPatterns"),
     .target(
       name: "Statistics",
       dependencies: [
-        "ServerEvents", "Fingerprint",
+        "ServerEvents", "Fingerprint", "AppPatterns",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]),
     .target(
@@ -78,13 +79,14 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "LogInput", "Statistics", "Advisors",
+        "LogInput", "Statistics", "Advisors", "AppPatterns",
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(
       name: "Analysis",
       dependencies: [
-        "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "LiveValidation", "Reports",
+        "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics", "Advisors",
+        "LiveValidation", "Reports",
       ]),
     .target(
       name: "Regression",
@@ -92,13 +94,14 @@ let package = Package(
     .executableTarget(
       name: "pgsift",
       dependencies: [
-        "Analysis", "Regression",
+        "Analysis", "Regression", "AppPatterns",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "pgsiftTests",
       dependencies: [
-        "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "Statistics", "Advisors", "Reports",
+        "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics", "Advisors",
+        "Reports",
         "Analysis", "Regression",
       ]),
   ]

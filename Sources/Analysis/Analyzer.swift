@@ -1,6 +1,7 @@
 // Runs the stages for the CLI: opens each input, finds its format, streams its lines through the parser,
 // the event classifier and the aggregator, and builds the report. Problems are collected, never printed.
 import Advisors
+import AppPatterns
 import Fingerprint
 import Foundation
 import LiveValidation
@@ -37,6 +38,8 @@ public struct AnalysisOptions: Sendable {
   /// Size of the pieces the input is cut into for the threads. The pieces, and so the results, do not depend
   /// on `jobs`.
   public var chunkBytes = Analyzer.defaultChunkBytes
+  /// What makes an application pattern worth reporting.
+  public var appAdvice = AppAdviceThresholds()
 
   public init(
     paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
@@ -157,7 +160,7 @@ public enum Analyzer {
     }
     let report = ReportBuilder.build(
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
-      generator: "pgsift \(version)")
+      generator: "pgsift \(version)", appThresholds: options.appAdvice)
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
       fingerprintLookups: run.fingerprintLookups)

@@ -64,7 +64,7 @@ public final class Fingerprinter {
   }
 
   /// A fast hash of a statement's bytes, eight at a time (the cache checks the bytes, so it need not be strong).
-  static func textHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+  public static func textHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     guard let base = bytes.baseAddress else { return 0 }
     let raw = UnsafeRawPointer(base)
     let count = bytes.count

@@ -165,6 +165,10 @@ public struct ConnectionReport: Codable, Sendable {
   public var sessionHistogram: [HistogramBucket]
   /// Time the short sessions spent connecting, at about 20 ms per new connection: what a pooler would save.
   public var estimatedConnectMs: Double
+  /// Time from `connection received` to `connection authorized`, summed over the connections that logged both
+  /// with millisecond times (null with `%t`, whose whole seconds cannot measure it), and how many did.
+  public var measuredConnectMs: Double? = nil
+  public var timedConnections: Int? = nil
 
   enum CodingKeys: String, CodingKey {
     case received, authorized, disconnections, authenticationFailures = "authentication_failures"
@@ -172,6 +176,7 @@ public struct ConnectionReport: Codable, Sendable {
     case byUser = "by_user", byApplication = "by_application", byHost = "by_host"
     case meanSessionMs = "mean_session_ms", sessionsUnderOneSecond = "sessions_under_1s"
     case sessionHistogram = "session_histogram", estimatedConnectMs = "estimated_connect_ms"
+    case measuredConnectMs = "measured_connect_ms", timedConnections = "timed_connections"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -190,6 +195,8 @@ public struct ConnectionReport: Codable, Sendable {
     try c.encode(sessionsUnderOneSecond, forKey: .sessionsUnderOneSecond)
     try c.encode(sessionHistogram, forKey: .sessionHistogram)
     try c.encode(estimatedConnectMs, forKey: .estimatedConnectMs)
+    try c.encode(measuredConnectMs, forKey: .measuredConnectMs)
+    try c.encode(timedConnections, forKey: .timedConnections)
   }
 }
 

@@ -22,6 +22,7 @@ public struct HTMLReport {
     body += queryTable(report)
     body += details(report)
     body += indexes(report)
+    body += appAdvice(report)
     body += errors(report)
     body += events(report)
     body += input(report)
@@ -294,6 +295,24 @@ public struct HTMLReport {
         }.joined() + "</ul>"
     }
     html += "<p class=\"note\">\(Self.escape(r.writeCountNote))</p>"
+    return html + "</section>\n"
+  }
+
+  /// The application's patterns, each with its evidence and fix.
+  func appAdvice(_ r: AnalysisReport) -> String {
+    guard let advice = r.appAdvice else { return "" }
+    var html = "<section id=\"app\"><h2>Application patterns</h2>"
+    if advice.isEmpty { return html + "<p>None found.</p></section>\n" }
+    for item in advice {
+      let queries = item.fingerprints.map { "<a href=\"#q-\($0)\"><code>\($0)</code></a>" }.joined(separator: " then ")
+      let evidence = item.evidence.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key)) \(Self.number($0.value))" }
+        .joined(separator: ", ")
+      html +=
+        "<div class=\"card\"><b>\(Self.escape(TextReport.appKindTitle(item.kind)))</b>"
+        + "<p>\(Self.escape(item.finding)).</p>"
+        + (queries.isEmpty ? "" : "<p>queries: \(queries)</p>")
+        + "<p><i>fix:</i> \(Self.escape(item.fix))</p><p class=\"note\">\(evidence)</p></div>"
+    }
     return html + "</section>\n"
   }
 

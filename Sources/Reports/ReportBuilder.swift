@@ -1,5 +1,6 @@
 // Builds the report model from the aggregates and what was read.
 import Advisors
+import AppPatterns
 import Fingerprint
 import LogInput
 import Statistics
@@ -7,7 +8,7 @@ import Statistics
 public enum ReportBuilder {
   public static func build(
     aggregator: StatementAggregator, advice: IndexAdvice?, files: [FileSummary], diagnostics: Diagnostics,
-    generator: String
+    generator: String, appThresholds: AppAdviceThresholds = AppAdviceThresholds()
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
     var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts) }
@@ -64,7 +65,7 @@ public enum ReportBuilder {
           connections: bucket.connections)
       })
     let histogram = buckets(aggregator.latency)
-    return AnalysisReport(
+    var report = AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
       errors: errors, indexSuggestions: (advice?.suggestions ?? []).map { suggestion($0, note: note) },
       rejectedIndexSuggestions: (advice?.rejected ?? []).map { suggestion($0, note: note) },
@@ -73,6 +74,9 @@ public enum ReportBuilder {
           table: $0.table.description, column: $0.column, reason: $0.reason, fingerprints: $0.fingerprints.map(\.hex),
           slowMs: ms($0.slowUs))
       }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram, events: events)
+    report.appAdvice = AppAdvisor.advice(
+      aggregator: aggregator, queries: queries, connections: events.connections, thresholds: appThresholds)
+    return report
   }
 
   /// Write counts come from the log, so a log that drops fast statements undercounts them; say so, and say
@@ -184,7 +188,9 @@ public enum ReportBuilder {
       byUser: counts(k.byUser), byApplication: counts(k.byApplication), byHost: counts(k.byHost),
       meanSessionMs: k.disconnections > 0 ? round1(Double(k.sessionMs) / Double(k.disconnections)) : nil,
       sessionsUnderOneSecond: k.sessionsUnderOneSecond, sessionHistogram: buckets(k.sessionTimes),
-      estimatedConnectMs: Double(k.sessionsUnderOneSecond) * connectCostMs)
+      estimatedConnectMs: Double(k.sessionsUnderOneSecond) * connectCostMs,
+      measuredConnectMs: k.connectTimesHaveMilliseconds ? Double(k.connectMs) : nil,
+      timedConnections: k.connectTimesHaveMilliseconds ? k.connectsTimed : nil)
     return EventsReport(
       lockWaits: lockWaits,
       deadlocks: DeadlocksReport(

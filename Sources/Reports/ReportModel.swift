@@ -26,10 +26,12 @@ public struct AnalysisReport: Codable, Sendable {
   public var latencyHistogram: [HistogramBucket]?
   /// Lock waits, deadlocks, temporary files, checkpoints, autovacuum, connections, cancellations (version 3).
   public var events: EventsReport?
+  /// The patterns an ORM's code causes, with the fix in its terms (version 3).
+  public var appAdvice: [AppAdviceReport]?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
-    case events
+    case events, appAdvice = "app_advice"
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"

@@ -79,8 +79,27 @@ public struct TextReport {
       }
     }
     planSection(&out, report)
+    appSection(&out, report)
     if let events = report.events { eventsSection(&out, events) }
     return out
+  }
+
+  /// The patterns of the application's code, most time first, each with its fix.
+  private func appSection(_ out: inout String, _ report: AnalysisReport) {
+    guard let advice = report.appAdvice, !advice.isEmpty else { return }
+    out += "\nApplication patterns\n"
+    for item in advice.prefix(top) {
+      out += "  \(Self.appKindTitle(item.kind)): " + wrap(item.finding, indent: 6) + "\n"
+      if !item.fingerprints.isEmpty { out += "      queries: \(item.fingerprints.joined(separator: " then "))\n" }
+      out += "      fix: " + wrap(item.fix, indent: 11) + "\n"
+    }
+  }
+
+  static func appKindTitle(_ kind: String) -> String {
+    [
+      "n_plus_one": "N+1 queries", "row_by_row_write": "Row-by-row writes", "connection_churn": "Connection churn",
+      "wide_read": "Wide reads", "deep_offset": "Deep OFFSET pages",
+    ][kind] ?? kind
   }
 
   /// What auto_explain's plans show: the sequential scans that threw most rows away, and sorts on disk.

@@ -54,6 +54,8 @@ public struct QueryStats: Sendable, Codable {
   public var example: String?
   public var exampleParameters: String?
   public var exampleDurationUs: Int64 = -1
+  /// The largest literal `OFFSET` the query was run with (deep pagination).
+  public var maxOffset: Int?
   public var examplePosition: InputPosition = .max
   /// A uniform sample of executed texts, for the advisors to see which constants recur: the executions with
   /// the lowest priorities, a hash of where and when each ran (a bottom-k sample, which merges exactly).
@@ -157,8 +159,11 @@ public struct QueryStats: Sendable, Codable {
   }
 
   /// Adds another piece's statistics for the same fingerprint; `names` maps its name ids to this side's.
+  mutating func noteOffset(_ offset: Int) { maxOffset = max(maxOffset ?? 0, offset) }
+
   mutating func merge(_ other: QueryStats, names: [Int32]) {
     if parseError == nil { parseError = other.parseError }
+    if let offset = other.maxOffset { noteOffset(offset) }
     if other.firstPosition < firstPosition {
       firstPosition = other.firstPosition
       firstText = other.firstText

@@ -122,6 +122,33 @@ public struct ServerActivity: Sendable, Codable {
     public var sessionTimes = LatencyHistogram()
     public var sessionMs: Int64 = 0
     public var sessionsUnderOneSecond = 0
+    /// Time from `connection received` to `connection authorized` of the same process, summed over the
+    /// connections that logged both: what connecting cost, measured. Meaningful with millisecond times.
+    public var connectMs: Int64 = 0
+    public var connectsTimed = 0
+    /// Whether any of those times had milliseconds (`%m`, `%n`, csvlog, jsonlog), not whole seconds (`%t`).
+    public var connectTimesHaveMilliseconds = false
+    /// Received, not yet authorized, by process: the start of a pair the next piece of the log may end.
+    var openReceived: [Int32: Int64] = [:]
+    /// Authorized before any `connection received` of the process in this piece: the end of a pair an
+    /// earlier piece started.
+    var earlyAuthorized: [Int32: Int64] = [:]
+
+    mutating func noteReceived(pid: Int32, at ms: Int64) { openReceived[pid] = ms }
+
+    mutating func noteAuthorized(pid: Int32, at ms: Int64) {
+      if let received = openReceived.removeValue(forKey: pid) {
+        time(connect: ms - received, received, ms)
+      } else if earlyAuthorized[pid] == nil {
+        earlyAuthorized[pid] = ms
+      }
+    }
+
+    private mutating func time(connect ms: Int64, _ a: Int64, _ b: Int64) {
+      connectMs += max(0, ms)
+      connectsTimed += 1
+      if a % 1000 != 0 || b % 1000 != 0 { connectTimesHaveMilliseconds = true }
+    }
 
     mutating func add(_ other: Connections) {
       received += other.received
@@ -136,6 +163,20 @@ public struct ServerActivity: Sendable, Codable {
       sessionTimes.merge(other.sessionTimes)
       sessionMs += other.sessionMs
       sessionsUnderOneSecond += other.sessionsUnderOneSecond
+      // The later piece's first authorizations end the pairs this side left open.
+      for (pid, authorized) in other.earlyAuthorized.sorted(by: { $0.key < $1.key }) {
+        if let received = openReceived.removeValue(forKey: pid) { time(connect: authorized - received, received, authorized) }
+      }
+      connectMs += other.connectMs
+      connectsTimed += other.connectsTimed
+      connectTimesHaveMilliseconds = connectTimesHaveMilliseconds || other.connectTimesHaveMilliseconds
+      for (pid, received) in other.openReceived { openReceived[pid] = received }
+    }
+
+    /// The end of a file: pairs still open have no end.
+    mutating func endFile() {
+      openReceived.removeAll()
+      earlyAuthorized.removeAll()
     }
   }
 
@@ -222,11 +263,15 @@ public struct ServerActivity: Sendable, Codable {
     case UInt8(ascii: "c"):
       if message.matches("connection received: ", at: 0) {
         connections.received += 1
-        if let time = entry.time { connections.arrivals.record(at: time) }
+        if let time = entry.time {
+          connections.arrivals.record(at: time)
+          connections.noteReceived(pid: entry.pid, at: time.epochMs)
+        }
         let text = message.string
         if let host = Self.word(after: "host=", in: text[...]) { connections.byHost[host, default: 0] += 1 }
       } else if message.matches("connection authorized: ", at: 0) {
         connections.authorized += 1
+        if let time = entry.time { connections.noteAuthorized(pid: entry.pid, at: time.epochMs) }
         let text = message.string[...]
         if let database = Self.word(after: "database=", in: text) { connections.byDatabase[database, default: 0] += 1 }
         if let user = Self.word(after: "user=", in: text) { connections.byUser[user, default: 0] += 1 }
@@ -287,6 +332,9 @@ public struct ServerActivity: Sendable, Codable {
   }
 
   /// Adds another piece's activity.
+  /// The end of a file: what pairs across lines of one file is over.
+  mutating func endFile() { connections.endFile() }
+
   mutating func merge(_ other: ServerActivity) {
     for (key, waits) in other.lockWaits { lockWaits[key, default: LockWaits()].add(waits) }
     deadlocks += other.deadlocks

@@ -4,6 +4,7 @@
 // Aggregators merge: a log read in pieces, by several threads or on several hosts, gives per-piece
 // aggregators whose merge equals one pass over the whole. Choices between executions are made by where they
 // lie in the input (`InputPosition`), never by the order they arrived in.
+import AppPatterns
 import Fingerprint
 import LogFormats
 import ServerEvents
@@ -59,6 +60,11 @@ public struct StatementAggregator: ServerEventSink {
   public private(set) var activity = ServerActivity()
   /// PgBouncer's events, from its own log.
   public private(set) var pgbouncer = PgBouncerActivity()
+  /// The bursts ORM loops make in sessions (N+1 reads, row-by-row writes).
+  public private(set) var bursts = SessionBursts()
+  /// Executed statements not yet given to `bursts`: a piece's, in log order per process, until the fold adds
+  /// them after the pieces before it (see `merge`).
+  private var steps: [SessionStep] = []
 
   public struct Summary: Sendable, Codable {
     public var timedStatements = 0
@@ -140,6 +146,16 @@ public struct StatementAggregator: ServerEventSink {
     let database = names.id(of: entry.database)
     let user = names.id(of: entry.user)
     let application = names.id(of: entry.application)
+    let traits = StatementTraits.of(event.text)
+    if let offset = traits.offset { queries[index].noteOffset(offset) }
+    var values: UInt64?
+    if event.step == .simple || event.parameters != nil {
+      values = Fingerprinter.textHash(event.text) ^ (event.parameters.map { Fingerprinter.textHash($0) &* 31 } ?? 0)
+    }
+    steps.append(
+      SessionStep(
+        pid: pid, timeMs: entry.time?.epochMs, fingerprint: queries[index].fingerprint.value, traits: traits,
+        values: values, durationUs: event.durationUs ?? 0))
     let becameExample = queries[index].record(
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters)
@@ -274,7 +290,18 @@ public struct StatementAggregator: ServerEventSink {
   }
 
   /// The end of a file: no later record can bring parameters for its statements.
-  public mutating func endFile() { awaitingParameters.removeAll() }
+  public mutating func endFile() {
+    awaitingParameters.removeAll()
+    activity.endFile()
+    addSteps()
+    bursts.finish()
+  }
+
+  /// Gives the pending steps to the burst detector.
+  private mutating func addSteps() {
+    for step in steps { bursts.add(step) }
+    steps.removeAll(keepingCapacity: true)
+  }
 
   /// Adds the aggregate of a later piece of the input. `continuing` lists the processes that piece saw from
   /// their start (see `EventClassifier.append`): their pending parameters are the later piece's now.
@@ -303,6 +330,10 @@ public struct StatementAggregator: ServerEventSink {
       awaitingParameters[pid] = (queryMap[awaiting.query], awaiting.position)
     }
     for group in other.errorGroups { add(group) }
+    // This aggregate's steps came before the later piece's.
+    addSteps()
+    for step in other.steps { bursts.add(step) }
+    bursts.merge(other.bursts)
     summary.add(other.summary)
     timeSeries.merge(other.timeSeries)
     latency.merge(other.latency)
@@ -331,7 +362,7 @@ public struct StatementAggregator: ServerEventSink {
 
 extension StatementAggregator: Codable {
   enum CodingKeys: String, CodingKey {
-    case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary
+    case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary, bursts
     case timeSeries = "time_series", latency, activity, pgbouncer
   }
 
@@ -351,6 +382,7 @@ extension StatementAggregator: Codable {
     latency = try c.decode(LatencyHistogram.self, forKey: .latency)
     activity = try c.decode(ServerActivity.self, forKey: .activity)
     pgbouncer = try c.decode(PgBouncerActivity.self, forKey: .pgbouncer)
+    bursts = try c.decodeIfPresent(SessionBursts.self, forKey: .bursts) ?? SessionBursts()
   }
 
   /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
@@ -365,6 +397,7 @@ extension StatementAggregator: Codable {
     try c.encode(latency, forKey: .latency)
     try c.encode(activity, forKey: .activity)
     try c.encode(pgbouncer, forKey: .pgbouncer)
+    try c.encode(bursts, forKey: .bursts)
   }
 
   /// The same aggregate as if its files had come `files` places later on the command line.

@@ -159,6 +159,7 @@ struct Analyze: ParsableCommand {
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,
       schemaPaths: report.schema, adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
     options.jobs = jobs
+    options.appAdvice = report.appThresholds
     if let interval { options.intervalMs = interval.microseconds / 1_000 }
     options.chunkBytes = chunkSize
     let end = until?.time

@@ -42,9 +42,10 @@ struct Merge: ParsableCommand {
     }
     guard let merged else { return }
     if let saveState { try ReportOptions.save(merged, to: saveState) }
-    let options = AnalysisOptions(
+    var options = AnalysisOptions(
       paths: [], thresholdUs: merged.aggregate.thresholdUs, schemaPaths: report.schema,
       adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
+    options.appAdvice = report.appThresholds
     let result = Analyzer.report(from: merged, options: options)
     _ = try report.emit(result)
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }

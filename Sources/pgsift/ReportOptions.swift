@@ -1,5 +1,6 @@
 // The options that shape a report, shared by `analyze` and `merge`, and the code that writes it.
 import Analysis
+import AppPatterns
 import ArgumentParser
 import Foundation
 import LogInput
@@ -36,6 +37,44 @@ struct ReportOptions: ParsableArguments {
   @Flag(name: .long, help: "Leave out the index advisor.")
   var noIndexAdvice = false
 
+  @Option(name: .customLong("n-plus-one"), help: ArgumentHelp("N+1: report lookups of one query, one key at a time, from this many in a burst.", valueName: "n"))
+  var nPlusOne = 10
+
+  @Option(name: .customLong("n-plus-one-bursts"), help: ArgumentHelp("N+1: ... after the same parent query this many times.", valueName: "n"))
+  var nPlusOneBursts = 2
+
+  @Option(name: .customLong("row-by-row"), help: ArgumentHelp("Row-by-row writes: report runs of single-row writes of one query from this long.", valueName: "n"))
+  var rowByRow = 20
+
+  @Option(name: .customLong("wide-columns"), help: ArgumentHelp("Wide reads: report SELECT * or select lists of this many columns ...", valueName: "n"))
+  var wideColumns = 12
+
+  @Option(name: .customLong("wide-min-calls"), help: ArgumentHelp("... on queries run this often.", valueName: "n"))
+  var wideMinCalls = 100
+
+  @Option(name: .customLong("deep-offset"), help: ArgumentHelp("Deep pagination: report queries run with an OFFSET this large.", valueName: "n"))
+  var deepOffset = 1_000
+
+  @Option(name: .customLong("churn-per-second"), help: ArgumentHelp("Connection churn: report from this many new connections per second ...", valueName: "rate"))
+  var churnPerSecond = 1.0
+
+  @Option(name: .customLong("churn-short-share"), help: ArgumentHelp("... when this percentage of sessions lasted under one second.", valueName: "percent"))
+  var churnShortShare = 50.0
+
+  /// The application advisor's thresholds, as the flags set them.
+  var appThresholds: AppAdviceThresholds {
+    var t = AppAdviceThresholds()
+    t.nPlusOne = nPlusOne
+    t.nPlusOneBursts = nPlusOneBursts
+    t.rowByRow = rowByRow
+    t.wideColumns = wideColumns
+    t.wideMinCalls = wideMinCalls
+    t.deepOffset = deepOffset
+    t.churnPerSecond = churnPerSecond
+    t.churnShortShare = churnShortShare / 100
+    return t
+  }
+
   @Flag(
     name: .long,
     help: ArgumentHelp(
@@ -50,6 +89,13 @@ struct ReportOptions: ParsableArguments {
 
   func validate() throws {
     guard top > 0 else { throw ValidationError("--top must be at least 1.") }
+    guard nPlusOne >= 2, nPlusOneBursts >= 1, rowByRow >= 2, wideColumns >= 1, wideMinCalls >= 1, deepOffset >= 1,
+      churnPerSecond >= 0, (0...100).contains(churnShortShare)
+    else {
+      throw ValidationError(
+        "application advice thresholds: --n-plus-one and --row-by-row need at least 2, --churn-short-share a "
+          + "percentage, the others at least 1.")
+    }
   }
 
   /// Renders the report in the chosen format, writes it, and prints the run's problems; returns the path

@@ -9,7 +9,7 @@ struct ParallelTests {
   /// Every real log in fixtures/, in every format.
   static let logs: [String] = {
     var paths: [String] = []
-    for set in ["shop", "debian-prefix", "colon-prefix", "epoch-prefix", "blog"] {
+    for set in ["shop", "debian-prefix", "colon-prefix", "epoch-prefix", "blog", "orm"] {
       for format in ["log", "csv", "json"] {
         paths.append(Paths.fixtures.appendingPathComponent(set).appendingPathComponent("postgresql.\(format).gz").path)
       }
