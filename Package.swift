@@ -3,7 +3,8 @@
 //
 // Data flows one way and the targets follow it:
 //   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
-//   -> Fingerprint (statement identity) -> Statistics (aggregates) -> Advisors (index advice)
+//   -> Fingerprint (statement identity) -> AppPatterns (per-session loops) -> Statistics (aggregates)
+//   -> Advisors (index advice)
 //   -> LiveValidation (HypoPG, optional)
 //   -> Reports (text, JSON) -> Regression (compare runs, budgets); Analysis wires the stages for the CLI.
 import PackageDescription
@@ -24,6 +25,7 @@ let package = Package(
     .library(name: "ServerEvents", targets: ["ServerEvents"]),
     .library(name: "Fingerprint", targets: ["Fingerprint"]),
     .library(name: "Statistics", targets: ["Statistics"]),
+    .library(name: "AppPatterns", targets: ["AppPatterns"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

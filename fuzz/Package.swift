@@ -25,6 +25,7 @@ let package = Package(
           .product(name: "ServerEvents", package: "pgsift"),
           .product(name: "Fingerprint", package: "pgsift"),
           .product(name: "Statistics", package: "pgsift"),
+          .product(name: "AppPatterns", package: "pgsift"),
         ],
         // No Swift `main`: libFuzzer's drives the target through `LLVMFuzzerTestOneInput`.
         swiftSettings: [.unsafeFlags(["-parse-as-library"])])

@@ -1,6 +1,8 @@
 // Fuzzes the SQL side: the byte lexer that makes a statement's shape, the fingerprint cache in front of
-// libpg_query, and the normalized text. One fingerprinter serves every input, so its caches fill and evict
+// libpg_query, the normalized text, and the application advisor's scanners (statement kind, VALUES rows,
+// OFFSET, select-list width). One fingerprinter serves every input, so its caches fill and evict
 // as they do in a long run.
+import AppPatterns
 import Fingerprint
 import FuzzSupport
 
@@ -18,7 +20,10 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   let second = fingerprinter.resolve(statement)
   precondition(first.fingerprint == second.fingerprint, "fingerprint changed between two calls")
   precondition(fingerprinter.shape(of: statement) == shape, "the shape differs between two lexer runs")
-  _ = Fingerprinter.normalize(String(decoding: statement, as: UTF8.self))
+  let normalized = Fingerprinter.normalize(String(decoding: statement, as: UTF8.self))
+  // The application advisor's scanners read the same statements and their normalized text.
+  _ = StatementTraits.of(statement)
+  _ = SelectList.of(normalized)
   return 0
 }
 
