@@ -101,8 +101,10 @@ public struct SessionBursts: Sendable, Codable {
     var parent: UInt64?
     var traits: StatementTraits
     var count = 0
-    var values: Set<UInt64> = []
-    var unknownValues = 0
+    /// Steps whose values differ from the step before them in the burst (the first counts): a loop over rows
+    /// sends a new key each time; the same lookup repeated is no such loop.
+    var changes = 0
+    var lastValues: UInt64?
     var lastMs: Int64?
     var totalUs: Int64 = 0
     var allSingleRow = true
@@ -110,8 +112,8 @@ public struct SessionBursts: Sendable, Codable {
     var others = 0
     var othersSinceLast = 0
 
-    /// Reads count their distinct keys (steps without known values count as distinct); writes their steps.
-    var length: Int { traits.kind == .select ? values.count + unknownValues : count }
+    /// Reads count their changes of key (steps without known values count as changes); writes their steps.
+    var length: Int { traits.kind == .select ? changes : count }
   }
 
   struct Session {
@@ -133,52 +135,59 @@ public struct SessionBursts: Sendable, Codable {
   }
 
   public mutating func add(_ step: SessionStep) {
-    var session = sessions[step.pid] ?? Session()
-    // Bursts of other queries that have gone quiet are over.
-    for (fingerprint, burst) in session.bursts where !Self.near(burst.lastMs, step.timeMs) {
-      close(burst, child: fingerprint, pid: step.pid)
-      session.bursts.removeValue(forKey: fingerprint)
-    }
-    // The parent query running again starts the next round of its loop: the bursts after it are over.
-    for (fingerprint, burst) in session.bursts where burst.parent == step.fingerprint {
-      close(burst, child: fingerprint, pid: step.pid)
-      session.bursts.removeValue(forKey: fingerprint)
-    }
-    for fingerprint in session.bursts.keys where fingerprint != step.fingerprint {
-      session.bursts[fingerprint]!.othersSinceLast += 1
-    }
-    if step.traits.kind != .other {
-      var burst =
-        session.bursts[step.fingerprint]
-        ?? Burst(
-          parent: session.lastFingerprint != step.fingerprint && Self.near(session.lastMs, step.timeMs)
-            ? session.lastFingerprint : nil,
-          traits: step.traits)
-      burst.count += 1
-      burst.others += burst.othersSinceLast
-      burst.othersSinceLast = 0
-      if let values = step.values {
-        if burst.values.count < 4_096 { burst.values.insert(values) }
-      } else {
-        burst.unknownValues += 1
-      }
-      burst.lastMs = step.timeMs
-      burst.totalUs += step.durationUs
-      burst.allSingleRow = burst.allSingleRow && step.traits.singleRow
-      session.bursts[step.fingerprint] = burst
-      if session.bursts.count > 32, let oldest = session.bursts.min(by: { ($0.value.lastMs ?? 0) < ($1.value.lastMs ?? 0) }) {
-        close(oldest.value, child: oldest.key, pid: step.pid)
-        session.bursts.removeValue(forKey: oldest.key)
-      }
-    }
-    session.lastFingerprint = step.fingerprint
-    session.lastMs = step.timeMs
-    sessions[step.pid] = session
+    // Changed in place, so that its dictionaries are never shared while they change (no copies).
+    Self.add(step, to: &sessions[step.pid, default: Session()], tallies: &tallies)
     sinceSweep += 1
     if sinceSweep >= 4_096, let now = step.timeMs {
       sweep(before: now - Self.sweepMs)
       sinceSweep = 0
     }
+  }
+
+  private static func add(_ step: SessionStep, to session: inout Session, tallies: inout [BurstKey: BurstTally]) {
+    func close(_ burst: Burst, child: UInt64) { Self.close(burst, child: child, pid: step.pid, into: &tallies) }
+    if !session.bursts.isEmpty {
+      // Bursts that have gone quiet are over; so are those after a parent query that runs again, since that
+      // starts the next round of its loop.
+      var ended: [UInt64] = []
+      for (fingerprint, burst) in session.bursts
+      where !Self.near(burst.lastMs, step.timeMs) || burst.parent == step.fingerprint {
+        ended.append(fingerprint)
+      }
+      for fingerprint in ended {
+        close(session.bursts.removeValue(forKey: fingerprint)!, child: fingerprint)
+      }
+      var index = session.bursts.startIndex
+      while index != session.bursts.endIndex {
+        if session.bursts.keys[index] != step.fingerprint { session.bursts.values[index].othersSinceLast += 1 }
+        session.bursts.formIndex(after: &index)
+      }
+    }
+    if step.traits.kind != .other {
+      let parent =
+        session.lastFingerprint != step.fingerprint && Self.near(session.lastMs, step.timeMs)
+        ? session.lastFingerprint : nil
+      Self.extend(&session.bursts[step.fingerprint, default: Burst(parent: parent, traits: step.traits)], with: step)
+      if session.bursts.count > 32,
+        let oldest = session.bursts.min(by: { ($0.value.lastMs ?? 0, $0.key) < ($1.value.lastMs ?? 0, $1.key) })
+      {
+        close(oldest.value, child: oldest.key)
+        session.bursts.removeValue(forKey: oldest.key)
+      }
+    }
+    session.lastFingerprint = step.fingerprint
+    session.lastMs = step.timeMs
+  }
+
+  private static func extend(_ burst: inout Burst, with step: SessionStep) {
+    burst.count += 1
+    burst.others += burst.othersSinceLast
+    burst.othersSinceLast = 0
+    if step.values == nil || step.values != burst.lastValues || burst.count == 1 { burst.changes += 1 }
+    burst.lastValues = step.values
+    burst.lastMs = step.timeMs
+    burst.totalUs += step.durationUs
+    burst.allSingleRow = burst.allSingleRow && step.traits.singleRow
   }
 
   /// Sessions quiet this long are ended by a sweep. Far more than the gap, so that ending them changes nothing
@@ -204,6 +213,10 @@ public struct SessionBursts: Sendable, Codable {
   }
 
   private mutating func close(_ burst: Burst, child: UInt64, pid: Int32) {
+    Self.close(burst, child: child, pid: pid, into: &tallies)
+  }
+
+  private static func close(_ burst: Burst, child: UInt64, pid: Int32, into tallies: inout [BurstKey: BurstTally]) {
     // A loop sends its statements one after another: at least half the session's statements over the burst
     // are the burst's own. Queries that only recur among others (a mixed workload) are no loop.
     guard burst.count >= 2, burst.count >= burst.others else { return }

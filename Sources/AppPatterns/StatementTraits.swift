@@ -1,5 +1,8 @@
 // What the application-pattern advisor needs to know of one statement as it goes by: its kind, whether an
-// INSERT writes one row, and the OFFSET it skips. A byte scan, run once per executed statement.
+// INSERT writes one row, and the OFFSET it skips. A byte scan that reads little of most statements.
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 public enum StatementKind: UInt8, Sendable, Codable {
   case select, insert, update, delete, other
@@ -28,14 +31,44 @@ public struct StatementTraits: Sendable, Equatable {
       scanner.skipSpaceAndComments()
     }
     let start = scanner.i
-    if scanner.word(is: "select") { return StatementTraits(kind: .select, offset: scanner.offset()) }
+    if scanner.word(is: "select") {
+      // Most SELECTs have no OFFSET: look for the word's bytes before scanning the statement.
+      guard contains(text, "ffset") || contains(text, "FFSET") else { return StatementTraits(kind: .select) }
+      return StatementTraits(kind: .select, offset: scanner.offset())
+    }
     scanner.i = start
-    if scanner.word(is: "insert") { return StatementTraits(kind: .insert, singleRow: scanner.singleValuesRow()) }
+    if scanner.word(is: "insert") {
+      // Start at the first VALUES: what comes before it (the table, its columns) cannot hold a row.
+      guard let values = find("VALUES", in: text, from: scanner.i) ?? find("values", in: text, from: scanner.i)
+      else { return StatementTraits(kind: .insert) }
+      scanner.i = values
+      return StatementTraits(kind: .insert, singleRow: scanner.singleValuesRow())
+    }
     scanner.i = start
     if scanner.word(is: "update") { return StatementTraits(kind: .update) }
     scanner.i = start
     if scanner.word(is: "delete") { return StatementTraits(kind: .delete) }
     return StatementTraits(kind: .other)
+  }
+
+  /// Whether `text` holds `literal`.
+  static func contains(_ text: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+    find(literal, in: text, from: 0) != nil
+  }
+
+  /// Where `literal` first occurs in `text` at or after `from`: memchr for its first byte, memcmp for the rest.
+  static func find(_ literal: StaticString, in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    guard let base = text.baseAddress else { return nil }
+    let length = literal.utf8CodeUnitCount
+    let first = Int32(literal.utf8Start[0])
+    var offset = from
+    while offset + length <= text.count {
+      guard let found = memchr(base + offset, first, text.count - offset - length + 1) else { return nil }
+      let at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+      if memcmp(base + at, literal.utf8Start, length) == 0 { return at }
+      offset = at + 1
+    }
+    return nil
   }
 
   /// A forward scan over SQL text that knows quotes, comments and parentheses.
@@ -132,12 +165,13 @@ public struct StatementTraits: Sendable, Equatable {
       return false
     }
 
-    /// After `INSERT`: whether the VALUES list has exactly one row at the top level.
+    /// After `INSERT`: whether the VALUES list has exactly one row at the top level. The scan stops at the
+    /// end of the second row's opening, or at ON CONFLICT / RETURNING.
     mutating func singleValuesRow() -> Bool {
       var depth = 0
       var rows = 0
       var inValues = false
-      while i < text.count {
+      while i < text.count && rows < 2 {
         if skipQuoted() { continue }
         let b = text[i]
         if b == UInt8(ascii: "(") {

@@ -146,11 +146,12 @@ public struct StatementAggregator: ServerEventSink {
     let database = names.id(of: entry.database)
     let user = names.id(of: entry.user)
     let application = names.id(of: entry.application)
+    let textHash = Fingerprinter.textHash(event.text)
     let traits = StatementTraits.of(event.text)
     if let offset = traits.offset { queries[index].noteOffset(offset) }
     var values: UInt64?
     if event.step == .simple || event.parameters != nil {
-      values = Fingerprinter.textHash(event.text) ^ (event.parameters.map { Fingerprinter.textHash($0) &* 31 } ?? 0)
+      values = textHash ^ (event.parameters.map { Fingerprinter.textHash($0) &* 31 } ?? 0)
     }
     steps.append(
       SessionStep(
