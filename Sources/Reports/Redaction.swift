@@ -1,6 +1,7 @@
 // --redact: reports that leave the database team keep the shape of every statement and message but none of
 // the values the application sent.
 import Fingerprint
+import Statistics
 
 extension AnalysisReport {
   /// The report without literal values: examples, parameters and logged plans go, statements are given as
@@ -48,15 +49,14 @@ enum Redaction {
     "portal", "collation", "domain", "publication", "subscription", "policy", "rule", "procedure", "aggregate",
   ]
 
-  /// A message with numbers folded to `N`, single-quoted values replaced by `'?'`, and double-quoted ones by
-  /// `"?"` unless they name an object (`relation "orders"`) or the token a syntax error points at, when that
-  /// token is a word.
+  /// A message with numbers folded to `N` (as errors are grouped), single-quoted values replaced by `'?'`, and
+  /// double-quoted ones by `"?"` unless they name an object (`relation "orders"`) or the token a syntax error
+  /// points at, when that token is a word.
   static func message(_ text: String) -> String {
     var out = ""
     var lastWord = ""
     var word = ""
     var index = text.startIndex
-    var inNumber = false
     while index < text.endIndex {
       let c = text[index]
       if c == "'" || c == "\"" {
@@ -79,16 +79,9 @@ enum Redaction {
         out += keeps ? "\"\(inside)\"" : "\(c)?\(c)"
         index = end < text.endIndex ? text.index(after: end) : end
         word = ""
-        inNumber = false
         continue
       }
-      if c.isASCII && c.isNumber {
-        if !inNumber { out += "N" }
-        inNumber = true
-      } else {
-        inNumber = false
-        out.append(c)
-      }
+      out.append(c)
       if c.isLetter || c == "_" {
         word.append(c)
       } else if !word.isEmpty {
@@ -97,7 +90,7 @@ enum Redaction {
       }
       index = text.index(after: index)
     }
-    return out
+    return StatementAggregator.messageShape(out)
   }
 
   /// Whether a syntax error's token is a keyword or name rather than a value.

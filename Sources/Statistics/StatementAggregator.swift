@@ -221,7 +221,7 @@ public struct StatementAggregator: ServerEventSink {
 
   /// An error message with its numbers replaced, so `at character 15` and `at character 16` group together;
   /// quoted names are kept, since they tell which object failed.
-  static func messageShape(_ message: some StringProtocol) -> String {
+  public static func messageShape(_ message: some StringProtocol) -> String {
     var out = ""
     var inNumber = false
     for c in message {
