@@ -8,7 +8,8 @@ import Statistics
 
 public struct PartialRun: Codable {
   /// Bumped whenever the layout changes; a file of another version is refused, not misread.
-  public static let formatVersion = 1
+  /// 2: application-pattern bursts, OFFSETs, connect times and SQLSTATEs were added.
+  public static let formatVersion = 2
 
   public var aggregate: StatementAggregator
   public var files: [FileSummary]

@@ -96,11 +96,16 @@ struct ParallelTests {
     let mixed = try pgsift(["merge", dir.path("30.state"), dir.path("100.state")])
     #expect(mixed.status == 2)
     #expect(mixed.stderr.contains("slow threshold 100.0 ms differs from 30.0 ms"))
-    try "{\"pgsift_state\": 1, \"aggregate\": []}".write(
+    try "{\"pgsift_state\": 2, \"aggregate\": []}".write(
       toFile: dir.path("bad.state"), atomically: true, encoding: .utf8)
     let damaged = try pgsift(["merge", dir.path("30.state"), dir.path("bad.state")])
     #expect(damaged.status == 2)
     #expect(damaged.stderr.contains("bad.state: not a pgsift --save-state file"))
+    try "{\"pgsift_state\": 1, \"aggregate\": []}".write(
+      toFile: dir.path("old.state"), atomically: true, encoding: .utf8)
+    let old = try pgsift(["merge", dir.path("30.state"), dir.path("old.state")])
+    #expect(old.status == 2)
+    #expect(old.stderr.contains("saved by a pgsift with state format 1; this one reads 2"), "\(old.stderr)")
     let missing = try pgsift(["merge", dir.path("nowhere.state")])
     #expect(missing.status == 2)
     #expect(missing.stderr.contains("nowhere.state: cannot read the saved state"))
