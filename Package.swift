@@ -12,7 +12,9 @@ import PackageDescription
 // The line reader and the fingerprint cache are classes touched once per line: in release builds their
 // run-time exclusivity checks cost more than the work (measured with callgrind; see bench/RESULTS.md). The
 // checks stay on in debug builds, where the tests run.
-let classHeavyHotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let classHeavyHotPath: [SwiftSetting] = [
+  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
 
 let package = Package(
   name: "pgsift",

@@ -247,7 +247,8 @@ extension Analyzer {
     tail.summary = empty(name, compressed: input.isCompressed, error: nil)
     tail.summary.compression = input.compression?.rawValue
     // Content decides how a file is read, not its name; a name that says otherwise is worth a word.
-    if let (suffix, named) = Self.compressionSuffixes.first(where: { path.hasSuffix($0.0) }), named != input.compression {
+    if let (suffix, named) = Self.compressionSuffixes.first(where: { path.hasSuffix($0.0) }), named != input.compression
+    {
       tail.before.report(
         .notice, at: InputLocation(file: name),
         "named \(suffix) but holds \(input.compression.map { "\($0.rawValue) data" } ?? "no compressed data"); read as "
@@ -297,7 +298,9 @@ extension Analyzer {
     /// whole); otherwise when the file grew since it was opened, so that the line is still being written.
     func leavesUnterminatedLine() -> Bool {
       if resumable { return true }
-      guard path != "-", let opened = totalSize, let size = input.fileIdentity?.size, size > opened else { return false }
+      guard path != "-", let opened = totalSize, let size = input.fileIdentity?.size, size > opened else {
+        return false
+      }
       tail.leftOut = 1
       tail.after.report(
         .notice, at: InputLocation(file: name, line: reader.lineNumber),
@@ -320,7 +323,8 @@ extension Analyzer {
       let text =
         "file shrank from \(opened) to \(size) bytes while being read (truncated? rotated by copytruncate?); "
         + "read stopped after line \(reader.lineNumber)"
-      tail.after.report(.unreadableFile, at: InputLocation(file: name, line: reader.lineNumber, byteOffset: consumed), text)
+      tail.after.report(
+        .unreadableFile, at: InputLocation(file: name, line: reader.lineNumber, byteOffset: consumed), text)
       tail.summary.error = text
       return true
     }

@@ -188,7 +188,14 @@ public struct StatementTraits: Sendable, Equatable {
             continue
           }
           i = start
-          if inValues && (word(is: "on") || { i = start; return word(is: "returning") }()) { break }
+          if inValues
+            && (word(is: "on")
+              || {
+                i = start; return word(is: "returning")
+              }())
+          {
+            break
+          }
           i = start
           if !inValues && word(is: "select") { return false }
           i = start

@@ -39,7 +39,9 @@ enum AppAdvisor {
     var advice: [AppAdviceReport] = []
 
     // Reads in bursts after a parent query, and single-row writes in bursts.
-    for (key, tally) in aggregator.bursts.tallies.sorted(by: { ($0.key.child, $0.key.parent ?? 0) < ($1.key.child, $1.key.parent ?? 0) }) {
+    for (key, tally) in aggregator.bursts.tallies.sorted(by: {
+      ($0.key.child, $0.key.parent ?? 0) < ($1.key.child, $1.key.parent ?? 0)
+    }) {
       let minimum = key.category == .read ? thresholds.nPlusOne : thresholds.rowByRow
       let found = tally.atLeast(minimum)
       guard found.bursts > 0 else { continue }
@@ -75,21 +77,25 @@ enum AppAdvisor {
         let fix: String
         switch key.kind {
         case .insert:
-          fix = "Insert the rows in one statement: a multi-row `INSERT … VALUES (…), (…)`, or `COPY` for many. "
+          fix =
+            "Insert the rows in one statement: a multi-row `INSERT … VALUES (…), (…)`, or `COPY` for many. "
             + "Django: `bulk_create(objs, batch_size=1000)`; Rails: `insert_all`."
         case .update:
-          fix = "Update the rows in one statement: `UPDATE … WHERE id = ANY($1)` for one new value, "
+          fix =
+            "Update the rows in one statement: `UPDATE … WHERE id = ANY($1)` for one new value, "
             + "`UPDATE … FROM (VALUES …)` for several. Django: `QuerySet.update(...)` or "
             + "`bulk_update(objs, fields, batch_size=1000)`; Rails: `update_all`."
         default:
-          fix = "Delete the rows in one statement: `DELETE … WHERE id = ANY($1)`. Django: `QuerySet.filter(...).delete()`; "
+          fix =
+            "Delete the rows in one statement: `DELETE … WHERE id = ANY($1)`. Django: `QuerySet.filter(...).delete()`; "
             + "Rails: `delete_all` / `where(...).destroy_all` only when callbacks matter."
         }
         evidence["runs"] = Double(found.bursts)
         advice.append(
           AppAdviceReport(
             kind: "row_by_row_write", fingerprints: [child], occurrences: found.bursts, totalMs: ms(found.totalUs),
-            finding: "\(found.bursts) run\(found.bursts == 1 ? "" : "s") of single-row \(verb) into \(childTable), \(format(mean)) rows per run on "
+            finding:
+              "\(found.bursts) run\(found.bursts == 1 ? "" : "s") of single-row \(verb) into \(childTable), \(format(mean)) rows per run on "
               + "average, \(found.longest) at most (\(found.calls) statements, \(format(ms(found.totalUs))) ms)",
             fix: fix, evidence: evidence))
       }
@@ -102,7 +108,8 @@ enum AppAdvisor {
       let connectMs = connections.measuredConnectMs ?? connections.estimatedConnectMs
       var evidence: [String: Double] = [
         "connections": Double(connections.received), "peak_per_second": connections.peakPerSecond,
-        "mean_per_second": connections.meanPerSecond, "short_sessions": Double(short), "short_share": round1(share * 100) / 100,
+        "mean_per_second": connections.meanPerSecond, "short_sessions": Double(short),
+        "short_share": round1(share * 100) / 100,
       ]
       if let measured = connections.measuredConnectMs, let timed = connections.timedConnections, timed > 0 {
         evidence["connect_ms"] = measured
@@ -151,7 +158,9 @@ enum AppAdvisor {
             evidence: ["calls": Double(query.calls), "max_offset": Double(offset)]))
       }
     }
-    return advice.sorted { ($0.totalMs, $1.kind, $1.fingerprints.joined()) > ($1.totalMs, $0.kind, $0.fingerprints.joined()) }
+    return advice.sorted {
+      ($0.totalMs, $1.kind, $1.fingerprints.joined()) > ($1.totalMs, $0.kind, $0.fingerprints.joined())
+    }
   }
 
   /// The table an INSERT, UPDATE or DELETE writes, from its normalized text.

@@ -48,7 +48,8 @@ public enum ReportBuilder {
     }.map {
       group in
       ErrorGroupReport(
-        severity: group.severity.name, sqlState: group.sqlState, sqlStateClass: group.sqlState.flatMap(SQLState.className),
+        severity: group.severity.name, sqlState: group.sqlState,
+        sqlStateClass: group.sqlState.flatMap(SQLState.className),
         message: group.message, fingerprint: group.fingerprint?.hex, count: group.count,
         exampleMessage: group.example.message, exampleDetail: group.example.detail, exampleHint: group.example.hint,
         exampleStatement: group.example.statement, firstSeen: group.firstSeen?.iso8601,

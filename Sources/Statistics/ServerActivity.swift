@@ -165,7 +165,9 @@ public struct ServerActivity: Sendable, Codable {
       sessionsUnderOneSecond += other.sessionsUnderOneSecond
       // The later piece's first authorizations end the pairs this side left open.
       for (pid, authorized) in other.earlyAuthorized.sorted(by: { $0.key < $1.key }) {
-        if let received = openReceived.removeValue(forKey: pid) { time(connect: authorized - received, received, authorized) }
+        if let received = openReceived.removeValue(forKey: pid) {
+          time(connect: authorized - received, received, authorized)
+        }
       }
       connectMs += other.connectMs
       connectsTimed += other.connectsTimed

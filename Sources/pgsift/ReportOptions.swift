@@ -37,28 +37,44 @@ struct ReportOptions: ParsableArguments {
   @Flag(name: .long, help: "Leave out the index advisor.")
   var noIndexAdvice = false
 
-  @Option(name: .customLong("n-plus-one"), help: ArgumentHelp("N+1: report lookups of one query, one key at a time, from this many in a burst.", valueName: "n"))
+  @Option(
+    name: .customLong("n-plus-one"),
+    help: ArgumentHelp(
+      "N+1: report lookups of one query, one key at a time, from this many in a burst.", valueName: "n"))
   var nPlusOne = 10
 
-  @Option(name: .customLong("n-plus-one-bursts"), help: ArgumentHelp("N+1: ... after the same parent query this many times.", valueName: "n"))
+  @Option(
+    name: .customLong("n-plus-one-bursts"),
+    help: ArgumentHelp("N+1: ... after the same parent query this many times.", valueName: "n"))
   var nPlusOneBursts = 2
 
-  @Option(name: .customLong("row-by-row"), help: ArgumentHelp("Row-by-row writes: report runs of single-row writes of one query from this long.", valueName: "n"))
+  @Option(
+    name: .customLong("row-by-row"),
+    help: ArgumentHelp(
+      "Row-by-row writes: report runs of single-row writes of one query from this long.", valueName: "n"))
   var rowByRow = 20
 
-  @Option(name: .customLong("wide-columns"), help: ArgumentHelp("Wide reads: report SELECT * or select lists of this many columns ...", valueName: "n"))
+  @Option(
+    name: .customLong("wide-columns"),
+    help: ArgumentHelp("Wide reads: report SELECT * or select lists of this many columns ...", valueName: "n"))
   var wideColumns = 12
 
   @Option(name: .customLong("wide-min-calls"), help: ArgumentHelp("... on queries run this often.", valueName: "n"))
   var wideMinCalls = 100
 
-  @Option(name: .customLong("deep-offset"), help: ArgumentHelp("Deep pagination: report queries run with an OFFSET this large.", valueName: "n"))
+  @Option(
+    name: .customLong("deep-offset"),
+    help: ArgumentHelp("Deep pagination: report queries run with an OFFSET this large.", valueName: "n"))
   var deepOffset = 1_000
 
-  @Option(name: .customLong("churn-per-second"), help: ArgumentHelp("Connection churn: report from this many new connections per second ...", valueName: "rate"))
+  @Option(
+    name: .customLong("churn-per-second"),
+    help: ArgumentHelp("Connection churn: report from this many new connections per second ...", valueName: "rate"))
   var churnPerSecond = 1.0
 
-  @Option(name: .customLong("churn-short-share"), help: ArgumentHelp("... when this percentage of sessions lasted under one second.", valueName: "percent"))
+  @Option(
+    name: .customLong("churn-short-share"),
+    help: ArgumentHelp("... when this percentage of sessions lasted under one second.", valueName: "percent"))
   var churnShortShare = 50.0
 
   /// The application advisor's thresholds, as the flags set them.

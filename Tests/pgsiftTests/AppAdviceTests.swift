@@ -13,7 +13,9 @@ struct AppAdviceTests {
 
   /// Lines of the stderr log that match an extended regular expression, as grep counts them.
   static func grep(_ pattern: String, in path: String = log("log")) throws -> Int {
-    Int(try shell("gzip -dc '\(path)' | grep -c -E '\(pattern)' || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+    Int(
+      try shell("gzip -dc '\(path)' | grep -c -E '\(pattern)' || true").stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines))!
   }
 
   static func advice(_ arguments: [String]) throws -> [AppAdviceReport] {
@@ -22,11 +24,15 @@ struct AppAdviceTests {
     return try #require(try result.report().appAdvice)
   }
 
-  @Test("each pattern of the ORM workload is found, with the counts grep and the workload give", arguments: ["log", "csv", "json"])
+  @Test(
+    "each pattern of the ORM workload is found, with the counts grep and the workload give",
+    arguments: ["log", "csv", "json"])
   func ormWorkload(_ format: String) throws {
     let report = try pgsift(["analyze", "--format", "json", Self.log(format)]).report()
     let advice = try #require(report.appAdvice)
-    func query(_ fingerprint: String) throws -> Query { try #require(report.queries.first { $0.fingerprint == fingerprint }) }
+    func query(_ fingerprint: String) throws -> Query {
+      try #require(report.queries.first { $0.fingerprint == fingerprint })
+    }
 
     // N+1: every page of orders (the parent) was followed by 12 customer lookups (workload/n_plus_one.sql).
     let parents = try Self.grep("FROM \"orders\" WHERE \"orders\".\"customer_id\" >=")
@@ -67,7 +73,8 @@ struct AppAdviceTests {
     #expect(churn.evidence["connections"] == Double(try Self.grep("connection received: ")))
     #expect((churn.evidence["short_share"] ?? 0) > 0.9)
     #expect(churn.fix.contains("CONN_MAX_AGE") && churn.fix.contains("PgBouncer"))
-    #expect(Set(advice.map(\.kind)) == ["n_plus_one", "row_by_row_write", "wide_read", "deep_offset", "connection_churn"])
+    #expect(
+      Set(advice.map(\.kind)) == ["n_plus_one", "row_by_row_write", "wide_read", "deep_offset", "connection_churn"])
   }
 
   @Test("the three formats give the same advice")
@@ -104,7 +111,9 @@ struct AppAdviceTests {
     #expect(try Self.advice([log, "--churn-per-second", "50"]).allSatisfy { $0.kind != "connection_churn" })
     #expect(try Self.advice([log, "--deep-offset", "100000"]).allSatisfy { $0.kind != "deep_offset" })
     #expect(try Self.advice([log, "--wide-min-calls", "1000"]).allSatisfy { $0.kind != "wide_read" })
-    let narrow = try Self.advice([log, "--wide-columns", "4", "--wide-min-calls", "20"]).filter { $0.kind == "wide_read" }
+    let narrow = try Self.advice([log, "--wide-columns", "4", "--wide-min-calls", "20"]).filter {
+      $0.kind == "wide_read"
+    }
     #expect(narrow.count > 1)
     #expect(try pgsift(["analyze", log, "--n-plus-one", "1"]).status == 1)
   }

@@ -24,7 +24,9 @@ struct HostileInputTests {
 
   /// Statements in the text a shell command prints, counted by grep.
   static func statements(in command: String) throws -> Int {
-    Int(try shell("\(command) | grep -c -E '\(statementPattern)' || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+    Int(
+      try shell("\(command) | grep -c -E '\(statementPattern)' || true").stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines))!
   }
 
   /// The shop log's lines, with `edit` applied (a Python statement over the list of byte lines `d`), written to
@@ -67,7 +69,8 @@ struct HostileInputTests {
   func gzipThenGarbage(_ kind: String) throws {
     let scratch = try TemporaryDirectory()
     let file = scratch.path("trailing.log.gz")
-    let garbage = kind == "text" ? "printf 'not gzip at all\\n'" : "printf '\\037\\213\\010\\000garbage after a gzip header'"
+    let garbage =
+      kind == "text" ? "printf 'not gzip at all\\n'" : "printf '\\037\\213\\010\\000garbage after a gzip header'"
     try shell("cp '\(Self.shopLog)' '\(file)' && \(garbage) >> '\(file)'")
     let result = try pgsift(["analyze", file, "--format", "json"])
     Self.expectNoCrash(result)
@@ -264,14 +267,17 @@ struct HostileInputTests {
     Self.expectNoCrash(result)
     #expect(result.status == 2)
     let message = try #require(
-      result.stderr.split(separator: "\n").first { $0.contains("file shrank from \(size) to 0 bytes while being read") },
+      result.stderr.split(separator: "\n").first {
+        $0.contains("file shrank from \(size) to 0 bytes while being read")
+      },
       "\(result.stderr)")
     #expect(message.hasPrefix("pgsift: \(file):"))
     #expect(message.contains("(byte "))
     let report = try result.report()
     let summary = try #require(report.input.files.first)
     // The statements in the lines read before the cut, as grep counts them.
-    let expected = try Self.statements(in: "for n in 1 2 3 4 5 6 7 8 9; do gzip -dc '\(Self.shopLog)'; done | head -n \(summary.lines)")
+    let expected = try Self.statements(
+      in: "for n in 1 2 3 4 5 6 7 8 9; do gzip -dc '\(Self.shopLog)'; done | head -n \(summary.lines)")
     #expect(summary.lines > 0 && summary.lines < 9 * 57_021)
     #expect(report.summary.statements == expected)
     #expect(report.input.problems["unreadable_file"] == 1)
@@ -289,7 +295,9 @@ struct HostileInputTests {
     }
     Self.expectNoCrash(result)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stderr.contains("\(file):\(10 * 57_021 + 1): last line has no line end and the file grew while being read"))
+    #expect(
+      result.stderr.contains("\(file):\(10 * 57_021 + 1): last line has no line end and the file grew while being read")
+    )
     #expect(result.stderr.contains("file grew from"))
     let report = try result.report()
     #expect(report.summary.statements == 10 * Self.shopStatements)

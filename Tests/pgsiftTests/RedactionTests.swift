@@ -70,6 +70,7 @@ struct RedactionTests {
     let deadlock = try #require(redacted.events?.deadlocks.examples.first)
     #expect(deadlock.detail.contains("Process N: update kv set v=$1 where k=$2"), "\(deadlock.detail)")
     // Process ids, transaction ids and values are gone; the digits left are parameter numbers.
-    #expect(deadlock.detail.replacing(try Regex("\\$[0-9]+"), with: "").allSatisfy { !$0.isNumber }, "\(deadlock.detail)")
+    #expect(
+      deadlock.detail.replacing(try Regex("\\$[0-9]+"), with: "").allSatisfy { !$0.isNumber }, "\(deadlock.detail)")
   }
 }

@@ -1,7 +1,6 @@
 // What every fuzz target needs: the fuzzer's bytes as a byte source, and as lines.
 import LogInput
 
-
 /// Serves bytes held in memory, in reads of at most `readSize` bytes, so that refills happen as they do on files.
 public final class MemorySource: ByteSource {
   private let bytes: UnsafeBufferPointer<UInt8>
@@ -40,7 +39,6 @@ public func forEachLine(
   precondition(reader.bytesRead == bytes.count, "the reader lost bytes")
   return count
 }
-
 
 /// libFuzzer's driver, for programs that bring their own `main`.
 @_silgen_name("LLVMFuzzerRunDriver")
