@@ -371,12 +371,11 @@ extension Analyzer {
           readError = error
         }
       }
-      let message = Self.looksBinary(sample.map(\.bytes)) ? "binary data, not a log; every line skipped" : error.message
-      tail.before.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), message)
+      tail.before.report(.unrecognizedLine, at: InputLocation(file: name, line: start.line + 1), error.message)
       tail.summary.bytes = reader.bytesRead - start.offset
       tail.summary.lines = lines
       tail.summary.skippedLines = lines
-      tail.summary.error = message
+      tail.summary.error = error.message
       if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }
       return submit(.tail(tail))
     }
@@ -590,17 +589,6 @@ extension Analyzer {
   static let compressionSuffixes: [(String, Compression)] = [
     (".gz", .gzip), (".bz2", .bzip2), (".xz", .xz), (".zst", .zstd),
   ]
-
-  /// Whether sampled lines are binary data: NUL bytes, or invalid UTF-8 in a tenth of them or more.
-  static func looksBinary(_ lines: [[UInt8]]) -> Bool {
-    var invalid = 0
-    for line in lines {
-      let (nul, valid) = line.withUnsafeBufferPointer { ($0.contains(0), $0.isValidUTF8) }
-      if nul { return true }
-      if !valid { invalid += 1 }
-    }
-    return invalid * 10 >= max(lines.count, 1)
-  }
 
   static func remember(
     _ name: String, head: [UInt8], cursor: Cursor, input: InputFile, format: DetectedFormat?, runState: inout RunState?

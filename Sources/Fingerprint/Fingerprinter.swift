@@ -44,9 +44,13 @@ public final class Fingerprinter {
 
   /// The fingerprint of one statement's text.
   public func resolve(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
+    resolve(statement, textHash: Self.textHash(statement))
+  }
+
+  /// The same, for a caller that has the text's `textHash` already.
+  public func resolve(_ statement: UnsafeBufferPointer<UInt8>, textHash hash: UInt64) -> ResolvedStatement {
     lookups += 1
     if statement.count > PgQuery.byteLimit { return resolveOversize(statement) }
-    let hash = Self.textHash(statement)
     if let seen = texts[hash], seen.text.count == statement.count,
       statement.isEmpty
         || seen.text.withUnsafeBufferPointer({ memcmp($0.baseAddress!, statement.baseAddress!, statement.count) == 0 })

@@ -34,7 +34,9 @@ public struct CsvlogParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard
+      let line = Self.admit(
+        line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics, keepsBlank: true)
     else { return }
     if recordLines == 0 {
       if line.isEmpty {

@@ -78,12 +78,24 @@ public enum FormatDetector {
     case .stderr:
       if let prefix { return .stderr(prefix) }
       guard let found = PrefixDetector.detect(lines) else {
+        if looksBinary(lines) { throw DetectionError(message: "binary data, not a log; every line skipped") }
         throw DetectionError(
           message: "no line looks like a PostgreSQL log record; give the format with --log-format "
             + "or the stderr prefix with --prefix")
       }
       return .stderr(found.prefix)
     }
+  }
+
+  /// Whether sampled lines are binary data: NUL bytes, or invalid UTF-8 in a tenth of them or more.
+  static func looksBinary(_ lines: [[UInt8]]) -> Bool {
+    var invalid = 0
+    for line in lines {
+      let (nul, valid) = line.withUnsafeBufferPointer { ($0.contains(0), $0.isValidUTF8) }
+      if nul { return true }
+      if !valid { invalid += 1 }
+    }
+    return invalid * 10 >= max(lines.count, 1)
   }
 
   static func guessFormat(_ lines: [[UInt8]]) -> LogFormat {

@@ -46,10 +46,6 @@ public struct JsonlogParser: LogParser {
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
     guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
     else { return }
-    if line.isEmpty {
-      counts.blankLines += 1
-      return
-    }
     var ranges = [Range<Int>?](repeating: nil, count: Key.allCases.count)
     values.removeAll(keepingCapacity: true)
     var reader = JSONObjectReader(line: line)

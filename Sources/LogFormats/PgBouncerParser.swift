@@ -49,10 +49,6 @@ public struct PgBouncerParser: LogParser {
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
     guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
     else { return }
-    if line.isEmpty {
-      counts.blankLines += 1
-      return
-    }
     guard let parsed = Self.parse(line) else {
       counts.skippedLines += 1
       diagnostics.report(

@@ -41,11 +41,17 @@ public protocol LogParser {
 extension LogParser {
   /// The check every parser runs on a new line: count it, drop the NUL bytes a crash leaves before it, and
   /// warn about NUL bytes inside it and invalid UTF-8 (such lines are kept, invalid bytes shown as U+FFFD).
-  /// Returns the text to parse, or nil for a line of nothing but NUL bytes, which is counted as skipped.
+  /// Returns the text to parse, or nil for a line of nothing but NUL bytes, which is counted as skipped, and
+  /// for an empty line, counted as blank, unless `keepsBlank` (an empty line inside a quoted csvlog value).
   static func admit(
-    _ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts, diagnostics: inout Diagnostics
+    _ line: ByteView, lineNumber: Int, file: String, counts: inout ParseCounts, diagnostics: inout Diagnostics,
+    keepsBlank: Bool = false
   ) -> ByteView? {
     counts.lines += 1
+    if line.isEmpty && !keepsBlank {
+      counts.blankLines += 1
+      return nil
+    }
     if line.isPlainText { return line }
     let location = InputLocation(file: file, line: lineNumber)
     var text = line
@@ -130,10 +136,6 @@ public struct StderrParser: LogParser {
       if !match.zoneKnown && unknownZoneLine == nil {
         unknownZoneLine = lineNumber
       }
-      return
-    }
-    if line.isEmpty {
-      counts.blankLines += 1
       return
     }
     skip(lineNumber, "line does not match log_line_prefix '\(prefix.text)'")

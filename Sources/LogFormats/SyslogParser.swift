@@ -124,10 +124,6 @@ public struct SyslogParser: LogParser {
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
     guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
     else { return }
-    if line.isEmpty {
-      counts.blankLines += 1
-      return
-    }
     guard let header = Self.header(line, now: now) else {
       skip(lineNumber, "not a syslog line with a process id (Mmm dd HH:MM:SS host ident[pid]: …)")
       return

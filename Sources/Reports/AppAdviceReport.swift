@@ -177,9 +177,8 @@ enum AppAdvisor {
 
   static func times(_ n: Int) -> String { n == 1 ? "once" : n == 2 ? "twice" : "\(n) times" }
 
-  static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
-  static func ms(_ us: Int64) -> Double { (Double(us) / 1000 * 1000).rounded() / 1000 }
-  static func format(_ x: Double) -> String {
-    x == x.rounded() ? String(Int(x)) : String((x * 10).rounded() / 10)
-  }
+  static func round1(_ x: Double) -> Double { ReportBuilder.round1(x) }
+  static func ms(_ us: Int64) -> Double { ReportBuilder.ms(us) }
+  /// A figure in a sentence: one decimal, none when it is whole.
+  static func format(_ x: Double) -> String { ReportBuilder.formatMs(ReportBuilder.round1(x)) }
 }

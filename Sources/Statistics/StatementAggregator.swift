@@ -120,8 +120,8 @@ public struct StatementAggregator: ServerEventSink {
 
   private func position(_ line: Int) -> InputPosition { InputPosition(file: fileOrdinal, line: line) }
 
-  private mutating func index(for text: ByteView) -> Int {
-    let resolved = fingerprinter.resolve(text)
+  private mutating func index(for text: ByteView, textHash: UInt64) -> Int {
+    let resolved = fingerprinter.resolve(text, textHash: textHash)
     if let index = indexByFingerprint[resolved.fingerprint] { return index }
     queries.append(QueryStats(fingerprint: resolved.fingerprint, parseError: resolved.parseError))
     indexByFingerprint[resolved.fingerprint] = queries.count - 1
@@ -131,7 +131,9 @@ public struct StatementAggregator: ServerEventSink {
   public mutating func statement(_ event: StatementEvent) {
     let entry = event.entry
     summary.note(entry.time)
-    let index = index(for: event.text)
+    // One hash of the text serves the fingerprint cache and, below, the session steps' values.
+    let textHash = Fingerprinter.textHash(event.text)
+    let index = index(for: event.text, textHash: textHash)
     let pid = entry.pid
     let position = position(entry.lineNumber)
     queries[index].noteText(event.text, at: position)
@@ -146,7 +148,6 @@ public struct StatementAggregator: ServerEventSink {
     let database = names.id(of: entry.database)
     let user = names.id(of: entry.user)
     let application = names.id(of: entry.application)
-    let textHash = Fingerprinter.textHash(event.text)
     let traits = StatementTraits.of(event.text)
     if let offset = traits.offset { queries[index].noteOffset(offset) }
     var values: UInt64?
@@ -285,7 +286,7 @@ public struct StatementAggregator: ServerEventSink {
     var plan = facts
     plan.examplePosition = position(entry.lineNumber)
     let bytes = Array(query.utf8)
-    let slot = bytes.withUnsafeBufferPointer { self.index(for: $0) }
+    let slot = bytes.withUnsafeBufferPointer { self.index(for: $0, textHash: Fingerprinter.textHash($0)) }
     bytes.withUnsafeBufferPointer { queries[slot].noteText($0, at: plan.examplePosition) }
     queries[slot].plans.add(plan)
   }
