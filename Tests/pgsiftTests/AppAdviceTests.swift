@@ -13,9 +13,7 @@ struct AppAdviceTests {
 
   /// Lines of the stderr log that match an extended regular expression, as grep counts them.
   static func grep(_ pattern: String, in path: String = log("log")) throws -> Int {
-    Int(
-      try shell("gzip -dc '\(path)' | grep -c -E '\(pattern)' || true").stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines))!
+    try grepCount(pattern, in: "gzip -dc '\(path)'")
   }
 
   static func advice(_ arguments: [String]) throws -> [AppAdviceReport] {

@@ -23,11 +23,7 @@ struct HostileInputTests {
   static let prefix = "2026-11-25 04:04:07 UTC [99999]: [1-1] user=postgres,db=shop,app=pgbench,client=[local] LOG:  "
 
   /// Statements in the text a shell command prints, counted by grep.
-  static func statements(in command: String) throws -> Int {
-    Int(
-      try shell("\(command) | grep -c -E '\(statementPattern)' || true").stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines))!
-  }
+  static func statements(in command: String) throws -> Int { try grepCount(statementPattern, in: command) }
 
   /// The shop log's lines, with `edit` applied (a Python statement over the list of byte lines `d`), written to
   /// `path`. `first(n)` is the index of the first record line at or after n.

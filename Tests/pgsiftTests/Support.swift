@@ -86,6 +86,13 @@ func shell(_ script: String) throws -> CLIResult {
   return result
 }
 
+/// How many lines of what a shell command prints match an extended regular expression, as grep counts them:
+/// the independent count tests hold pgsift's figures to.
+func grepCount(_ pattern: String, in command: String) throws -> Int {
+  let output = try shell("\(command) | grep -c -E '\(pattern)' || true").stdout
+  return try #require(Int(output.trimmingCharacters(in: .whitespacesAndNewlines)), "grep printed \(output)")
+}
+
 /// Fingerprint -> (calls, total ms rounded to the microsecond), the figures every format must agree on.
 func callsAndTotals(_ report: AnalysisReport) -> [String: [Double]] {
   var result: [String: [Double]] = [:]
