@@ -4,7 +4,9 @@
 // `fuzz/run` builds them, runs each for a given time, and keeps what crashes. See fuzz/README.md.
 import PackageDescription
 
-let fuzzTargets = ["FuzzLogParser", "FuzzPrefixDetector", "FuzzSQLLexer", "FuzzDecompression"]
+let fuzzTargets = [
+  "FuzzLogParser", "FuzzPrefixDetector", "FuzzSQLLexer", "FuzzDecompression", "FuzzCloudExport",
+]
 
 let package = Package(
   name: "pgsift-fuzz",

@@ -416,18 +416,22 @@ extension Analyzer {
       file: name, ordinal: ordinal, thresholdUs: options.thresholdUs, intervalMs: options.intervalMs,
       window: options.window, resumable: resumable, now: reading.now)
     var cursor = start
-    if case .syslog(let linePrefix) = detected {
-      // Syslog: a process's record may get pieces after other processes' lines, so the file is read in order
-      // on this thread, as one piece.
-      var piece = PieceParser(
-        SyslogParser(prefix: linePrefix, file: name, now: reading.now), settings: settings, midStream: false,
-        fingerprinter: Fingerprinter())
+    // Syslog and cloud exports: a process's record may get pieces after other processes' lines, and a JSON
+    // record may span lines, so the file is read in order on this thread, as one piece.
+    func readInOrder<P: LogParser>(_ parser: P) {
+      var piece = PieceParser(parser, settings: settings, midStream: false, fingerprinter: Fingerprinter())
       eachLine { line, number, endOffset in
         piece.feed(line, lineNumber: number)
-        cursor = Cursor(offset: endOffset, line: number)
+        if piece.parser.atRecordBoundary { cursor = Cursor(offset: endOffset, line: number) }
       }
       progress?(reader.lineNumber)
-      submit(.chunk(piece.result(finishing: true)))
+      submit(.chunk(piece.result(finishing: !resumable || piece.parser.atRecordBoundary)))
+    }
+    if let serial = Self.serialParser(detected, file: name, now: reading.now) {
+      switch serial {
+      case .syslog(let parser): readInOrder(parser)
+      case .cloud(let parser): readInOrder(parser)
+      }
     } else {
       // Cut the text into chunks at record boundaries; the pool parses them while the next ones are read.
       func submit(_ chunk: Chunk) {
@@ -579,9 +583,27 @@ extension Analyzer {
     case .csvlog: return run(CsvlogParser(file: file))
     case .jsonlog: return run(JsonlogParser(file: file))
     case .pgbouncer: return run(PgBouncerParser(file: file))
-    case .syslog(let prefix):
+    case .syslog, .logplex, .cloudExport:
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
-      return run(SyslogParser(prefix: prefix, file: file, now: settings.now))
+      switch serialParser(format, file: file, now: settings.now)! {
+      case .syslog(let parser): return run(parser)
+      case .cloud(let parser): return run(parser)
+      }
+    }
+  }
+
+  /// The parsers of formats read in order, whole.
+  enum SerialParser {
+    case syslog(SyslogParser)
+    case cloud(CloudExportParser)
+  }
+
+  static func serialParser(_ format: DetectedFormat, file: String, now: LogTime) -> SerialParser? {
+    switch format {
+    case .syslog(let prefix), .logplex(let prefix): .syslog(SyslogParser(prefix: prefix, file: file, now: now))
+    case .cloudExport(let provider, let prefix):
+      .cloud(CloudExportParser(provider: provider, prefix: prefix, file: file))
+    case .stderr, .csvlog, .jsonlog, .pgbouncer: nil
     }
   }
 

@@ -7,6 +7,10 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   case jsonlog
   /// Syslog lines whose text after the header starts with this prefix.
   case syslog(LinePrefix)
+  /// Heroku's logplex: syslog lines with its own headers, read like syslog.
+  case logplex(LinePrefix)
+  /// A cloud provider's JSON export whose records hold lines that start with this prefix.
+  case cloudExport(CloudProvider, LinePrefix)
   case pgbouncer
 
   public var format: LogFormat {
@@ -15,6 +19,8 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .csvlog: .csvlog
     case .jsonlog: .jsonlog
     case .syslog: .syslog
+    case .logplex: .logplex
+    case .cloudExport(let provider, _): provider.format
     case .pgbouncer: .pgbouncer
     }
   }
@@ -22,7 +28,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   /// The log_line_prefix, for stderr and syslog.
   public var linePrefix: LinePrefix? {
     switch self {
-    case .stderr(let prefix), .syslog(let prefix): prefix
+    case .stderr(let prefix), .syslog(let prefix), .logplex(let prefix), .cloudExport(_, let prefix): prefix
     case .csvlog, .jsonlog, .pgbouncer: nil
     }
   }
@@ -33,6 +39,8 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .csvlog: "csvlog"
     case .jsonlog: "jsonlog"
     case .syslog(let prefix): "syslog (log_line_prefix '\(prefix.text)')"
+    case .logplex(let prefix): "Heroku logplex (log_line_prefix '\(prefix.text)')"
+    case .cloudExport(let provider, let prefix): "\(provider.name) export (log_line_prefix '\(prefix.text)')"
     case .pgbouncer: "pgbouncer"
     }
   }
@@ -55,26 +63,32 @@ public enum FormatDetector {
   {
     let guessed = format == nil ? guessFormat(lines) : nil
     // A prefix given alone means stderr, unless the lines are syslog lines.
-    let chosen = format ?? (prefix != nil && guessed != .syslog ? .stderr : guessed ?? .stderr)
+    let wrapped: [LogFormat] = [.stderr, .csvlog, .jsonlog, .pgbouncer]
+    let chosen = format ?? (prefix != nil && wrapped.contains(guessed ?? .stderr) ? .stderr : guessed ?? .stderr)
     switch chosen {
     case .csvlog: return .csvlog
     case .jsonlog: return .jsonlog
     case .pgbouncer: return .pgbouncer
-    case .syslog:
-      // The prefix is found, or checked, on the text after the syslog headers.
+    case .syslog, .logplex:
+      // The prefix is found, or checked, on the text after the syslog headers of PostgreSQL's lines.
       // Only where the text starts matters here, not the year the header's time falls in.
       let texts: [[UInt8]] = lines.compactMap { line in
         line.withUnsafeBufferPointer { view in
-          SyslogParser.header(view, now: LogTime(epochMs: 0)).map { Array(view.slice(from: $0.textStart)) }
+          SyslogParser.header(view, now: LogTime(epochMs: 0)).flatMap {
+            $0.otherSource == nil ? Array(view.slice(from: $0.textStart)) : nil
+          }
         }
       }
-      if let prefix { return .syslog(prefix) }
-      guard let found = PrefixDetector.detect(texts) else {
-        throw DetectionError(
-          message: "syslog lines, but no text after their headers looks like a PostgreSQL log record; give the "
-            + "log_line_prefix with --prefix")
-      }
-      return .syslog(found.prefix)
+      let name = chosen == .logplex ? "Heroku logplex" : "syslog"
+      var found = prefix
+      if found == nil { found = try detectPrefix(texts, in: "\(name) lines, but no text after their headers") }
+      return chosen == .logplex ? .logplex(found!) : .syslog(found!)
+    case .cloudsql, .azure:
+      let provider: CloudProvider = chosen == .azure ? .azure : .google
+      let texts = CloudExportParser.sampleTexts(lines, provider: provider)
+      var found = prefix
+      if found == nil { found = try detectPrefix(texts, in: "\(provider.name) records, but no log line in them") }
+      return .cloudExport(provider, found!)
     case .stderr:
       if let prefix { return .stderr(prefix) }
       guard let found = PrefixDetector.detect(lines) else {
@@ -85,6 +99,15 @@ public enum FormatDetector {
       }
       return .stderr(found.prefix)
     }
+  }
+
+  /// The prefix of texts a wrapping format carries, or an error that says what was found instead.
+  static func detectPrefix(_ texts: [[UInt8]], in what: String) throws(DetectionError) -> LinePrefix {
+    guard let found = PrefixDetector.detect(texts) else {
+      throw DetectionError(
+        message: "\(what) looks like a PostgreSQL log record; give the log_line_prefix with --prefix")
+    }
+    return found.prefix
   }
 
   /// Whether sampled lines are binary data: NUL bytes, or invalid UTF-8 in a tenth of them or more.
@@ -103,7 +126,10 @@ public enum FormatDetector {
     for line in lines.prefix(200) {
       line.withUnsafeBufferPointer { view in
         guard let first = view.first else { return }
-        if first == UInt8(ascii: "{"), view.firstIndex(of: "\"error_severity\":", from: 0) != nil {
+        if let provider = CloudExportParser.provider(marking: view) {
+          // Checked first: a pretty-printed export has lines that hold a stderr line and nothing else.
+          votes[provider.format, default: 0] += 1000
+        } else if first == UInt8(ascii: "{"), view.firstIndex(of: "\"error_severity\":", from: 0) != nil {
           votes[.jsonlog, default: 0] += 1
         } else if let stamp = LogTimestamp.parse(view, at: 0), stamp.end < view.count,
           view[stamp.end] == UInt8(ascii: ",")
@@ -111,8 +137,8 @@ public enum FormatDetector {
           votes[.csvlog, default: 0] += 1
         } else if PgBouncerParser.parse(view) != nil {
           votes[.pgbouncer, default: 0] += 1
-        } else if SyslogParser.header(view, now: LogTime(epochMs: 0)) != nil {
-          votes[.syslog, default: 0] += 1
+        } else if let header = SyslogParser.header(view, now: LogTime(epochMs: 0)) {
+          votes[header.heroku ? .logplex : .syslog, default: 0] += 1
         } else if PrefixDetector.markerOffset(in: view) != nil {
           votes[.stderr, default: 0] += 1
         }

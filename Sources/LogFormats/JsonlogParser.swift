@@ -176,7 +176,7 @@ struct JSONObjectReader {
   }
 
   /// Reads a JSON string at the current position, appending its unescaped UTF-8 to `out`.
-  private mutating func readString(into out: inout [UInt8]) throws(JSONSyntaxError) -> Int {
+  mutating func readString(into out: inout [UInt8]) throws(JSONSyntaxError) -> Int {
     try expect(UInt8(ascii: "\""))
     let before = out.count
     while true {

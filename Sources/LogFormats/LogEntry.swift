@@ -126,6 +126,12 @@ public enum LogFormat: String, Sendable, CaseIterable, Codable {
   case jsonlog
   /// stderr text sent through syslog (rsyslog, syslog-ng): a syslog header before each piece.
   case syslog
+  /// PostgreSQL's syslog lines as Heroku's logplex hands them out: `heroku logs`, or a drain's frames.
+  case logplex
+  /// A Google Cloud Logging export of Cloud SQL's log: JSON entries, the log line in `textPayload`.
+  case cloudsql
+  /// An Azure Monitor export of Azure Database for PostgreSQL's log: JSON records of the `PostgreSQLLogs` category.
+  case azure
   /// PgBouncer's own log (its logfile, or its stderr).
   case pgbouncer
 }

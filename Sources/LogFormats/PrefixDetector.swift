@@ -51,8 +51,13 @@ public enum PrefixDetector {
         }
         if fits { matched += 1 }
       }
-      // Prefer more matches; on a tie the longer pattern (more fields) wins.
-      if best == nil || matched > best!.1 || (matched == best!.1 && prefix.elements.count > best!.0.elements.count) {
+      // Prefer more matches; on a tie the longer pattern (more fields) wins, then the one without a `%q` stop
+      // that no line needed.
+      func rank(_ prefix: LinePrefix) -> (Int, Int) {
+        let stops = prefix.elements.filter { $0 == .sessionOnlyFollows }.count
+        return (prefix.elements.count - stops, -stops)
+      }
+      if best == nil || matched > best!.1 || (matched == best!.1 && rank(prefix) > rank(best!.0)) {
         best = (prefix, matched)
       }
     }
@@ -117,7 +122,9 @@ public enum PrefixDetector {
     "line": "%l", "l": "%l",
     "session": "%c", "sess": "%c", "session_id": "%c", "c": "%c",
     "xid": "%x", "tx": "%x", "txid": "%x", "x": "%x",
-    "vxid": "%v", "v": "%v",
+    "vxid": "%v", "v": "%v", "vtid": "%v", "tid": "%x",
+    "log_line": "%l", "proc_start_time": "%s", "session_start": "%s", "connection_source": "%r",
+    "sql_error_code": "%e",
     "sqlstate": "%e", "state": "%e", "e": "%e",
     "tag": "%i", "cmd": "%i", "command": "%i", "i": "%i",
     "backend": "%b", "backend_type": "%b", "b": "%b",
@@ -204,6 +211,15 @@ public enum PrefixDetector {
         var wordEnd = i
         while wordEnd < prefix.count, isWordByte(prefix[wordEnd]) { wordEnd += 1 }
         let word = prefix.slice(i, wordEnd).string.lowercased()
+        // label="value", as Heroku's prefix has them: the value runs to the closing quote.
+        if wordEnd + 1 < prefix.count, prefix[wordEnd] == UInt8(ascii: "="), prefix[wordEnd + 1] == UInt8(ascii: "\""),
+          let escape = labels[word], let close = prefix.firstIndex(of: UInt8(ascii: "\""), from: wordEnd + 2)
+        {
+          out += prefix.slice(i, wordEnd + 2).string.replacingPercent + escape + "\""
+          if escape == "%p" { sawPid = true }
+          i = close + 1
+          continue
+        }
         // label=value
         if wordEnd < prefix.count, prefix[wordEnd] == UInt8(ascii: "="), let escape = labels[word] {
           out += prefix.slice(i, wordEnd + 1).string.replacingPercent + escape

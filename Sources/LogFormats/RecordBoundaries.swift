@@ -21,8 +21,9 @@ public struct RecordBoundaries {
       return !insideQuotes
     case .jsonlog, .pgbouncer:
       return true
-    case .syslog:
-      // A process's record may get pieces after other processes' lines: syslog files are read whole, in order.
+    case .syslog, .logplex, .cloudExport:
+      // A process's record may get pieces after other processes' lines, and a JSON record may span lines: such
+      // files are read whole, in order.
       return false
     }
   }

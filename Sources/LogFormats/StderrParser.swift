@@ -94,6 +94,16 @@ public struct StderrParser: LogParser {
   private var currentLine = 0
   /// The first line whose time zone abbreviation is not known (its times are read as UTC).
   public private(set) var unknownZoneLine: Int?
+  /// What a wrapping format (a cloud export) knows of the record being assembled beyond its text; it fills in
+  /// what the prefix leaves out, and is gone once the record is handed out.
+  var envelope: Envelope?
+
+  struct Envelope {
+    var pid: Int32 = 0
+    var time: LogTime?
+    var sqlState: [UInt8] = []
+    var detail: [UInt8] = []
+  }
 
   /// Every stderr line boundary is one: PostgreSQL writes a message and its continuation lines at once.
   public var atRecordBoundary: Bool { true }
@@ -160,8 +170,18 @@ public struct StderrParser: LogParser {
         client: view.slice(match.client.lowerBound, match.client.upperBound),
         message: view.slice(from: match.textStart), lineNumber: lineNumber)
       entry.sqlState = match.sqlState.map { view.slice($0.lowerBound, $0.upperBound) }
-      sink.consume(entry)
+      guard let envelope else { return sink.consume(entry) }
+      if entry.pid == 0 { entry.pid = envelope.pid }
+      if entry.time == nil { entry.time = envelope.time }
+      envelope.sqlState.withUnsafeBufferPointer { state in
+        envelope.detail.withUnsafeBufferPointer { detail in
+          if entry.sqlState == nil && !state.isEmpty { entry.sqlState = state }
+          if !detail.isEmpty { entry.detail = detail }
+          sink.consume(entry)
+        }
+      }
     }
+    defer { envelope = nil }
     if let first = firstLine {
       firstLine = nil
       emit(first)

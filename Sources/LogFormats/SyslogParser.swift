@@ -49,22 +49,111 @@ public struct SyslogParser: LogParser {
     /// The piece number of `[sequence-piece]`, when `syslog_sequence_numbers` is on.
     public var piece: Int?
     public var textStart: Int
+    /// Whether the line came through Heroku's logplex (`app[postgres.PID]`, or `postgres.PID` in a drain's frame).
+    public var heroku = false
+    /// The process name when the line is not a PostgreSQL process's (Heroku sends its other sources alike:
+    /// `app[web.1]`, `heroku[router]`); nil for PostgreSQL's lines.
+    public var otherSource: String?
   }
 
   static let months: [StaticString] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
   ]
 
-  /// Reads `Mmm dd HH:MM:SS host ident[pid]: [n-m] ` or the same with an RFC 3339 time (rsyslog's
-  /// high-precision format); nil when the line is not a syslog line with a process id.
+  /// Reads a syslog header in any of the layouts PostgreSQL's lines reach a file in; nil when the line has none:
+  ///
+  ///   Mmm dd HH:MM:SS host ident[pid]: [n-m]                       rsyslog and syslog-ng, traditional
+  ///   2026-11-25T12:02:34.123456+00:00 host ident[pid]: [n-m]      rsyslog's RFC 3339 time
+  ///   2026-11-25T12:02:34.123456+00:00 app[postgres.pid]: [TAG] [n-m]           `heroku logs`
+  ///   LEN <PRI>1 2026-11-25T12:02:34+00:00 host app postgres.pid - [TAG] [n-m]  a Heroku drain's frames
+  ///   <PRI>1 2026-11-25T12:02:34+00:00 host postgres pid - - [n-m]            RFC 5424
   public static func header(_ line: ByteView, now: LogTime) -> Header? {
     var i = 0
-    var time: LogTime?
-    if let month = months.firstIndex(where: { line.matches($0, at: 0) }), line.count > 16,
-      line[3] == UInt8(ascii: " ")
+    // RFC 5424: an octet count when frames come over TCP or an HTTPS drain, then `<PRI>VERSION `.
+    var rfc5424 = false
+    if let (_, end) = line.parseDigits(at: 0), end + 1 < line.count, line[end] == UInt8(ascii: " "),
+      line[end + 1] == UInt8(ascii: "<")
+    {
+      i = end + 1
+    }
+    if i < line.count, line[i] == UInt8(ascii: "<") {
+      guard let (_, close) = line.parseDigits(at: i + 1), close < line.count, line[close] == UInt8(ascii: ">"),
+        let (_, versionEnd) = line.parseDigits(at: close + 1), versionEnd < line.count,
+        line[versionEnd] == UInt8(ascii: " ")
+      else { return nil }
+      rfc5424 = true
+      i = versionEnd + 1
+    }
+    guard let (time, timeEnd) = headerTime(line, at: i, now: now), timeEnd < line.count,
+      line[timeEnd] == UInt8(ascii: " ")
+    else { return nil }
+    i = timeEnd + 1
+    var header: Header
+    if rfc5424 {
+      // HOSTNAME APP-NAME PROCID MSGID: PROCID is the pid, or `postgres.PID` from Heroku.
+      var fields: [Range<Int>] = []
+      while fields.count < 4, i < line.count, let end = line.firstIndex(of: UInt8(ascii: " "), from: i) {
+        fields.append(i..<end)
+        i = end + 1
+      }
+      guard fields.count == 4 else { return nil }
+      header = Header(time: time, pid: 0, textStart: i)
+      process(line.slice(fields[2].lowerBound, fields[2].upperBound), into: &header)
+      // STRUCTURED-DATA, when it is the nil value; Heroku leaves it out.
+      if line.matches("- ", at: i) { header.textStart = i + 2 }
+    } else {
+      // `host ident[pid]: `, or `ident[pid]: ` with no host (`heroku logs`).
+      guard let space = line.firstIndex(of: UInt8(ascii: " "), from: i) else { return nil }
+      var identStart = i
+      if !(space >= i + 2 && line[space - 1] == UInt8(ascii: ":") && line[space - 2] == UInt8(ascii: "]")) {
+        identStart = space + 1
+      }
+      guard let open = line.firstIndex(of: UInt8(ascii: "["), from: identStart),
+        let close = line.firstIndex(of: UInt8(ascii: "]"), from: open + 1), close + 2 < line.count,
+        line[close + 1] == UInt8(ascii: ":"), line[close + 2] == UInt8(ascii: " "),
+        line.slice(identStart, open).firstIndex(of: UInt8(ascii: " "), from: 0) == nil
+      else { return nil }
+      header = Header(time: time, pid: 0, textStart: close + 3)
+      let ident = line.slice(identStart, open)
+      let inside = line.slice(open + 1, close)
+      if ident.count == 3 && ident.matches("app", at: 0) || ident.count == 6 && ident.matches("heroku", at: 0) {
+        process(inside, into: &header)
+      } else {
+        guard let (pid, end) = inside.parseDigits(at: 0), end == inside.count else { return nil }
+        header.pid = Int32(truncatingIfNeeded: pid)
+      }
+      if header.otherSource == nil && header.pid == 0 { return nil }
+    }
+    // Heroku's `[DATABASE] `: the name of the database's attachment, before the sequence.
+    var t = header.textStart
+    if t < line.count, line[t] == UInt8(ascii: "["), let close = line.firstIndex(of: UInt8(ascii: "]"), from: t + 1),
+      close > t + 1, close + 2 < line.count, line[close + 1] == UInt8(ascii: " "),
+      line[close + 2] == UInt8(ascii: "["),
+      line.slice(t + 1, close).allSatisfy({ $0 &- UInt8(ascii: "A") < 26 || $0 &- UInt8(ascii: "0") < 10 || $0 == 0x5F }
+      )
+    {
+      t = close + 2
+      header.heroku = true
+    }
+    // `[sequence-piece] `
+    if t < line.count, line[t] == UInt8(ascii: "["), let (_, dash) = line.parseDigits(at: t + 1),
+      dash < line.count, line[dash] == UInt8(ascii: "-"), let (number, end) = line.parseDigits(at: dash + 1),
+      end + 1 < line.count, line[end] == UInt8(ascii: "]"), line[end + 1] == UInt8(ascii: " ")
+    {
+      header.piece = number
+      header.textStart = end + 2
+    }
+    return header
+  }
+
+  /// The time a syslog header starts with: `Mmm dd HH:MM:SS`, or RFC 3339 with a `T` (a space would be a stderr
+  /// prefix's %t); with the offset where it ends.
+  static func headerTime(_ line: ByteView, at i: Int, now: LogTime) -> (LogTime, Int)? {
+    if let month = months.firstIndex(where: { line.matches($0, at: i) }), line.count > i + 16,
+      line[i + 3] == UInt8(ascii: " ")
     {
       // Day of month, space-padded (`Nov  5`).
-      var d = 4
+      var d = i + 4
       if line[d] == UInt8(ascii: " ") { d += 1 }
       guard let (day, dayEnd) = line.parseDigits(at: d), dayEnd < line.count, line[dayEnd] == UInt8(ascii: " "),
         let (hour, h) = line.parseDigits(at: dayEnd + 1), h < line.count, line[h] == UInt8(ascii: ":"),
@@ -78,47 +167,38 @@ public struct SyslogParser: LogParser {
       }
       var ms = epoch(year)
       if ms > now.epochMs + 86_400_000 { ms = epoch(year - 1) }
-      time = LogTime(epochMs: ms)
-      i = s
-    } else if line.count > 10, line[10] == UInt8(ascii: "T"),
-      let stamp = LogTimestamp.parse(line, at: 0, withZone: false)
-    {
-      // RFC 3339: `2026-11-25T12:02:34.123456+00:00` (with a `T`: a space would be a stderr prefix's %t).
-      var end = stamp.end
-      var offsetMs: Int64 = 0
-      if end < line.count, line[end] == UInt8(ascii: "Z") {
-        end += 1
-      } else if end + 5 < line.count, line[end] == UInt8(ascii: "+") || line[end] == UInt8(ascii: "-"),
-        let (hours, h) = line.parseDigits(at: end + 1), h < line.count, line[h] == UInt8(ascii: ":"),
-        let (minutes, m) = line.parseDigits(at: h + 1), hours < 24, minutes < 60
-      {
-        offsetMs = Int64(hours * 60 + minutes) * 60_000 * (line[end] == UInt8(ascii: "+") ? 1 : -1)
-        end = m
-      }
-      time = LogTime(epochMs: stamp.time.epochMs - offsetMs)
-      i = end
-    } else {
-      return nil
+      return (LogTime(epochMs: ms), s)
     }
-    // ` host ident[pid]: `
-    guard i < line.count, line[i] == UInt8(ascii: " "),
-      let hostEnd = line.firstIndex(of: UInt8(ascii: " "), from: i + 1),
-      let open = line.firstIndex(of: UInt8(ascii: "["), from: hostEnd + 1),
-      let (pid, close) = line.parseDigits(at: open + 1), close + 2 < line.count, line[close] == UInt8(ascii: "]"),
-      line[close + 1] == UInt8(ascii: ":"), line[close + 2] == UInt8(ascii: " ")
+    guard line.count > i + 10, line[i + 10] == UInt8(ascii: "T"),
+      let stamp = LogTimestamp.parse(line, at: i, withZone: false)
     else { return nil }
-    var textStart = close + 3
-    var piece: Int?
-    // `[sequence-piece] `
-    if textStart < line.count, line[textStart] == UInt8(ascii: "["),
-      let (_, dash) = line.parseDigits(at: textStart + 1),
-      dash < line.count, line[dash] == UInt8(ascii: "-"), let (number, end) = line.parseDigits(at: dash + 1),
-      end + 1 < line.count, line[end] == UInt8(ascii: "]"), line[end + 1] == UInt8(ascii: " ")
+    // `2026-11-25T12:02:34.123456+00:00`, or `Z`.
+    var end = stamp.end
+    var offsetMs: Int64 = 0
+    if end < line.count, line[end] == UInt8(ascii: "Z") {
+      end += 1
+    } else if end + 5 < line.count, line[end] == UInt8(ascii: "+") || line[end] == UInt8(ascii: "-"),
+      let (hours, h) = line.parseDigits(at: end + 1), h < line.count, line[h] == UInt8(ascii: ":"),
+      let (minutes, m) = line.parseDigits(at: h + 1), hours < 24, minutes < 60
     {
-      piece = number
-      textStart = end + 2
+      offsetMs = Int64(hours * 60 + minutes) * 60_000 * (line[end] == UInt8(ascii: "+") ? 1 : -1)
+      end = m
     }
-    return Header(time: time, pid: Int32(truncatingIfNeeded: pid), piece: piece, textStart: textStart)
+    return (LogTime(epochMs: stamp.time.epochMs - offsetMs), end)
+  }
+
+  /// Reads a process name as Heroku writes it: `postgres.PID` for PostgreSQL's processes; `web.1`, `router` or
+  /// `heroku-postgres` (its metrics) for other sources. A bare number is a pid (RFC 5424's PROCID).
+  static func process(_ name: ByteView, into header: inout Header) {
+    if let (pid, end) = name.parseDigits(at: 0), end == name.count {
+      header.pid = Int32(truncatingIfNeeded: pid)
+    } else if name.matches("postgres.", at: 0), let (pid, end) = name.parseDigits(at: 9), end == name.count {
+      header.pid = Int32(truncatingIfNeeded: pid)
+      header.heroku = true
+    } else {
+      header.otherSource = String(decoding: name, as: UTF8.self)
+      header.heroku = true
+    }
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
@@ -126,6 +206,10 @@ public struct SyslogParser: LogParser {
     else { return }
     guard let header = Self.header(line, now: now) else {
       skip(lineNumber, "not a syslog line with a process id (Mmm dd HH:MM:SS host ident[pid]: …)")
+      return
+    }
+    if let source = header.otherSource {
+      skip(lineNumber, "a line from \(source), not from a PostgreSQL process")
       return
     }
     // Syslog daemons write control characters as `#` and three octal digits: the tab is `#011`.

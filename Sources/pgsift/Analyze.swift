@@ -12,7 +12,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
-  case auto, stderr, csvlog, jsonlog, syslog, pgbouncer
+  case auto, stderr, csvlog, jsonlog, syslog, logplex, cloudsql, azure, pgbouncer
 }
 
 /// A duration given as `30ms`, `1.5s`, `250us` or a bare number of milliseconds.
@@ -57,13 +57,18 @@ struct Analyze: ParsableCommand {
   @Argument(help: ArgumentHelp("Log files to read; - for standard input.", valueName: "file"))
   var files: [String]
 
-  @Option(name: .long, help: "Log format: auto, stderr, csvlog, jsonlog, syslog or pgbouncer.")
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Log format: auto, stderr, csvlog, jsonlog, syslog, logplex (Heroku), cloudsql (a Google Cloud Logging "
+        + "export), azure (an Azure Monitor export) or pgbouncer."))
   var logFormat: FormatChoice = .auto
 
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "The server's log_line_prefix, for stderr logs (detected when not given).", valueName: "log_line_prefix"))
+      "The server's log_line_prefix, for stderr, syslog, logplex and cloud export logs (detected when not given).",
+      valueName: "log_line_prefix"))
   var prefix: String?
 
   @Option(name: .long, help: ArgumentHelp("Slow-query threshold, e.g. 30ms, 1.5s, 250us.", valueName: "duration"))
@@ -153,6 +158,9 @@ struct Analyze: ParsableCommand {
       case .csvlog: .csvlog
       case .jsonlog: .jsonlog
       case .syslog: .syslog
+      case .logplex: .logplex
+      case .cloudsql: .cloudsql
+      case .azure: .azure
       case .pgbouncer: .pgbouncer
       }
     var options = AnalysisOptions(

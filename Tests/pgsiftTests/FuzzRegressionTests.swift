@@ -1,6 +1,7 @@
 // Every input the fuzz targets in fuzz/ found to crash, hang or blow up is kept in fuzz/regressions/TARGET/ and
 // replayed here through `pgsift analyze`, the way that target fed it to the code: a log in the format its
-// first byte chose, a statement inside a log line, compressed bytes in a file. Each run must end with a report
+// first byte chose, a statement inside a log line, compressed bytes in a file, a cloud provider's export; and
+// the lines counted must add up, as the targets check. Each run must end with a report
 // (exit status 0, or 2 for damaged input), never a crash.
 import Foundation
 import Reports
@@ -64,6 +65,12 @@ struct FuzzRegressionTests {
       log.append(0x0A)
       try log.write(to: URL(fileURLWithPath: file))
       arguments += [file, "--prefix", Self.prefixes[0]]
+    case "FuzzCloudExport":
+      guard let selector = bytes.first else { return }
+      let file = scratch.path("input.json")
+      try Data(bytes.dropFirst()).write(to: URL(fileURLWithPath: file))
+      arguments += [file, "--log-format", selector % 2 == 0 ? "cloudsql" : "azure"]
+      arguments += ["--prefix", selector % 2 == 0 ? Self.prefixes[3] : Self.prefixes[4]]
     case "FuzzDecompression":
       guard let selector = bytes.first else { return }
       let file = scratch.path("input" + ["", ".gz", ".bz2", ".xz", ".zst"][Int(selector) % 5])
@@ -77,6 +84,10 @@ struct FuzzRegressionTests {
     #expect([0, 2].contains(result.status), "\(input): exit status \(result.status)\n\(result.stderr.prefix(3_000))")
     if result.status == 0 || !result.stdout.isEmpty {
       #expect(throws: Never.self, "\(input): the report is not JSON") { try result.report() }
+      // The fuzz targets' own checks, on the counts the report gives: no line skipped twice.
+      for file in (try? result.report().input.files) ?? [] {
+        #expect(file.skippedLines + file.blankLines <= file.lines, "\(input): more lines skipped than read")
+      }
     }
   }
 }

@@ -1,0 +1,133 @@
+// A JSON value read whole, for the cloud providers' log exports, whose records nest objects (`resource`,
+// `properties`) and arrays (`records`). jsonlog's flat objects are read by `JSONObjectReader` without building
+// values; these records are fewer and their parse is not the hot path.
+
+enum JSONValue: Equatable {
+  case string([UInt8])
+  /// A number, `true`, `false` or `null`, as written.
+  case scalar([UInt8])
+  case array([JSONValue])
+  /// Members in the order written.
+  case object([(key: [UInt8], value: JSONValue)])
+
+  static func == (a: JSONValue, b: JSONValue) -> Bool {
+    switch (a, b) {
+    case (.string(let x), .string(let y)), (.scalar(let x), .scalar(let y)): x == y
+    case (.array(let x), .array(let y)): x == y
+    case (.object(let x), .object(let y)): x.map(\.key) == y.map(\.key) && x.map(\.value) == y.map(\.value)
+    default: false
+    }
+  }
+
+  /// The member named `key` of an object.
+  subscript(_ key: StaticString) -> JSONValue? {
+    guard case .object(let members) = self else { return nil }
+    let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+    return members.first { $0.key.elementsEqual(name) }?.value
+  }
+
+  /// The bytes of a string, or of a number as written (`processId` is a number in some exports, a string in
+  /// others).
+  var bytes: [UInt8]? {
+    switch self {
+    case .string(let b), .scalar(let b): b
+    default: nil
+    }
+  }
+
+  /// Reads one value that fills `text` (white space around it allowed).
+  static func parse(_ text: ByteView, depthLimit: Int = 64) throws(JSONSyntaxError) -> JSONValue {
+    var reader = JSONValueReader(text: text, depthLimit: depthLimit)
+    reader.skipSpace()
+    let value = try reader.value(depth: 0)
+    reader.skipSpace()
+    guard reader.i == text.count else { throw JSONSyntaxError(reason: "text after the value", column: reader.i + 1) }
+    return value
+  }
+}
+
+struct JSONValueReader {
+  let text: ByteView
+  let depthLimit: Int
+  var i = 0
+
+  init(text: ByteView, depthLimit: Int) {
+    self.text = text
+    self.depthLimit = depthLimit
+  }
+
+  mutating func skipSpace() {
+    while i < text.count, text[i] == 0x20 || text[i] == 0x0A || text[i] == 0x0D || text[i] == 0x09 { i += 1 }
+  }
+
+  mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    guard i < text.count else { throw JSONSyntaxError(reason: "missing value", column: i + 1) }
+    switch text[i] {
+    case UInt8(ascii: "\""):
+      var bytes: [UInt8] = []
+      try string(into: &bytes)
+      return .string(bytes)
+    case UInt8(ascii: "{"), UInt8(ascii: "["):
+      guard depth < depthLimit else {
+        throw JSONSyntaxError(reason: "nested deeper than \(depthLimit)", column: i + 1)
+      }
+      let isObject = text[i] == UInt8(ascii: "{")
+      let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+      i += 1
+      var members: [(key: [UInt8], value: JSONValue)] = []
+      var elements: [JSONValue] = []
+      skipSpace()
+      if i < text.count, text[i] == close {
+        i += 1
+        return isObject ? .object([]) : .array([])
+      }
+      while true {
+        skipSpace()
+        if isObject {
+          var key: [UInt8] = []
+          guard i < text.count, text[i] == UInt8(ascii: "\"") else {
+            throw JSONSyntaxError(reason: "expected a member name", column: i + 1)
+          }
+          try string(into: &key)
+          skipSpace()
+          guard i < text.count, text[i] == UInt8(ascii: ":") else {
+            throw JSONSyntaxError(reason: "expected :", column: i + 1)
+          }
+          i += 1
+          skipSpace()
+          members.append((key, try value(depth: depth + 1)))
+        } else {
+          elements.append(try value(depth: depth + 1))
+        }
+        skipSpace()
+        guard i < text.count else {
+          throw JSONSyntaxError(reason: isObject ? "object not closed" : "array not closed", column: i + 1)
+        }
+        let b = text[i]
+        i += 1
+        if b == UInt8(ascii: ",") { continue }
+        if b == close { return isObject ? .object(members) : .array(elements) }
+        throw JSONSyntaxError(reason: isObject ? "expected , or }" : "expected , or ]", column: i)
+      }
+    default:
+      let start = i
+      while i < text.count,
+        text[i] &- UInt8(ascii: "a") < 26 || text[i] &- UInt8(ascii: "0") < 10
+          || text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: ".")
+          || text[i] == UInt8(ascii: "E")
+      {
+        i += 1
+      }
+      guard i > start else { throw JSONSyntaxError(reason: "unexpected character", column: i + 1) }
+      return .scalar(Array(text.slice(start, i)))
+    }
+  }
+
+  /// Reads a string at `i` (its opening quote), appending its unescaped UTF-8 to `out`.
+  mutating func string(into out: inout [UInt8]) throws(JSONSyntaxError) {
+    var reader = JSONObjectReader(line: text)
+    reader.i = i
+    _ = try reader.readString(into: &out)
+    i = reader.i
+  }
+}
