@@ -43,7 +43,7 @@ struct SyslogTests {
     #expect(report.summary.first?.hasPrefix("2026-11-25T12:02:") == true)
   }
 
-  @Test("RFC 3339 headers (rsyslog's precise format), a forced format and prefix, and reading with --state")
+  @Test("RFC 3339 and RFC 5424 headers, octet-counted frames, a forced format and prefix, and reading with --state")
   func variants() throws {
     let dir = try TemporaryDirectory()
     // The same lines with rsyslog's RSYSLOG_FileFormat header: 2026-11-25T12:02:33.000000+00:00.
@@ -53,6 +53,17 @@ struct SyslogTests {
     let precise = try pgsift(["analyze", dir.path("precise.log"), "--format", "json"])
     #expect(precise.status == 0, "\(precise.stderr)")
     check(try precise.report())
+    // RFC 5424 (rsyslog's RSYSLOG_SyslogProtocol23Format), and the same with the octet counts of TCP framing.
+    try shell(
+      "cd '\(dir.url.path)' && gzip -dc '\(Self.log)' | sed -E 's/^Nov 25 ([0-9:]{8}) vm postgres\\[([0-9]+)\\]: /<134>1 2026-11-25T\\1.000000+00:00 vm postgres \\2 - - /' > rfc5424.log && awk '{ print length($0) + 1 \" \" $0 }' rfc5424.log > framed.log"
+    )
+    for name in ["rfc5424.log", "framed.log"] {
+      let result = try pgsift(["analyze", dir.path(name), "--format", "json"])
+      #expect(result.status == 0, "\(name): \(result.stderr)")
+      let report = try result.report()
+      #expect(report.input.format == "syslog")
+      check(report)
+    }
     let prefix = try String(
       contentsOfFile: Paths.fixtures.appendingPathComponent("syslog/log_line_prefix.txt").path, encoding: .utf8
     )

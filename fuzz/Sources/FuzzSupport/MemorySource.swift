@@ -40,6 +40,26 @@ public func forEachLine(
   return count
 }
 
+/// Splits `bytes` into lines in place, as pgsift splits the chunks it hands its parsers: the views stay valid as
+/// long as `bytes` does (what `StderrParser(linesStay: true)` needs). Returns the number of lines given to `body`.
+@discardableResult
+public func forEachLineInPlace(
+  in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void
+) -> Int {
+  var start = 0
+  var count = 0
+  while start < bytes.count {
+    var end = start
+    while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+    // A `\r` before the newline is not part of the line.
+    let textEnd = end > start && end < bytes.count && bytes[end - 1] == 0x0D ? end - 1 : end
+    count += 1
+    body(UnsafeBufferPointer(rebasing: bytes[start..<textEnd]), count)
+    start = end + 1
+  }
+  return count
+}
+
 /// libFuzzer's driver, for programs that bring their own `main`.
 @_silgen_name("LLVMFuzzerRunDriver")
 private func llvmFuzzerRunDriver(
