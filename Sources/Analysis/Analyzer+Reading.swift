@@ -583,6 +583,8 @@ extension Analyzer {
     case .csvlog: return run(CsvlogParser(file: file))
     case .jsonlog: return run(JsonlogParser(file: file))
     case .pgbouncer: return run(PgBouncerParser(file: file))
+    case .cloudExport(let provider, let prefix, oneALine: true):
+      return run(CloudExportParser(provider: provider, prefix: prefix, file: file))
     case .syslog, .logplex, .cloudExport:
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
       switch serialParser(format, file: file, now: settings.now)! {
@@ -601,9 +603,9 @@ extension Analyzer {
   static func serialParser(_ format: DetectedFormat, file: String, now: LogTime) -> SerialParser? {
     switch format {
     case .syslog(let prefix), .logplex(let prefix): .syslog(SyslogParser(prefix: prefix, file: file, now: now))
-    case .cloudExport(let provider, let prefix):
+    case .cloudExport(let provider, let prefix, oneALine: false):
       .cloud(CloudExportParser(provider: provider, prefix: prefix, file: file))
-    case .stderr, .csvlog, .jsonlog, .pgbouncer: nil
+    case .stderr, .csvlog, .jsonlog, .pgbouncer, .cloudExport(_, _, oneALine: true): nil
     }
   }
 

@@ -31,7 +31,6 @@ struct JSONRecordSplitter {
   private(set) var recordLine = 0
   private var depth = 0
   private var insideString = false
-  private var escaped = false
   private var insideArray = false
   /// Whether records come one a line (a log sink's files): known from the first whole record. Then a record
   /// still open at the end of its line was cut short, and is given up there rather than swallow the lines after.
@@ -80,13 +79,14 @@ struct JSONRecordSplitter {
         continue
       }
       if insideString {
-        if escaped {
-          escaped = false
-        } else if b == UInt8(ascii: "\\") {
-          escaped = true
-        } else if b == UInt8(ascii: "\"") {
-          insideString = false
-        }
+        // To the next quote at once; it ends the string unless an odd number of backslashes come before it.
+        // (A string cannot span lines in JSON: one still open at a line end fails the record's parse.)
+        guard let quote = line.firstIndex(of: UInt8(ascii: "\""), from: i) else { break }
+        var backslashes = 0
+        while quote - backslashes > i, line[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+        if backslashes % 2 == 0 { insideString = false }
+        i = quote + 1
+        continue
       } else if b == UInt8(ascii: "\"") {
         insideString = true
       } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
@@ -120,7 +120,6 @@ struct JSONRecordSplitter {
   mutating func reset() {
     depth = 0
     insideString = false
-    escaped = false
     record = []
   }
 }
@@ -177,6 +176,23 @@ public struct CloudExportParser: LogParser {
     return nil
   }
 
+  /// Whether the sampled lines hold one whole record each (blank lines aside), as a log sink's files do.
+  public static func oneALine(_ lines: [[UInt8]]) -> Bool {
+    var records = 0
+    for line in lines where !line.isEmpty {
+      var splitter = JSONRecordSplitter()
+      var whole = false
+      line.withUnsafeBufferPointer { view in
+        splitter.feed(view, lineNumber: 1) { event in
+          if case .record = event { whole = true } else { whole = false }
+        }
+      }
+      guard whole, !splitter.isOpen else { return false }
+      records += 1
+    }
+    return records > 0
+  }
+
   /// The first line of each log line found in the sampled lines, for prefix detection.
   public static func sampleTexts(_ lines: [[UInt8]], provider: CloudProvider) -> [[UInt8]] {
     var splitter = JSONRecordSplitter()
@@ -184,7 +200,8 @@ public struct CloudExportParser: LogParser {
     for (n, line) in lines.enumerated() {
       line.withUnsafeBufferPointer { view in
         splitter.feed(view, lineNumber: n + 1) { event in
-          guard case .record(let bytes, _, _) = event, let value = try? JSONValue.parse(bytes) else { return }
+          guard case .record(let bytes, _, _) = event, let value = try? JSONValue.parse(bytes, keeping: isRead)
+          else { return }
           for item in logLines(in: value, provider: provider) {
             if case .line(let text, _) = item {
               texts.append(Array(text.prefix { $0 != 0x0A }))
@@ -194,6 +211,22 @@ public struct CloudExportParser: LogParser {
       }
     }
     return texts
+  }
+
+  /// Whether a member of that name is read from a record, at any depth; the others are checked and passed over.
+  static func isRead(_ name: [UInt8]) -> Bool {
+    name.withUnsafeBufferPointer { key in
+      switch key.count {
+      case 4: key.matches("time", at: 0)
+      case 6: key.matches("prefix", at: 0) || key.matches("detail", at: 0)
+      case 7: key.matches("logName", at: 0) || key.matches("records", at: 0) || key.matches("message", at: 0)
+      case 8: key.matches("category", at: 0)
+      case 9: key.matches("timestamp", at: 0) || key.matches("processId", at: 0)
+      case 10: key.matches("properties", at: 0) || key.matches("errorLevel", at: 0) || key.matches("sqlerrcode", at: 0)
+      case 11: key.matches("textPayload", at: 0)
+      default: false
+      }
+    }
   }
 
   /// What one record holds.
@@ -208,9 +241,8 @@ public struct CloudExportParser: LogParser {
     switch provider {
     case .google:
       // Cloud SQL's log is `projects/P/logs/cloudsql.googleapis.com%2Fpostgres.log`.
-      if let log = record["logName"]?.bytes.map({ String(decoding: $0, as: UTF8.self) }), !log.hasSuffix("postgres.log")
-      {
-        return [.other("an entry of \(log), not of Cloud SQL's postgres.log")]
+      if let log = record["logName"]?.bytes, !log.reversed().starts(with: "postgres.log".utf8.reversed()) {
+        return [.other("an entry of \(String(decoding: log, as: UTF8.self)), not of Cloud SQL's postgres.log")]
       }
       guard let text = record["textPayload"]?.bytes else {
         return [.other("a Cloud Logging entry with no textPayload")]
@@ -222,7 +254,7 @@ public struct CloudExportParser: LogParser {
       if case .array(let batch)? = record["records"] {
         return batch.flatMap { logLines(in: $0, provider: .azure) }
       }
-      if let category = record["category"]?.bytes, category != Array("PostgreSQLLogs".utf8) {
+      if let category = record["category"]?.bytes, !category.elementsEqual("PostgreSQLLogs".utf8) {
         return [.other("a record of category \(String(decoding: category, as: UTF8.self)), not PostgreSQLLogs")]
       }
       guard let properties = record["properties"], let message = properties["message"]?.bytes else {
@@ -278,7 +310,7 @@ public struct CloudExportParser: LogParser {
       case .record(let bytes, let first, let last):
         let value: JSONValue
         do throws(JSONSyntaxError) {
-          value = try JSONValue.parse(bytes)
+          value = try JSONValue.parse(bytes, keeping: Self.isRead)
         } catch {
           skip(
             first...last, .malformedRecord,
@@ -351,7 +383,9 @@ public struct CloudExportParser: LogParser {
       skip(first...max(lastLine, first), .malformedRecord, "the input ends inside a JSON record")
       splitter.reset()
     }
-    if backwards > forwards {
+    // Over enough records to tell (a piece of a log cut for parallel reading may hold only a few), and most of
+    // them: PostgreSQL's own files are not strictly in time order either.
+    if backwards > forwards && backwards >= 100 {
       ownDiagnostics.report(
         .notice, at: InputLocation(file: file),
         "records come newest first (\(backwards) of \(backwards + forwards) steps go back in time): sessions, lock "

@@ -9,8 +9,9 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   case syslog(LinePrefix)
   /// Heroku's logplex: syslog lines with its own headers, read like syslog.
   case logplex(LinePrefix)
-  /// A cloud provider's JSON export whose records hold lines that start with this prefix.
-  case cloudExport(CloudProvider, LinePrefix)
+  /// A cloud provider's JSON export whose records hold lines that start with this prefix; `oneALine` when its
+  /// records come one a line (a log sink's or a storage account's files), so that it may be cut at any line.
+  case cloudExport(CloudProvider, LinePrefix, oneALine: Bool)
   case pgbouncer
 
   public var format: LogFormat {
@@ -20,7 +21,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .jsonlog: .jsonlog
     case .syslog: .syslog
     case .logplex: .logplex
-    case .cloudExport(let provider, _): provider.format
+    case .cloudExport(let provider, _, _): provider.format
     case .pgbouncer: .pgbouncer
     }
   }
@@ -28,7 +29,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   /// The log_line_prefix, for stderr and syslog.
   public var linePrefix: LinePrefix? {
     switch self {
-    case .stderr(let prefix), .syslog(let prefix), .logplex(let prefix), .cloudExport(_, let prefix): prefix
+    case .stderr(let prefix), .syslog(let prefix), .logplex(let prefix), .cloudExport(_, let prefix, _): prefix
     case .csvlog, .jsonlog, .pgbouncer: nil
     }
   }
@@ -40,7 +41,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .jsonlog: "jsonlog"
     case .syslog(let prefix): "syslog (log_line_prefix '\(prefix.text)')"
     case .logplex(let prefix): "Heroku logplex (log_line_prefix '\(prefix.text)')"
-    case .cloudExport(let provider, let prefix): "\(provider.name) export (log_line_prefix '\(prefix.text)')"
+    case .cloudExport(let provider, let prefix, _): "\(provider.name) export (log_line_prefix '\(prefix.text)')"
     case .pgbouncer: "pgbouncer"
     }
   }
@@ -88,7 +89,7 @@ public enum FormatDetector {
       let texts = CloudExportParser.sampleTexts(lines, provider: provider)
       var found = prefix
       if found == nil { found = try detectPrefix(texts, in: "\(provider.name) records, but no log line in them") }
-      return .cloudExport(provider, found!)
+      return .cloudExport(provider, found!, oneALine: CloudExportParser.oneALine(lines))
     case .stderr:
       if let prefix { return .stderr(prefix) }
       guard let found = PrefixDetector.detect(lines) else {

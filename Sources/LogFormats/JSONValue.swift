@@ -35,9 +35,13 @@ enum JSONValue: Equatable {
     }
   }
 
-  /// Reads one value that fills `text` (white space around it allowed).
-  static func parse(_ text: ByteView, depthLimit: Int = 64) throws(JSONSyntaxError) -> JSONValue {
+  /// Reads one value that fills `text` (white space around it allowed). With `keeping`, only object members whose
+  /// names it accepts are kept, at any depth; the others are checked and passed over without being built.
+  static func parse(
+    _ text: ByteView, keeping: (([UInt8]) -> Bool)? = nil, depthLimit: Int = 64
+  ) throws(JSONSyntaxError) -> JSONValue {
     var reader = JSONValueReader(text: text, depthLimit: depthLimit)
+    reader.keeping = keeping
     reader.skipSpace()
     let value = try reader.value(depth: 0)
     reader.skipSpace()
@@ -49,6 +53,7 @@ enum JSONValue: Equatable {
 struct JSONValueReader {
   let text: ByteView
   let depthLimit: Int
+  var keeping: (([UInt8]) -> Bool)?
   var i = 0
 
   init(text: ByteView, depthLimit: Int) {
@@ -95,7 +100,11 @@ struct JSONValueReader {
           }
           i += 1
           skipSpace()
-          members.append((key, try value(depth: depth + 1)))
+          if let keeping, !keeping(key) {
+            try skip(depth: depth + 1)
+          } else {
+            members.append((key, try value(depth: depth + 1)))
+          }
         } else {
           elements.append(try value(depth: depth + 1))
         }
@@ -120,6 +129,28 @@ struct JSONValueReader {
       }
       guard i > start else { throw JSONSyntaxError(reason: "unexpected character", column: i + 1) }
       return .scalar(Array(text.slice(start, i)))
+    }
+  }
+
+  /// Passes over a value, checking its syntax, without building it.
+  mutating func skip(depth: Int) throws(JSONSyntaxError) {
+    guard i < text.count else { throw JSONSyntaxError(reason: "missing value", column: i + 1) }
+    switch text[i] {
+    case UInt8(ascii: "\""):
+      i += 1
+      while true {
+        guard let quote = text.firstIndex(of: UInt8(ascii: "\""), from: i) else {
+          throw JSONSyntaxError(reason: "string not closed", column: text.count + 1)
+        }
+        var backslashes = 0
+        while quote - backslashes > i, text[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+        i = quote + 1
+        if backslashes % 2 == 0 { return }
+      }
+    default:
+      // Objects and arrays are read with the same filter, so only their kept members are built; scalars are
+      // small.
+      _ = try value(depth: depth)
     }
   }
 

@@ -21,6 +21,9 @@ public struct RecordBoundaries {
       return !insideQuotes
     case .jsonlog, .pgbouncer:
       return true
+    case .cloudExport(_, _, oneALine: true):
+      // A record a line, like jsonlog.
+      return true
     case .syslog, .logplex, .cloudExport:
       // A process's record may get pieces after other processes' lines, and a JSON record may span lines: such
       // files are read whole, in order.
