@@ -15,7 +15,12 @@ let package = Package(
   targets: [
     .target(
       name: "FuzzSupport",
-      dependencies: [.product(name: "LogInput", package: "pgsift")])
+      dependencies: [
+        .product(name: "LogInput", package: "pgsift"),
+        .product(name: "LogFormats", package: "pgsift"),
+        .product(name: "ServerEvents", package: "pgsift"),
+        .product(name: "Statistics", package: "pgsift"),
+      ])
   ]
     + fuzzTargets.map { name in
       .executableTarget(

@@ -24,7 +24,8 @@ struct ParallelTests {
     paths.append(Paths.fixtures.appendingPathComponent("maintenance/postgresql.log.gz").path)
     paths.append(Paths.fixtures.appendingPathComponent("heroku/postgresql.drain.gz").path)
     // A record a line: cut like jsonlog. gcloud's array: read whole.
-    for export in ["cloudsql.ndjson.gz", "cloudsql-gcloud.json.gz", "azure-flexible.json.gz", "azure-eventhub.json.gz"] {
+    for export in ["cloudsql.ndjson.gz", "cloudsql-gcloud.json.gz", "azure-flexible.json.gz", "azure-eventhub.json.gz"]
+    {
       paths.append(Paths.fixtures.appendingPathComponent("cloud-exports/\(export)").path)
     }
     return paths

@@ -4,8 +4,6 @@
 import FuzzSupport
 import LogFormats
 import LogInput
-import ServerEvents
-import Statistics
 
 /// The prefixes of the real logs in fixtures/ and ../shared/corpus (syslog's is the last), in the order
 /// `fuzz/make-seeds` numbers them.
@@ -24,29 +22,13 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   case 0:
     // With `linesStay` the parser keeps views of the lines until `finish`: they must come from bytes that stay.
     let stay = selector & 0x80 != 0
-    run(StderrParser(prefix: prefix, file: "fuzz", linesStay: stay), log, inPlace: stay)
-  case 1: run(CsvlogParser(file: "fuzz"), log)
-  case 2: run(JsonlogParser(file: "fuzz"), log)
-  case 3: run(SyslogParser(prefix: prefix, file: "fuzz", now: LogTime(epochMs: 1_764_000_000_000)), log)
-  default: run(PgBouncerParser(file: "fuzz"), log)
+    parseAndCheck(StderrParser(prefix: prefix, file: "fuzz", linesStay: stay), log, inPlace: stay)
+  case 1: parseAndCheck(CsvlogParser(file: "fuzz"), log)
+  case 2: parseAndCheck(JsonlogParser(file: "fuzz"), log)
+  case 3: parseAndCheck(SyslogParser(prefix: prefix, file: "fuzz", now: LogTime(epochMs: 1_764_000_000_000)), log)
+  default: parseAndCheck(PgBouncerParser(file: "fuzz"), log)
   }
   return 0
-}
-
-func run<P: LogParser>(_ parser: P, _ log: UnsafeBufferPointer<UInt8>, inPlace: Bool = false) {
-  var parser = parser
-  var sink = EventClassifier(downstream: StatementAggregator(thresholdUs: 30_000, intervalMs: 60_000))
-  let feed: (UnsafeBufferPointer<UInt8>, Int) -> Void = { line, number in
-    parser.feed(line, lineNumber: number, into: &sink)
-  }
-  let lines = inPlace ? forEachLineInPlace(in: log, feed) : forEachLine(in: log, feed)
-  parser.finish(into: &sink)
-  sink.finish()
-  sink.downstream.normalizeTexts()
-  let counts = parser.counts
-  precondition(counts.lines == lines, "the parser counted \(counts.lines) of \(lines) lines")
-  precondition(counts.skippedLines + counts.blankLines <= counts.lines, "more lines skipped than read")
-  precondition(counts.invalidUTF8Lines <= counts.lines, "more invalid lines than lines")
 }
 
 @_cdecl("FuzzLogParser_main")

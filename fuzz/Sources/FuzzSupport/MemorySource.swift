@@ -1,5 +1,9 @@
-// What every fuzz target needs: the fuzzer's bytes as a byte source, and as lines.
+// What every fuzz target needs: the fuzzer's bytes as a byte source, and as lines; a log parser driven over
+// them as `pgsift analyze` drives it, with its counts checked.
+import LogFormats
 import LogInput
+import ServerEvents
+import Statistics
 
 /// Serves bytes held in memory, in reads of at most `readSize` bytes, so that refills happen as they do on files.
 public final class MemorySource: ByteSource {
@@ -58,6 +62,29 @@ public func forEachLineInPlace(
     start = end + 1
   }
   return count
+}
+
+/// Feeds `log`'s lines to `parser`, its entries to the event classifier and the statement aggregate, and checks
+/// the parser's counts: every line counted once, no more skipped than read. `inPlace` splits the lines in place
+/// (for parsers that keep views of them); `seen` is shown each line first.
+public func parseAndCheck<P: LogParser>(
+  _ parser: P, _ log: UnsafeBufferPointer<UInt8>, inPlace: Bool = false,
+  seen: (UnsafeBufferPointer<UInt8>) -> Void = { _ in }
+) {
+  var parser = parser
+  var sink = EventClassifier(downstream: StatementAggregator(thresholdUs: 30_000, intervalMs: 60_000))
+  func feed(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) {
+    seen(line)
+    parser.feed(line, lineNumber: number, into: &sink)
+  }
+  let lines = inPlace ? forEachLineInPlace(in: log, feed) : forEachLine(in: log, feed)
+  parser.finish(into: &sink)
+  sink.finish()
+  sink.downstream.normalizeTexts()
+  let counts = parser.counts
+  precondition(counts.lines == lines, "the parser counted \(counts.lines) of \(lines) lines")
+  precondition(counts.skippedLines + counts.blankLines <= counts.lines, "more lines skipped than read")
+  precondition(counts.invalidUTF8Lines <= counts.lines, "more invalid lines than lines")
 }
 
 /// libFuzzer's driver, for programs that bring their own `main`.
