@@ -161,8 +161,15 @@ public struct CloudExportParser: LogParser {
   public var unknownZoneLine: Int? { inner.unknownZoneLine }
   public var atRecordBoundary: Bool { !splitter.isOpen }
 
-  /// Whether a line can only come from this provider's export: the names its records carry.
+  /// Whether a line can only come from this provider's export: a line of JSON (it starts with `{`, or with `"`
+  /// inside a pretty-printed record) that holds the names the provider's records carry and is no jsonlog record.
+  /// A statement in a stderr, csvlog or jsonlog log may hold those names too.
   public static func provider(marking line: ByteView) -> CloudProvider? {
+    var start = 0
+    while start < line.count, line[start] == UInt8(ascii: " ") { start += 1 }
+    guard start < line.count, line[start] == UInt8(ascii: "{") || line[start] == UInt8(ascii: "\""),
+      line.firstIndex(of: "\"error_severity\":", from: start) == nil
+    else { return nil }
     if line.firstIndex(of: "\"textPayload\"", from: 0) != nil
       || line.firstIndex(of: "cloudsql.googleapis.com", from: 0) != nil
     {

@@ -101,6 +101,34 @@ struct ManagedServiceTests {
     #expect(mixed.stderr.contains("mixed.log:1701: a line from heroku-postgres"))
   }
 
+  @Test("A stderr log whose statements hold the exports' member names is still read as stderr")
+  func notAnExport() throws {
+    let dir = try TemporaryDirectory()
+    let log = Paths.fixtures.appendingPathComponent("cloudsql-prefix/postgresql.log.gz").path
+    // An application that keeps JSON of both kinds in a table: its INSERTs, one a line and pretty-printed.
+    try shell("cd '\(dir.url.path)' && gzip -dc '\(log)' | head -n 30 > mixed.log")
+    var lines = ""
+    for n in 1...8 {
+      let prefix =
+        "2026-11-25 12:34:0\(n).000 UTC [900\(n)]: [1-1] db=shop,user=app LOG:  duration: 0.5 ms  statement: "
+      lines +=
+        prefix + #"INSERT INTO audit (doc) VALUES ('{"textPayload": "x", "category": "PostgreSQLLogs"}');"# + "\n"
+      lines += prefix + "INSERT INTO audit (doc) VALUES ('{\n\t" + #""errorLevel": "LOG","# + "\n"
+      lines += "\t" + #""textPayload": "y"}');"# + "\n"
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path("mixed.log")))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data(lines.utf8))
+    try handle.close()
+    let result = try pgsift(["analyze", dir.path("mixed.log"), "--format", "json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try result.report()
+    #expect(report.input.format == "stderr")
+    #expect(report.input.skippedLines == 0)
+    // Both INSERTs have one shape: 16 calls.
+    #expect(report.queries.first { $0.example?.hasPrefix("INSERT INTO audit") == true }?.calls == 16)
+  }
+
   @Test("Google Cloud Logging exports of Cloud SQL: a sink's lines and gcloud's array give the stderr log's report")
   func cloudSQL() throws {
     let source = try pgsift([
