@@ -416,8 +416,8 @@ extension Analyzer {
       file: name, ordinal: ordinal, thresholdUs: options.thresholdUs, intervalMs: options.intervalMs,
       window: options.window, resumable: resumable, now: reading.now)
     var cursor = start
-    // Syslog and cloud exports: a process's record may get pieces after other processes' lines, and a JSON
-    // record may span lines, so the file is read in order on this thread, as one piece.
+    // Syslog and logplex, where a process's record may get pieces after other processes' lines, and cloud
+    // exports whose records span lines (gcloud's array): the file is read in order on this thread, as one piece.
     func readInOrder<P: LogParser>(_ parser: P) {
       var piece = PieceParser(parser, settings: settings, midStream: false, fingerprinter: Fingerprinter())
       eachLine { line, number, endOffset in
