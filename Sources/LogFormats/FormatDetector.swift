@@ -71,25 +71,16 @@ public enum FormatDetector {
     case .jsonlog: return .jsonlog
     case .pgbouncer: return .pgbouncer
     case .syslog, .logplex:
-      // The prefix is found, or checked, on the text after the syslog headers of PostgreSQL's lines.
-      // Only where the text starts matters here, not the year the header's time falls in.
-      let texts: [[UInt8]] = lines.compactMap { line in
-        line.withUnsafeBufferPointer { view in
-          SyslogParser.header(view, now: LogTime(epochMs: 0)).flatMap {
-            $0.otherSource == nil ? Array(view.slice(from: $0.textStart)) : nil
-          }
-        }
-      }
       let name = chosen == .logplex ? "Heroku logplex" : "syslog"
-      var found = prefix
-      if found == nil { found = try detectPrefix(texts, in: "\(name) lines, but no text after their headers") }
-      return chosen == .logplex ? .logplex(found!) : .syslog(found!)
+      let found = try linePrefix(
+        given: prefix, detectedIn: syslogTexts(lines), "\(name) lines, but no text after their headers")
+      return chosen == .logplex ? .logplex(found) : .syslog(found)
     case .cloudsql, .azure:
       let provider: CloudProvider = chosen == .azure ? .azure : .google
-      let texts = CloudExportParser.sampleTexts(lines, provider: provider)
-      var found = prefix
-      if found == nil { found = try detectPrefix(texts, in: "\(provider.name) records, but no log line in them") }
-      return .cloudExport(provider, found!, oneALine: CloudExportParser.oneALine(lines))
+      let found = try linePrefix(
+        given: prefix, detectedIn: CloudExportParser.sampleTexts(lines, provider: provider),
+        "\(provider.name) records, but no log line in them")
+      return .cloudExport(provider, found, oneALine: CloudExportParser.oneALine(lines))
     case .stderr:
       if let prefix { return .stderr(prefix) }
       guard let found = PrefixDetector.detect(lines) else {
@@ -102,13 +93,30 @@ public enum FormatDetector {
     }
   }
 
-  /// The prefix of texts a wrapping format carries, or an error that says what was found instead.
-  static func detectPrefix(_ texts: [[UInt8]], in what: String) throws(DetectionError) -> LinePrefix {
+  /// The prefix the user gave, or the one detected in the texts a wrapping format carries (taken only when no
+  /// prefix was given), or an error that says what was found instead.
+  static func linePrefix(
+    given: LinePrefix?, detectedIn texts: @autoclosure () -> [[UInt8]], _ what: String
+  ) throws(DetectionError) -> LinePrefix {
+    if let given { return given }
+    let texts = texts()
     guard let found = PrefixDetector.detect(texts) else {
       throw DetectionError(
         message: "\(what) looks like a PostgreSQL log record; give the log_line_prefix with --prefix")
     }
     return found.prefix
+  }
+
+  /// The text after the syslog headers of PostgreSQL's lines, where their prefix is found or checked. Only where
+  /// the text starts matters here, not the year the header's time falls in.
+  static func syslogTexts(_ lines: [[UInt8]]) -> [[UInt8]] {
+    lines.compactMap { line in
+      line.withUnsafeBufferPointer { view in
+        SyslogParser.header(view, now: LogTime(epochMs: 0)).flatMap {
+          $0.otherSource == nil ? Array(view.slice(from: $0.textStart)) : nil
+        }
+      }
+    }
   }
 
   /// Whether sampled lines are binary data: NUL bytes, or invalid UTF-8 in a tenth of them or more.

@@ -1,23 +1,14 @@
 // A JSON value read whole, for the cloud providers' log exports, whose records nest objects (`resource`,
 // `properties`) and arrays (`records`). jsonlog's flat objects are read by `JSONObjectReader` without building
-// values; these records are fewer and their parse is not the hot path.
+// values; these nest, and only the members pgsift reads are built (see `parse(_:keeping:depthLimit:)`).
 
-enum JSONValue: Equatable {
+enum JSONValue {
   case string([UInt8])
   /// A number, `true`, `false` or `null`, as written.
   case scalar([UInt8])
   case array([JSONValue])
   /// Members in the order written.
   case object([(key: [UInt8], value: JSONValue)])
-
-  static func == (a: JSONValue, b: JSONValue) -> Bool {
-    switch (a, b) {
-    case (.string(let x), .string(let y)), (.scalar(let x), .scalar(let y)): x == y
-    case (.array(let x), .array(let y)): x == y
-    case (.object(let x), .object(let y)): x.map(\.key) == y.map(\.key) && x.map(\.value) == y.map(\.value)
-    default: false
-    }
-  }
 
   /// The member named `key` of an object.
   subscript(_ key: StaticString) -> JSONValue? {

@@ -95,7 +95,8 @@ public struct StderrParser: LogParser {
   /// The first line whose time zone abbreviation is not known (its times are read as UTC).
   public private(set) var unknownZoneLine: Int?
   /// What a wrapping format (a cloud export) knows of the record being assembled beyond its text; it fills in
-  /// what the prefix leaves out, and is gone once the record is handed out.
+  /// what the prefix leaves out. The wrapping parser sets it before a record's lines and clears it once it has
+  /// finished the record.
   var envelope: Envelope?
 
   struct Envelope {
@@ -181,7 +182,6 @@ public struct StderrParser: LogParser {
         }
       }
     }
-    defer { envelope = nil }
     if let first = firstLine {
       firstLine = nil
       emit(first)
