@@ -584,7 +584,8 @@ extension Analyzer {
     case .jsonlog: return run(JsonlogParser(file: file))
     case .pgbouncer: return run(PgBouncerParser(file: file))
     case .cloudExport(let provider, let prefix, oneALine: true):
-      return run(CloudExportParser(provider: provider, prefix: prefix, file: file))
+      // Every piece knows from detection, even one that starts at a record cut short.
+      return run(CloudExportParser(provider: provider, prefix: prefix, file: file, oneALine: true))
     case .syslog, .logplex, .cloudExport:
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
       switch serialParser(format, file: file, now: settings.now)! {

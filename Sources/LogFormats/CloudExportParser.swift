@@ -32,9 +32,12 @@ struct JSONRecordSplitter {
   private var depth = 0
   private var insideString = false
   private var insideArray = false
-  /// Whether records come one a line (a log sink's files): known from the first whole record. Then a record
-  /// still open at the end of its line was cut short, and is given up there rather than swallow the lines after.
+  /// Whether records come one a line (a log sink's files): known from detection, or from the first whole record.
+  /// Then a record still open at the end of its line was cut short, and is given up there rather than swallow
+  /// the lines after.
   private var oneALine: Bool?
+
+  init(oneALine: Bool? = nil) { self.oneALine = oneALine }
 
   /// Whether a record is open at the end of the lines fed so far.
   var isOpen: Bool { depth > 0 }
@@ -140,10 +143,12 @@ public struct CloudExportParser: LogParser {
   /// The last line counted as skipped: a line that holds several bad records is counted once.
   private var skippedThrough = 0
 
-  public init(provider: CloudProvider, prefix: LinePrefix, file: String) {
+  /// `oneALine`: whether detection found the records one a line; nil to learn it from the first record.
+  public init(provider: CloudProvider, prefix: LinePrefix, file: String, oneALine: Bool? = nil) {
     self.provider = provider
     self.file = file
     inner = StderrParser(prefix: prefix, file: file)
+    splitter = JSONRecordSplitter(oneALine: oneALine)
   }
 
   public var counts: ParseCounts {
@@ -183,9 +188,11 @@ public struct CloudExportParser: LogParser {
     return nil
   }
 
-  /// Whether the sampled lines hold one whole record each (blank lines aside), as a log sink's files do.
+  /// Whether the sampled lines hold one whole record each, as a log sink's files do: nine in ten of them at
+  /// least (blank lines aside), so that a record cut short does not hide it.
   public static func oneALine(_ lines: [[UInt8]]) -> Bool {
     var records = 0
+    var others = 0
     for line in lines where !line.isEmpty {
       var splitter = JSONRecordSplitter()
       var whole = false
@@ -194,10 +201,9 @@ public struct CloudExportParser: LogParser {
           if case .record = event { whole = true } else { whole = false }
         }
       }
-      guard whole, !splitter.isOpen else { return false }
-      records += 1
+      if whole && !splitter.isOpen { records += 1 } else { others += 1 }
     }
-    return records > 0
+    return records > 0 && others * 10 <= records + others
   }
 
   /// The first line of each log line found in the sampled lines, for prefix detection.

@@ -156,7 +156,8 @@ struct ManagedServiceTests {
       cd '\(dir.url.path)' && gzip -dc '\(sink)' > sink.json && \
       sed -i '20a {"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","textPayload":"audit","timestamp":"2026-11-25T12:34:00Z"}' sink.json && \
       sed -i '40a {"logName":"projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log","textPayload":"2026-11-25 12:34:00.000 UTC [1]: [1-1] db=shop,user=app LOG:  duration: 1.0 ms  statement: SELECT 1' sink.json && \
-      gzip -dc '\(sink)' | tac > newest-first.json
+      gzip -dc '\(sink)' | tac > newest-first.json && \
+      gzip -dc '\(sink)' | sed '1s/.\\{40\\}$//' > cut-first.json
       """)
     let damaged = try pgsift(["analyze", dir.path("sink.json"), "--format", "json"])
     #expect(damaged.status == 2)
@@ -166,6 +167,11 @@ struct ManagedServiceTests {
     #expect(damaged.stderr.contains("sink.json:41: a JSON record not closed at the end of its line; dropped"))
     let whole = try pgsift(["analyze", sink, "--format", "json"]).report()
     #expect(report.summary.statements == whole.summary.statements)
+    // The first entry cut short: dropped at its line, as one inside the file would be, the rest read.
+    let cut = try pgsift(["analyze", dir.path("cut-first.json"), "--format", "json"])
+    #expect(cut.stderr.contains("cut-first.json:1: a JSON record not closed at the end of its line; dropped"))
+    #expect(try cut.report().input.skippedLines == 1)
+    #expect(try cut.report().summary.statements == whole.summary.statements)
     let reversed = try pgsift(["analyze", dir.path("newest-first.json"), "--format", "json"])
     #expect(reversed.stderr.contains("records come newest first"))
     #expect(try reversed.report().summary.statements == whole.summary.statements)
