@@ -98,7 +98,7 @@ let package = Package(
     .executableTarget(
       name: "pgsift",
       dependencies: [
-        "Analysis", "Regression", "AppPatterns",
+        "Analysis", "Regression", "AppPatterns", "LogFormats", "LogInput", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(

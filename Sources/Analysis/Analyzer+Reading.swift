@@ -49,7 +49,7 @@ extension Analyzer {
     var counts: ParseCounts
     var diagnostics: Diagnostics
     var outside: Int
-    var unknownZoneLine: Int?
+    var zoneNotes: ZoneNotes
   }
 
   /// What reading a file found besides its chunks, handed over after them.
@@ -78,6 +78,11 @@ extension Analyzer {
     var window: TimeWindow
     var resumable: Bool
     var now: LogTime
+    /// Whether lines the prefix does not match are read with a prefix inferred from them: yes when the prefix
+    /// was inferred itself, no when the user gave it.
+    var infersPrefix: Bool
+    /// How the zones after timestamps are read (--log-timezone).
+    var zones: LogTimeZone
   }
 
   /// A parser with the stages behind it (time window, event classifier, aggregate), for one piece of a file.
@@ -101,7 +106,7 @@ extension Analyzer {
       if finishing { parser.finish(into: &sink) }
       return ChunkResult(
         classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
-        unknownZoneLine: parser.unknownZoneLine)
+        zoneNotes: parser.zoneNotes)
     }
   }
 
@@ -127,7 +132,7 @@ extension Analyzer {
     private var counts = ParseCounts()
     private var fileDiagnostics = Diagnostics()
     private var outside = 0
-    private var unknownZoneLine: Int?
+    private var zoneNotes = ZoneNotes()
     private let fingerprinter: Fingerprinter
 
     init(total: StatementAggregator, fingerprinter: Fingerprinter) {
@@ -150,7 +155,7 @@ extension Analyzer {
         counts.merge(result.counts)
         fileDiagnostics.merge(result.diagnostics)
         outside += result.outside
-        if unknownZoneLine == nil { unknownZoneLine = result.unknownZoneLine }
+        zoneNotes.merge(result.zoneNotes)
       case .tail(let tail):
         endFile(tail)
       }
@@ -169,10 +174,15 @@ extension Analyzer {
       var summary = tail.summary
       diagnostics.merge(tail.before)
       diagnostics.merge(fileDiagnostics)
-      if let line = unknownZoneLine {
+      if let line = zoneNotes.unknownLine {
         diagnostics.report(
           .notice, at: InputLocation(file: summary.path, line: line),
-          "time zone abbreviation not known; times are read as UTC")
+          "time zone abbreviation not known; times are read as UTC (give --log-timezone)")
+      }
+      if let ambiguous = zoneNotes.ambiguous {
+        diagnostics.report(
+          .notice, at: InputLocation(file: summary.path, line: ambiguous.line),
+          LogTimeZone.ambiguityNote(ambiguous.zone, alternatives: ambiguous.alternatives))
       }
       if var classifier {
         classifier.finish()
@@ -208,7 +218,7 @@ extension Analyzer {
       counts = ParseCounts()
       fileDiagnostics = Diagnostics()
       outside = 0
-      unknownZoneLine = nil
+      zoneNotes = ZoneNotes()
     }
   }
 
@@ -359,7 +369,23 @@ extension Analyzer {
       if let remembered, options.format == nil && options.prefix == nil {
         detected = remembered
       } else {
-        detected = try FormatDetector.detect(sample.map(\.bytes), format: options.format, prefix: options.prefix)
+        // The head alone may not show a minority's fields or a background process's line: lines from
+        // several places further in (a plain file's) are sampled too.
+        var lines = sample.map(\.bytes)
+        var windowStarts: [Int] = []
+        for window in input.sampleWindows(
+          after: sample.last?.endOffset ?? 0, windows: Self.sampleWindows, linesEach: Self.linesPerWindow)
+        {
+          windowStarts.append(lines.count)
+          lines += window
+        }
+        let detection = try FormatDetector.detection(
+          lines, windowStarts: windowStarts, format: options.format, prefix: options.prefix)
+        detected = detection.format
+        tail.summary.prefixInference = detection.inference.map(Self.report)
+        for warning in detection.warnings {
+          tail.before.report(.notice, at: InputLocation(file: name, line: start.line + 1), warning)
+        }
       }
     } catch {
       // Nothing to parse with: count every line as skipped, so the loss is visible.
@@ -414,7 +440,8 @@ extension Analyzer {
     }
     let settings = PieceSettings(
       file: name, ordinal: ordinal, thresholdUs: options.thresholdUs, intervalMs: options.intervalMs,
-      window: options.window, resumable: resumable, now: reading.now)
+      window: options.window, resumable: resumable, now: reading.now, infersPrefix: options.prefix == nil,
+      zones: options.logTimeZone)
     var cursor = start
     // Syslog and logplex, where a process's record may get pieces after other processes' lines, and cloud
     // exports whose records span lines (gcloud's array): the file is read in order on this thread, as one piece.
@@ -427,7 +454,7 @@ extension Analyzer {
       progress?(reader.lineNumber)
       submit(.chunk(piece.result(finishing: !resumable || piece.parser.atRecordBoundary)))
     }
-    if let serial = Self.serialParser(detected, file: name, now: reading.now) {
+    if let serial = Self.serialParser(detected, file: name, now: reading.now, zones: options.logTimeZone) {
       switch serial {
       case .syslog(let parser): readInOrder(parser)
       case .cloud(let parser): readInOrder(parser)
@@ -578,17 +605,20 @@ extension Analyzer {
       // A record still open at the end is read whole by the next run; without --state it is finished now.
       return piece.result(finishing: !(chunk.isLast && settings.resumable) || piece.parser.atRecordBoundary)
     }
+    let zones = settings.zones
     switch format {
-    case .stderr(let prefix): return run(StderrParser(prefix: prefix, file: file, linesStay: true))
-    case .csvlog: return run(CsvlogParser(file: file))
-    case .jsonlog: return run(JsonlogParser(file: file))
-    case .pgbouncer: return run(PgBouncerParser(file: file))
+    case .stderr(let prefix):
+      return run(
+        StderrParser(prefix: prefix.reading(zones), file: file, linesStay: true, recovers: settings.infersPrefix))
+    case .csvlog: return run(CsvlogParser(file: file, zones: zones))
+    case .jsonlog: return run(JsonlogParser(file: file, zones: zones))
+    case .pgbouncer: return run(PgBouncerParser(file: file, zones: zones))
     case .cloudExport(let provider, let prefix, oneALine: true):
       // Every piece knows from detection, even one that starts at a record cut short.
-      return run(CloudExportParser(provider: provider, prefix: prefix, file: file, oneALine: true))
+      return run(CloudExportParser(provider: provider, prefix: prefix.reading(zones), file: file, oneALine: true))
     case .syslog, .logplex, .cloudExport:
       // Read whole on the reading thread instead (see `read`); a chunk of it parses like one.
-      switch serialParser(format, file: file, now: settings.now)! {
+      switch serialParser(format, file: file, now: settings.now, zones: zones)! {
       case .syslog(let parser): return run(parser)
       case .cloud(let parser): return run(parser)
       }
@@ -601,13 +631,25 @@ extension Analyzer {
     case cloud(CloudExportParser)
   }
 
-  static func serialParser(_ format: DetectedFormat, file: String, now: LogTime) -> SerialParser? {
+  static func serialParser(_ format: DetectedFormat, file: String, now: LogTime, zones: LogTimeZone) -> SerialParser? {
     switch format {
-    case .syslog(let prefix), .logplex(let prefix): .syslog(SyslogParser(prefix: prefix, file: file, now: now))
+    case .syslog(let prefix), .logplex(let prefix):
+      .syslog(SyslogParser(prefix: prefix.reading(zones), file: file, now: now))
     case .cloudExport(let provider, let prefix, oneALine: false):
-      .cloud(CloudExportParser(provider: provider, prefix: prefix, file: file))
+      .cloud(CloudExportParser(provider: provider, prefix: prefix.reading(zones), file: file))
     case .stderr, .csvlog, .jsonlog, .pgbouncer, .cloudExport(_, _, oneALine: true): nil
     }
+  }
+
+  /// Stretches of a plain file sampled beyond its head for detection, and lines taken from each.
+  static let sampleWindows = 8
+  static let linesPerWindow = 250
+
+  static func report(_ inference: PrefixInference) -> PrefixInferenceReport {
+    PrefixInferenceReport(
+      confidence: inference.confidence.rawValue, sampledRecords: inference.sampledRecords,
+      matchedRecords: inference.matchedRecords, evidence: inference.evidence, doubts: inference.doubts,
+      alternates: inference.alternates.map(\.text))
   }
 
   /// File name endings that say a file is compressed.

@@ -40,6 +40,8 @@ public struct AnalysisOptions: Sendable {
   public var chunkBytes = Analyzer.defaultChunkBytes
   /// What makes an application pattern worth reporting.
   public var appAdvice = AppAdviceThresholds()
+  /// How the zone written after timestamps is read (--log-timezone).
+  public var logTimeZone = LogTimeZone.standard
 
   public init(
     paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,

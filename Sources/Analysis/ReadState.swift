@@ -128,8 +128,10 @@ public struct ReadState: Codable, Sendable {
     case "stderr"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .stderr($0) }
     case "syslog"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .syslog($0) }
     case "logplex"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .logplex($0) }
-    case "cloudsql"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .cloudExport(.google, $0, oneALine: false) }
-    case "azure"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .cloudExport(.azure, $0, oneALine: false) }
+    case "cloudsql"?:
+      return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .cloudExport(.google, $0, oneALine: false) }
+    case "azure"?:
+      return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .cloudExport(.azure, $0, oneALine: false) }
     default: return nil
     }
   }

@@ -147,7 +147,7 @@ public struct CloudExportParser: LogParser {
   public init(provider: CloudProvider, prefix: LinePrefix, file: String, oneALine: Bool? = nil) {
     self.provider = provider
     self.file = file
-    inner = StderrParser(prefix: prefix, file: file)
+    inner = StderrParser(prefix: prefix, file: file, recovers: false)
     splitter = JSONRecordSplitter(oneALine: oneALine)
   }
 
@@ -163,7 +163,7 @@ public struct CloudExportParser: LogParser {
     return all
   }
 
-  public var unknownZoneLine: Int? { inner.unknownZoneLine }
+  public var zoneNotes: ZoneNotes { inner.zoneNotes }
   public var atRecordBoundary: Bool { !splitter.isOpen }
 
   /// Whether a line can only come from this provider's export: a line of JSON (it starts with `{`, or with `"`

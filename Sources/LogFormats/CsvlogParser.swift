@@ -14,8 +14,9 @@ public struct CsvlogParser: LogParser {
   /// Unquoted field values of the current record, and where each one lies in it.
   private var values: [UInt8] = []
   private var fields: [Range<Int>] = []
-  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
-  public private(set) var unknownZoneLine: Int?
+  public private(set) var zoneNotes = ZoneNotes()
+  /// How the zone after each timestamp is read.
+  public let zones: LogTimeZone
 
   /// csvlog columns pgsift reads (0-based), as PostgreSQL 13 to 17 write them.
   enum Column {
@@ -27,8 +28,9 @@ public struct CsvlogParser: LogParser {
 
   public var atRecordBoundary: Bool { recordLines == 0 }
 
-  public init(file: String) {
+  public init(file: String, zones: LogTimeZone = .standard) {
     self.file = file
+    self.zones = zones
     record.reserveCapacity(64 * 1024)
     values.reserveCapacity(64 * 1024)
   }
@@ -93,13 +95,13 @@ public struct CsvlogParser: LogParser {
         problem = "unknown severity '\(field(Column.severity).string)'"
         return
       }
-      let timestamp = LogTimestamp.parse(field(Column.time), at: 0)
+      let timestamp = LogTimestamp.parse(field(Column.time), at: 0, zones: zones)
       if timestamp == nil {
         problem = "log_time '\(field(Column.time).string)' is not a timestamp"
         return
       }
-      if let timestamp, !timestamp.zoneKnown, unknownZoneLine == nil {
-        unknownZoneLine = lineNumber
+      if let timestamp, !timestamp.zoneKnown || timestamp.zoneAmbiguous {
+        zoneNotes.note(timestamp, in: field(Column.time), zones: zones, line: lineNumber)
       }
       var entry = LogEntry(
         severity: severity, time: timestamp?.time,

@@ -47,6 +47,14 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   }
 }
 
+/// A detected format, and for a format with a prefix, how the prefix was inferred (nil when it was given).
+public struct Detection: Sendable, Equatable {
+  public var format: DetectedFormat
+  public var inference: PrefixInference?
+  /// What the sample says against what the user gave: a `--prefix` most sampled lines do not match.
+  public var warnings: [String] = []
+}
+
 public struct DetectionError: Error, Sendable, CustomStringConvertible {
   public var message: String
   public var description: String { message }
@@ -62,7 +70,42 @@ public enum FormatDetector {
   )
     throws(DetectionError) -> DetectedFormat
   {
-    let guessed = format == nil ? guessFormat(lines) : nil
+    try detection(lines, format: format, prefix: prefix).format
+  }
+
+  /// Decides the format from sampled lines, and infers the prefix from them where the format has one.
+  /// `windowStarts`: where in `lines` a new stretch of the file starts, when they were sampled from several.
+  public static func detection(
+    _ lines: [[UInt8]], windowStarts: [Int] = [], format: LogFormat? = nil, prefix: LinePrefix? = nil
+  ) throws(DetectionError) -> Detection {
+    var inference: PrefixInference?
+    let found = try detectFormat(
+      lines, windowStarts: windowStarts, format: format, prefix: prefix, inference: &inference)
+    var detection = Detection(format: found, inference: inference)
+    if case .stderr(let given) = found, prefix != nil {
+      // A prefix that reads under half of the sampled records is worth a word, with the one the lines have.
+      let records = lines.filter { line in
+        line.first != UInt8(ascii: "\t") && line.withUnsafeBufferPointer { PrefixDetector.markerOffset(in: $0) != nil }
+      }
+      let matched = records.filter { line in line.withUnsafeBufferPointer { given.match($0) != nil } }.count
+      if matched * 2 < records.count, let inferred = inferPrefix(lines, windowStarts: windowStarts),
+        inferred.prefix != given
+      {
+        detection.warnings.append(
+          "--prefix '\(given.text)' reads \(matched) of \(records.count) sampled lines; the log's lines look like "
+            + "'\(inferred.prefix.text)' (\(inferred.matchedRecords) of them): drop --prefix to have it inferred")
+      }
+    }
+    return detection
+  }
+
+  private static func detectFormat(
+    _ lines: [[UInt8]], windowStarts: [Int], format: LogFormat?, prefix: LinePrefix?,
+    inference: inout PrefixInference?
+  ) throws(DetectionError) -> DetectedFormat {
+    // The format is told from the head; the stretches sampled further in help only to find a prefix.
+    let head = windowStarts.min().map { Array(lines[..<$0]) } ?? lines
+    let guessed = format == nil ? guessFormat(head) : nil
     // A prefix given alone means stderr, unless the lines are syslog lines.
     let wrapped: [LogFormat] = [.stderr, .csvlog, .jsonlog, .pgbouncer]
     let chosen = format ?? (prefix != nil && wrapped.contains(guessed ?? .stderr) ? .stderr : guessed ?? .stderr)
@@ -73,38 +116,56 @@ public enum FormatDetector {
     case .syslog, .logplex:
       let name = chosen == .logplex ? "Heroku logplex" : "syslog"
       let found = try linePrefix(
-        given: prefix, detectedIn: syslogTexts(lines), "\(name) lines, but no text after their headers")
+        given: prefix, detectedIn: syslogTexts(lines), "\(name) lines, but no text after their headers",
+        inference: &inference)
       return chosen == .logplex ? .logplex(found) : .syslog(found)
     case .cloudsql, .azure:
       let provider: CloudProvider = chosen == .azure ? .azure : .google
       let found = try linePrefix(
-        given: prefix, detectedIn: CloudExportParser.sampleTexts(lines, provider: provider),
-        "\(provider.name) records, but no log line in them")
-      return .cloudExport(provider, found, oneALine: CloudExportParser.oneALine(lines))
+        given: prefix, detectedIn: CloudExportParser.sampleTexts(head, provider: provider),
+        "\(provider.name) records, but no log line in them", inference: &inference)
+      return .cloudExport(provider, found, oneALine: CloudExportParser.oneALine(head))
     case .stderr:
       if let prefix { return .stderr(prefix) }
-      guard let found = PrefixDetector.detect(lines) else {
-        if looksBinary(lines) { throw DetectionError(message: "binary data, not a log; every line skipped") }
+      guard let found = inferPrefix(lines, windowStarts: windowStarts) else {
+        if looksBinary(head) { throw DetectionError(message: "binary data, not a log; every line skipped") }
         throw DetectionError(
           message: "no line looks like a PostgreSQL log record; give the format with --log-format "
             + "or the stderr prefix with --prefix")
       }
-      return .stderr(found.prefix)
+      inference = found
+      return .stderr(found.readingPrefix)
     }
+  }
+
+  /// Infers the prefix of sampled lines. The older per-line reading stays as a second opinion: it wins only
+  /// where it reads more of the sampled lines.
+  public static func inferPrefix(_ lines: [[UInt8]], windowStarts: [Int] = []) -> PrefixInference? {
+    let inferred = PrefixInferrer.infer(lines, windowStarts: windowStarts)
+    if let single = PrefixDetector.detect(lines), single.matched > (inferred?.matchedRecords ?? 0) {
+      return PrefixInference(
+        prefix: single.prefix, sampledRecords: inferred?.sampledRecords ?? single.sampled,
+        matchedRecords: single.matched, confidence: .guessed,
+        evidence: ["read from the shapes of single lines, which fit more sampled lines than the aligned reading"],
+        doubts: ["the prefix was read from single lines; give --prefix to be sure"])
+    }
+    return inferred
   }
 
   /// The prefix the user gave, or the one detected in the texts a wrapping format carries (taken only when no
   /// prefix was given), or an error that says what was found instead.
   static func linePrefix(
-    given: LinePrefix?, detectedIn texts: @autoclosure () -> [[UInt8]], _ what: String
+    given: LinePrefix?, detectedIn texts: @autoclosure () -> [[UInt8]], _ what: String,
+    inference: inout PrefixInference?
   ) throws(DetectionError) -> LinePrefix {
     if let given { return given }
     let texts = texts()
-    guard let found = PrefixDetector.detect(texts) else {
+    guard let found = inferPrefix(texts) else {
       throw DetectionError(
         message: "\(what) looks like a PostgreSQL log record; give the log_line_prefix with --prefix")
     }
-    return found.prefix
+    inference = found
+    return found.readingPrefix
   }
 
   /// The text after the syslog headers of PostgreSQL's lines, where their prefix is found or checked. Only where

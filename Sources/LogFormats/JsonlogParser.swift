@@ -8,13 +8,15 @@ public struct JsonlogParser: LogParser {
 
   /// Decoded string values of the current line, one after another.
   private var values: [UInt8] = []
-  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
-  public private(set) var unknownZoneLine: Int?
+  public private(set) var zoneNotes = ZoneNotes()
+  /// How the zone after each timestamp is read.
+  public let zones: LogTimeZone
 
   public var atRecordBoundary: Bool { true }
 
-  public init(file: String) {
+  public init(file: String, zones: LogTimeZone = .standard) {
     self.file = file
+    self.zones = zones
     values.reserveCapacity(64 * 1024)
   }
 
@@ -73,10 +75,10 @@ public struct JsonlogParser: LogParser {
         return
       }
       var time: LogTime?
-      if let stamp = value(.timestamp), let parsed = LogTimestamp.parse(stamp, at: 0) {
+      if let stamp = value(.timestamp), let parsed = LogTimestamp.parse(stamp, at: 0, zones: zones) {
         time = parsed.time
-        if !parsed.zoneKnown && unknownZoneLine == nil {
-          unknownZoneLine = lineNumber
+        if !parsed.zoneKnown || parsed.zoneAmbiguous {
+          zoneNotes.note(parsed, in: stamp, zones: zones, line: lineNumber)
         }
       }
       var entry = LogEntry(

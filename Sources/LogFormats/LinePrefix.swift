@@ -31,9 +31,16 @@ public enum PrefixField: Character, Sendable, CaseIterable {
   /// Fields whose text can be anything, so they run to whatever follows them in the prefix.
   var isFreeText: Bool {
     switch self {
-    case .applicationName, .backendType, .user, .database, .remoteHostPort, .remoteHost, .commandTag, .sqlState,
-      .virtualTransactionID:
-      true
+    case .applicationName, .backendType, .user, .database, .remoteHostPort, .remoteHost, .commandTag: true
+    default: false
+    }
+  }
+
+  /// Fields whose values have no space in them, as PostgreSQL prints them (a role or database named with one
+  /// is let through only when no other reading of the line fits).
+  var holdsNoSpace: Bool {
+    switch self {
+    case .user, .database, .remoteHost, .remoteHostPort: true
     default: false
     }
   }
@@ -64,6 +71,18 @@ public struct PrefixSyntaxError: Error, Sendable, CustomStringConvertible {
 public struct PrefixMatch {
   public var time: LogTime?
   public var zoneKnown = true
+  /// The zone is an abbreviation read one way of several; `zone(in:)` finds it again.
+  public var zoneAmbiguous = false
+  private var zoneStart: Int32 = 0
+  private var zoneEnd: Int32 = 0
+
+  /// The time zone abbreviation of the line matched, when there was one.
+  public func zone(in line: ByteView) -> ByteView { line.slice(Int(zoneStart), Int(zoneEnd)) }
+
+  mutating func setZone(_ range: Range<Int>?) {
+    zoneStart = Int32(truncatingIfNeeded: range?.lowerBound ?? 0)
+    zoneEnd = Int32(truncatingIfNeeded: range?.upperBound ?? 0)
+  }
   public var pid: Int32 = 0
   public var user: Range<Int> = 0..<0
   public var database: Range<Int> = 0..<0
@@ -111,6 +130,27 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   }
   /// The prefix as written in `log_line_prefix` syntax.
   public let text: String
+  /// Other readings, tried in order on a line this one does not match: the same log with a `%q` stop that
+  /// the sample could not show, or the prefix a part of the log was found to have.
+  public private(set) var alternates: [LinePrefix] = []
+
+  /// How the zone after the prefix's timestamps is read.
+  public private(set) var zones = LogTimeZone.standard
+
+  /// This prefix, its alternates too, reading zones with `zones`.
+  public func reading(_ zones: LogTimeZone) -> LinePrefix {
+    var result = self
+    result.zones = zones
+    result.alternates = alternates.map { $0.reading(zones) }
+    return result
+  }
+
+  /// This prefix, trying `others` too where it does not match.
+  public func trying(_ others: [LinePrefix]) -> LinePrefix {
+    var result = self
+    result.alternates += others.filter { $0 != self && !alternates.contains($0) }.map { $0.reading(zones) }
+    return result
+  }
 
   /// Compiles `log_line_prefix` syntax, e.g. `%t [%p]: [%l-1] user=%u,db=%d `.
   public init(_ text: String) throws(PrefixSyntaxError) {
@@ -182,20 +222,35 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
 
   public var description: String { text }
 
-  /// Matches the prefix at the start of `line`, then requires a severity marker right after it.
+  /// Matches the prefix at the start of `line`, then requires a severity marker right after it; where it
+  /// does not, each alternate in turn.
   public func match(_ line: ByteView) -> PrefixMatch? {
+    if let found = matchOwn(line) { return found }
+    for alternate in alternates {
+      if let found = alternate.matchOwn(line) { return found }
+    }
+    return nil
+  }
+
+  private func matchOwn(_ line: ByteView) -> PrefixMatch? {
     var result = PrefixMatch()
     let end = steps.withUnsafeBufferPointer { steps in
       literalBytes.withUnsafeBufferPointer { literals in
         followers.withUnsafeBufferPointer { followers -> Int? in
-          let matcher = Matcher(steps: steps, literals: literals, followers: followers, line: line)
+          let matcher = Matcher(steps: steps, literals: literals, followers: followers, line: line, zones: zones)
           // Almost every line matches with each free-text field at its first possible end; only when that
-          // fails is the search with backtracking run, from scratch.
-          if let end = matcher.match(element: 0, at: 0, mayStop: false, backtracking: false, into: &result) {
+          // fails is the search with backtracking run, from scratch: first with names, hosts and codes kept
+          // free of spaces (so that an application name with spaces before them takes its spaces), then, for
+          // a role or database whose name has one, without.
+          if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .firstEnds, into: &result) {
             return end
           }
           result = PrefixMatch()
-          return matcher.match(element: 0, at: 0, mayStop: false, backtracking: true, into: &result)
+          if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .validating, into: &result) {
+            return end
+          }
+          result = PrefixMatch()
+          return matcher.match(element: 0, at: 0, mayStop: false, search: .any, into: &result)
         }
       }
     }
@@ -204,7 +259,29 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     result.end = end
     result.severity = severity
     result.textStart = textStart
+    // `log_error_verbosity = verbose` puts the SQLSTATE before the text: `LOG:  00000: duration: …`.
+    if let code = Self.verboseCode(line, at: textStart) {
+      if result.sqlState == nil { result.setText(.sqlState, code) }
+      result.textStart = code.upperBound + 2
+    }
     return result
+  }
+
+  /// The SQLSTATE that verbose error reports put at the start of the text (`00000: `, `42P01: `): five digits
+  /// or capitals, with a digit among them as every SQLSTATE has, a colon and a space.
+  static func verboseCode(_ line: ByteView, at start: Int) -> Range<Int>? {
+    guard start + 7 <= line.count, line[start + 5] == UInt8(ascii: ":"), line[start + 6] == UInt8(ascii: " ")
+    else { return nil }
+    var digit = false
+    for i in start..<(start + 5) {
+      let b = line[i]
+      if b &- 0x30 < 10 {
+        digit = true
+      } else if b &- 0x41 >= 26 {
+        return nil
+      }
+    }
+    return digit ? start..<(start + 5) : nil
   }
 
   /// How many places a free-text field may end at before the line is given up on (values that contain the
@@ -221,6 +298,16 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     case end
   }
 
+  /// How a match searches where free-text fields end.
+  enum Search {
+    /// Each at its first possible end, a name, host or code with no space in it.
+    case firstEnds
+    /// Every end in turn (backtracking), a name, host or code with no space in it.
+    case validating
+    /// Every end in turn, any value.
+    case any
+  }
+
   /// One match in progress: the compiled prefix and the line, as raw views so that the hot loop neither
   /// retains nor checks bounds twice.
   private struct Matcher {
@@ -228,6 +315,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     let literals: UnsafeBufferPointer<UInt8>
     let followers: UnsafeBufferPointer<Follower>
     let line: ByteView
+    let zones: LogTimeZone
 
     @inline(__always)
     func literalMatches(_ range: Range<Int>, at position: Int) -> Bool {
@@ -250,11 +338,19 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       return nil
     }
 
+    /// Whether a value may stand for `field`: the fields that name a role, a database, a host or a code
+    /// hold no space unless the search allows any value.
+    @inline(__always)
+    func allows(_ field: PrefixField, _ range: Range<Int>, _ search: Search) -> Bool {
+      guard field.holdsNoSpace, search != .any, !range.isEmpty else { return true }
+      return memchr(line.baseAddress! + range.lowerBound, 0x20, range.count) == nil
+    }
+
     /// Matches elements from `element` on at `position`; returns where the prefix ends, which is always at a
     /// severity marker.
-    /// Without `backtracking`, each free-text field takes its first possible end and no other.
+    /// With `.firstEnds`, each free-text field takes its first possible end and no other.
     func match(
-      element: Int, at position: Int, mayStop: Bool, backtracking: Bool, into result: inout PrefixMatch
+      element: Int, at position: Int, mayStop: Bool, search: Search, into result: inout PrefixMatch
     ) -> Int? {
       var index = element
       var position = position
@@ -268,8 +364,10 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           position += range.count
         case .sessionOnlyFollows:
           mayStop = true
-        case .field(let field) where field.isFreeText && !backtracking:
-          guard let end = textFieldEnd(from: position, follower: followers[index], retry: false) else { return nil }
+        case .field(let field) where field.isFreeText && search == .firstEnds:
+          guard let end = textFieldEnd(from: position, follower: followers[index], retry: false),
+            allows(field, position..<end, search)
+          else { return nil }
           result.setText(field, position..<end)
           position = end
         case .field(let field) where field.isFreeText:
@@ -277,20 +375,24 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           var end = textFieldEnd(from: position, follower: followers[index], retry: false)
           var tries = 0
           while let candidate = end, tries < LinePrefix.maxTextFieldTries {
-            var attempt = result
-            attempt.setText(field, position..<candidate)
-            if let finished = match(
-              element: index + 1, at: candidate, mayStop: mayStop, backtracking: true, into: &attempt)
-            {
-              result = attempt
-              return finished
+            if allows(field, position..<candidate, search) {
+              var attempt = result
+              attempt.setText(field, position..<candidate)
+              if let finished = match(
+                element: index + 1, at: candidate, mayStop: mayStop, search: search, into: &attempt)
+              {
+                result = attempt
+                return finished
+              }
             }
             tries += 1
             end = textFieldEnd(from: candidate + 1, follower: followers[index], retry: true)
           }
           return nil
         case .field(let field):
-          guard let end = LinePrefix.matchField(field, in: line, at: position, into: &result) else { return nil }
+          guard let end = LinePrefix.matchField(field, in: line, at: position, zones: zones, into: &result) else {
+            return nil
+          }
           position = end
         }
         index += 1
@@ -319,14 +421,18 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   }
 
   private static func matchField(
-    _ field: PrefixField, in line: ByteView, at position: Int, into result: inout PrefixMatch
+    _ field: PrefixField, in line: ByteView, at position: Int, zones: LogTimeZone, into result: inout PrefixMatch
   ) -> Int? {
     switch field {
     case .timestamp, .timestampMillis, .sessionStart:
-      guard let parsed = LogTimestamp.parse(line, at: position) else { return nil }
+      guard let parsed = LogTimestamp.parse(line, at: position, zones: zones) else { return nil }
       if field != .sessionStart {
         result.time = parsed.time
         result.zoneKnown = parsed.zoneKnown
+        if parsed.zoneAmbiguous {
+          result.zoneAmbiguous = true
+          result.setZone(parsed.zone)
+        }
       }
       return parsed.end
     case .epochMillis:
@@ -356,11 +462,25 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       guard j > i + 1 else { return nil }
       result.sessionPid = Int32(truncatingIfNeeded: pid)
       return j
+    case .sqlState:
+      // Five digits or capitals, `00000` where there is no error.
+      guard position + 5 <= line.count else { return nil }
+      for i in position..<(position + 5) where line[i] &- 0x30 >= 10 && line[i] &- 0x41 >= 26 { return nil }
+      result.setText(.sqlState, position..<(position + 5))
+      return position + 5
+    case .virtualTransactionID:
+      // `backend/local`, or nothing for a process without one.
+      guard let (_, slash) = line.parseDigits(at: position), slash < line.count, line[slash] == UInt8(ascii: "/"),
+        let (_, end) = line.parseDigits(at: slash + 1)
+      else { return position }
+      return end
     case .queryID:
+      // A signed 64-bit number: up to 19 digits and a sign, more than parseDigits reads.
       var start = position
       if start < line.count && line[start] == UInt8(ascii: "-") { start += 1 }
-      guard let (_, end) = line.parseDigits(at: start) else { return nil }
-      return end
+      var end = start
+      while end < line.count, line[end] &- 0x30 < 10, end - start < 20 { end += 1 }
+      return end > start ? end : nil
     default:
       return nil
     }

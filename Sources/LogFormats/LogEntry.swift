@@ -112,6 +112,20 @@ public struct LogEntry {
     self.message = message
     self.lineNumber = lineNumber
   }
+
+  /// A stderr or syslog message without the ` at character N` the server appends to an error's text where it
+  /// has a cursor position; csvlog and jsonlog carry the position in a field of its own, so their messages do
+  /// not have it, and errors group alike whatever the format.
+  public static func withoutCursorPosition(_ message: ByteView, severity: Severity) -> ByteView {
+    guard severity != .log, severity.isPrimary else { return message }
+    var i = message.count
+    while i > 0, message[i - 1] &- 0x30 < 10 { i -= 1 }
+    let suffix = " at character "
+    guard i < message.count, i >= suffix.utf8.count,
+      message.slice(i - suffix.utf8.count, i).elementsEqual(suffix.utf8)
+    else { return message }
+    return message.slice(0, i - suffix.utf8.count)
+  }
 }
 
 /// Where parsers hand their records.

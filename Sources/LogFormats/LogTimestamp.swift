@@ -52,26 +52,22 @@ public enum LogTimestamp {
     return era * 146_097 + doe - 719_468
   }
 
-  /// UTC offsets of the zone abbreviations PostgreSQL prints most often, in minutes.
-  static let zoneOffsets: [String: Int] = [
-    "UTC": 0, "GMT": 0, "Z": 0, "UCT": 0, "WET": 0, "WEST": 60, "BST": 60, "IST": 60,
-    "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
-    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
-    "JST": 540, "KST": 540, "AEST": 600, "AEDT": 660, "ACST": 570, "ACDT": 630, "AWST": 480,
-    "NZST": 720, "NZDT": 780, "SGT": 480, "HKT": 480,
-  ]
-
   /// Result of parsing a timestamp: the time, where it ended, and whether its zone was understood.
   public struct Parsed {
     public var time: LogTime
     public var end: Int
     public var zoneKnown: Bool
+    /// The zone is an abbreviation that stands for several zones; `zone` is where it is.
+    public var zoneAmbiguous = false
+    public var zone: Range<Int>?
   }
 
-  /// Parses `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]` at `offset` (the zone may be an abbreviation or `+HH[:MM]`).
-  /// Unknown abbreviations are read as UTC and flagged, so the caller can warn once.
-  public static func parse(_ bytes: ByteView, at offset: Int, withZone: Bool = true) -> Parsed? {
+  /// Parses `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]` at `offset` (the zone may be an abbreviation or `+HH[:MM]`),
+  /// reading the zone with `zones`. Unknown abbreviations are read as UTC and flagged, so the caller can warn
+  /// once; so are ambiguous ones, read as `zones` says.
+  public static func parse(
+    _ bytes: ByteView, at offset: Int, withZone: Bool = true, zones: LogTimeZone = .standard
+  ) -> Parsed? {
     let o = offset
     guard o + 19 <= bytes.count else { return nil }
     @inline(__always) func digit(_ i: Int) -> Int? {
@@ -106,6 +102,8 @@ public enum LogTimestamp {
       ms += Int64(fraction)
     }
     var zoneKnown = true
+    var zoneAmbiguous = false
+    var zoneRange: Range<Int>?
     if withZone && i + 1 < bytes.count && bytes[i] == UInt8(ascii: " ") {
       let zoneStart = i + 1
       var j = zoneStart
@@ -117,21 +115,26 @@ public enum LogTimestamp {
         while j < bytes.count, bytes[j] &- 0x41 < 26 || bytes[j] &- 0x61 < 26 { j += 1 }
       }
       if j > zoneStart {
-        if let offsetMinutes = zoneOffset(bytes.slice(zoneStart, j)) {
-          ms -= Int64(offsetMinutes) * 60_000
+        let zone = bytes.slice(zoneStart, j)
+        zoneRange = zoneStart..<j
+        // UTC needs no lookup, whatever was given, unless every zone is to be read as one offset.
+        if zone.count == 3 && (zone.matches("UTC", at: 0) || zone.matches("GMT", at: 0)) && zones.name == nil {
+        } else if let reading = zones.reading(zone) {
+          ms -= Int64(reading.minutes) * 60_000
+          zoneAmbiguous = !reading.alternatives.isEmpty
         } else {
           zoneKnown = false
         }
         i = j
       }
     }
-    return Parsed(time: LogTime(epochMs: ms), end: i, zoneKnown: zoneKnown)
+    return Parsed(
+      time: LogTime(epochMs: ms), end: i, zoneKnown: zoneKnown, zoneAmbiguous: zoneAmbiguous, zone: zoneRange)
   }
 
-  /// Offset of a zone written as an abbreviation or as `+HH`, `-HH:MM`, `+HHMM`; nil when unknown.
-  static func zoneOffset(_ zone: ByteView) -> Int? {
+  /// Offset of a zone written as `+HH`, `-HH:MM`, `+HHMM`; nil when it is none of them.
+  static func numericOffset(_ zone: ByteView) -> Int? {
     guard let first = zone.first else { return nil }
-    if zone.count == 3 && (zone.matches("UTC", at: 0) || zone.matches("GMT", at: 0)) { return 0 }
     if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
       let sign = first == UInt8(ascii: "-") ? -1 : 1
       var digits: [Int] = []
@@ -143,7 +146,7 @@ public enum LogTimestamp {
       default: return nil
       }
     }
-    return zoneOffsets[zone.string]
+    return nil
   }
 
   /// Parses `%n` (seconds since the epoch with milliseconds, e.g. `1764043437.109`).

@@ -7,25 +7,31 @@ public struct PgBouncerParser: LogParser {
   public let file: String
   public private(set) var counts = ParseCounts()
   public private(set) var diagnostics = Diagnostics()
-  public private(set) var unknownZoneLine: Int?
+  public private(set) var zoneNotes = ZoneNotes()
+  /// How the zone after each timestamp is read.
+  public let zones: LogTimeZone
 
   public var atRecordBoundary: Bool { true }
 
-  public init(file: String) {
+  public init(file: String, zones: LogTimeZone = .standard) {
     self.file = file
+    self.zones = zones
   }
 
   /// The parts of a PgBouncer line: its time, process, level and where the message starts.
   public struct Line {
     public var time: LogTime
     public var zoneKnown: Bool
+    public var zoneAmbiguous: Bool
+    public var zone: Range<Int>?
     public var pid: Int32
     public var severity: Severity
     public var messageStart: Int
   }
 
-  public static func parse(_ line: ByteView) -> Line? {
-    guard let stamp = LogTimestamp.parse(line, at: 0), stamp.end + 2 < line.count, line[stamp.end] == UInt8(ascii: " "),
+  public static func parse(_ line: ByteView, zones: LogTimeZone = .standard) -> Line? {
+    guard let stamp = LogTimestamp.parse(line, at: 0, zones: zones), stamp.end + 2 < line.count,
+      line[stamp.end] == UInt8(ascii: " "),
       line[stamp.end + 1] == UInt8(ascii: "["), let (pid, close) = line.parseDigits(at: stamp.end + 2),
       close + 1 < line.count, line[close] == UInt8(ascii: "]"), line[close + 1] == UInt8(ascii: " ")
     else { return nil }
@@ -42,14 +48,15 @@ public struct PgBouncerParser: LogParser {
     default: return nil
     }
     return Line(
-      time: stamp.time, zoneKnown: stamp.zoneKnown, pid: Int32(truncatingIfNeeded: pid), severity: severity,
+      time: stamp.time, zoneKnown: stamp.zoneKnown, zoneAmbiguous: stamp.zoneAmbiguous, zone: stamp.zone,
+      pid: Int32(truncatingIfNeeded: pid), severity: severity,
       messageStart: space + 1)
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
     guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
     else { return }
-    guard let parsed = Self.parse(line) else {
+    guard let parsed = Self.parse(line, zones: zones) else {
       counts.skippedLines += 1
       diagnostics.report(
         .unrecognizedLine, at: InputLocation(file: file, line: lineNumber),
@@ -57,7 +64,12 @@ public struct PgBouncerParser: LogParser {
       return
     }
     counts.entries += 1
-    if !parsed.zoneKnown && unknownZoneLine == nil { unknownZoneLine = lineNumber }
+    if !parsed.zoneKnown || parsed.zoneAmbiguous {
+      zoneNotes.note(
+        known: parsed.zoneKnown, ambiguous: parsed.zoneAmbiguous,
+        zone: { parsed.zone.map { line.slice($0.lowerBound, $0.upperBound) } ?? line.slice(0, 0) }, zones: zones,
+        line: lineNumber)
+    }
     let empty = line.slice(0, 0)
     var entry = LogEntry(
       severity: parsed.severity, time: parsed.time, pid: parsed.pid, user: empty, database: empty,

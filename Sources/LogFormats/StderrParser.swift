@@ -34,8 +34,8 @@ public protocol LogParser {
   mutating func finish<S: LogEntrySink>(into sink: inout S)
   /// Whether the lines fed so far end a record, so that reading could stop and resume here.
   var atRecordBoundary: Bool { get }
-  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
-  var unknownZoneLine: Int? { get }
+  /// The first lines whose time zone could not be read, or was read one way of several.
+  var zoneNotes: ZoneNotes { get }
 }
 
 extension LogParser {
@@ -80,7 +80,8 @@ extension LogParser {
 }
 
 public struct StderrParser: LogParser {
-  public let prefix: LinePrefix
+  /// The prefix, with the readings learned from lines it did not match.
+  public private(set) var prefix: LinePrefix
   public let file: String
   public private(set) var counts = ParseCounts()
   public private(set) var diagnostics = Diagnostics()
@@ -92,8 +93,7 @@ public struct StderrParser: LogParser {
   private var firstLine: ByteView?
   private var current: PrefixMatch?
   private var currentLine = 0
-  /// The first line whose time zone abbreviation is not known (its times are read as UTC).
-  public private(set) var unknownZoneLine: Int?
+  public private(set) var zoneNotes = ZoneNotes()
   /// What a wrapping format (a cloud export) knows of the record being assembled beyond its text; it fills in
   /// what the prefix leaves out. The wrapping parser sets it before a record's lines and clears it once it has
   /// finished the record.
@@ -109,17 +109,86 @@ public struct StderrParser: LogParser {
   /// Every stderr line boundary is one: PostgreSQL writes a message and its continuation lines at once.
   public var atRecordBoundary: Bool { true }
 
+  /// Lines held, in order, since one that looks like a record (it has a severity marker) matched no reading
+  /// of the prefix: when enough such lines are held, the prefix they have is inferred from them and they are
+  /// all read again, so that a part of a log written with another prefix is read, not skipped.
+  private var held: [(bytes: [UInt8], number: Int)] = []
+  private var heldUnmatched = 0
+  private var heldBytes = 0
+  private let recovers: Bool
+
+  /// How many unmatched record lines are gathered before their prefix is inferred, and how much is held at
+  /// most while they are gathered.
+  static let recoveryLines = 32
+  static let recoveryHeldLines = 4096
+  static let recoveryHeldBytes = 4 << 20
+
   /// `linesStay`: the lines fed stay valid until `finish` (they lie in one buffer that outlives the parse).
-  public init(prefix: LinePrefix, file: String, linesStay: Bool = false) {
+  /// `recovers`: whether lines the prefix does not match are gathered to infer the prefix they have (a
+  /// wrapping format that feeds one record at a time turns it off).
+  public init(prefix: LinePrefix, file: String, linesStay: Bool = false, recovers: Bool = true) {
     self.prefix = prefix
     self.file = file
     self.linesStay = linesStay
+    self.recovers = recovers
     buffer.reserveCapacity(64 * 1024)
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
     guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
     else { return }
+    guard held.isEmpty else {
+      hold(line, lineNumber)
+      if heldUnmatched >= Self.recoveryLines || held.count >= Self.recoveryHeldLines
+        || heldBytes >= Self.recoveryHeldBytes
+      {
+        recover(into: &sink)
+      }
+      return
+    }
+    take(line, lineNumber: lineNumber, replaying: false, into: &sink)
+  }
+
+  /// Whether a line looks like a record the prefix does not read.
+  private func isUnread(_ line: ByteView) -> Bool {
+    guard let first = line.first, first != UInt8(ascii: "\t") else { return false }
+    return prefix.match(line) == nil && PrefixDetector.markerOffset(in: line) != nil
+  }
+
+  private mutating func hold(_ line: ByteView, _ lineNumber: Int) {
+    if isUnread(line) { heldUnmatched += 1 }
+    held.append((Array(line), lineNumber))
+    heldBytes += line.count
+  }
+
+  /// Infers the prefix of the held lines that looked like records, learns it if it reads most of them, and
+  /// reads every held line again, in order.
+  private mutating func recover<S: LogEntrySink>(into sink: inout S) {
+    let lines = held
+    held = []
+    heldUnmatched = 0
+    heldBytes = 0
+    let unread = lines.filter { line in line.bytes.withUnsafeBufferPointer { isUnread($0) } }
+    if let inference = FormatDetector.inferPrefix(unread.map(\.bytes)), inference.prefix != prefix,
+      inference.matchedRecords * 2 >= unread.count
+    {
+      prefix = prefix.trying([inference.prefix])
+      let read = unread.filter { line in line.bytes.withUnsafeBufferPointer { prefix.match($0) != nil } }.count
+      diagnostics.report(
+        .notice, at: InputLocation(file: file, line: unread.first?.number ?? 0),
+        "lines from here on do not match log_line_prefix '\(prefix.text)'; \(read) of the next \(unread.count) "
+          + "are read with '\(inference.prefix.text)', inferred from them (\(inference.confidence.rawValue))")
+    }
+    for line in lines {
+      line.bytes.withUnsafeBufferPointer { take($0, lineNumber: line.number, replaying: true, into: &sink) }
+    }
+  }
+
+  /// Reads one admitted line. `replaying`: the line is read again after recovery, from a copy that does not
+  /// stay, and is skipped if it still matches nothing.
+  private mutating func take<S: LogEntrySink>(
+    _ line: ByteView, lineNumber: Int, replaying: Bool, into sink: inout S
+  ) {
     if let first = line.first, first == UInt8(ascii: "\t") {
       if current != nil {
         if let first = firstLine {
@@ -135,8 +204,8 @@ public struct StderrParser: LogParser {
       return
     }
     if let match = prefix.match(line) {
-      finish(into: &sink)
-      if linesStay {
+      emitRecord(into: &sink)
+      if linesStay && !replaying {
         firstLine = line
       } else {
         buffer.removeAll(keepingCapacity: true)
@@ -144,9 +213,16 @@ public struct StderrParser: LogParser {
       }
       current = match
       currentLine = lineNumber
-      if !match.zoneKnown && unknownZoneLine == nil {
-        unknownZoneLine = lineNumber
+      if !match.zoneKnown || match.zoneAmbiguous {
+        zoneNotes.note(
+          known: match.zoneKnown, ambiguous: match.zoneAmbiguous, zone: { match.zone(in: line) }, zones: prefix.zones,
+          line: lineNumber)
       }
+      return
+    }
+    if recovers && !replaying && PrefixDetector.markerOffset(in: line) != nil {
+      // Held, with what follows, until the prefix of such lines is known.
+      hold(line, lineNumber)
       return
     }
     skip(lineNumber, "line does not match log_line_prefix '\(prefix.text)'")
@@ -158,6 +234,12 @@ public struct StderrParser: LogParser {
   }
 
   public mutating func finish<S: LogEntrySink>(into sink: inout S) {
+    if !held.isEmpty { recover(into: &sink) }
+    emitRecord(into: &sink)
+  }
+
+  /// Hands out the record being assembled.
+  private mutating func emitRecord<S: LogEntrySink>(into sink: inout S) {
     guard let match = current else { return }
     current = nil
     counts.entries += 1
@@ -169,7 +251,8 @@ public struct StderrParser: LogParser {
         database: view.slice(match.database.lowerBound, match.database.upperBound),
         application: view.slice(match.application.lowerBound, match.application.upperBound),
         client: view.slice(match.client.lowerBound, match.client.upperBound),
-        message: view.slice(from: match.textStart), lineNumber: lineNumber)
+        message: LogEntry.withoutCursorPosition(view.slice(from: match.textStart), severity: match.severity),
+        lineNumber: lineNumber)
       entry.sqlState = match.sqlState.map { view.slice($0.lowerBound, $0.upperBound) }
       guard let envelope else { return sink.consume(entry) }
       if entry.pid == 0 { entry.pid = envelope.pid }

@@ -16,7 +16,7 @@ public struct SyslogParser: LogParser {
   public let file: String
   public private(set) var counts = ParseCounts()
   public private(set) var diagnostics = Diagnostics()
-  public private(set) var unknownZoneLine: Int?
+  public private(set) var zoneNotes = ZoneNotes()
   /// Traditional syslog times have no year: they are taken to be in this one, or the one before when that
   /// would put them more than a day after `now`.
   private let now: LogTime
@@ -240,7 +240,11 @@ public struct SyslogParser: LogParser {
     if let match = prefix.match(text) {
       if let previous = open.removeValue(forKey: pid) { emit(previous, into: &sink) }
       open[pid] = Record(bytes: Array(text), match: match, line: lineNumber, time: header.time, pid: pid)
-      if !match.zoneKnown && unknownZoneLine == nil { unknownZoneLine = lineNumber }
+      if !match.zoneKnown || match.zoneAmbiguous {
+        zoneNotes.note(
+          known: match.zoneKnown, ambiguous: match.zoneAmbiguous, zone: { match.zone(in: text) }, zones: prefix.zones,
+          line: lineNumber)
+      }
       return
     }
     guard open[pid] != nil, header.piece.map({ $0 > 1 }) ?? true else {
@@ -271,7 +275,8 @@ public struct SyslogParser: LogParser {
         database: view.slice(match.database.lowerBound, match.database.upperBound),
         application: view.slice(match.application.lowerBound, match.application.upperBound),
         client: view.slice(match.client.lowerBound, match.client.upperBound),
-        message: view.slice(from: match.textStart), lineNumber: record.line)
+        message: LogEntry.withoutCursorPosition(view.slice(from: match.textStart), severity: match.severity),
+        lineNumber: record.line)
       entry.sqlState = match.sqlState.map { view.slice($0.lowerBound, $0.upperBound) }
       sink.consume(entry)
     }

@@ -55,6 +55,17 @@ public final class FileDescriptorSource: ByteSource {
     return true
   }
 
+  /// Up to `count` bytes from `offset` of a regular file, without moving where reads go on; nil for anything
+  /// that cannot be read at an offset (a pipe, a terminal).
+  public func bytes(at offset: Int, count: Int) -> [UInt8]? {
+    guard fileIdentity != nil else { return nil }
+    var result = [UInt8](repeating: 0, count: count)
+    let got = result.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+    guard got >= 0 else { return nil }
+    result.removeLast(count - got)
+    return result
+  }
+
   /// Device, inode and size of the file, when it is one.
   public var fileIdentity: (device: UInt64, inode: UInt64, size: Int)? {
     var info = stat()

@@ -84,6 +84,25 @@ public final class InputFile {
     }
   }
 
+  /// Lines from several places inside a plain regular file, for telling its format from more than its head:
+  /// `windows` stretches evenly spaced from `after` to the end, each up to `linesEach` whole lines (the partial
+  /// line a stretch starts in is left out). Empty for compressed files, pipes and standard input, which cannot
+  /// be read out of order; reading goes on from where it was.
+  public func sampleWindows(after: Int, windows: Int, linesEach: Int, bytesEach: Int = 64 << 10) -> [[[UInt8]]] {
+    guard !isCompressed, let size = fileIdentity?.size, size > after + bytesEach else { return [] }
+    var result: [[[UInt8]]] = []
+    for k in 1...windows {
+      let offset = after + (size - after) / (windows + 1) * k
+      guard let bytes = raw.bytes(at: offset, count: bytesEach) else { return [] }
+      var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropFirst().map { Array($0) }
+      // The last piece has no line end: it is cut short, unless the window reached the file's end.
+      if !lines.isEmpty && (offset + bytes.count < size || bytes.last != 0x0A) { lines.removeLast() }
+      lines = lines.map { $0.last == 0x0D ? Array($0.dropLast()) : $0 }
+      result.append(Array(lines.prefix(linesEach)))
+    }
+    return result
+  }
+
   /// Device, inode and size on disk, for a regular file.
   public var fileIdentity: (device: UInt64, inode: UInt64, size: Int)? { raw.fileIdentity }
 

@@ -73,6 +73,8 @@ public struct FileSummary: Codable, Sendable {
   public var resumedLine: Int = 0
   /// Records outside --since/--until, passed over.
   public var outsideWindow: Int = 0
+  /// How the prefix was inferred, when it was (null when --prefix gave it, or for formats without one).
+  public var prefixInference: PrefixInferenceReport?
 
   public init(
     path: String, format: String?, logLinePrefix: String?, compressed: Bool, bytes: Int, lines: Int, entries: Int,
@@ -109,6 +111,7 @@ public struct FileSummary: Codable, Sendable {
     try c.encode(resumedAt, forKey: .resumedAt)
     try c.encode(resumedLine, forKey: .resumedLine)
     try c.encode(outsideWindow, forKey: .outsideWindow)
+    try c.encode(prefixInference, forKey: .prefixInference)
   }
 
   public init(from decoder: any Decoder) throws {
@@ -128,12 +131,47 @@ public struct FileSummary: Codable, Sendable {
     resumedAt = try c.decodeIfPresent(Int.self, forKey: .resumedAt) ?? 0
     resumedLine = try c.decodeIfPresent(Int.self, forKey: .resumedLine) ?? 0
     outsideWindow = try c.decodeIfPresent(Int.self, forKey: .outsideWindow) ?? 0
+    prefixInference = try c.decodeIfPresent(PrefixInferenceReport.self, forKey: .prefixInference)
   }
 
   enum CodingKeys: String, CodingKey {
     case path, format, logLinePrefix = "log_line_prefix", compressed, compression, bytes, lines, entries
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
     case resumedAt = "resumed_at", resumedLine = "resumed_line", outsideWindow = "outside_window"
+    case prefixInference = "prefix_inference"
+  }
+}
+
+/// How a file's `log_line_prefix` was inferred, and how sure pgsift is of it.
+public struct PrefixInferenceReport: Codable, Sendable, Equatable {
+  /// `certain` (every field named by evidence in the log), `likely` (some by shape, label or convention), or
+  /// `guessed` (some by place only, or many sampled lines left unread).
+  public var confidence: String
+  /// Sampled lines with a severity marker, and how many of them the prefix reads.
+  public var sampledRecords: Int
+  public var matchedRecords: Int
+  /// What chose each field, a sentence each.
+  public var evidence: [String]
+  /// Where the evidence was thin or two readings tie.
+  public var doubts: [String]
+  /// Other readings tried on lines the prefix does not match.
+  public var alternates: [String]
+
+  public init(
+    confidence: String, sampledRecords: Int, matchedRecords: Int, evidence: [String], doubts: [String],
+    alternates: [String]
+  ) {
+    self.confidence = confidence
+    self.sampledRecords = sampledRecords
+    self.matchedRecords = matchedRecords
+    self.evidence = evidence
+    self.doubts = doubts
+    self.alternates = alternates
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case confidence, sampledRecords = "sampled_records", matchedRecords = "matched_records", evidence, doubts
+    case alternates
   }
 }
 

@@ -263,22 +263,22 @@ public struct ServerActivity: Sendable, Codable {
     guard let first = message.first else { return }
     switch first {
     case UInt8(ascii: "c"):
-      if message.matches("connection received: ", at: 0) {
+      if case .received(let host, _)? = ConnectionMessage.parse(message) {
         connections.received += 1
         if let time = entry.time {
           connections.arrivals.record(at: time)
           connections.noteReceived(pid: entry.pid, at: time.epochMs)
         }
-        let text = message.string
-        if let host = Self.word(after: "host=", in: text[...]) { connections.byHost[host, default: 0] += 1 }
-      } else if message.matches("connection authorized: ", at: 0) {
+        connections.byHost[host.string, default: 0] += 1
+      } else if message.matches("connection authorized: ", at: 0),
+        case .authorized(let user, let database, let application)? = ConnectionMessage.parse(message)
+      {
+        // Names run to the next label, not the next space: `application_name=PostgreSQL JDBC Driver`.
         connections.authorized += 1
         if let time = entry.time { connections.noteAuthorized(pid: entry.pid, at: time.epochMs) }
-        let text = message.string[...]
-        if let database = Self.word(after: "database=", in: text) { connections.byDatabase[database, default: 0] += 1 }
-        if let user = Self.word(after: "user=", in: text) { connections.byUser[user, default: 0] += 1 }
-        let application = Self.word(after: "application_name=", in: text) ?? ""
-        connections.byApplication[application, default: 0] += 1
+        if let database { connections.byDatabase[database.string, default: 0] += 1 }
+        connections.byUser[user.string, default: 0] += 1
+        connections.byApplication[application?.string ?? "", default: 0] += 1
       } else if message.matches("checkpoint starting: ", at: 0) {
         checkpoints.started += 1
         let flags = message.string.dropFirst("checkpoint starting: ".count)

@@ -71,6 +71,15 @@ struct Analyze: ParsableCommand {
       valueName: "log_line_prefix"))
   var prefix: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The server's log_timezone, to read the zone abbreviations its timestamps carry: an IANA zone "
+        + "(Asia/Shanghai) or an offset (+08:00). Needed where an abbreviation stands for several zones (CST, CDT, "
+        + "IST, PST); without it they are read as US Central, US Pacific and India, and the report says so.",
+      valueName: "zone"))
+  var logTimezone: String?
+
   @Option(name: .long, help: ArgumentHelp("Slow-query threshold, e.g. 30ms, 1.5s, 250us.", valueName: "duration"))
   var threshold: DurationArgument = DurationArgument(argument: "30ms")!
 
@@ -167,6 +176,13 @@ struct Analyze: ParsableCommand {
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,
       schemaPaths: report.schema, adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
     options.jobs = jobs
+    if let logTimezone {
+      do {
+        options.logTimeZone = try LogTimeZone(logTimezone)
+      } catch {
+        throw ValidationError(error.description)
+      }
+    }
     options.appAdvice = report.appThresholds
     if let interval { options.intervalMs = interval.microseconds / 1_000 }
     options.chunkBytes = chunkSize

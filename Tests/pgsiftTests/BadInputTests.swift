@@ -168,6 +168,11 @@ struct BadInputTests {
     #expect(result.status == 2)
     #expect(result.stderr.contains("line does not match log_line_prefix '%m %p '"))
     #expect(try result.report().input.skippedLines > 50_000)
+    // What the lines do look like, named once.
+    #expect(
+      result.stderr.contains(
+        "--prefix '%m %p ' reads 0 of 1820 sampled lines; the log's lines look like "
+          + "'%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h '"), "\(result.stderr.prefix(600))")
   }
 
   @Test(

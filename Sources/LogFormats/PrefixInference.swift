@@ -1,0 +1,195 @@
+import Foundation
+
+// Infers `log_line_prefix` from many sampled lines at once, never from one: their prefixes are aligned into a
+// template (what every line prints alike, and slots where lines differ), and each slot is named from the log's
+// own evidence: the shape of its values, how they change from line to line and session to session, the labels
+// beside them, and the user, database, application and host that connection messages name for a session.
+
+/// How sure an inferred prefix is.
+public enum InferenceConfidence: String, Sendable, Codable, Comparable {
+  /// Some field was named by its place alone, or the prefix leaves many sampled lines unread.
+  case guessed
+  /// Every field was named by its shape, its label or convention (`user@database`), not by the log's
+  /// connection messages.
+  case likely
+  /// Every field was named by evidence in the log.
+  case certain
+
+  public static func < (a: InferenceConfidence, b: InferenceConfidence) -> Bool {
+    let order: [InferenceConfidence] = [.guessed, .likely, .certain]
+    return order.firstIndex(of: a)! < order.firstIndex(of: b)!
+  }
+}
+
+/// What inferring a prefix found.
+public struct PrefixInference: Sendable, Equatable {
+  public var prefix: LinePrefix
+  /// Readings to try on a line the prefix does not match: the prefix with a `%q` stop before its session
+  /// fields, when no background process's line was in the sample to say whether it has one.
+  public var alternates: [LinePrefix]
+  /// Sampled lines with a severity marker, and how many of them the prefix reads.
+  public var sampledRecords: Int
+  public var matchedRecords: Int
+  public var confidence: InferenceConfidence
+  /// What chose each field, a sentence each.
+  public var evidence: [String]
+  /// Where the evidence was thin or readings tie.
+  public var doubts: [String]
+
+  /// The prefix, with its alternates to try where it does not match.
+  public var readingPrefix: LinePrefix { prefix.trying(alternates) }
+
+  public init(
+    prefix: LinePrefix, alternates: [LinePrefix] = [], sampledRecords: Int, matchedRecords: Int,
+    confidence: InferenceConfidence, evidence: [String], doubts: [String]
+  ) {
+    self.prefix = prefix
+    self.alternates = alternates
+    self.sampledRecords = sampledRecords
+    self.matchedRecords = matchedRecords
+    self.confidence = confidence
+    self.evidence = evidence
+    self.doubts = doubts
+  }
+}
+
+/// One sampled line that has a severity marker, with its prefix cut into tokens.
+struct SampledRecord {
+  let bytes: [UInt8]
+  /// Which stretch of the file it came from: consecutive lines of one window are consecutive in the file.
+  let window: Int
+  let marker: Int
+  let tokens: [PrefixToken]
+  let severity: Severity
+  let textStart: Int
+}
+
+public enum PrefixInferrer {
+  /// Infers the prefix of `lines`; `windowStarts` are the indices where a new stretch of the file begins
+  /// (lines sampled from several places of it). Nil when no line has a severity marker.
+  public static func infer(_ lines: [[UInt8]], windowStarts: [Int] = []) -> PrefixInference? {
+    let records = sampledRecords(lines, windowStarts: windowStarts)
+    guard !records.isEmpty else { return nil }
+    let template = buildTemplate(records)
+    var typing = FieldTyping(template: template, records: records)
+    typing.run()
+    if ProcessInfo.processInfo.environment["PGSIFT_TRACE_INFERENCE"] != nil {
+      FileHandle.standardError.write(Data("template: \(template.elements)\n\(typing.trace)\n".utf8))
+    }
+    guard let prefix = try? LinePrefix(typing.patternText) else { return nil }
+    var matched = 0
+    for record in records where record.bytes.withUnsafeBufferPointer({ prefix.match($0) != nil }) { matched += 1 }
+    var doubts = typing.doubts
+    var confidence = typing.confidence
+    if matched * 100 < records.count * 95 {
+      doubts.append(
+        "it reads \(matched) of the \(records.count) sampled lines with a severity; the others may come from "
+          + "another prefix or another program")
+      confidence = .guessed
+    }
+    return PrefixInference(
+      prefix: prefix, alternates: typing.alternatePatterns.compactMap { try? LinePrefix($0) },
+      sampledRecords: records.count, matchedRecords: matched, confidence: confidence, evidence: typing.evidence,
+      doubts: doubts)
+  }
+
+  static func sampledRecords(_ lines: [[UInt8]], windowStarts: [Int]) -> [SampledRecord] {
+    var records: [SampledRecord] = []
+    var window = 0
+    var nextWindow = 1
+    let starts = windowStarts.sorted()
+    for (index, line) in lines.enumerated() {
+      while nextWindow - 1 < starts.count, starts[nextWindow - 1] <= index {
+        window = nextWindow
+        nextWindow += 1
+      }
+      guard let first = line.first, first != UInt8(ascii: "\t") else { continue }
+      line.withUnsafeBufferPointer { view in
+        guard let marker = PrefixDetector.markerOffset(in: view),
+          var (severity, textStart) = Severity.parseMarker(view, at: marker)
+        else { return }
+        if let code = LinePrefix.verboseCode(view, at: textStart) { textStart = code.upperBound + 2 }
+        records.append(
+          SampledRecord(
+            bytes: line, window: window, marker: marker, tokens: PrefixLexer.tokens(view.slice(0, marker)),
+            severity: severity, textStart: textStart))
+      }
+    }
+    return records
+  }
+
+  /// How far a line may be from the template and still widen it: lines further off are taken to be of
+  /// another kind (another prefix, another program) and left to the matcher.
+  static func budget(_ template: PrefixTemplate) -> Int {
+    PrefixTemplate.mismatchCost * max(4, template.literalCount / 2)
+  }
+
+  static func buildTemplate(_ records: [SampledRecord]) -> PrefixTemplate {
+    // Lines of one shape (the same kinds of tokens, punctuation alike) align position by position.
+    var groups: [[Int]] = []
+    var groupOf: [[UInt16]: Int] = [:]
+    for (index, record) in records.enumerated() {
+      let signature = record.tokens.map { token -> UInt16 in
+        switch token.kind {
+        case .time(let millis): millis ? 1001 : 1000
+        case .epoch: 1002
+        case .word: 1003
+        case .punct(let b): UInt16(b)
+        }
+      }
+      if let group = groupOf[signature] {
+        groups[group].append(index)
+      } else {
+        groupOf[signature] = groups.count
+        groups.append([index])
+      }
+    }
+    // Most lines first; among equals, the shape seen first.
+    let order = groups.indices.sorted {
+      groups[$0].count > groups[$1].count || (groups[$0].count == groups[$1].count && $0 < $1)
+    }
+    func template(of group: [Int]) -> PrefixTemplate {
+      let first = records[group[0]]
+      let start = first.bytes.withUnsafeBufferPointer {
+        PrefixTemplate(tokens: first.tokens, in: $0.slice(0, first.marker))
+      }
+      let lines = group.map { (bytes: records[$0].bytes, tokens: records[$0].tokens) }
+      return start.generalizingWords(lines).collapsingPhrases(lines)
+    }
+    var base = order[0]
+    // When background processes' lines are the most common shape, the sessions' longer shape is the template.
+    let baseRecord = records[groups[base][0]]
+    for candidate in order.dropFirst() where groups[candidate].count * 20 >= groups[base].count {
+      let longer = template(of: groups[candidate])
+      let fit = baseRecord.bytes.withUnsafeBufferPointer {
+        longer.align(baseRecord.tokens, in: $0, allowCut: true)
+      }
+      if fit.cut != nil && fit.cost == 0 {
+        base = candidate
+        break
+      }
+    }
+    var result = template(of: groups[base])
+    let ordered = order.flatMap { groups[$0] }
+    for _ in 0..<3 {
+      var changed = false
+      for index in ordered {
+        let record = records[index]
+        record.bytes.withUnsafeBufferPointer { view in
+          let line = view.slice(0, record.marker)
+          let best = result.align(record.tokens, in: line, allowCut: true)
+          guard !best.fits else { return }
+          // A line that stops early widens only the part it prints.
+          guard best.cost <= budget(result) else { return }
+          let widened = result.widened(for: best)
+          // A line that would leave fewer than half of the literals is of another kind.
+          guard widened.literalCount * 2 >= result.literalCount, widened != result else { return }
+          result = widened
+          changed = true
+        }
+      }
+      if !changed { break }
+    }
+    return result
+  }
+}

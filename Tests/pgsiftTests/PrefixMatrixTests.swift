@@ -1,0 +1,116 @@
+// The prefix matrix (fixtures/prefixes): one real server run per log_line_prefix, each written as stderr and as
+// csvlog at once. With the prefix inferred, never given, the stderr log must yield what the csvlog of the same
+// run yields: calls per fingerprint, errors, checkpoints, autovacuum, connections, temporary files, and calls
+// per database, user and application wherever the prefix prints them.
+import Foundation
+import Reports
+import Testing
+
+@Suite("Prefix inference on real logs from 38 prefixes")
+struct PrefixMatrixTests {
+  struct Row: CustomTestStringConvertible, Sendable {
+    var name: String
+    var settings: String
+    var prefix: String
+    var testDescription: String { "\(name) '\(prefix)'" }
+  }
+
+  static let directory = Paths.fixtures.appendingPathComponent("prefixes")
+
+  static let rows: [Row] = {
+    guard let text = try? String(contentsOf: directory.appendingPathComponent("prefixes.tsv"), encoding: .utf8) else {
+      return []
+    }
+    return text.split(separator: "\n").compactMap { line in
+      guard !line.hasPrefix("#") else { return nil }
+      let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+      return parts.count == 3 ? Row(name: parts[0], settings: parts[1], prefix: parts[2]) : nil
+    }
+  }()
+
+  @Test("the matrix has the prefixes the issue names, and more than 30")
+  func matrixIsWhole() {
+    #expect(Self.rows.count >= 30)
+    let prefixes = Set(Self.rows.map(\.prefix))
+    for wanted in [
+      "%m [%p] ", "%m [%p] %q%u@%d ", "%t:%r:%u@%d:[%p]:", "%t-%c-", "%m [%p]: [%l-1] db=%d,user=%u ",
+      "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "%m %r %u %d %a %c %v %x ", "%m|%p|%u|%d|%a|",
+      "%m [%p] %x %v %u %d ", "%m [%p] %q%u@%d/%a ",
+    ] {
+      #expect(prefixes.contains(wanted), "\(wanted)")
+    }
+    // Every escape of PostgreSQL 15's log_line_prefix is in some row.
+    for escape in "abcdehilmnpqrstuvxPQ" {
+      #expect(prefixes.contains { $0.contains("%\(escape)") }, "%\(escape)")
+    }
+  }
+
+  @Test("the stderr log with its prefix inferred yields what the csvlog of the same run yields", arguments: rows)
+  func stderrMatchesCsvlog(_ row: Row) throws {
+    let stderr = try pgsift([
+      "analyze", Self.directory.appendingPathComponent("\(row.name).log.gz").path, "--format", "json",
+    ])
+    #expect(stderr.status == 0, "\(stderr.stderr.prefix(2000))")
+    let csv = try pgsift([
+      "analyze", Self.directory.appendingPathComponent("\(row.name).csv.gz").path, "--format", "json",
+    ])
+    #expect(csv.status == 0, "\(csv.stderr.prefix(2000))")
+    let inferred = try stderr.report()
+    let oracle = try csv.report()
+    let file = try #require(inferred.input.files.first)
+    #expect(inferred.input.skippedLines == 0)
+    #expect(file.prefixInference != nil)
+    #expect(inferred.summary.statements == oracle.summary.statements)
+    #expect(inferred.summary.statements > 1000)
+    #expect(Self.calls(inferred) == Self.calls(oracle))
+    #expect(
+      Self.errors(inferred, sqlState: row.prefix.contains("%e"))
+        == Self.errors(oracle, sqlState: row.prefix.contains("%e")))
+    #expect(inferred.summary.errors == oracle.summary.errors)
+    #expect(inferred.summary.checkpoints == oracle.summary.checkpoints)
+    #expect(inferred.summary.autovacuums == oracle.summary.autovacuums)
+    #expect(inferred.summary.autoanalyzes == oracle.summary.autoanalyzes)
+    #expect(inferred.summary.connections == oracle.summary.connections)
+    #expect(inferred.summary.disconnections == oracle.summary.disconnections)
+    #expect(inferred.summary.tempFiles == oracle.summary.tempFiles)
+    for (escape, names) in [("%d", \Query.databases), ("%u", \Query.users), ("%a", \Query.applications)]
+    where row.prefix.contains(escape) {
+      #expect(Self.byName(inferred, names) == Self.byName(oracle, names), "\(escape)")
+    }
+    // The same fields, spelled alike but where the log cannot tell them apart: %h and %r print the same for a
+    // local client, and a %P empty on every line reads as nothing.
+    #expect(Self.fields(file.logLinePrefix ?? "") == Self.fields(row.prefix), "inferred '\(file.logLinePrefix ?? "")'")
+  }
+
+  static func calls(_ report: AnalysisReport) -> [String: Int] {
+    Dictionary(uniqueKeysWithValues: report.queries.map { ($0.fingerprint, $0.calls) })
+  }
+
+  static func errors(_ report: AnalysisReport, sqlState: Bool) -> [String: Int] {
+    var result: [String: Int] = [:]
+    for group in report.errors {
+      result["\(group.severity) \(sqlState ? group.sqlState ?? "-" : "") \(group.message)", default: 0] += group.count
+    }
+    return result
+  }
+
+  static func byName(_ report: AnalysisReport, _ names: KeyPath<Query, [NameCount]>) -> [String: Int] {
+    var result: [String: Int] = [:]
+    for query in report.queries {
+      for name in query[keyPath: names] { result[name.name, default: 0] += name.calls }
+    }
+    return result
+  }
+
+  /// The escapes of a prefix, %r read as %h.
+  static func fields(_ prefix: String) -> [String] {
+    var result: [String] = []
+    var characters = prefix[...]
+    while let c = characters.popFirst() {
+      guard c == "%", let code = characters.popFirst() else { continue }
+      if code == "%" { continue }
+      result.append(code == "r" ? "%h" : "%\(code)")
+    }
+    return result
+  }
+}
