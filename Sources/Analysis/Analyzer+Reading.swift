@@ -103,7 +103,7 @@ extension Analyzer {
 
     /// What the piece gave; `finishing` hands out the record still being assembled first.
     mutating func result(finishing: Bool) -> ChunkResult {
-      if finishing { parser.finish(into: &sink) }
+      if finishing { parser.finish(into: &sink) } else { parser.flush(into: &sink) }
       return ChunkResult(
         classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
         zoneNotes: parser.zoneNotes)
@@ -212,6 +212,25 @@ extension Analyzer {
         summary.blankLines = counts.blankLines
         summary.invalidUTF8Lines = counts.invalidUTF8Lines
         summary.outsideWindow = outside
+        summary.prefixReadings = counts.recordsByPrefix.map { NameCount(name: $0.key, calls: $0.value) }
+          .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
+        if summary.prefixReadings.count > 1 {
+          let others = summary.prefixReadings.filter { $0.name != summary.logLinePrefix }
+            .map { "\($0.calls) with '\($0.name)'" }.joined(separator: ", ")
+          diagnostics.report(
+            .notice, at: InputLocation(file: summary.path),
+            "records read with other readings of the prefix than '\(summary.logLinePrefix ?? "")': \(others)")
+        }
+        summary.otherProgramLines = counts.otherProgramLines
+        summary.otherPrograms = counts.otherPrograms.map { NameCount(name: $0.key, calls: $0.value) }
+          .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
+        if counts.otherProgramLines > 0 {
+          let named = summary.otherPrograms.prefix(5).map { "\($0.name) \($0.calls)" }.joined(separator: ", ")
+          diagnostics.report(
+            .notice, at: InputLocation(file: summary.path),
+            "\(counts.otherProgramLines) lines of other programs passed over (\(named)"
+              + "\(summary.otherPrograms.count > 5 ? ", …" : ""))")
+        }
       }
       files.append(summary)
       classifier = nil
@@ -613,6 +632,7 @@ extension Analyzer {
     case .csvlog: return run(CsvlogParser(file: file, zones: zones))
     case .jsonlog: return run(JsonlogParser(file: file, zones: zones))
     case .pgbouncer: return run(PgBouncerParser(file: file, zones: zones))
+    case .cloudnativepg: return run(CloudNativePGParser(file: file, zones: zones))
     case .cloudExport(let provider, let prefix, oneALine: true):
       // Every piece knows from detection, even one that starts at a record cut short.
       return run(CloudExportParser(provider: provider, prefix: prefix.reading(zones), file: file, oneALine: true))
@@ -637,7 +657,7 @@ extension Analyzer {
       .syslog(SyslogParser(prefix: prefix.reading(zones), file: file, now: now))
     case .cloudExport(let provider, let prefix, oneALine: false):
       .cloud(CloudExportParser(provider: provider, prefix: prefix.reading(zones), file: file))
-    case .stderr, .csvlog, .jsonlog, .pgbouncer, .cloudExport(_, _, oneALine: true): nil
+    case .stderr, .csvlog, .jsonlog, .pgbouncer, .cloudnativepg, .cloudExport(_, _, oneALine: true): nil
     }
   }
 

@@ -125,6 +125,7 @@ public struct ReadState: Codable, Sendable {
     case "csvlog"?: return .csvlog
     case "jsonlog"?: return .jsonlog
     case "pgbouncer"?: return .pgbouncer
+    case "cloudnativepg"?: return .cloudnativepg
     case "stderr"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .stderr($0) }
     case "syslog"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .syslog($0) }
     case "logplex"?: return record.logLinePrefix.flatMap { try? LinePrefix($0) }.map { .logplex($0) }

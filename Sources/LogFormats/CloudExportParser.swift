@@ -142,6 +142,8 @@ public struct CloudExportParser: LogParser {
   private var lastLine = 0
   /// The last line counted as skipped: a line that holds several bad records is counted once.
   private var skippedThrough = 0
+  /// Whether a record is being assembled, which an entry that is no log line of its own continues.
+  private var recordOpen = false
 
   /// `oneALine`: whether detection found the records one a line; nil to learn it from the first record.
   public init(provider: CloudProvider, prefix: LinePrefix, file: String, oneALine: Bool? = nil) {
@@ -153,7 +155,9 @@ public struct CloudExportParser: LogParser {
 
   public var counts: ParseCounts {
     var total = own
-    total.entries = inner.counts.entries
+    let records = inner.counts
+    total.entries = records.entries
+    total.recordsByPrefix = records.recordsByPrefix
     return total
   }
 
@@ -204,6 +208,18 @@ public struct CloudExportParser: LogParser {
       if whole && !splitter.isOpen { records += 1 } else { others += 1 }
     }
     return records > 0 && others * 10 <= records + others
+  }
+
+  /// Whether a line of an export of a record a line starts a log record: its record's text is a line the
+  /// prefix reads, not the next line of a message Cloud SQL's agent sent apart. Pieces of a file cut for the
+  /// threads start only there.
+  public static func startsRecord(_ line: ByteView, provider: CloudProvider, prefix: LinePrefix) -> Bool {
+    guard let value = try? JSONValue.parse(line, keeping: isRead) else { return true }
+    guard case .line(let text, _)? = logLines(in: value, provider: provider).first else { return true }
+    return text.withUnsafeBufferPointer { view in
+      view.first != UInt8(ascii: "\t")
+        && prefix.match(view.slice(0, view.firstIndex(of: 0x0A, from: 0) ?? view.count)) != nil
+    }
   }
 
   /// The first line of each log line found in the sampled lines, for prefix detection.
@@ -342,7 +358,9 @@ public struct CloudExportParser: LogParser {
     }
   }
 
-  /// Parses one log line of a record, its lines after the first continuing it, and hands the record out.
+  /// Parses one log line of a record, its lines after the first continuing it. The record is handed out when
+  /// the next one starts (or at the end): Cloud SQL's agent sends the lines of a long message (autovacuum's
+  /// details, a multi-line statement) as entries of their own, each continuing the record before it.
   private mutating func add<S: LogEntrySink>(
     _ text: [UInt8], envelope: StderrParser.Envelope, lines: ClosedRange<Int>, into sink: inout S
   ) {
@@ -352,10 +370,20 @@ public struct CloudExportParser: LogParser {
       lastTime = time
     }
     let skippedBefore = inner.counts.skippedLines
-    inner.envelope = envelope
+    let continues =
+      recordOpen
+      && text.withUnsafeBufferPointer { view in
+        view.first == UInt8(ascii: "\t")
+          || inner.prefix.match(view.slice(0, view.firstIndex(of: 0x0A, from: 0) ?? view.count)) == nil
+      }
+    if !continues {
+      inner.finish(into: &sink)
+      inner.envelope = envelope
+    }
+    recordOpen = true
     text.withUnsafeBufferPointer { view in
       var start = 0
-      var first = true
+      var first = !continues
       while start <= view.count {
         let end = view.firstIndex(of: 0x0A, from: start) ?? view.count
         let piece = view.slice(start, end)
@@ -372,8 +400,6 @@ public struct CloudExportParser: LogParser {
         start = end + 1
       }
     }
-    inner.finish(into: &sink)
-    inner.envelope = nil
     // A line the prefix does not match is counted once per line of the file the record took.
     if inner.counts.skippedLines > skippedBefore { count(skipped: lines) }
   }
@@ -390,7 +416,14 @@ public struct CloudExportParser: LogParser {
     skippedThrough = lines.upperBound
   }
 
+  public mutating func flush<S: LogEntrySink>(into sink: inout S) {
+    inner.finish(into: &sink)
+    inner.envelope = nil
+    recordOpen = false
+  }
+
   public mutating func finish<S: LogEntrySink>(into sink: inout S) {
+    flush(into: &sink)
     if splitter.isOpen {
       let first = splitter.recordLine
       skip(first...max(lastLine, first), .malformedRecord, "the input ends inside a JSON record")

@@ -13,6 +13,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   /// records come one a line (a log sink's or a storage account's files), so that it may be cut at any line.
   case cloudExport(CloudProvider, LinePrefix, oneALine: Bool)
   case pgbouncer
+  case cloudnativepg
 
   public var format: LogFormat {
     switch self {
@@ -23,6 +24,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .logplex: .logplex
     case .cloudExport(let provider, _, _): provider.format
     case .pgbouncer: .pgbouncer
+    case .cloudnativepg: .cloudnativepg
     }
   }
 
@@ -30,7 +32,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
   public var linePrefix: LinePrefix? {
     switch self {
     case .stderr(let prefix), .syslog(let prefix), .logplex(let prefix), .cloudExport(_, let prefix, _): prefix
-    case .csvlog, .jsonlog, .pgbouncer: nil
+    case .csvlog, .jsonlog, .pgbouncer, .cloudnativepg: nil
     }
   }
 
@@ -43,6 +45,7 @@ public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {
     case .logplex(let prefix): "Heroku logplex (log_line_prefix '\(prefix.text)')"
     case .cloudExport(let provider, let prefix, _): "\(provider.name) export (log_line_prefix '\(prefix.text)')"
     case .pgbouncer: "pgbouncer"
+    case .cloudnativepg: "CloudNativePG"
     }
   }
 }
@@ -107,12 +110,13 @@ public enum FormatDetector {
     let head = windowStarts.min().map { Array(lines[..<$0]) } ?? lines
     let guessed = format == nil ? guessFormat(head) : nil
     // A prefix given alone means stderr, unless the lines are syslog lines.
-    let wrapped: [LogFormat] = [.stderr, .csvlog, .jsonlog, .pgbouncer]
+    let wrapped: [LogFormat] = [.stderr, .csvlog, .jsonlog, .pgbouncer, .cloudnativepg]
     let chosen = format ?? (prefix != nil && wrapped.contains(guessed ?? .stderr) ? .stderr : guessed ?? .stderr)
     switch chosen {
     case .csvlog: return .csvlog
     case .jsonlog: return .jsonlog
     case .pgbouncer: return .pgbouncer
+    case .cloudnativepg: return .cloudnativepg
     case .syslog, .logplex:
       let name = chosen == .logplex ? "Heroku logplex" : "syslog"
       let found = try linePrefix(
@@ -196,7 +200,10 @@ public enum FormatDetector {
     for line in lines.prefix(200) {
       line.withUnsafeBufferPointer { view in
         guard let first = view.first else { return }
-        if let provider = CloudExportParser.provider(marking: view) {
+        if CloudNativePGParser.marks(view) {
+          // Before jsonlog: its records hold a jsonlog-like record.
+          votes[.cloudnativepg, default: 0] += 1000
+        } else if let provider = CloudExportParser.provider(marking: view) {
           // Checked first: a pretty-printed export has lines that hold a stderr line and nothing else.
           votes[provider.format, default: 0] += 1000
         } else if first == UInt8(ascii: "{"), view.firstIndex(of: "\"error_severity\":", from: 0) != nil {

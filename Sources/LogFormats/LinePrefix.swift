@@ -108,6 +108,17 @@ public struct PrefixMatch {
   private var sqlStateEnd: Int32 = -1
   /// The process id that `%c` (hex start time, dot, hex pid) carries, for checking or standing in for `%p`.
   public var sessionPid: Int32?
+  /// Which reading matched: 0 the prefix, 1 its first alternate, and so on.
+  public var reading: UInt8 = 0
+
+  /// Counts a record under the reading that matched it.
+  @inline(__always)
+  public static func count(_ match: PrefixMatch, in readings: inout [Int]) {
+    let index = Int(match.reading)
+    if index >= readings.count { readings += [Int](repeating: 0, count: index + 1 - readings.count) }
+    readings[index] += 1
+  }
+
   /// Where the severity marker (`LOG:  `) starts.
   public var end: Int = 0
   public var severity: Severity = .log
@@ -226,10 +237,24 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// does not, each alternate in turn.
   public func match(_ line: ByteView) -> PrefixMatch? {
     if let found = matchOwn(line) { return found }
-    for alternate in alternates {
-      if let found = alternate.matchOwn(line) { return found }
+    for (index, alternate) in alternates.enumerated() {
+      if var found = alternate.matchOwn(line) {
+        found.reading = UInt8(truncatingIfNeeded: min(index + 1, 255))
+        return found
+      }
     }
     return nil
+  }
+
+  /// Records per reading as `recordsByPrefix` has them, by text; empty when only the prefix itself read any.
+  public func recordsByText(_ readings: [Int]) -> [String: Int] {
+    guard readings.count > 1, readings[1...].contains(where: { $0 > 0 }) else { return [:] }
+    var result: [String: Int] = [:]
+    for (index, count) in readings.enumerated() where count > 0 {
+      let text = index == 0 ? self.text : index - 1 < alternates.count ? alternates[index - 1].text : "?"
+      result[text, default: 0] += count
+    }
+    return result
   }
 
   private func matchOwn(_ line: ByteView) -> PrefixMatch? {

@@ -148,4 +148,6 @@ public enum LogFormat: String, Sendable, CaseIterable, Codable {
   case azure
   /// PgBouncer's own log (its logfile, or its stderr).
   case pgbouncer
+  /// CloudNativePG's log of an instance pod: JSON lines, PostgreSQL's csvlog record in `record`.
+  case cloudnativepg
 }

@@ -29,13 +29,20 @@ public struct PgBouncerParser: LogParser {
     public var messageStart: Int
   }
 
+  /// Reads a line as PgBouncer 1.16 and later write it (`TIME ZONE [pid] LEVEL`), or as 1.9 to 1.15 did
+  /// (`TIME pid LEVEL`, no zone and no brackets).
   public static func parse(_ line: ByteView, zones: LogTimeZone = .standard) -> Line? {
     guard let stamp = LogTimestamp.parse(line, at: 0, zones: zones), stamp.end + 2 < line.count,
-      line[stamp.end] == UInt8(ascii: " "),
-      line[stamp.end + 1] == UInt8(ascii: "["), let (pid, close) = line.parseDigits(at: stamp.end + 2),
-      close + 1 < line.count, line[close] == UInt8(ascii: "]"), line[close + 1] == UInt8(ascii: " ")
+      line[stamp.end] == UInt8(ascii: " ")
     else { return nil }
-    let levelStart = close + 2
+    let bracketed = line[stamp.end + 1] == UInt8(ascii: "[")
+    guard let (pid, close) = line.parseDigits(at: stamp.end + (bracketed ? 2 : 1)) else { return nil }
+    var levelStart = close + 1
+    if bracketed {
+      guard close < line.count, line[close] == UInt8(ascii: "]") else { return nil }
+      levelStart = close + 2
+    }
+    guard levelStart < line.count, line[levelStart - 1] == UInt8(ascii: " ") else { return nil }
     guard let space = line.firstIndex(of: UInt8(ascii: " "), from: levelStart) else { return nil }
     let level = line.slice(levelStart, space)
     let severity: Severity

@@ -59,6 +59,8 @@ struct FieldTyping {
   private var cutLines = 0
   /// Records that fit the template, with or without slots taking punctuation.
   private var fitting = 0
+  /// For each slot, on how many lines it took a space where most lines' slots take none.
+  private var spacedElements: [Int: Int] = [:]
   /// The records that fit the template, each with what it covers.
   private var aligned: [(record: Int, alignment: PrefixTemplate.Alignment)] = []
 
@@ -102,7 +104,18 @@ struct FieldTyping {
     // value holds a space the others do not (an application name), which slot took it is a guess the matcher,
     // which knows the fields by then, makes better.
     let usual = costs.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? 0
-    for (index, alignment) in all where alignment.cost <= usual {
+    for (index, alignment) in all {
+      guard alignment.cost <= usual else {
+        // Which slots took a space on the lines left out, for telling application names apart.
+        let record = records[index]
+        for (element, covered) in alignment.covers.enumerated() {
+          guard let covered, template.elements[element].isSlot,
+            record.tokens[covered].contains(where: { $0.kind == .punct(UInt8(ascii: " ")) })
+          else { continue }
+          spacedElements[element, default: 0] += 1
+        }
+        continue
+      }
       aligned.append((index, alignment))
       if let cut = alignment.cut { cuts[cut, default: 0] += 1 }
     }
@@ -405,20 +418,36 @@ struct FieldTyping {
         name(index, .lineNumber, "a number beside the process id: the session's line number", .likely)
         continue
       }
-      // The first line of a new process is `connection received`, its line number 1.
+      // The first line of a new process is `connection received`: its line number is 1, its process id one
+      // not seen before in its stretch of the file.
       var received = 0
       var ones = 0
+      var fresh = 0
+      var seen: Set<[UInt8]> = []
+      var window = -1
       for value in column.values {
         let record = records[value.record]
+        if record.window != window {
+          seen.removeAll()
+          window = record.window
+        }
         if record.bytes.withUnsafeBufferPointer({
           $0.slice(from: record.textStart).matches("connection received: ", at: 0)
         }) {
           received += 1
           if value.bytes == [UInt8(ascii: "1")] { ones += 1 }
+          if !seen.contains(value.bytes) { fresh += 1 }
         }
+        seen.insert(value.bytes)
       }
       if received >= 3 && ones == received {
         name(index, .lineNumber, "1 on every `connection received` line: each process's line number", .certain)
+      } else if received >= 3 && fresh * 10 >= received * 9 {
+        let distinct = Set(column.values.map(\.bytes)).count
+        name(
+          index, .pid,
+          "a new number on each `connection received` line, kept by the lines after it (\(distinct) processes)",
+          .certain)
       } else if column.label.flatMap(Self.labelField) == .lineNumber {
         name(index, .lineNumber, "labelled '\(column.label!)'", .likely)
       } else {
@@ -612,12 +641,6 @@ struct FieldTyping {
       let index = textColumns[position]
       search(position + 1, used, total, assignment)
       for field in Self.names where !used.contains(field) {
-        // %h and %r are one field printed two ways: one of them at most.
-        if field == .remoteHost && used.contains(.remoteHostPort)
-          || field == .remoteHostPort && used.contains(.remoteHost)
-        {
-          continue
-        }
         let s = score[index]?[field] ?? 0
         guard s >= 0.5 else { continue }
         var next = assignment
@@ -699,6 +722,22 @@ struct FieldTyping {
   }
 
   private mutating func typeByPlace() {
+    // Names with spaces, or of programs that connect to PostgreSQL, are applications: roles and databases
+    // seldom have either.
+    if !columns.contains(where: { $0.field == .applicationName }),
+      let index = unnamed.first(where: { index in
+        let distinct = Set(nonEmpty(columns[index]))
+        let spaced =
+          distinct.filter { $0.contains(UInt8(ascii: " ")) }.count + (spacedElements[columns[index].element] ?? 0)
+        let programs = distinct.filter { ValueShape($0).looksLikeApplication }.count
+        return spaced > 0 || programs * 2 >= distinct.count && programs > 0
+      })
+    {
+      name(
+        index, .applicationName,
+        "values with spaces or names of client programs (\(Self.sample(columns[index]))): application names",
+        .likely)
+    }
     var order: [PrefixField] = [.user, .database, .applicationName].filter { field in
       !columns.contains { $0.field == field }
     }
@@ -764,11 +803,42 @@ struct FieldTyping {
     if let stopAt {
       evidence.append("%q: \(cutLines) lines of background processes print nothing of '\(text[stopAt...])'")
     } else if let at = sessionStopAt {
-      // No background process in the sample: try the prefix with a stop too, on lines it does not read.
-      var stopped = text
-      stopped.insert(contentsOf: "%q", at: at)
-      alternatePatterns.append(stopped)
+      // No background process stopped in the sample: the prefix may still have a stop that their lines would
+      // show. It can be anywhere between the last field every process prints and the first session field; each
+      // place is tried on lines the prefix does not read, and the report says which read any.
+      var from = at
+      while from > text.startIndex {
+        let before = text.index(before: from)
+        // The escape before the literal: `%x`, not a literal `%%`.
+        if before > text.startIndex, text[text.index(before: before)] == "%" { break }
+        from = before
+      }
+      var place = at
+      while true {
+        var stopped = text
+        stopped.insert(contentsOf: "%q", at: place)
+        alternatePatterns.append(stopped)
+        guard place > from else { break }
+        place = text.index(before: place)
+      }
+      if !sawBackgroundProcess {
+        doubts.append(
+          "no background process's line was sampled, so where such lines stop (%q) is not known: each place is "
+            + "tried on the lines the prefix does not read")
+      }
     }
+  }
+
+  /// Whether a sampled line that fits the template has every session field empty, as a background process
+  /// (checkpointer, autovacuum) prints them without a `%q`.
+  private var sawBackgroundProcess: Bool {
+    let session = columns.indices.filter { columns[$0].field?.isSessionOnly == true }
+    guard !session.isEmpty else { return false }
+    var valuesByRecord: [Int: Int] = [:]
+    for index in session {
+      for value in columns[index].values where !value.bytes.isEmpty { valuesByRecord[value.record, default: 0] += 1 }
+    }
+    return aligned.contains { valuesByRecord[$0.record] == nil }
   }
 }
 
@@ -844,6 +914,19 @@ struct ValueShape {
       return true
     }
     return !bytes.isEmpty && bytes.allSatisfy { $0 &- 0x41 < 26 || $0 == UInt8(ascii: " ") }
+  }
+
+  /// Client programs that name themselves in `application_name`.
+  static let clientPrograms: Set<String> = [
+    "psql", "pgbench", "pg_dump", "pg_dumpall", "pg_restore", "pg_basebackup", "vacuumdb", "pgAdmin", "DBeaver",
+    "Npgsql", "PostgreSQL JDBC Driver", "pgjdbc", "psycopg", "asyncpg", "node-postgres", "pgx", "sidekiq",
+    "puma", "unicorn", "gunicorn", "celery", "rails", "django", "metabase", "Metabase", "grafana", "airflow",
+    "pg_cron scheduler", "walreceiver", "pganalyze", "datadog-agent", "pgbouncer",
+  ]
+  var looksLikeApplication: Bool {
+    let text = String(decoding: bytes, as: UTF8.self)
+    return text.contains(" ") || Self.clientPrograms.contains(text)
+      || Self.clientPrograms.contains { text.hasPrefix($0 + " ") || text.hasPrefix($0 + "/") }
   }
 
   /// The process id in `%c`.

@@ -19,11 +19,11 @@ public struct RecordBoundaries {
       return prefix.match(line) != nil
     case .csvlog:
       return !insideQuotes
-    case .jsonlog, .pgbouncer:
+    case .jsonlog, .pgbouncer, .cloudnativepg:
       return true
-    case .cloudExport(_, _, oneALine: true):
-      // A record a line, like jsonlog.
-      return true
+    case .cloudExport(let provider, let prefix, oneALine: true):
+      // A record a line, like jsonlog, but not one that continues the message before it.
+      return CloudExportParser.startsRecord(line, provider: provider, prefix: prefix)
     case .syslog, .logplex, .cloudExport:
       // A process's record may get pieces after other processes' lines, and a JSON record may span lines: such
       // files are read whole, in order.

@@ -14,7 +14,23 @@ public struct ParseCounts: Sendable, Equatable {
   /// Lines that belong to no record (unrecognized, or inside a malformed record) and were skipped.
   public var skippedLines = 0
   public var invalidUTF8Lines = 0
+  /// Lines other programs wrote into the same stream (syslog's other daemons, Heroku's other sources,
+  /// CloudNativePG's other loggers): passed over and counted, not a problem.
+  public var otherProgramLines = 0
+  /// How many of them each program wrote, for the first `maxOtherPrograms` programs met.
+  public var otherPrograms: [String: Int] = [:]
+  public static let maxOtherPrograms = 16
+  /// How many records each reading of the prefix read, by its text, where a prefix has alternates.
+  public var recordsByPrefix: [String: Int] = [:]
   public init() {}
+
+  /// Counts a line of another program.
+  public mutating func other(_ program: String) {
+    otherProgramLines += 1
+    if otherPrograms[program] != nil || otherPrograms.count < Self.maxOtherPrograms {
+      otherPrograms[program, default: 0] += 1
+    }
+  }
 
   public mutating func merge(_ other: ParseCounts) {
     lines += other.lines
@@ -22,6 +38,12 @@ public struct ParseCounts: Sendable, Equatable {
     blankLines += other.blankLines
     skippedLines += other.skippedLines
     invalidUTF8Lines += other.invalidUTF8Lines
+    otherProgramLines += other.otherProgramLines
+    for (program, count) in other.otherPrograms
+    where otherPrograms[program] != nil || otherPrograms.count < Self.maxOtherPrograms {
+      otherPrograms[program, default: 0] += count
+    }
+    recordsByPrefix.merge(other.recordsByPrefix, uniquingKeysWith: +)
   }
 }
 
@@ -32,6 +54,9 @@ public protocol LogParser {
   mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S)
   /// Hands out the record still being assembled at the end of the input.
   mutating func finish<S: LogEntrySink>(into sink: inout S)
+  /// Hands out the records that are whole but held back in case more of them follows, when reading stops
+  /// before the input's end (`--state` leaves the rest for the next run).
+  mutating func flush<S: LogEntrySink>(into sink: inout S)
   /// Whether the lines fed so far end a record, so that reading could stop and resume here.
   var atRecordBoundary: Bool { get }
   /// The first lines whose time zone could not be read, or was read one way of several.
@@ -39,6 +64,8 @@ public protocol LogParser {
 }
 
 extension LogParser {
+  public mutating func flush<S: LogEntrySink>(into sink: inout S) {}
+
   /// The check every parser runs on a new line: count it, drop the NUL bytes a crash leaves before it, and
   /// warn about NUL bytes inside it and invalid UTF-8 (such lines are kept, invalid bytes shown as U+FFFD).
   /// Returns the text to parse, or nil for a line of nothing but NUL bytes, which is counted as skipped, and
@@ -83,8 +110,16 @@ public struct StderrParser: LogParser {
   /// The prefix, with the readings learned from lines it did not match.
   public private(set) var prefix: LinePrefix
   public let file: String
-  public private(set) var counts = ParseCounts()
+  private var tally = ParseCounts()
   public private(set) var diagnostics = Diagnostics()
+  /// Records each reading of the prefix read: 0 the prefix, then each alternate.
+  private var readings: [Int] = []
+
+  public var counts: ParseCounts {
+    var result = tally
+    result.recordsByPrefix = prefix.recordsByText(readings)
+    return result
+  }
 
   /// The record being assembled: its first line, then `\n` and each continuation line.
   private var buffer: [UInt8] = []
@@ -135,7 +170,7 @@ public struct StderrParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &tally, diagnostics: &diagnostics)
     else { return }
     guard held.isEmpty else {
       hold(line, lineNumber)
@@ -205,6 +240,7 @@ public struct StderrParser: LogParser {
     }
     if let match = prefix.match(line) {
       emitRecord(into: &sink)
+      PrefixMatch.count(match, in: &readings)
       if linesStay && !replaying {
         firstLine = line
       } else {
@@ -229,7 +265,7 @@ public struct StderrParser: LogParser {
   }
 
   private mutating func skip(_ lineNumber: Int, _ reason: String) {
-    counts.skippedLines += 1
+    tally.skippedLines += 1
     diagnostics.report(.unrecognizedLine, at: InputLocation(file: file, line: lineNumber), reason)
   }
 
@@ -242,7 +278,7 @@ public struct StderrParser: LogParser {
   private mutating func emitRecord<S: LogEntrySink>(into sink: inout S) {
     guard let match = current else { return }
     current = nil
-    counts.entries += 1
+    tally.entries += 1
     let lineNumber = currentLine
     func emit(_ view: ByteView) {
       var entry = LogEntry(

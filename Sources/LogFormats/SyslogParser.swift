@@ -14,7 +14,15 @@ import LogInput
 public struct SyslogParser: LogParser {
   public let prefix: LinePrefix
   public let file: String
-  public private(set) var counts = ParseCounts()
+  private var tally = ParseCounts()
+  /// Records each reading of the prefix read: 0 the prefix, then each alternate.
+  private var readings: [Int] = []
+
+  public var counts: ParseCounts {
+    var result = tally
+    result.recordsByPrefix = prefix.recordsByText(readings)
+    return result
+  }
   public private(set) var diagnostics = Diagnostics()
   public private(set) var zoneNotes = ZoneNotes()
   /// Traditional syslog times have no year: they are taken to be in this one, or the one before when that
@@ -52,8 +60,11 @@ public struct SyslogParser: LogParser {
     /// Whether the line came through Heroku's logplex (`app[postgres.PID]`, or `postgres.PID` in a drain's frame).
     public var heroku = false
     /// The process name when the line is not a PostgreSQL process's (Heroku sends its other sources alike:
-    /// `app[web.1]`, `heroku[router]`); nil for PostgreSQL's lines.
+    /// `app[web.1]`, `heroku[router]`; a syslog file has `kernel:` lines); nil for PostgreSQL's lines.
     public var otherSource: String?
+    /// Where the program's name (`postgres`, `CRON`, `sshd`) is in the line: lines whose program never wrote a
+    /// PostgreSQL record are another program's.
+    public var ident: Range<Int> = 0..<0
   }
 
   static let months: [StaticString] = [
@@ -98,22 +109,38 @@ public struct SyslogParser: LogParser {
       }
       guard fields.count == 4 else { return nil }
       header = Header(time: time, pid: 0, textStart: i)
+      header.ident = fields[1]
       process(line.slice(fields[2].lowerBound, fields[2].upperBound), into: &header)
       // STRUCTURED-DATA, when it is the nil value; Heroku leaves it out.
       if line.matches("- ", at: i) { header.textStart = i + 2 }
     } else {
-      // `host ident[pid]: `, or `ident[pid]: ` with no host (`heroku logs`).
+      // `host ident[pid]: `, `ident[pid]: ` with no host (`heroku logs`), `d.<uuid> app[postgres.N] ` (a drain
+      // whose host is its token, with no colon), or `host program: ` (a program that writes no pid: `kernel:`).
       guard let space = line.firstIndex(of: UInt8(ascii: " "), from: i) else { return nil }
       var identStart = i
       if !(space >= i + 2 && line[space - 1] == UInt8(ascii: ":") && line[space - 2] == UInt8(ascii: "]")) {
         identStart = space + 1
       }
-      guard let open = line.firstIndex(of: UInt8(ascii: "["), from: identStart),
-        let close = line.firstIndex(of: UInt8(ascii: "]"), from: open + 1), close + 2 < line.count,
-        line[close + 1] == UInt8(ascii: ":"), line[close + 2] == UInt8(ascii: " "),
-        line.slice(identStart, open).firstIndex(of: UInt8(ascii: " "), from: 0) == nil
-      else { return nil }
-      header = Header(time: time, pid: 0, textStart: close + 3)
+      let drainToken = line.matches("d.", at: i) && identStart == space + 1
+      let identEnd = line.firstIndex(of: UInt8(ascii: " "), from: identStart) ?? line.count
+      guard let open = line.firstIndex(of: UInt8(ascii: "["), from: identStart), open < identEnd,
+        let close = line.firstIndex(of: UInt8(ascii: "]"), from: open + 1), close + 1 < line.count,
+        drainToken && line[close + 1] == UInt8(ascii: " ")
+          || close + 2 < line.count && line[close + 1] == UInt8(ascii: ":") && line[close + 2] == UInt8(ascii: " ")
+      else {
+        // `program: ` with no pid: another program's line, if the name is a word.
+        if identEnd > identStart + 1, identEnd < line.count, line[identEnd - 1] == UInt8(ascii: ":"),
+          line.slice(identStart, identEnd - 1).allSatisfy({ PrefixDetector.isWordByte($0) || $0 == UInt8(ascii: "-") })
+        {
+          var other = Header(time: time, pid: 0, textStart: identEnd + 1)
+          other.ident = identStart..<(identEnd - 1)
+          other.otherSource = line.slice(identStart, identEnd - 1).string
+          return other
+        }
+        return nil
+      }
+      header = Header(time: time, pid: 0, textStart: line[close + 1] == UInt8(ascii: " ") ? close + 2 : close + 3)
+      header.ident = identStart..<open
       let ident = line.slice(identStart, open)
       let inside = line.slice(open + 1, close)
       if ident.count == 3 && ident.matches("app", at: 0) || ident.count == 6 && ident.matches("heroku", at: 0) {
@@ -202,14 +229,14 @@ public struct SyslogParser: LogParser {
   }
 
   public mutating func feed<S: LogEntrySink>(_ line: ByteView, lineNumber: Int, into sink: inout S) {
-    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &counts, diagnostics: &diagnostics)
+    guard let line = Self.admit(line, lineNumber: lineNumber, file: file, counts: &tally, diagnostics: &diagnostics)
     else { return }
     guard let header = Self.header(line, now: now) else {
       skip(lineNumber, "not a syslog line with a process id (Mmm dd HH:MM:SS host ident[pid]: …)")
       return
     }
     if let source = header.otherSource {
-      skip(lineNumber, "a line from \(source), not from a PostgreSQL process")
+      tally.other(source)
       return
     }
     // Syslog daemons write control characters as `#` and three octal digits: the tab is `#011`.
@@ -226,18 +253,36 @@ public struct SyslogParser: LogParser {
           k += 1
         }
       }
-      scratch.withUnsafeBufferPointer { add($0, header: header, lineNumber: lineNumber, into: &sink) }
+      let ident = line.slice(header.ident.lowerBound, header.ident.upperBound)
+      scratch.withUnsafeBufferPointer {
+        add($0, header: header, headerIdent: ident, lineNumber: lineNumber, into: &sink)
+      }
       return
     }
     text = line.slice(from: header.textStart)
-    add(text, header: header, lineNumber: lineNumber, into: &sink)
+    add(
+      text, header: header, headerIdent: line.slice(header.ident.lowerBound, header.ident.upperBound),
+      lineNumber: lineNumber, into: &sink)
+  }
+
+  /// The names PostgreSQL's lines came under in this file (`postgres`, or the `syslog_ident` set).
+  private var postgresIdents: [[UInt8]] = []
+
+  /// The names PostgreSQL's processes log under by default, and Heroku's.
+  static func isPostgres(_ ident: ByteView) -> Bool {
+    ident.elementsEqual("postgres".utf8) || ident.elementsEqual("postgresql".utf8)
+      || ident.elementsEqual("postmaster".utf8) || ident.elementsEqual("app".utf8)
   }
 
   private mutating func add<S: LogEntrySink>(
-    _ text: ByteView, header: Header, lineNumber: Int, into sink: inout S
+    _ text: ByteView, header: Header, headerIdent: ByteView, lineNumber: Int, into sink: inout S
   ) {
     let pid = header.pid
     if let match = prefix.match(text) {
+      PrefixMatch.count(match, in: &readings)
+      if !postgresIdents.contains(where: { $0.elementsEqual(headerIdent) }) {
+        postgresIdents.append(Array(headerIdent))
+      }
       if let previous = open.removeValue(forKey: pid) { emit(previous, into: &sink) }
       open[pid] = Record(bytes: Array(text), match: match, line: lineNumber, time: header.time, pid: pid)
       if !match.zoneKnown || match.zoneAmbiguous {
@@ -248,6 +293,11 @@ public struct SyslogParser: LogParser {
       return
     }
     guard open[pid] != nil, header.piece.map({ $0 > 1 }) ?? true else {
+      // A program that has written no PostgreSQL record (CRON, sshd, systemd) is another program.
+      if !postgresIdents.contains(where: { $0.elementsEqual(headerIdent) }) && !Self.isPostgres(headerIdent) {
+        tally.other(headerIdent.string)
+        return
+      }
       skip(lineNumber, "piece matches no log_line_prefix '\(prefix.text)' and continues no record of process \(pid)")
       return
     }
@@ -261,12 +311,12 @@ public struct SyslogParser: LogParser {
   }
 
   private mutating func skip(_ lineNumber: Int, _ reason: String) {
-    counts.skippedLines += 1
+    tally.skippedLines += 1
     diagnostics.report(.unrecognizedLine, at: InputLocation(file: file, line: lineNumber), reason)
   }
 
   private mutating func emit<S: LogEntrySink>(_ record: Record, into sink: inout S) {
-    counts.entries += 1
+    tally.entries += 1
     let match = record.match
     record.bytes.withUnsafeBufferPointer { view in
       var entry = LogEntry(

@@ -336,7 +336,12 @@ public struct HTMLReport {
       "<section id=\"input\"><h2>Input</h2><div class=\"scroll\"><table><thead><tr><th>file</th><th>format</th><th>lines</th><th>records</th><th>skipped</th></tr></thead><tbody>"
     for file in r.input.files {
       html +=
-        "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")</td>"
+        "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")"
+        + (file.prefixInference.map { inference in
+          "<br><span class=\"note\" title=\"\(Self.escape((inference.evidence + inference.doubts).joined(separator: "\n")))\">"
+            + "inferred, \(Self.escape(inference.confidence)): \(Self.group(inference.matchedRecords)) of "
+            + "\(Self.group(inference.sampledRecords)) sampled records</span>"
+        } ?? "") + "</td>"
         + "<td>\(Self.group(file.lines))</td><td>\(Self.group(file.entries))</td><td>\(Self.group(file.skippedLines))</td></tr>"
     }
     html += "</tbody></table></div>"

@@ -75,6 +75,13 @@ public struct FileSummary: Codable, Sendable {
   public var outsideWindow: Int = 0
   /// How the prefix was inferred, when it was (null when --prefix gave it, or for formats without one).
   public var prefixInference: PrefixInferenceReport?
+  /// Lines other programs wrote into the same file (syslog's other daemons, Heroku's other sources,
+  /// CloudNativePG's other loggers), passed over; and how many each wrote (the first 16 programs).
+  public var otherProgramLines: Int = 0
+  public var otherPrograms: [NameCount] = []
+  /// Where more than one reading of the prefix read records (an alternate, or a prefix inferred from lines the
+  /// first did not read): each reading with the records it read, most first.
+  public var prefixReadings: [NameCount] = []
 
   public init(
     path: String, format: String?, logLinePrefix: String?, compressed: Bool, bytes: Int, lines: Int, entries: Int,
@@ -112,6 +119,9 @@ public struct FileSummary: Codable, Sendable {
     try c.encode(resumedLine, forKey: .resumedLine)
     try c.encode(outsideWindow, forKey: .outsideWindow)
     try c.encode(prefixInference, forKey: .prefixInference)
+    try c.encode(otherProgramLines, forKey: .otherProgramLines)
+    try c.encode(otherPrograms, forKey: .otherPrograms)
+    try c.encode(prefixReadings, forKey: .prefixReadings)
   }
 
   public init(from decoder: any Decoder) throws {
@@ -132,13 +142,17 @@ public struct FileSummary: Codable, Sendable {
     resumedLine = try c.decodeIfPresent(Int.self, forKey: .resumedLine) ?? 0
     outsideWindow = try c.decodeIfPresent(Int.self, forKey: .outsideWindow) ?? 0
     prefixInference = try c.decodeIfPresent(PrefixInferenceReport.self, forKey: .prefixInference)
+    otherProgramLines = try c.decodeIfPresent(Int.self, forKey: .otherProgramLines) ?? 0
+    otherPrograms = try c.decodeIfPresent([NameCount].self, forKey: .otherPrograms) ?? []
+    prefixReadings = try c.decodeIfPresent([NameCount].self, forKey: .prefixReadings) ?? []
   }
 
   enum CodingKeys: String, CodingKey {
     case path, format, logLinePrefix = "log_line_prefix", compressed, compression, bytes, lines, entries
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
     case resumedAt = "resumed_at", resumedLine = "resumed_line", outsideWindow = "outside_window"
-    case prefixInference = "prefix_inference"
+    case prefixInference = "prefix_inference", otherProgramLines = "other_program_lines"
+    case otherPrograms = "other_programs", prefixReadings = "prefix_readings"
   }
 }
 

@@ -23,6 +23,16 @@ public struct TextReport {
       if let prefix = file.logLinePrefix { what += ", log_line_prefix '\(prefix)'" }
       if file.compressed { what += ", \(file.compression ?? "compressed")" }
       line("  \(file.path): \(what); \(group(file.lines)) lines, \(group(file.entries)) records")
+      if let inference = file.prefixInference {
+        line(
+          "    prefix inferred (\(inference.confidence)): reads \(group(inference.matchedRecords)) of "
+            + "\(group(inference.sampledRecords)) sampled records")
+        for doubt in inference.doubts { line("    doubt: " + clip(doubt, width - 11)) }
+      }
+      if file.otherProgramLines > 0 {
+        let names = file.otherPrograms.prefix(4).map { "\($0.name) \(group($0.calls))" }.joined(separator: ", ")
+        line("    other programs' lines passed over: \(group(file.otherProgramLines)) (\(names))")
+      }
       if let error = file.error { line("    stopped early: \(error)") }
     }
     line("  skipped lines: \(group(i.skippedLines))")

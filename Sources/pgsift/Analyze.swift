@@ -12,7 +12,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
-  case auto, stderr, csvlog, jsonlog, syslog, logplex, cloudsql, azure, pgbouncer
+  case auto, stderr, csvlog, jsonlog, syslog, logplex, cloudsql, azure, pgbouncer, cloudnativepg
 }
 
 /// A duration given as `30ms`, `1.5s`, `250us` or a bare number of milliseconds.
@@ -61,7 +61,8 @@ struct Analyze: ParsableCommand {
     name: .long,
     help: ArgumentHelp(
       "Log format: auto, stderr, csvlog, jsonlog, syslog, logplex (Heroku), cloudsql (a Google Cloud Logging "
-        + "export), azure (an Azure Monitor export) or pgbouncer."))
+        + "export), azure (an Azure Monitor export), pgbouncer or cloudnativepg (kubectl logs of a CloudNativePG "
+        + "instance)."))
   var logFormat: FormatChoice = .auto
 
   @Option(
@@ -171,6 +172,7 @@ struct Analyze: ParsableCommand {
       case .cloudsql: .cloudsql
       case .azure: .azure
       case .pgbouncer: .pgbouncer
+      case .cloudnativepg: .cloudnativepg
       }
     var options = AnalysisOptions(
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,
