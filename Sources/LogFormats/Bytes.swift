@@ -138,7 +138,7 @@ extension UnsafeBufferPointer where Element == UInt8 {
   }
 
   /// Parses an unsigned decimal integer at `offset`; returns the value and the offset after it.
-  @inlinable
+  @inlinable @inline(__always)
   public func parseDigits(at offset: Int) -> (value: Int, end: Int)? {
     var i = offset
     var value = 0

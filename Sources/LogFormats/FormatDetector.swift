@@ -142,10 +142,11 @@ public enum FormatDetector {
     }
   }
 
-  /// Infers the prefix of sampled lines. The older per-line reading stays as a second opinion: it wins only
-  /// where it reads more of the sampled lines.
+  /// Infers the prefix of sampled lines. The older per-line reading stays as a second opinion where the
+  /// inferred prefix leaves more than one sampled line in a hundred unread: it wins only where it reads more.
   public static func inferPrefix(_ lines: [[UInt8]], windowStarts: [Int] = []) -> PrefixInference? {
     let inferred = PrefixInferrer.infer(lines, windowStarts: windowStarts)
+    if let inferred, inferred.matchedRecords * 100 >= inferred.sampledRecords * 99 { return inferred }
     if let single = PrefixDetector.detect(lines), single.matched > (inferred?.matchedRecords ?? 0) {
       return PrefixInference(
         prefix: single.prefix, sampledRecords: inferred?.sampledRecords ?? single.sampled,

@@ -40,18 +40,6 @@ struct FieldTyping {
     var absorbed = false
   }
 
-  var trace: String {
-    var out = "cut \(String(describing: cut)) (\(cutLines) lines), \(aligned.count) of \(records.count) aligned\n"
-    for column in columns {
-      out +=
-        "  element \(column.element) label \(column.label ?? "-") field \(column.field.map { String($0.rawValue) } ?? "?"): "
-      out += Self.sample(column) + "\n"
-      let odd = column.values.filter { !ValueShape($0.bytes).isInteger }.prefix(3).map { "'" + $0.bytes.string + "'" }
-      out += "    non-integers: \(column.values.filter { !ValueShape($0.bytes).isInteger }.count) \(odd)\n"
-    }
-    return out
-  }
-
   private var pieces: [[Piece]] = []
   private var columns: [Column] = []
   /// Where background processes stop (the `%q`), as an element index.
@@ -91,9 +79,10 @@ struct FieldTyping {
     var cuts: [Int: Int] = [:]
     var all: [(record: Int, alignment: PrefixTemplate.Alignment)] = []
     var costs: [Int: Int] = [:]
+    var aligner = PrefixTemplate.Aligner(template)
     for (index, record) in records.enumerated() {
       let alignment = record.bytes.withUnsafeBufferPointer {
-        template.align(record.tokens, in: $0.slice(0, record.marker), allowCut: true)
+        aligner.align(record.tokens, in: $0.slice(0, record.marker), allowCut: true)
       }
       guard alignment.fits else { continue }
       all.append((index, alignment))

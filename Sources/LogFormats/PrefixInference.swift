@@ -1,5 +1,3 @@
-import Foundation
-
 // Infers `log_line_prefix` from many sampled lines at once, never from one: their prefixes are aligned into a
 // template (what every line prints alike, and slots where lines differ), and each slot is named from the log's
 // own evidence: the shape of its values, how they change from line to line and session to session, the labels
@@ -69,29 +67,68 @@ public enum PrefixInferrer {
   /// (lines sampled from several places of it). Nil when no line has a severity marker.
   public static func infer(_ lines: [[UInt8]], windowStarts: [Int] = []) -> PrefixInference? {
     let records = sampledRecords(lines, windowStarts: windowStarts)
+    guard var inference = infer(records) else { return nil }
+    // A stretch of the file the prefix reads under half of was written with another one (it was changed, and
+    // the server reloaded): its own prefix is inferred from it and tried where the first does not match.
+    var readings = [inference.prefix] + inference.alternates
+    var matched = inference.matchedRecords
+    for window in Set(records.map(\.window)).sorted() {
+      let own = records.filter { $0.window == window }
+      let read = own.filter { record in
+        record.bytes.withUnsafeBufferPointer { view in readings.contains { $0.match(view) != nil } }
+      }.count
+      guard own.count >= 20, read * 2 < own.count, let other = infer(own), !readings.contains(other.prefix),
+        other.matchedRecords * 2 >= own.count
+      else { continue }
+      readings.append(other.prefix)
+      inference.alternates.append(other.prefix)
+      matched += other.matchedRecords - read
+      inference.evidence.append(
+        "another prefix, '\(other.prefix.text)', reads \(other.matchedRecords) of the \(own.count) lines sampled at "
+          + "one place in the file (\(other.confidence.rawValue)): the prefix was changed there")
+    }
+    // Lines of another prefix within one stretch: their own prefix, inferred from them.
+    let unread = records.filter { record in
+      record.bytes.withUnsafeBufferPointer { view in !readings.contains { $0.match(view) != nil } }
+    }
+    if unread.count >= 20, unread.count * 20 >= records.count, let other = infer(unread),
+      !readings.contains(other.prefix), other.matchedRecords * 2 >= unread.count
+    {
+      inference.alternates.append(other.prefix)
+      matched += other.matchedRecords
+      inference.evidence.append(
+        "another prefix, '\(other.prefix.text)', reads \(other.matchedRecords) of the \(unread.count) sampled lines the "
+          + "first does not (\(other.confidence.rawValue)): the prefix was changed in the file")
+    }
+    inference.matchedRecords = min(matched, records.count)
+    if inference.matchedRecords * 100 < records.count * 95 {
+      inference.doubts.append(
+        "it reads \(inference.matchedRecords) of the \(records.count) sampled lines with a severity; the others "
+          + "may come from another prefix or another program")
+      inference.confidence = .guessed
+    }
+    return inference
+  }
+
+  /// Infers the prefix of sampled records: a template of their prefixes, its slots named.
+  static func infer(_ records: [SampledRecord]) -> PrefixInference? {
     guard !records.isEmpty else { return nil }
     let template = buildTemplate(records)
     var typing = FieldTyping(template: template, records: records)
     typing.run()
-    if ProcessInfo.processInfo.environment["PGSIFT_TRACE_INFERENCE"] != nil {
-      FileHandle.standardError.write(Data("template: \(template.elements)\n\(typing.trace)\n".utf8))
-    }
     guard let prefix = try? LinePrefix(typing.patternText) else { return nil }
     var matched = 0
     for record in records where record.bytes.withUnsafeBufferPointer({ prefix.match($0) != nil }) { matched += 1 }
-    var doubts = typing.doubts
-    var confidence = typing.confidence
-    if matched * 100 < records.count * 95 {
-      doubts.append(
-        "it reads \(matched) of the \(records.count) sampled lines with a severity; the others may come from "
-          + "another prefix or another program")
-      confidence = .guessed
-    }
     return PrefixInference(
       prefix: prefix, alternates: typing.alternatePatterns.compactMap { try? LinePrefix($0) },
-      sampledRecords: records.count, matchedRecords: matched, confidence: confidence, evidence: typing.evidence,
-      doubts: doubts)
+      sampledRecords: records.count, matchedRecords: matched, confidence: typing.confidence,
+      evidence: typing.evidence, doubts: typing.doubts)
   }
+
+  /// The longest prefix inference considers, in bytes and in tokens: Heroku's, the longest in use, prints about
+  /// 280 bytes and 90 tokens.
+  static let maxPrefixBytes = 640
+  static let maxPrefixTokens = 200
 
   static func sampledRecords(_ lines: [[UInt8]], windowStarts: [Int]) -> [SampledRecord] {
     var records: [SampledRecord] = []
@@ -105,14 +142,17 @@ public enum PrefixInferrer {
       }
       guard let first = line.first, first != UInt8(ascii: "\t") else { continue }
       line.withUnsafeBufferPointer { view in
-        guard let marker = PrefixDetector.markerOffset(in: view),
-          var (severity, textStart) = Severity.parseMarker(view, at: marker)
+        // A "prefix" longer than any log_line_prefix prints (a severity word deep inside other text) is no
+        // evidence of one, and would make the alignment slow.
+        guard let marker = PrefixDetector.markerOffset(in: view), marker <= maxPrefixBytes,
+          let (severity, markerEnd) = Severity.parseMarker(view, at: marker)
         else { return }
-        if let code = LinePrefix.verboseCode(view, at: textStart) { textStart = code.upperBound + 2 }
+        let tokens = PrefixLexer.tokens(view.slice(0, marker))
+        guard tokens.count <= maxPrefixTokens else { return }
+        let textStart = LinePrefix.verboseCode(view, at: markerEnd).map { $0.upperBound + 2 } ?? markerEnd
         records.append(
           SampledRecord(
-            bytes: line, window: window, marker: marker, tokens: PrefixLexer.tokens(view.slice(0, marker)),
-            severity: severity, textStart: textStart))
+            bytes: line, window: window, marker: marker, tokens: tokens, severity: severity, textStart: textStart))
       }
     }
     return records
@@ -173,11 +213,12 @@ public enum PrefixInferrer {
     let ordered = order.flatMap { groups[$0] }
     for _ in 0..<3 {
       var changed = false
+      var aligner = PrefixTemplate.Aligner(result)
       for index in ordered {
         let record = records[index]
         record.bytes.withUnsafeBufferPointer { view in
           let line = view.slice(0, record.marker)
-          let best = result.align(record.tokens, in: line, allowCut: true)
+          let best = aligner.align(record.tokens, in: line, allowCut: true)
           guard !best.fits else { return }
           // A line that stops early widens only the part it prints.
           guard best.cost <= budget(result) else { return }
@@ -185,6 +226,7 @@ public enum PrefixInferrer {
           // A line that would leave fewer than half of the literals is of another kind.
           guard widened.literalCount * 2 >= result.literalCount, widened != result else { return }
           result = widened
+          aligner = PrefixTemplate.Aligner(result)
           changed = true
         }
       }

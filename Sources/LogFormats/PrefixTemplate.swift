@@ -55,46 +55,46 @@ struct PrefixTemplate: Equatable {
     let m = elements.count
     let n = tokens.count
     let infinity = Int.max / 4
-    // cost[i][j]: the cheapest way for elements[..<i] to take tokens[..<j]; from[i][j] how it got there.
-    var cost = [[Int]](repeating: [Int](repeating: infinity, count: n + 1), count: m + 1)
-    var from = [[Move]](repeating: [Move](repeating: .none, count: n + 1), count: m + 1)
-    cost[0][0] = 0
+    // cost[i, j]: the cheapest way for elements[..<i] to take tokens[..<j]; from[i, j] how it got there.
+    var cost = Table(rows: m + 1, columns: n + 1, value: infinity)
+    var from = Table(rows: m + 1, columns: n + 1, value: Move.none)
+    cost[0, 0] = 0
     let mismatch = Self.mismatchCost
-    for j in 0..<n where cost[0][j] + mismatch < cost[0][j + 1] {
-      cost[0][j + 1] = cost[0][j] + mismatch
-      from[0][j + 1] = .insert
+    for j in 0..<n where cost[0, j] + mismatch < cost[0, j + 1] {
+      cost[0, j + 1] = cost[0, j] + mismatch
+      from[0, j + 1] = .insert
     }
     for i in 0..<m {
       let element = elements[i]
-      for j in 0...n where cost[i][j] < infinity {
-        let here = cost[i][j]
+      for j in 0...n where cost[i, j] < infinity {
+        let here = cost[i, j]
         switch element {
         case .punct, .word:
-          if j < n, Self.literal(element, equals: tokens[j], in: line), here < cost[i + 1][j + 1] {
-            cost[i + 1][j + 1] = here
-            from[i + 1][j + 1] = .match
+          if j < n, Self.literal(element, equals: tokens[j], in: line), here < cost[i + 1, j + 1] {
+            cost[i + 1, j + 1] = here
+            from[i + 1, j + 1] = .match
           }
-          if here + mismatch < cost[i + 1][j] {
-            cost[i + 1][j] = here + mismatch
-            from[i + 1][j] = .skip
+          if here + mismatch < cost[i + 1, j] {
+            cost[i + 1, j] = here + mismatch
+            from[i + 1, j] = .skip
           }
         case .time(let millis):
-          if j < n, tokens[j].kind == .time(millis: millis), here < cost[i + 1][j + 1] {
-            cost[i + 1][j + 1] = here
-            from[i + 1][j + 1] = .match
+          if j < n, tokens[j].kind == .time(millis: millis), here < cost[i + 1, j + 1] {
+            cost[i + 1, j + 1] = here
+            from[i + 1, j + 1] = .match
           }
-          if here + Self.missingTimeCost < cost[i + 1][j] {
-            cost[i + 1][j] = here + Self.missingTimeCost
-            from[i + 1][j] = .skip
+          if here + Self.missingTimeCost < cost[i + 1, j] {
+            cost[i + 1, j] = here + Self.missingTimeCost
+            from[i + 1, j] = .skip
           }
         case .epoch:
-          if j < n, tokens[j].kind == .epoch, here < cost[i + 1][j + 1] {
-            cost[i + 1][j + 1] = here
-            from[i + 1][j + 1] = .match
+          if j < n, tokens[j].kind == .epoch, here < cost[i + 1, j + 1] {
+            cost[i + 1, j + 1] = here
+            from[i + 1, j + 1] = .match
           }
-          if here + Self.missingTimeCost < cost[i + 1][j] {
-            cost[i + 1][j] = here + Self.missingTimeCost
-            from[i + 1][j] = .skip
+          if here + Self.missingTimeCost < cost[i + 1, j] {
+            cost[i + 1, j] = here + Self.missingTimeCost
+            from[i + 1, j] = .skip
           }
         case .slot, .phrase:
           break
@@ -119,48 +119,48 @@ struct PrefixTemplate: Equatable {
             case .word: break
             }
           }
-          if cost[i][k] <= best {
-            best = cost[i][k]
+          if cost[i, k] <= best {
+            best = cost[i, k]
             bestStart = k
           }
-          if best < cost[i + 1][k] {
-            cost[i + 1][k] = best
-            from[i + 1][k] = .slot(from: bestStart)
+          if best < cost[i + 1, k] {
+            cost[i + 1, k] = best
+            from[i + 1, k] = .slot(from: bestStart)
           }
         }
       }
-      for j in 0..<n where cost[i + 1][j] + mismatch < cost[i + 1][j + 1] {
-        cost[i + 1][j + 1] = cost[i + 1][j] + mismatch
-        from[i + 1][j + 1] = .insert
+      for j in 0..<n where cost[i + 1, j] + mismatch < cost[i + 1, j + 1] {
+        cost[i + 1, j + 1] = cost[i + 1, j] + mismatch
+        from[i + 1, j + 1] = .insert
       }
     }
     var end = m
     // A line that fits the whole template is no cut line, however cheaply a part of it might fit too.
-    if allowCut, cost[m][n] >= Self.mismatchCost {
+    if allowCut, cost[m, n] >= Self.mismatchCost {
       // Stopping before element i leaves elements[i...] out; it must leave a literal out to be a cut at all.
       // The longest part of the template the line fits is where it stops: a shorter part could always fit by
       // letting a slot take what follows.
       // Where no part fits, the cheapest part is where it stops, if that is cheaper than the whole.
       var cheapest = m
       for i in stride(from: m - 1, through: 1, by: -1) where elements[i...].contains(where: \.isLiteral) {
-        if cost[i][n] < Self.mismatchCost {
+        if cost[i, n] < Self.mismatchCost {
           end = i
           break
         }
-        if cost[i][n] < cost[cheapest][n] { cheapest = i }
+        if cost[i, n] < cost[cheapest, n] { cheapest = i }
       }
       if end == m { end = cheapest }
       // A slot that takes nothing right before the cut is on the side that was cut off.
-      while end < m, end > 1, elements[end - 1].isSlot, cost[end - 1][n] <= cost[end][n] { end -= 1 }
+      while end < m, end > 1, elements[end - 1].isSlot, cost[end - 1, n] <= cost[end, n] { end -= 1 }
     }
     var alignment = Alignment(
-      cost: cost[end][n], covers: [Range<Int>?](repeating: nil, count: m),
+      cost: cost[end, n], covers: [Range<Int>?](repeating: nil, count: m),
       insertions: [Int](repeating: 0, count: m + 1),
       cut: end < m ? end : nil)
     var i = end
     var j = n
     while i > 0 || j > 0 {
-      switch from[i][j] {
+      switch from[i, j] {
       case .match:
         alignment.covers[i - 1] = (j - 1)..<j
         i -= 1
@@ -185,6 +185,68 @@ struct PrefixTemplate: Equatable {
   private enum Move: Equatable {
     case none, match, skip, insert
     case slot(from: Int)
+  }
+
+  /// A rectangle of values in one allocation, read and written as `table[i, j]`.
+  private struct Table<Value> {
+    private var values: [Value]
+    private let columns: Int
+
+    init(rows: Int, columns: Int, value: Value) {
+      values = [Value](repeating: value, count: rows * columns)
+      self.columns = columns
+    }
+
+    subscript(row: Int, column: Int) -> Value {
+      get { values[row * columns + column] }
+      set { values[row * columns + column] = newValue }
+    }
+  }
+
+  /// What an alignment of a line depends on: its tokens' kinds, and for each word which literal word of the
+  /// template it equals, if any. Lines alike in this align alike, whatever their timestamps and numbers.
+  func alignmentKey(_ tokens: [PrefixToken], in line: ByteView, words literalWords: [[UInt8]]) -> [UInt32] {
+    tokens.map { token in
+      switch token.kind {
+      case .time(let millis): return millis ? 0x1_0001 : 0x1_0002
+      case .epoch: return 0x1_0003
+      case .punct(let b): return UInt32(b)
+      case .word:
+        let word = line.slice(token.start, token.end)
+        for (index, literal) in literalWords.enumerated() where literal.count == word.count {
+          if word.elementsEqual(literal) { return 0x2_0000 + UInt32(index) }
+        }
+        return 0x1_0000
+      }
+    }
+  }
+
+  /// Aligns lines to one template, once per kind of line (see `alignmentKey`).
+  struct Aligner {
+    let template: PrefixTemplate
+    private let words: [[UInt8]]
+    private var known: [[UInt32]: [Bool: Alignment]] = [:]
+
+    init(_ template: PrefixTemplate) {
+      self.template = template
+      words = template.literalWords
+    }
+
+    mutating func align(_ tokens: [PrefixToken], in line: ByteView, allowCut: Bool) -> Alignment {
+      let key = template.alignmentKey(tokens, in: line, words: words)
+      if let found = known[key]?[allowCut] { return found }
+      let alignment = template.align(tokens, in: line, allowCut: allowCut)
+      known[key, default: [:]][allowCut] = alignment
+      return alignment
+    }
+  }
+
+  /// The literal words of the template.
+  var literalWords: [[UInt8]] {
+    elements.compactMap { element in
+      if case .word(let bytes) = element { return bytes }
+      return nil
+    }
   }
 
   static func isTime(_ kind: PrefixTokenKind) -> Bool {

@@ -221,6 +221,7 @@ public struct StderrParser: LogParser {
 
   /// Reads one admitted line. `replaying`: the line is read again after recovery, from a copy that does not
   /// stay, and is skipped if it still matches nothing.
+  @inline(__always)
   private mutating func take<S: LogEntrySink>(
     _ line: ByteView, lineNumber: Int, replaying: Bool, into sink: inout S
   ) {

@@ -8,9 +8,10 @@ struct Pgsift: ParsableCommand {
     commandName: "pgsift",
     abstract: "Find the PostgreSQL queries that hurt, from the server's own logs.",
     discussion: """
-      pgsift reads PostgreSQL server logs (stderr with any log_line_prefix, csvlog or jsonlog; plain or gzip) \
-      as a stream and reports, per statement fingerprint, how often each query ran and how long it took. \
-      Fingerprints are libpg_query's, so they match the pg_query ecosystem.
+      pgsift reads PostgreSQL server logs as a stream (stderr with any log_line_prefix, inferred from the log \
+      itself; csvlog, jsonlog, syslog, Heroku's logplex, Google Cloud SQL and Azure exports, CloudNativePG, \
+      PgBouncer; plain, gzip, bzip2, xz or zstd) and reports, per statement fingerprint, how often each query \
+      ran and how long it took. Fingerprints are libpg_query's, so they match the pg_query ecosystem.
 
       Examples: `pgsift postgresql.log` prints a text report; `pgsift analyze --format json -o day.json \
       /var/log/postgresql/*.log.gz` writes the JSON report (schema in docs/json-schema.md); \

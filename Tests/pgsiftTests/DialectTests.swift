@@ -221,6 +221,34 @@ struct DialectTests {
     }
   }
 
+  @Test("a prefix changed halfway (the server reloaded): the lines after read with the prefix they have")
+  func prefixChangedHalfway() throws {
+    // fixtures/prefixes/reloaded: '%m [%p] %q%u@%d ', then '%t [%p]: user=%u,db=%d,app=%a,client=%h '.
+    let log = Self.prefixLog("reloaded.log.gz")
+    let second = "%t [%p]: user=%u,db=%d,app=%a,client=%h "
+    let changed = try grepCount("^[0-9-]+ [0-9:]+ UTC \\[[0-9]+\\]: user=", in: "gzip -dc '\(log)'")
+    #expect(changed > 500)
+    let csv = try pgsift(["analyze", Self.prefixLog("reloaded.csv.gz"), "--format", "json"]).report()
+    let dir = try TemporaryDirectory()
+    try shell("gzip -dc '\(log)' > '\(dir.path("plain.log"))'")
+    // The compressed file is read from its head: the lines are held and their prefix inferred when they come;
+    // the plain one is sampled further in, and the second prefix found before reading.
+    for path in [log, dir.path("plain.log")] {
+      let result = try pgsift(["analyze", path, "--format", "json"])
+      #expect(result.status == 0, "\(result.stderr)")
+      let report = try result.report()
+      #expect(report.input.skippedLines == 0)
+      #expect(callsAndTotals(report) == callsAndTotals(csv))
+      let file = try #require(report.input.files.first)
+      #expect(file.logLinePrefix == "%m [%p] %q%u@%d ")
+      let readings = Dictionary(uniqueKeysWithValues: file.prefixReadings.map { ($0.name, $0.calls) })
+      #expect(
+        readings[second]
+          == (try grepCount("^[0-9-]+ [0-9:]+ UTC \\[[0-9]+\\]: user=.* [A-Z]+:  ", in: "gzip -dc '\(log)'")))
+      #expect(result.stderr.contains("records read with other readings of the prefix than '%m [%p] %q%u@%d ': "))
+    }
+  }
+
   @Test("other programs' lines in a syslog file are counted and named once, and the run is clean")
   func syslogOtherPrograms() throws {
     let dir = try TemporaryDirectory()

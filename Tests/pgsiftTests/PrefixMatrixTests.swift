@@ -82,6 +82,34 @@ struct PrefixMatrixTests {
     #expect(Self.fields(file.logLinePrefix ?? "") == Self.fields(row.prefix), "inferred '\(file.logLinePrefix ?? "")'")
   }
 
+  @Test("the reports name the inferred prefix, how sure pgsift is, and what chose each field")
+  func reportsNameTheInference() throws {
+    let log = Self.directory.appendingPathComponent("unknown-labels.log.gz").path
+    let text = try pgsift(["analyze", log])
+    #expect(text.status == 0)
+    #expect(text.stdout.contains("log_line_prefix '%m [%p] appli=%a usr=%u base=%d '"))
+    #expect(text.stdout.contains("prefix inferred (certain): reads "))
+    let report = try pgsift(["analyze", log, "--format", "json"]).report()
+    let inference = try #require(report.input.files.first?.prefixInference)
+    #expect(inference.confidence == "certain")
+    #expect(inference.matchedRecords == inference.sampledRecords)
+    // Labels no dictionary knows: the connection messages named the fields.
+    #expect(
+      inference.evidence.contains {
+        $0.hasPrefix("%a: ") && $0.contains("application_name that connection messages name")
+      })
+    #expect(
+      inference.evidence.contains { $0.hasPrefix("%d: ") && $0.contains("database that connection messages name") })
+    let dir = try TemporaryDirectory()
+    let html = try pgsift(["analyze", log, "-o", dir.path("r.html")])
+    #expect(html.status == 0)
+    let page = try String(contentsOfFile: dir.path("r.html"), encoding: .utf8)
+    #expect(page.contains("inferred, certain: "))
+    // Without connection messages, a field named by its place only is a doubt, and the report says so.
+    let quiet = try pgsift(["analyze", Self.directory.appendingPathComponent("user-db-app-quiet.log.gz").path])
+    #expect(quiet.stdout.contains("prefix inferred (guessed)") || quiet.stdout.contains("prefix inferred (likely)"))
+  }
+
   static func calls(_ report: AnalysisReport) -> [String: Int] {
     Dictionary(uniqueKeysWithValues: report.queries.map { ($0.fingerprint, $0.calls) })
   }

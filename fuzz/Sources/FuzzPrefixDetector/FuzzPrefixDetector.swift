@@ -1,6 +1,7 @@
 // Fuzzes format and log_line_prefix detection: the input's lines are the sample `pgsift analyze` reads before
-// deciding. Its first line is also tried as a `--prefix` value, and every prefix found or given is matched
-// against every line.
+// deciding, its second half as a stretch sampled further into the file. The prefix is inferred from them (the
+// aligned reading and the per-line one); the first line is also tried as a `--prefix` value, and every prefix
+// found or given is matched against every line.
 import FuzzSupport
 import LogFormats
 import LogInput
@@ -12,6 +13,12 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if lines.count < FormatDetector.sampleLines { lines.append(Array(line)) }
   }
   var prefixes: [LinePrefix] = []
+  if let inferred = PrefixInferrer.infer(lines, windowStarts: [lines.count / 2]) {
+    precondition(inferred.matchedRecords <= inferred.sampledRecords, "matched more records than were sampled")
+    precondition(inferred.sampledRecords <= lines.count, "sampled more records than lines")
+    prefixes.append(inferred.prefix)
+    prefixes += inferred.alternates
+  }
   if let found = PrefixDetector.detect(lines) {
     precondition(found.matched <= lines.count, "matched more lines than were read")
     prefixes.append(found.prefix)
