@@ -6,7 +6,7 @@ import Foundation
 import Reports
 import Testing
 
-@Suite("Prefix inference on real logs from 38 prefixes")
+@Suite("Prefix inference on the prefix matrix: real logs, one server run a prefix")
 struct PrefixMatrixTests {
   struct Row: CustomTestStringConvertible, Sendable {
     var name: String
