@@ -6,7 +6,8 @@
 //   -> Fingerprint (statement identity) -> AppPatterns (per-session loops) -> Statistics (aggregates)
 //   -> Advisors (index advice)
 //   -> LiveValidation (HypoPG, optional)
-//   -> Reports (text, JSON) -> Regression (compare runs, budgets); Analysis wires the stages for the CLI.
+//   -> Reports (text, JSON) -> Regression (compare runs, budgets); Analysis wires the stages for the CLI;
+//   OutputFiles writes what a run produces durably (atomic, synced, mode kept) and locks the --state file.
 import PackageDescription
 
 // The line reader and the fingerprint cache are classes touched once per line: in release builds their
@@ -86,11 +87,12 @@ let package = Package(
         "LogInput", "Statistics", "Advisors", "AppPatterns",
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
+    .target(name: "OutputFiles"),
     .target(
       name: "Analysis",
       dependencies: [
         "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics", "Advisors",
-        "LiveValidation", "Reports",
+        "LiveValidation", "Reports", "OutputFiles",
       ]),
     .target(
       name: "Regression",
@@ -98,7 +100,7 @@ let package = Package(
     .executableTarget(
       name: "pgsift",
       dependencies: [
-        "Analysis", "Regression", "AppPatterns", "LogFormats", "LogInput", "Reports",
+        "Analysis", "Regression", "AppPatterns", "LogFormats", "LogInput", "Reports", "OutputFiles",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -106,7 +108,7 @@ let package = Package(
       dependencies: [
         "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics", "Advisors",
         "Reports",
-        "Analysis", "Regression",
+        "Analysis", "Regression", "OutputFiles",
       ]),
   ]
 )

@@ -121,8 +121,11 @@ extension QueryAnalyzer {
       if let right, right.type == "A_Const", case .constant(let pattern) = value(right) {
         let body = pattern.dropFirst()
         if body.first == "%" || body.first == "_" {
+          // The pattern itself is a value from the log: named by its first character only, so a report (redacted
+          // or not) holds no literal of it.
           unusable(
-            leftColumn, "\(leftColumn.column) LIKE \(pattern): a leading wildcard needs a trigram (pg_trgm GIN) index")
+            leftColumn,
+            "\(leftColumn.column) LIKE '\(body.first!)…': a leading wildcard needs a trigram (pg_trgm GIN) index")
         } else {
           addRange(leftColumn)
           facts.accesses[leftColumn.access].likePrefixes.insert(leftColumn.column)

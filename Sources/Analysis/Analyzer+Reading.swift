@@ -147,6 +147,7 @@ extension Analyzer {
           // The first chunk's aggregate takes the later ones in, on this thread: give it this thread's fingerprinter.
           classifier = result.classifier
           classifier!.downstream.use(fingerprinter)
+          classifier!.downstream.continueSessions(of: &total)
         } else {
           classifier!.append(result.classifier) { aggregate, next, continuing in
             aggregate.merge(next, continuing: continuing)
@@ -251,7 +252,8 @@ extension Analyzer {
   }
 
   static func read(
-    path: String, ordinal: Int, reading: Reading, fold: inout Fold, runState: inout RunState?
+    path: String, ordinal: Int, reading: Reading, fold: inout Fold, runState: inout RunState?,
+    inputs: inout InputRegistry
   ) {
     let options = reading.options
     func submit(_ piece: Piece) {
@@ -284,14 +286,45 @@ extension Analyzer {
           + (input.compression?.rawValue ?? "plain text"))
     }
 
-    // --state: find the file by its first bytes and resume where the last run stopped.
+    // The first bytes of the text say which file this is: for --state, for telling a copy, for merge.
     var head: [UInt8] = []
+    do {
+      head = try input.head(ReadState.headBytes)
+    } catch {
+      tail.before.report(.unreadableFile, at: InputLocation(file: name, byteOffset: error.byteOffset), error.message)
+      tail.summary.error = error.message
+      return submit(.tail(tail))
+    }
+    tail.summary.headHash = head.isEmpty ? nil : ReadState.hash(head[...])
+    tail.summary.headLength = head.count
+    switch inputs.place(input, name: name, head: head) {
+    case .sameFile(let earlier):
+      tail.before.report(
+        .notice, at: InputLocation(file: name),
+        "the same file as \(earlier) (given again, or through a link); read once")
+      tail.summary.duplicateOf = earlier
+      return submit(.tail(tail))
+    case .copy(let earlier):
+      tail.before.report(
+        .notice, at: InputLocation(file: name),
+        "a copy of \(earlier) (the same size, first and last bytes); read once")
+      tail.summary.duplicateOf = earlier
+      return submit(.tail(tail))
+    case .sameStart(let earlier):
+      tail.before.report(
+        .notice, at: InputLocation(file: name),
+        "starts as \(earlier) does: if one is a copy of the other taken earlier, the lines they share are counted "
+          + "twice")
+    case .new:
+      break
+    }
+
+    // --state: find the file by its first bytes and resume where the last run stopped.
     var start = Cursor(offset: 0, line: 0)
     var remembered: DetectedFormat?
     let resumable = runState != nil && path != "-"
     if resumable, var run = runState {
       do {
-        head = try input.head(ReadState.headBytes)
         if let record = run.state.match(head: head) {
           let key = record.headHash + "/" + String(record.headLength)
           if run.consumed.contains(key) {
@@ -384,7 +417,14 @@ extension Analyzer {
       return submit(.tail(tail))
     }
     let detected: DetectedFormat
-    do {
+    do throws(DetectionError) {
+      // Lines ended by a carriage return alone (a file converted to old Mac endings) read as one line.
+      if sample.count == 1, sample[0].bytes.count(where: { $0 == 0x0D }) >= 2 {
+        throw DetectionError(
+          message:
+            "lines end in a carriage return (\\r) alone, not a newline: PostgreSQL never writes that; convert the "
+            + "file with tr '\\r' '\\n'")
+      }
       if let remembered, options.format == nil && options.prefix == nil {
         detected = remembered
       } else {

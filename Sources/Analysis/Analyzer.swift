@@ -100,23 +100,47 @@ public enum Analyzer {
       total: StatementAggregator(
         thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: fingerprinter),
       fingerprinter: fingerprinter)
+    if let state = runState?.state {
+      fold.total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:])
+    }
+    var inputs = InputRegistry()
     for (ordinal, path) in options.paths.enumerated() {
-      read(path: path, ordinal: ordinal, reading: reading, fold: &fold, runState: &runState)
+      read(path: path, ordinal: ordinal, reading: reading, fold: &fold, runState: &runState, inputs: &inputs)
     }
     pool.finish { fold.add($0.piece) }
-    var diagnostics = fold.diagnostics
-    if let statePath = options.statePath, let runState {
-      do {
-        try runState.state.save(statePath)
-      } catch {
-        diagnostics.report(.stateFile, at: InputLocation(file: statePath), error.message)
-      }
+    // A run that read not one record analyzed nothing: a report of zeros would pass for a quiet day (and a gate
+    // would pass on it). With --state, nothing new since the last run is the quiet day itself.
+    if !fold.files.contains(where: { $0.entries > 0 || $0.otherProgramLines > 0 })
+      && !(options.statePath != nil && fold.files.contains { $0.error == nil })
+    {
+      let read = fold.files.reduce(0) { $0 + $1.bytes }
+      fold.diagnostics.report(
+        .nothingCounted, at: InputLocation(file: options.paths.count == 1 ? options.paths[0] : "input"),
+        read == 0
+          ? "nothing to analyze: \(options.paths.count == 1 ? "the file is" : "every file is") empty"
+          : "nothing to analyze: no PostgreSQL log record in \(read) bytes read")
     }
     let contexts = pool.workerContexts
-    return PartialRun(
-      aggregate: fold.total, files: fold.files, diagnostics: diagnostics,
+    var run = PartialRun(
+      aggregate: fold.total, files: fold.files, diagnostics: fold.diagnostics,
       parserCalls: contexts.reduce(0) { $0 + $1.fingerprinter.parserCalls },
       fingerprintLookups: contexts.reduce(0) { $0 + $1.fingerprinter.lookups })
+    if var state = runState?.state {
+      // The sessions still open go to the next run, which counts them when they end.
+      let open = run.aggregate.takeOpenState()
+      state.openSessions = open.sessions.isEmpty ? nil : open.sessions
+      state.openConnections = open.connections.isEmpty ? nil : open.connections
+      run.pendingState = state
+    }
+    return run
+  }
+
+  /// Writes the --state file, once every output of the run is written: until then the previous state stands, so
+  /// that a run whose report could not be written (a full disk, a bad path, a kill) reads its lines again next
+  /// time rather than losing them.
+  public static func commitState(_ run: PartialRun, to path: String) throws(ReadState.StateError) {
+    guard let state = run.pendingState else { return }
+    try state.save(path)
   }
 
   /// Runs the analysis. Throws only when the --state file cannot be read, before anything else is done.
@@ -129,6 +153,7 @@ public enum Analyzer {
   public static func report(from run: PartialRun, options: AnalysisOptions) -> AnalysisResult {
     var aggregator = run.aggregate
     aggregator.normalizeTexts()
+    aggregator.finishBursts()
     var diagnostics = run.diagnostics
     let files = run.files
     var advice: IndexAdvice?

@@ -3,13 +3,18 @@
 // would have given. This is how a fleet is analyzed: each host aggregates its own logs, a central job merges.
 import Foundation
 import LogInput
+import OutputFiles
 import Reports
 import Statistics
 
 public struct PartialRun: Codable {
   /// Bumped whenever the layout changes; a file of another version is refused, not misread.
   /// 2: application-pattern bursts, OFFSETs, connect times and SQLSTATEs were added.
-  public static let formatVersion = 2
+  /// 3: percentile histograms saved as their non-empty buckets; files carry the hash of their first bytes.
+  public static let formatVersion = 3
+  /// The largest saved state read: a fleet part of pgsift's fingerprint budget is far smaller, and reading
+  /// takes about four times a part's size in memory.
+  public static let maxBytes = 512 << 20
 
   public var aggregate: StatementAggregator
   public var files: [FileSummary]
@@ -17,6 +22,9 @@ public struct PartialRun: Codable {
   /// libpg_query calls and fingerprint lookups, for the curious; not part of the report.
   public var parserCalls = 0
   public var fingerprintLookups = 0
+  /// With --state: how far each file is read now, to be written only once every output of the run is (see
+  /// `Analyzer.commitState`). Not saved with the run.
+  public var pendingState: ReadState?
 
   public init(
     aggregate: StatementAggregator, files: [FileSummary], diagnostics: Diagnostics, parserCalls: Int = 0,
@@ -78,6 +86,23 @@ public struct PartialRun: Codable {
           "time series interval \(Double(other.aggregate.timeSeries.baseMs) / 1000) s differs from "
           + "\(Double(aggregate.timeSeries.baseMs) / 1000) s; save every part with the same --interval")
     }
+    // A part that covers bytes of a file another part covers too would count them twice: the same part given
+    // twice, or two runs over one stretch of a log.
+    for file in other.files {
+      guard let head = file.headHash, file.bytes > 0 else { continue }
+      let range = file.resumedAt..<(file.resumedAt + file.bytes)
+      if let earlier = files.first(where: { earlier in
+        earlier.headHash == head && earlier.bytes > 0
+          && (earlier.resumedAt..<(earlier.resumedAt + earlier.bytes)).overlaps(range)
+      }) {
+        throw LoadError(
+          path: file.path,
+          message:
+            "covers bytes \(range.lowerBound)–\(range.upperBound) of the log that \(earlier.path) starts (bytes "
+            + "\(earlier.resumedAt)–\(earlier.resumedAt + earlier.bytes) of it were merged already): merging would "
+            + "count them twice")
+      }
+    }
     var later = other.aggregate
     later.shiftFiles(by: files.count)
     aggregate.merge(later)
@@ -87,25 +112,60 @@ public struct PartialRun: Codable {
     fingerprintLookups += other.fingerprintLookups
   }
 
-  /// Writes the run as JSON (atomically: a reader never sees half a file).
+  /// The run with no literal value in it, as --redact saves it: statements normalized, messages without values,
+  /// examples, parameters, plans and error details left out (a merge of redacted parts writes the report a
+  /// redacted analyze would).
+  public func redacted() -> PartialRun {
+    var run = self
+    run.aggregate.redact(.report)
+    run.diagnostics.redactMessages(TextRedaction.report.message)
+    return run
+  }
+
+  /// Writes the run as JSON, durably (a reader never sees half a file; the old one stays whole until the new one
+  /// is on disk).
   public func save(to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data = try encoder.encode(self)
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    try DurableFile.write([UInt8](data), to: path)
   }
 
   public static func load(_ path: String) throws(LoadError) -> PartialRun {
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    guard size <= maxBytes else {
+      throw LoadError(
+        path: path, message: "is \(size >> 20) MiB, more than the \(maxBytes >> 20) MiB a saved state may be; not read")
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw LoadError(path: path, message: "cannot read the saved state")
     }
+    let run: PartialRun
     do {
-      return try JSONDecoder().decode(PartialRun.self, from: data)
+      run = try JSONDecoder().decode(PartialRun.self, from: data)
     } catch let error as DecodingError {
       throw LoadError(path: path, message: "not a pgsift --save-state file: \(describe(error))")
     } catch {
       throw LoadError(path: path, message: "not a pgsift --save-state file: \(error)")
     }
+    // Untrusted input: every figure is checked before anything adds it up.
+    do {
+      try run.aggregate.checkSaved(files: run.files.count)
+      for (i, file) in run.files.enumerated() {
+        for value in [
+          file.bytes, file.lines, file.entries, file.skippedLines, file.blankLines, file.invalidUTF8Lines,
+          file.resumedAt, file.resumedLine, file.outsideWindow, file.otherProgramLines, file.headLength,
+        ] where !(0...(1 << 50)).contains(value) {
+          throw SavedStateProblem(field: "files[\(i)]", value: "\(value)")
+        }
+      }
+      for (kind, count) in run.diagnostics.counts where !(0...(1 << 40)).contains(count) {
+        throw SavedStateProblem(field: "diagnostics.\(kind.rawValue)", value: "\(count)")
+      }
+    } catch {
+      throw LoadError(path: path, message: "not a saved state pgsift wrote: \(error)")
+    }
+    return run
   }
 
   private static func describe(_ error: DecodingError) -> String {

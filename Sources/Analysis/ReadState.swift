@@ -1,9 +1,11 @@
 // --state: how far each log file was read, so that a cron run reads only what is new. Files are known by
 // their first bytes (after decompression), not by name: a rotated `postgresql.log.1` or `.gz` copy is
 // recognized as the file already partly read, and a truncated or new file starts from the beginning.
+import AppPatterns
 import Fingerprint
 import Foundation
 import LogFormats
+import OutputFiles
 
 public struct ReadState: Codable, Sendable {
   /// Bytes at the start of a file that identify it.
@@ -13,6 +15,16 @@ public struct ReadState: Codable, Sendable {
 
   public var version = 1
   public var files: [Record] = []
+  /// Sessions open at the end of the last run (their last statement within a second of its last record): the
+  /// next run goes on with them, so that a burst spanning two runs is counted once, whole, by the second.
+  public var openSessions: SessionBursts.OpenSessions?
+  /// Connections received and not yet authorized at the end of the last run (process → time in ms): the next
+  /// run times them when their `connection authorized` comes.
+  public var openConnections: [Int32: Int64]?
+
+  enum CodingKeys: String, CodingKey {
+    case version, files, openSessions = "open_sessions", openConnections = "open_connections"
+  }
 
   public struct Record: Codable, Sendable, Equatable {
     public var path: String
@@ -54,30 +66,29 @@ public struct ReadState: Codable, Sendable {
   public static func load(_ path: String) throws(StateError) -> ReadState {
     guard FileManager.default.fileExists(atPath: path) else { return ReadState() }
     guard let data = FileManager.default.contents(atPath: path),
-      let state = try? JSONDecoder().decode(ReadState.self, from: data), state.version == 1
+      let state = try? JSONDecoder().decode(ReadState.self, from: data), state.version == 1,
+      state.openSessions?.isWellFormed ?? true, (state.openConnections?.count ?? 0) <= 1 << 20
     else {
       throw StateError(message: "\(path): the state file is damaged; fix or delete it (deleting reads every log again)")
     }
     return state
   }
 
-  /// Writes the state atomically: a temporary file in the same folder, then a rename.
+  /// Writes the state durably: a temporary file in the same folder, synced, then a rename (the old state stays
+  /// whole until the new one is on disk).
   public func save(_ path: String) throws(StateError) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data: Data
     do {
-      let data = try encoder.encode(self)
-      let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-      try data.write(to: URL(fileURLWithPath: temporary))
-      if rename(temporary, path) != 0 {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw StateError(message: "\(path): cannot write the state file: \(reason)")
-      }
-    } catch let error as StateError {
-      throw error
+      data = try encoder.encode(self)
     } catch {
       throw StateError(message: "\(path): cannot write the state file: \(error.localizedDescription)")
+    }
+    do {
+      try DurableFile.write([UInt8](data), to: path)
+    } catch {
+      throw StateError(message: "\(error.description) (the state file)")
     }
   }
 

@@ -8,7 +8,7 @@ public enum StatementKind: UInt8, Sendable, Codable {
   case select, insert, update, delete, other
 }
 
-public struct StatementTraits: Sendable, Equatable {
+public struct StatementTraits: Sendable, Equatable, Codable {
   public var kind: StatementKind
   /// An INSERT with one row of VALUES (what a loop of `Model.objects.create()` or `save()` sends).
   public var singleRow: Bool

@@ -61,6 +61,8 @@ public struct Detection: Sendable, Equatable {
 public struct DetectionError: Error, Sendable, CustomStringConvertible {
   public var message: String
   public var description: String { message }
+
+  public init(message: String) { self.message = message }
 }
 
 public enum FormatDetector {

@@ -43,6 +43,9 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   case stateFile = "state_file"
   /// The server wrote its messages in another language (lc_messages): statements and events go uncounted.
   case localizedMessages = "localized_messages"
+  /// The run read no log record at all (every input empty, or none a log): nothing was analyzed, and a report
+  /// of nothing must not pass for a quiet day.
+  case nothingCounted = "nothing_counted"
   /// Anything else worth telling the user that does not lose data.
   case notice
 
@@ -50,7 +53,7 @@ public enum DiagnosticKind: String, Sendable, CaseIterable, Codable {
   public var isInputProblem: Bool {
     switch self {
     case .unreadableFile, .corruptCompression, .unrecognizedLine, .malformedRecord, .invalidUTF8, .nulBytes, .database,
-      .stateFile, .localizedMessages:
+      .stateFile, .localizedMessages, .nothingCounted:
       return true
     case .notice: return false
     }
@@ -94,6 +97,11 @@ public struct Diagnostics: Sendable, Codable {
   }
 
   public func count(_ kind: DiagnosticKind) -> Int { counts[kind, default: 0] }
+
+  /// Rewrites every kept message (--redact: a message may quote what a line held).
+  public mutating func redactMessages(_ rewrite: (String) -> String) {
+    for index in kept.indices { kept[index].message = rewrite(kept[index].message) }
+  }
 
   /// Whether the input had problems, which makes the run's exit status 2.
   public var hasInputProblems: Bool { counts.contains { $0.key.isInputProblem && $0.value > 0 } }

@@ -103,6 +103,12 @@ public final class InputFile {
     return result
   }
 
+  /// The last `count` bytes of a plain regular file, without moving where reads go on; nil otherwise.
+  public func lastBytes(_ count: Int) -> [UInt8]? {
+    guard !isCompressed, let size = fileIdentity?.size else { return nil }
+    return raw.bytes(at: max(0, size - count), count: min(count, size))
+  }
+
   /// Device, inode and size on disk, for a regular file.
   public var fileIdentity: (device: UInt64, inode: UInt64, size: Int)? { raw.fileIdentity }
 

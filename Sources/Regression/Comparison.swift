@@ -43,7 +43,7 @@ public struct Comparison: Codable, Sendable {
   }
 
   public struct Check: Codable, Sendable {
-    /// The flag's name: `max-p95-increase`, `max-mean-increase`, `max-new-slow`, `max-calls-factor`,
+    /// `counted-input` (always on: each run read a log record), or the flag's name: `max-p95-increase`, `max-mean-increase`, `max-new-slow`, `max-calls-factor`,
     /// `max-slow-share`, `max-total-increase`.
     public var name: String
     public var limit: String
@@ -162,7 +162,9 @@ public enum Comparer {
 
     let baseFigures = figures(baseline, path: baselinePath)
     let currentFigures = figures(current, path: currentPath)
-    var checks: [Comparison.Check] = []
+    // Always on: a run that read nothing (an empty or unreadable log, the wrong file) compares as "no query got
+    // slower" and would pass every budget.
+    var checks = [countedInput(baseline: baseline, current: current)]
     if let limit = budget.maxNewSlow {
       checks.append(
         Comparison.Check(
@@ -207,6 +209,20 @@ public enum Comparer {
       callsMultiplied: multiplied.sorted(by: byTime), improved: improved.sorted(by: byTime),
       gone: gone.sorted(by: byTime),
       newQueries: newQueries.sorted(by: byTime))
+  }
+
+  static func countedInput(baseline: AnalysisReport, current: AnalysisReport) -> Comparison.Check {
+    func failure(_ report: AnalysisReport, _ which: String) -> String? {
+      let records = report.input.files.reduce(0) { $0 + $1.entries }
+      if report.input.problems["nothing_counted"] != nil || records == 0 {
+        return "the \(which) run read no log record (\(report.input.files.count) files)"
+      }
+      return nil
+    }
+    let failures = [failure(baseline, "baseline"), failure(current, "current")].compactMap { $0 }
+    return Comparison.Check(
+      name: "counted-input", limit: "a record in each run", passed: failures.isEmpty, failures: failures,
+      summary: failures.isEmpty ? "both runs read log records" : failures.joined(separator: "; "))
   }
 
   static func perQuery(_ name: String, _ limit: String, _ failures: [String], what: String) -> Comparison.Check {

@@ -19,7 +19,7 @@ public enum ComparisonFormat: String, CaseIterable, Sendable {
 public enum ComparisonOutput {
   public static func render(_ comparison: Comparison, as format: ComparisonFormat, top: Int = 10) throws -> String {
     switch format {
-    case .text: return text(comparison, top: top)
+    case .text: return TerminalText.escaped(text(comparison, top: top))
     case .json:
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

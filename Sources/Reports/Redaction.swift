@@ -38,6 +38,12 @@ extension AnalysisReport {
   }
 }
 
+extension TextRedaction {
+  /// The redaction reports use, for what is saved beside them.
+  public static let report = TextRedaction(
+    statement: Redaction.statement, message: Redaction.message, deadlockDetail: Redaction.deadlockDetail)
+}
+
 enum Redaction {
   /// A statement's normalized text.
   static func statement(_ sql: String) -> String { Fingerprinter.normalize(sql) }

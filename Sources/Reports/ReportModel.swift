@@ -79,6 +79,12 @@ public struct FileSummary: Codable, Sendable {
   /// CloudNativePG's other loggers), passed over; and how many each wrote (the first 16 programs).
   public var otherProgramLines: Int = 0
   public var otherPrograms: [NameCount] = []
+  /// A hash of the first bytes of the file's text (and how many), which tell the file wherever it is: `merge`
+  /// refuses parts that cover the same bytes of one file.
+  public var headHash: String?
+  public var headLength: Int = 0
+  /// When the input is the same file as an earlier one, or a copy of it, which it is: it was read once.
+  public var duplicateOf: String?
   /// Where more than one reading of the prefix read records (an alternate, or a prefix inferred from lines the
   /// first did not read): each reading with the records it read, most first.
   public var prefixReadings: [NameCount] = []
@@ -122,6 +128,9 @@ public struct FileSummary: Codable, Sendable {
     try c.encode(otherProgramLines, forKey: .otherProgramLines)
     try c.encode(otherPrograms, forKey: .otherPrograms)
     try c.encode(prefixReadings, forKey: .prefixReadings)
+    try c.encode(headHash, forKey: .headHash)
+    try c.encode(headLength, forKey: .headLength)
+    try c.encode(duplicateOf, forKey: .duplicateOf)
   }
 
   public init(from decoder: any Decoder) throws {
@@ -145,6 +154,9 @@ public struct FileSummary: Codable, Sendable {
     otherProgramLines = try c.decodeIfPresent(Int.self, forKey: .otherProgramLines) ?? 0
     otherPrograms = try c.decodeIfPresent([NameCount].self, forKey: .otherPrograms) ?? []
     prefixReadings = try c.decodeIfPresent([NameCount].self, forKey: .prefixReadings) ?? []
+    headHash = try c.decodeIfPresent(String.self, forKey: .headHash)
+    headLength = try c.decodeIfPresent(Int.self, forKey: .headLength) ?? 0
+    duplicateOf = try c.decodeIfPresent(String.self, forKey: .duplicateOf)
   }
 
   enum CodingKeys: String, CodingKey {
@@ -152,7 +164,8 @@ public struct FileSummary: Codable, Sendable {
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
     case resumedAt = "resumed_at", resumedLine = "resumed_line", outsideWindow = "outside_window"
     case prefixInference = "prefix_inference", otherProgramLines = "other_program_lines"
-    case otherPrograms = "other_programs", prefixReadings = "prefix_readings"
+    case otherPrograms = "other_programs", prefixReadings = "prefix_readings", headHash = "head_hash"
+    case headLength = "head_length", duplicateOf = "duplicate_of"
   }
 }
 

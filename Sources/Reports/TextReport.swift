@@ -9,7 +9,10 @@ public struct TextReport {
     self.width = width
   }
 
-  public func render(_ report: AnalysisReport) -> String {
+  /// The report, with every control character that came from the log shown as a visible escape.
+  public func render(_ report: AnalysisReport) -> String { TerminalText.escaped(layOut(report)) }
+
+  func layOut(_ report: AnalysisReport) -> String {
     var out = ""
     func line(_ text: String = "") { out += text + "\n" }
     let s = report.summary

@@ -58,4 +58,55 @@ public struct DurationDistribution: Sendable, Codable {
       for value in other.exact { _ = histogram!.record(UInt64(max(0, value))) }
     }
   }
+
+  /// The longest duration a saved state may hold (about 12 days), and the most distinct histogram buckets.
+  static let maxSavedUs: Int64 = 1 << 40
+  static let maxSavedBuckets = 200_000
+
+  enum CodingKeys: String, CodingKey { case exact, buckets }
+
+  /// Saved as the exact durations, or as the histogram's non-empty buckets (`[duration, count]` pairs): a
+  /// fraction of the histogram's own layout, and nothing in it can break a histogram read back (a saved state
+  /// is untrusted input).
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    if let histogram {
+      var pairs: [[UInt64]] = []
+      for bucket in histogram.recordedValues() where bucket.count > 0 {
+        pairs.append([bucket.value, UInt64(bucket.count)])
+      }
+      try c.encode(pairs, forKey: .buckets)
+    } else {
+      try c.encode(exact, forKey: .exact)
+    }
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    if let pairs = try c.decodeIfPresent([[UInt64]].self, forKey: .buckets) {
+      guard pairs.count <= Self.maxSavedBuckets else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .buckets, in: c, debugDescription: "\(pairs.count) histogram buckets, more than a histogram has")
+      }
+      var h = Histogram<UInt32>(
+        highestTrackableValue: Self.initialRangeUs, numberOfSignificantValueDigits: .three)
+      h.autoResize = true
+      for pair in pairs {
+        guard pair.count == 2, pair[0] <= UInt64(Self.maxSavedUs), pair[1] > 0, pair[1] <= UInt64(UInt32.max) else {
+          throw DecodingError.dataCorruptedError(
+            forKey: .buckets, in: c, debugDescription: "a histogram bucket \(pair) out of range")
+        }
+        _ = h.record(pair[0], count: UInt32(pair[1]))
+      }
+      histogram = h
+      return
+    }
+    let values = try c.decode([Int64].self, forKey: .exact)
+    guard values.count <= Self.exactLimit, values.allSatisfy({ (0...Self.maxSavedUs).contains($0) }) else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .exact, in: c,
+        debugDescription: "\(values.count) durations, or one out of range (at most \(Self.exactLimit), 0 to 2^40 µs)")
+    }
+    exact = values
+  }
 }

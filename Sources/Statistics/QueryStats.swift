@@ -77,6 +77,11 @@ public struct QueryStats: Sendable, Codable {
 
   public var meanUs: Double { calls > 0 ? Double(totalUs) / Double(calls) : 0 }
 
+  /// The sample with each text rewritten (redaction keeps the executions, not their values).
+  mutating func redactSamples(_ rewrite: (String) -> String) {
+    for index in sampled.indices { sampled[index].text = rewrite(sampled[index].text) }
+  }
+
   /// The sampled texts, in priority order.
   public var samples: [String] { sampled.sorted(by: <).map(\.text) }
 
@@ -226,6 +231,9 @@ public struct NameCounts: Sendable, Codable, Sequence {
   }
 
   public func makeIterator() -> Zip2Sequence<[Int32], [Int]>.Iterator { zip(ids, counts).makeIterator() }
+
+  /// Whether every id has its count (a saved state read back is checked for it).
+  var isWellFormed: Bool { ids.count == counts.count && Set(ids).count == ids.count }
 }
 
 /// A small, fast, seeded generator (and a good 64-bit mixer).

@@ -151,6 +151,7 @@ public struct ServerActivity: Sendable, Codable {
     }
 
     mutating func add(_ other: Connections) {
+      let nothingBefore = received == 0 && authorized == 0 && openReceived.isEmpty && earlyAuthorized.isEmpty
       received += other.received
       authorized += other.authorized
       disconnections += other.disconnections
@@ -165,8 +166,12 @@ public struct ServerActivity: Sendable, Codable {
       sessionsUnderOneSecond += other.sessionsUnderOneSecond
       // The later piece's first authorizations end the pairs this side left open.
       for (pid, authorized) in other.earlyAuthorized.sorted(by: { $0.key < $1.key }) {
-        if let received = openReceived.removeValue(forKey: pid) {
+        if let received = openReceived[pid], (0...Self.authenticationMs).contains(authorized - received) {
+          openReceived.removeValue(forKey: pid)
           time(connect: authorized - received, received, authorized)
+        } else if nothingBefore {
+          // Still the start of the whole: a part saved from it may follow another that began the pair.
+          earlyAuthorized[pid] = authorized
         }
       }
       connectMs += other.connectMs
@@ -175,10 +180,21 @@ public struct ServerActivity: Sendable, Codable {
       for (pid, received) in other.openReceived { openReceived[pid] = received }
     }
 
-    /// The end of a file: pairs still open have no end.
+    /// Connections received and not yet authorized at the end of a run, for --state to hand to the next.
+    public var openConnections: [Int32: Int64] {
+      get { openReceived }
+      set { openReceived = newValue }
+    }
+
+    /// How long after `connection received` its `connection authorized` may come (authentication_timeout's
+    /// default and most): the pairs a file leaves open are ended by the next file (rotation) within it.
+    static let authenticationMs: Int64 = 60_000
+
+    /// The end of a file: pairs still open may end in the next one, unless they are older than any
+    /// authentication may take.
     mutating func endFile() {
-      openReceived.removeAll()
-      earlyAuthorized.removeAll()
+      guard let latest = openReceived.values.max() else { return }
+      openReceived = openReceived.filter { latest - $0.value <= Self.authenticationMs }
     }
   }
 

@@ -40,7 +40,7 @@ public struct StatementAggregator: ServerEventSink {
   public let thresholdUs: Int64
   /// The place on the command line of the file whose events come in now.
   public var fileOrdinal = 0
-  public private(set) var queries: [QueryStats] = []
+  public internal(set) var queries: [QueryStats] = []
   private var indexByFingerprint: [Fingerprint: Int] = [:]
   public private(set) var names = ByteInterner()
   private var fingerprinter: Fingerprinter
@@ -48,7 +48,7 @@ public struct StatementAggregator: ServerEventSink {
   /// The latest statement of each process that became its query's example, waiting for its parameters.
   private var awaitingParameters: [Int32: (query: Int, position: InputPosition)] = [:]
 
-  public private(set) var errorGroups: [ErrorGroup] = []
+  public internal(set) var errorGroups: [ErrorGroup] = []
   private var errorGroupIndex: [String: Int] = [:]
 
   public private(set) var summary = Summary()
@@ -57,7 +57,7 @@ public struct StatementAggregator: ServerEventSink {
   /// Every timed statement's duration.
   public private(set) var latency = LatencyHistogram()
   /// Lock waits, temporary files, checkpoints, autovacuum, connections, cancellations.
-  public private(set) var activity = ServerActivity()
+  public internal(set) var activity = ServerActivity()
   /// PgBouncer's events, from its own log.
   public private(set) var pgbouncer = PgBouncerActivity()
   /// The bursts ORM loops make in sessions (N+1 reads, row-by-row writes).
@@ -114,6 +114,15 @@ public struct StatementAggregator: ServerEventSink {
 
   /// Moves the aggregate to another thread's fingerprinter (a fingerprinter serves one thread at a time).
   public mutating func use(_ fingerprinter: Fingerprinter) { self.fingerprinter = fingerprinter }
+
+  /// Takes over the sessions of the files before, as a file's first piece (its steps are not yet given to its
+  /// own bursts): a session open at the end of one file goes on in the next, step by step, as in one file. The
+  /// file's aggregate hands them back when it is folded into the whole at its end.
+  public mutating func continueSessions(of earlier: inout StatementAggregator) {
+    earlier.addSteps()
+    bursts.merge(earlier.bursts)
+    earlier.bursts = SessionBursts()
+  }
 
   public var fingerprinterLookups: Int { fingerprinter.lookups }
   public var parserCalls: Int { fingerprinter.parserCalls }
@@ -296,7 +305,29 @@ public struct StatementAggregator: ServerEventSink {
     awaitingParameters.removeAll()
     activity.endFile()
     addSteps()
-    bursts.finish()
+    bursts.endFile()
+  }
+
+  /// Finishes every session of the bursts, for the report: the input is over.
+  public mutating func finishBursts() {
+    addSteps()
+    bursts = bursts.finished()
+  }
+
+  /// Hands what is open at the end of the run to --state: sessions (see `SessionBursts.takeOpenSessions`) and
+  /// connections received, not yet authorized (process → ms).
+  public mutating func takeOpenState() -> (sessions: SessionBursts.OpenSessions, connections: [Int32: Int64]) {
+    addSteps()
+    let connections = activity.connections.openConnections
+    activity.connections.openConnections = [:]
+    return (bursts.takeOpenSessions(), connections)
+  }
+
+  /// Goes on from what a previous run handed over; the first steps of processes are not kept apart then.
+  public mutating func resume(_ open: SessionBursts.OpenSessions, connections: [Int32: Int64]) {
+    bursts.keepsHeads = false
+    bursts.resume(open)
+    activity.connections.openConnections = connections
   }
 
   /// Gives the pending steps to the burst detector.

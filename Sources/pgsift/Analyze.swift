@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import LogFormats
 import LogInput
+import OutputFiles
 import Regression
 import Reports
 
@@ -141,6 +142,12 @@ struct Analyze: ParsableCommand {
       valueName: "file"))
   var state: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "With --state: how long to wait for another run that holds the state file before giving up (no line is "
+        + "counted twice).", valueName: "seconds"))
+  var stateWait: Int = 60
+
   func validate() throws {
     if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
     if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }
@@ -196,6 +203,21 @@ struct Analyze: ParsableCommand {
       until: end)
     options.statePath = state
     let quiet = report.quiet
+    // One run at a time on a --state file, from reading it to replacing it: an overlapping cron job waits for
+    // the other, then reads what is new after it, or gives up without counting anything.
+    var lock: FileLock?
+    if let state {
+      do {
+        lock = try FileLock(beside: state, waitSeconds: stateWait) { held in
+          if !quiet {
+            FileHandle.standardError.write(Data("pgsift: waiting for the run that holds \(held)\n".utf8))
+          }
+        }
+      } catch {
+        throw Compare.Failure.badInput(error.description)
+      }
+    }
+    defer { withExtendedLifetime(lock) {} }
     let progress = quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressLine()
     if let progress { options.progress = { progress.show($0) } }
     let run: PartialRun
@@ -206,7 +228,7 @@ struct Analyze: ParsableCommand {
       throw Compare.Failure.badInput(error.message)
     }
     progress?.clear()
-    if let saveState { try ReportOptions.save(run, to: saveState) }
+    if let saveState { try ReportOptions.save(run, to: saveState, redact: report.redact) }
     let result = Analyzer.report(from: run, options: options)
     let output = try report.emit(result)
     var regression = false
@@ -224,26 +246,18 @@ struct Analyze: ParsableCommand {
         FileHandle.standardError.write(Data(try ComparisonOutput.render(comparison, as: .text).utf8))
       }
     }
+    // Last, once every output is written: the state moves on only now.
+    if let state {
+      do {
+        try Analyzer.commitState(run, to: state)
+      } catch {
+        FileHandle.standardError.write(
+          Data("pgsift: \(error.message); the previous state is kept, so the next run reads these lines again\n".utf8))
+        throw ExitCode(3)
+      }
+    }
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }
     if regression { throw ExitCode(1) }
-  }
-}
-
-/// Writes a report file. A regular file is replaced atomically (a reader never sees half a report, and a failed
-/// run leaves the previous one); anything else (`/dev/stdout`, a pipe, `/dev/null`) is written in place.
-enum ReportFile {
-  static func write(_ text: String, to path: String) throws {
-    var isDirectory: ObjCBool = false
-    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-    let attributes = exists ? try? FileManager.default.attributesOfItem(atPath: path) : nil
-    let isRegular = (attributes?[.type] as? FileAttributeType) == .typeRegular
-    if !exists || isRegular {
-      try text.write(toFile: path, atomically: true, encoding: .utf8)
-    } else {
-      let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-      defer { try? handle.close() }
-      try handle.write(contentsOf: Data(text.utf8))
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 // `pgsift compare`: the CI regression gate between two JSON reports.
 import ArgumentParser
 import Foundation
+import OutputFiles
 import Regression
 import Reports
 
@@ -67,12 +68,8 @@ struct Compare: ParsableCommand {
   }
 
   static func emit(_ text: String, to path: String?) throws {
-    if let path {
-      do { try ReportFile.write(text, to: path) } catch {
-        throw Failure.badInput("cannot write \(path): \(error.localizedDescription)")
-      }
-    } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
+    do { try DurableFile.write(text, to: path ?? DurableFile.standardOutput) } catch {
+      throw Failure.badInput(error.description)
     }
   }
 }

@@ -32,16 +32,17 @@ struct Merge: ParsableCommand {
 
   func run() throws {
     var merged: PartialRun?
-    do {
-      for part in parts {
+    for part in parts {
+      do {
         let run = try PartialRun.load(part)
         if merged == nil { merged = run } else { try merged!.append(run) }
+      } catch {
+        throw Compare.Failure.badInput(
+          error.path == part ? "\(part): \(error.message)" : "\(part): \(error.path) \(error.message)")
       }
-    } catch {
-      throw Compare.Failure.badInput(error.description)
     }
     guard let merged else { return }
-    if let saveState { try ReportOptions.save(merged, to: saveState) }
+    if let saveState { try ReportOptions.save(merged, to: saveState, redact: report.redact) }
     var options = AnalysisOptions(
       paths: [], thresholdUs: merged.aggregate.thresholdUs, schemaPaths: report.schema,
       adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)

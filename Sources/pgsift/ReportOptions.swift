@@ -4,6 +4,7 @@ import AppPatterns
 import ArgumentParser
 import Foundation
 import LogInput
+import OutputFiles
 import Reports
 
 struct ReportOptions: ParsableArguments {
@@ -127,24 +128,25 @@ struct ReportOptions: ParsableArguments {
     case .text: text = TextReport(top: top).render(report)
     case .html: text = HTMLReport().render(report)
     }
-    if let output {
-      do {
-        try ReportFile.write(text, to: output)
-      } catch {
-        FileHandle.standardError.write(Data("pgsift: cannot write \(output): \(error.localizedDescription)\n".utf8))
-        throw ExitCode(3)
-      }
-    } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
+    // Standard output too is checked: a report that did not reach it (a full disk behind `>`) is a failure.
+    do {
+      try DurableFile.write(text, to: output ?? DurableFile.standardOutput)
+    } catch {
+      FileHandle.standardError.write(Data("pgsift: \(error) (the report)\n".utf8))
+      throw ExitCode(3)
     }
     printProblems(result.diagnostics)
     return output
   }
 
-  /// Writes --save-state; a file that cannot be written ends the run with status 3, like a report.
-  static func save(_ run: PartialRun, to path: String) throws {
+  /// Writes --save-state (with --redact, without the values the report leaves out); a file that cannot be
+  /// written ends the run with status 3, like a report.
+  static func save(_ run: PartialRun, to path: String, redact: Bool) throws {
     do {
-      try run.save(to: Strftime.expand(path))
+      try (redact ? run.redacted() : run).save(to: Strftime.expand(path))
+    } catch let error as WriteError {
+      FileHandle.standardError.write(Data("pgsift: \(error) (the saved state)\n".utf8))
+      throw ExitCode(3)
     } catch {
       FileHandle.standardError.write(Data("pgsift: cannot write \(path): \(error.localizedDescription)\n".utf8))
       throw ExitCode(3)
@@ -160,6 +162,6 @@ struct ReportOptions: ParsableArguments {
     where count > Diagnostics.messagesKeptPerKind && (!quiet || kind.isInputProblem) {
       err += "pgsift: ... and \(count - Diagnostics.messagesKeptPerKind) more \(kind.rawValue) problems\n"
     }
-    if !err.isEmpty { FileHandle.standardError.write(Data(err.utf8)) }
+    if !err.isEmpty { FileHandle.standardError.write(Data(TerminalText.escaped(err).utf8)) }
   }
 }

@@ -152,14 +152,32 @@ struct BadInputTests {
     #expect(try result.report().input.skippedLines == 2)
   }
 
-  @Test("an empty file is not an error")
-  func emptyFile() throws {
+  @Test(
+    "nothing countable (an empty file, CR-only lines) is exit 2; an empty file beside a log, or with --state, is not")
+  func nothingCountable() throws {
     let scratch = try TemporaryDirectory()
-    let file = scratch.path("empty.log")
-    try shell(": > '\(file)'")
-    let result = try pgsift(["analyze", file, "--format", "json", "--quiet"])
-    #expect(result.status == 0)
-    #expect(try result.report().summary.statements == 0)
+    let empty = scratch.path("empty.log")
+    try shell(": > '\(empty)'")
+    let alone = try pgsift(["analyze", empty, "--format", "json", "--quiet"])
+    #expect(alone.status == 2)
+    #expect(alone.stderr.contains("empty.log: nothing to analyze: the file is empty"), "\(alone.stderr)")
+    #expect(try alone.report().input.problems["nothing_counted"] == 1)
+    // A quiet file among others, or a quiet cron run, is no problem.
+    let beside = try pgsift(["analyze", empty, Self.shopLog, "--format", "json", "--quiet"])
+    #expect(beside.status == 0, "\(beside.stderr)")
+    #expect(try beside.report().summary.statements == 21_875)
+    let cron = try pgsift(["analyze", empty, "--state", scratch.path("state"), "--format", "json", "--quiet"])
+    #expect(cron.status == 0, "\(cron.stderr)")
+    // The real log with its newlines turned into carriage returns: one line, named, nothing counted.
+    let carriage = scratch.path("cr.log")
+    try shell("gzip -dc '\(Self.shopLog)' | tr '\\n' '\\r' > '\(carriage)'")
+    let cr = try pgsift(["analyze", carriage, "--format", "json", "--quiet"])
+    #expect(cr.status == 2)
+    #expect(cr.stderr.contains("cr.log:1: lines end in a carriage return (\\r) alone"), "\(cr.stderr)")
+    #expect(cr.stderr.contains("nothing to analyze: no PostgreSQL log record in"))
+    let report = try cr.report()
+    #expect(report.input.skippedLines == 1)
+    #expect(report.summary.statements == 0)
   }
 
   @Test("a wrong --prefix skips every line and says so")

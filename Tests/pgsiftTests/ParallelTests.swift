@@ -111,7 +111,7 @@ struct ParallelTests {
       toFile: dir.path("old.state"), atomically: true, encoding: .utf8)
     let old = try pgsift(["merge", dir.path("30.state"), dir.path("old.state")])
     #expect(old.status == 2)
-    #expect(old.stderr.contains("saved by a pgsift with state format 1; this one reads 2"), "\(old.stderr)")
+    #expect(old.stderr.contains("saved by a pgsift with state format 1; this one reads 3"), "\(old.stderr)")
     let missing = try pgsift(["merge", dir.path("nowhere.state")])
     #expect(missing.status == 2)
     #expect(missing.stderr.contains("nowhere.state: cannot read the saved state"))
