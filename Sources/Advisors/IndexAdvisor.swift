@@ -43,8 +43,16 @@ public struct IndexAdvisor {
       if Self.isDDL(text) { catalog.add(ddl: text) }
     }
     var activity = ActivityCounter()
+    // A sample is often the example itself: each text is parsed once.
+    var factsOf: [String: StatementFacts?] = [:]
+    func analyze(_ text: String) -> StatementFacts? {
+      if let known = factsOf[text] { return known }
+      let facts = QueryAnalyzer.analyze(text, catalog: catalog)
+      factsOf[text] = facts
+      return facts
+    }
     for query in queries {
-      guard let facts = QueryAnalyzer.analyze(query.example ?? query.normalized, catalog: catalog) else {
+      guard let facts = analyze(query.example ?? query.normalized) else {
         unparsed += 1
         continue
       }
@@ -54,21 +62,21 @@ public struct IndexAdvisor {
 
     var candidates: [IndexSuggestion] = []
     var unusable: [String: UnusableFinding] = [:]
+    var unusableFingerprints: [String: Set<Fingerprint>] = [:]
     for (query, facts) in parsed where query.slowCalls > 0 {
-      let sampleFacts = query.samples.compactMap { QueryAnalyzer.analyze($0, catalog: catalog) }
+      let sampleFacts = query.samples.compactMap(analyze)
         .filter { $0.accesses.count == facts.accesses.count }
       for (position, access) in facts.accesses.enumerated() {
         for finding in access.unusable {
           let key = "\(finding.table)|\(finding.column ?? "")|\(finding.reason)"
-          var entry =
-            unusable[key]
-            ?? UnusableFinding(
+          guard unusableFingerprints[key, default: []].insert(query.fingerprint).inserted else { continue }
+          unusable[
+            key,
+            default: UnusableFinding(
               table: finding.table, column: finding.column, reason: finding.reason, fingerprints: [], slowUs: 0)
-          if !entry.fingerprints.contains(query.fingerprint) {
-            entry.fingerprints.append(query.fingerprint)
-            entry.slowUs += query.slowTotalUs
-          }
-          unusable[key] = entry
+          ]
+          .fingerprints.append(query.fingerprint)
+          unusable[key]?.slowUs += query.slowTotalUs
         }
         let constants = recurringConstants(position: position, access: access, samples: sampleFacts)
         if let candidate = candidate(for: access, constants: constants, query: query) {
@@ -196,25 +204,40 @@ public struct IndexAdvisor {
     return false
   }
 
-  /// Merges candidates on the same table and predicate whose columns are a prefix of another's.
+  /// Merges candidates on the same table and predicate whose columns are a prefix of another's: each kept
+  /// candidate is found by its table, predicate and every prefix of its columns, so merging stays linear.
   func merge(_ candidates: [IndexSuggestion]) -> [IndexSuggestion] {
+    struct Key: Hashable {
+      var table: String
+      var predicate: String?
+      var columns: [String]
+    }
     var kept: [IndexSuggestion] = []
+    var servedBy: [Set<Fingerprint>] = []
+    var reasonsOf: [Set<String>] = []
+    var byPrefix: [Key: [Int]] = [:]
     let ordered = candidates.sorted { $0.columns.count > $1.columns.count }
     for candidate in ordered {
       let names = candidate.columns.map(\.name)
-      if let target = kept.firstIndex(where: {
-        $0.table.sameTable(as: candidate.table) && $0.predicate == candidate.predicate
-          && $0.columns.map(\.name).starts(with: names)
-      }) {
-        for served in candidate.served
-        where !kept[target].served.contains(where: { $0.fingerprint == served.fingerprint }) {
+      let key = Key(table: candidate.table.name, predicate: candidate.predicate, columns: names)
+      if let target = byPrefix[key]?.first(where: { kept[$0].table.sameTable(as: candidate.table) }) {
+        for served in candidate.served where servedBy[target].insert(served.fingerprint).inserted {
           kept[target].served.append(served)
         }
-        for reason in candidate.reasons where !kept[target].reasons.contains(reason) {
+        for reason in candidate.reasons where reasonsOf[target].insert(reason).inserted {
           kept[target].reasons.append(reason)
         }
       } else {
+        let position = kept.count
         kept.append(candidate)
+        servedBy.append(Set(candidate.served.map(\.fingerprint)))
+        reasonsOf.append(Set(candidate.reasons))
+        for length in stride(from: names.count, through: 1, by: -1) {
+          byPrefix[
+            Key(table: candidate.table.name, predicate: candidate.predicate, columns: Array(names[..<length])),
+            default: []
+          ].append(position)
+        }
       }
     }
     for index in kept.indices { kept[index].served.sort { ($0.slowUs, $0.totalUs) > ($1.slowUs, $1.totalUs) } }

@@ -7,7 +7,9 @@ public struct TableActivity: Sendable {
   public var reads = 0
   public var writes: [WriteKind: Int] = [:]
   /// UPDATEs (and ON CONFLICT DO UPDATE), with the columns they set.
-  public var updates: [UpdateShape] = []
+  public internal(set) var updates: [UpdateShape] = []
+  /// For each column, the positions in `updates` of the shapes that set it (kept by `ActivityCounter`).
+  var updatesSetting: [String: [Int]] = [:]
 
   public struct UpdateShape: Sendable {
     public var fingerprint: Fingerprint
@@ -21,35 +23,42 @@ public struct TableActivity: Sendable {
 /// Counts reads and writes per table over every fingerprint of the log.
 public struct ActivityCounter: Sendable {
   public private(set) var tables: [TableActivity] = []
+  /// Positions in `tables` by table name (the schema is told apart by `sameTable`).
+  private var byName: [String: [Int]] = [:]
 
   public init() {}
 
+  func position(of table: TableName) -> Int? {
+    byName[table.name]?.first { tables[$0].table.sameTable(as: table) }
+  }
+
   mutating func index(of table: TableName) -> Int {
-    if let found = tables.firstIndex(where: { $0.table.sameTable(as: table) }) { return found }
+    if let found = position(of: table) { return found }
     tables.append(TableActivity(table: table))
+    byName[table.name, default: []].append(tables.count - 1)
     return tables.count - 1
   }
 
   public mutating func add(_ facts: StatementFacts, fingerprint: Fingerprint, executions: Int) {
     guard executions > 0 else { return }
-    var readTables: [TableName] = []
-    for access in facts.accesses where access.isRead && !readTables.contains(where: { $0.sameTable(as: access.table) })
-    {
-      readTables.append(access.table)
-    }
-    for table in readTables { tables[index(of: table)].reads += executions }
+    var readTables: Set<Int> = []
+    for access in facts.accesses where access.isRead { readTables.insert(index(of: access.table)) }
+    for table in readTables { tables[table].reads += executions }
     for write in facts.writes {
       let i = index(of: write.table)
       tables[i].writes[write.kind, default: 0] += executions
       if write.kind == .update && !write.setColumns.isEmpty {
         tables[i].updates.append(
           TableActivity.UpdateShape(fingerprint: fingerprint, columns: write.setColumns, calls: executions))
+        for column in Set(write.setColumns) {
+          tables[i].updatesSetting[column, default: []].append(tables[i].updates.count - 1)
+        }
       }
     }
   }
 
   public func activity(of table: TableName) -> TableActivity {
-    tables.first { $0.table.sameTable(as: table) } ?? TableActivity(table: table)
+    position(of: table).map { tables[$0] } ?? TableActivity(table: table)
   }
 }
 
@@ -93,7 +102,7 @@ public struct WriteCost: Sendable {
     let total = writes + activity.reads
     let share = total > 0 ? Double(writes) / Double(total) : 0
     let perMinute = Double(writes) / max(minutes, 1.0 / 60)
-    let hot = activity.updates.filter { update in update.columns.contains { indexColumns.contains($0) } }
+    let hot = Set(indexColumns.flatMap { activity.updatesSetting[$0] ?? [] }).sorted().map { activity.updates[$0] }
     var warnings: [Warning] = []
     if !hot.isEmpty { warnings.append(.breaksHot) }
     if writes > 0 && (writes >= activity.reads || perMinute > 60) {

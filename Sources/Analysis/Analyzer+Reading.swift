@@ -83,6 +83,7 @@ extension Analyzer {
     var infersPrefix: Bool
     /// How the zones after timestamps are read (--log-timezone).
     var zones: LogTimeZone
+    var fingerprintBudget: Int?
   }
 
   /// A parser with the stages behind it (time window, event classifier, aggregate), for one piece of a file.
@@ -94,6 +95,7 @@ extension Analyzer {
       var aggregator = StatementAggregator(
         thresholdUs: settings.thresholdUs, intervalMs: settings.intervalMs, fingerprinter: fingerprinter)
       aggregator.fileOrdinal = settings.ordinal
+      aggregator.fingerprintBudget = settings.fingerprintBudget
       self.parser = parser
       sink = WindowFilter(
         downstream: EventClassifier(downstream: aggregator, midStream: midStream), window: settings.window)
@@ -275,6 +277,8 @@ extension Analyzer {
       return submit(.tail(tail))
     }
     let name = input.displayName
+    // The size when opened: what a file truncated under the reader is measured against.
+    let totalSize = input.fileIdentity?.size
     tail.summary = empty(name, compressed: input.isCompressed, error: nil)
     tail.summary.compression = input.compression?.rawValue
     // Content decides how a file is read, not its name; a name that says otherwise is worth a word.
@@ -355,7 +359,6 @@ extension Analyzer {
 
     let reader = LineReader(source: input.source, startingLine: start.line, startingOffset: start.offset)
     var readError: ByteSourceError?
-    let totalSize = input.fileIdentity?.size
     /// Whether a last line without its line end is left unread: with --state always (the next run reads it
     /// whole); otherwise when the file grew since it was opened, so that the line is still being written.
     func leavesUnterminatedLine() -> Bool {
@@ -500,7 +503,7 @@ extension Analyzer {
     let settings = PieceSettings(
       file: name, ordinal: ordinal, thresholdUs: options.thresholdUs, intervalMs: options.intervalMs,
       window: options.window, resumable: resumable, now: reading.now, infersPrefix: options.prefix == nil,
-      zones: options.logTimeZone)
+      zones: options.logTimeZone, fingerprintBudget: options.fingerprintBudget)
     var cursor = start
     // Syslog and logplex, where a process's record may get pieces after other processes' lines, and cloud
     // exports whose records span lines (gcloud's array): the file is read in order on this thread, as one piece.

@@ -42,6 +42,8 @@ public struct AnalysisOptions: Sendable {
   public var appAdvice = AppAdviceThresholds()
   /// How the zone written after timestamps is read (--log-timezone).
   public var logTimeZone = LogTimeZone.standard
+  /// Distinct fingerprints kept apart; past it the least used are folded (--max-fingerprints). nil: no limit.
+  public var fingerprintBudget: Int? = StatementAggregator.defaultFingerprintBudget
 
   public init(
     paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
@@ -78,6 +80,7 @@ public enum Analyzer {
   /// One parsing thread per core.
   public static let defaultJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
   public static let defaultChunkBytes = 1 << 20
+  public static let defaultFingerprintBudget = StatementAggregator.defaultFingerprintBudget
 
   /// Reads the inputs into one aggregate: each file cut into chunks, parsed by `options.jobs` threads, folded
   /// back in input order. Throws only when the --state file cannot be read, before anything else is done.
@@ -100,6 +103,7 @@ public enum Analyzer {
       total: StatementAggregator(
         thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: fingerprinter),
       fingerprinter: fingerprinter)
+    fold.total.fingerprintBudget = options.fingerprintBudget
     if let state = runState?.state {
       fold.total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:])
     }

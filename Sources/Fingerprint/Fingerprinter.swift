@@ -105,7 +105,13 @@ public final class Fingerprinter {
         fingerprint: Fingerprint(value: Self.fnv1a(coarse.shape), source: .lexer), parseError: error.description)
     }
     if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
-    cache[key] = resolved
+    // The key is kept as a copy of the shape's bytes alone: the lexer's buffer has room for long statements,
+    // and a cache of its copies would hold 4 KB a shape.
+    cache[
+      ShapeKey(
+        bytes: Array(unsafeUninitializedCapacity: key.bytes.count) { buffer, count in
+          count = buffer.initialize(fromContentsOf: key.bytes)
+        })] = resolved
     return resolved
   }
 

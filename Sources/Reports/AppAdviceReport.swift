@@ -30,11 +30,15 @@ enum AppAdvisor {
     aggregator: StatementAggregator, queries: [Query], connections: ConnectionReport,
     thresholds: AppAdviceThresholds
   ) -> [AppAdviceReport] {
-    var byFingerprint: [String: Query] = [:]
-    for query in queries { byFingerprint[query.fingerprint] = query }
+    // Where each fingerprint's query is (not a copy of it: a report may have a great many).
+    var byFingerprint: [String: Int] = [:]
+    byFingerprint.reserveCapacity(queries.count)
+    for (index, query) in queries.enumerated() { byFingerprint[query.fingerprint] = index }
     func hex(_ value: UInt64) -> String { Fingerprint(value: value, source: .libpgQuery).hex }
     func table(_ value: UInt64) -> String? {
-      byFingerprint[hex(value)].flatMap { SelectList.of($0.normalized)?.table ?? Self.writtenTable($0.normalized) }
+      byFingerprint[hex(value)].flatMap {
+        SelectList.of(queries[$0].normalized)?.table ?? Self.writtenTable(queries[$0].normalized)
+      }
     }
     var advice: [AppAdviceReport] = []
 

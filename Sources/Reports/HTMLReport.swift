@@ -80,7 +80,14 @@ public struct HTMLReport {
       + cards.map {
         "<div class=\"card\" data-figure=\"\($0.0)\"><b>\($0.1)</b><span>\(Self.escape($0.2))</span></div>"
       }.joined()
-      + "</div></section>\n"
+      + "</div>"
+      + (s.folded.map { folded in
+        "<p class=\"note\" data-figure=\"folded\">\(Self.group(folded.fingerprints)) least used fingerprints, past "
+          + "--max-fingerprints \(folded.budget.map(Self.group) ?? "–"), are folded: "
+          + "\(Self.group(folded.calls + folded.untimedCalls)) executions, \(Self.number(folded.totalMs)) ms, counted in "
+          + "the totals but in no table.</p>"
+      } ?? "")
+      + "</section>\n"
   }
 
   func overallP95(_ r: AnalysisReport) -> Double? {

@@ -43,6 +43,15 @@ public enum ReportBuilder {
     summary.connections = events.connections.received
     summary.disconnections = events.connections.disconnections
     summary.cancelledStatements = events.cancellations.reduce(0) { $0 + $1.calls }
+    let folded = aggregator.folded
+    if !folded.isEmpty {
+      let timed = folded.distribution.count > 0
+      summary.folded = FoldedReport(
+        fingerprints: folded.fingerprints, calls: folded.calls, slowCalls: folded.slowCalls,
+        untimedCalls: folded.untimedCalls, totalMs: ms(folded.totalUs), slowMs: ms(folded.slowTotalUs),
+        maxMs: ms(folded.maxUs), p50Ms: timed ? ms(folded.distribution.valueUs(atPercentile: 50)) : nil,
+        p95Ms: timed ? ms(folded.distribution.valueUs(atPercentile: 95)) : nil, budget: aggregator.fingerprintBudget)
+    }
     let errors = aggregator.errorGroups.sorted {
       ($0.count, $1.message, $1.fingerprint?.hex ?? "") > ($1.count, $0.message, $0.fingerprint?.hex ?? "")
     }.map {

@@ -202,6 +202,57 @@ public struct PrefixInferenceReport: Codable, Sendable, Equatable {
   }
 }
 
+/// The least used fingerprints, folded into one line once there were more than --max-fingerprints.
+public struct FoldedReport: Codable, Sendable, Equatable {
+  /// Fingerprint entries folded (one folded, seen again and folded again counts twice).
+  public var fingerprints: Int
+  public var calls: Int
+  public var slowCalls: Int
+  public var untimedCalls: Int
+  public var totalMs: Double
+  public var slowMs: Double
+  public var maxMs: Double
+  public var p50Ms: Double?
+  public var p95Ms: Double?
+  /// The --max-fingerprints the run kept apart.
+  public var budget: Int?
+
+  public init(
+    fingerprints: Int, calls: Int, slowCalls: Int, untimedCalls: Int, totalMs: Double, slowMs: Double,
+    maxMs: Double, p50Ms: Double?, p95Ms: Double?, budget: Int?
+  ) {
+    self.fingerprints = fingerprints
+    self.calls = calls
+    self.slowCalls = slowCalls
+    self.untimedCalls = untimedCalls
+    self.totalMs = totalMs
+    self.slowMs = slowMs
+    self.maxMs = maxMs
+    self.p50Ms = p50Ms
+    self.p95Ms = p95Ms
+    self.budget = budget
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case fingerprints, calls, slowCalls = "slow_calls", untimedCalls = "untimed_calls", totalMs = "total_ms"
+    case slowMs = "slow_ms", maxMs = "max_ms", p50Ms = "p50_ms", p95Ms = "p95_ms", budget
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(fingerprints, forKey: .fingerprints)
+    try c.encode(calls, forKey: .calls)
+    try c.encode(slowCalls, forKey: .slowCalls)
+    try c.encode(untimedCalls, forKey: .untimedCalls)
+    try c.encode(totalMs, forKey: .totalMs)
+    try c.encode(slowMs, forKey: .slowMs)
+    try c.encode(maxMs, forKey: .maxMs)
+    try c.encode(p50Ms, forKey: .p50Ms)
+    try c.encode(p95Ms, forKey: .p95Ms)
+    try c.encode(budget, forKey: .budget)
+  }
+}
+
 public struct Summary: Codable, Sendable {
   public var statements: Int
   public var slowStatements: Int
@@ -226,6 +277,8 @@ public struct Summary: Codable, Sendable {
   public var connections = 0
   public var disconnections = 0
   public var cancelledStatements = 0
+  /// The executions of the fingerprints --max-fingerprints folded; nil when none was.
+  public var folded: FoldedReport?
 
   public init(
     statements: Int, slowStatements: Int, totalMs: Double, fingerprints: Int, untimedStatements: Int,
@@ -268,6 +321,7 @@ public struct Summary: Codable, Sendable {
     connections = try count(.connections)
     disconnections = try count(.disconnections)
     cancelledStatements = try count(.cancelledStatements)
+    folded = try c.decodeIfPresent(FoldedReport.self, forKey: .folded)
   }
 
   /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
@@ -294,6 +348,7 @@ public struct Summary: Codable, Sendable {
     try c.encode(connections, forKey: .connections)
     try c.encode(disconnections, forKey: .disconnections)
     try c.encode(cancelledStatements, forKey: .cancelledStatements)
+    try c.encode(folded, forKey: .folded)
   }
 
   enum CodingKeys: String, CodingKey {
@@ -302,6 +357,7 @@ public struct Summary: Codable, Sendable {
     case errors, unparsedFingerprints = "unparsed_fingerprints", first, last
     case lockWaits = "lock_waits", deadlocks, tempFiles = "temp_files", tempBytes = "temp_bytes", checkpoints
     case autovacuums, autoanalyzes, connections, disconnections, cancelledStatements = "cancelled_statements"
+    case folded
   }
 }
 

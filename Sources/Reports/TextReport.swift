@@ -54,6 +54,12 @@ public struct TextReport {
     line(
       "  fingerprints:     \(group(s.fingerprints))"
         + (s.unparsedFingerprints > 0 ? " (\(s.unparsedFingerprints) not parsed by libpg_query)" : ""))
+    if let folded = s.folded {
+      line(
+        "  folded:           \(group(folded.fingerprints)) least used fingerprints, past --max-fingerprints "
+          + "\(folded.budget.map(group) ?? "-"): \(group(folded.calls + folded.untimedCalls)) executions, "
+          + "\(formatDuration(folded.totalMs)) (in the totals above, not in the tables)")
+    }
     line("  errors:           \(group(s.errors))")
     let timed = report.queries.filter { $0.calls > 0 }
     if timed.isEmpty && i.format != "pgbouncer" {

@@ -99,14 +99,24 @@ public struct QueryStats: Sendable, Codable {
   ) -> Bool {
     seen(at: time)
     if let time { activity.record(at: time) }
-    sample(text, priority: Self.priority(position: position, time: time, pid: pid, durationUs: durationUs))
+    // One String for the text however many fields keep it (the first text, the example, a sample share it).
+    var made: String?
+    // The first text is this one only when its bytes are: records of one line (an Event Hub batch) share a position.
+    let first = position == firstPosition && firstText.utf8.elementsEqual(text) ? firstText : nil
+    func string() -> String {
+      if let made { return made }
+      let value = first ?? text.string
+      made = value
+      return value
+    }
+    sample(priority: Self.priority(position: position, time: time, pid: pid, durationUs: durationUs), string)
     databases.add(database)
     users.add(user)
     applications.add(application)
     guard let duration = durationUs else {
       untimedCalls += 1
       guard exampleDurationUs < 0, position < examplePosition else { return false }
-      example = text.string
+      example = string()
       exampleParameters = parameters.map(Self.parametersText)
       examplePosition = position
       return true
@@ -124,7 +134,7 @@ public struct QueryStats: Sendable, Codable {
       return false
     }
     exampleDurationUs = duration
-    example = text.string
+    example = string()
     exampleParameters = parameters.map(Self.parametersText)
     examplePosition = position
     return true
@@ -140,15 +150,15 @@ public struct QueryStats: Sendable, Codable {
     return mix.next()
   }
 
-  private mutating func sample(_ text: ByteView, priority: UInt64) {
+  private mutating func sample(priority: UInt64, _ text: () -> String) {
     if sampled.count < Self.sampleLimit {
-      sampled.append(Sample(priority: priority, text: text.string))
+      sampled.append(Sample(priority: priority, text: text()))
       return
     }
     var largest = 0
     for i in 1..<sampled.count where sampled[largest] < sampled[i] { largest = i }
     guard priority <= sampled[largest].priority else { return }
-    let candidate = Sample(priority: priority, text: text.string)
+    let candidate = Sample(priority: priority, text: text())
     if candidate < sampled[largest] { sampled[largest] = candidate }
   }
 
@@ -213,16 +223,47 @@ public struct QueryStats: Sendable, Codable {
 public struct NameCounts: Sendable, Codable, Sequence {
   private var ids: [Int32] = []
   private var counts: [Int] = []
+  /// Where each id is, once there are more than a few (most queries see one database, a few users): a long
+  /// tail of names (a user per tenant) is counted in constant time a statement, not in a scan.
+  private var index: [Int32: Int]?
+
+  static let scanLimit = 16
 
   public init() {}
 
-  mutating func add(_ id: Int32, count: Int = 1) {
-    if let i = ids.firstIndex(of: id) {
-      counts[i] += count
-    } else {
-      ids.append(id)
-      counts.append(count)
+  enum CodingKeys: String, CodingKey { case ids, counts }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    ids = try c.decode([Int32].self, forKey: .ids)
+    counts = try c.decode([Int].self, forKey: .counts)
+    if ids.count > Self.scanLimit {
+      index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(ids, forKey: .ids)
+    try c.encode(counts, forKey: .counts)
+  }
+
+  mutating func add(_ id: Int32, count: Int = 1) {
+    if index != nil {
+      if let i = index![id] {
+        counts[i] += count
+        return
+      }
+      index![id] = ids.count
+    } else if let i = ids.firstIndex(of: id) {
+      counts[i] += count
+      return
+    } else if ids.count == Self.scanLimit {
+      index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      index![id] = ids.count
+    }
+    ids.append(id)
+    counts.append(count)
   }
 
   /// Adds another piece's counts; `names` maps its ids to this side's.
@@ -231,6 +272,8 @@ public struct NameCounts: Sendable, Codable, Sequence {
   }
 
   public func makeIterator() -> Zip2Sequence<[Int32], [Int]>.Iterator { zip(ids, counts).makeIterator() }
+
+  public var count: Int { ids.count }
 
   /// Whether every id has its count (a saved state read back is checked for it).
   var isWellFormed: Bool { ids.count == counts.count && Set(ids).count == ids.count }

@@ -85,6 +85,18 @@ extension StatementAggregator {
       throw SavedStateProblem(field: "threshold_us", value: "\(thresholdUs)")
     }
     for (i, query) in queries.enumerated() { try query.checkSaved(c, "queries[\(i)]") }
+    for (value, field) in [
+      (folded.fingerprints, "fingerprints"), (folded.calls, "calls"), (folded.slowCalls, "slow_calls"),
+      (folded.untimedCalls, "untimed_calls"),
+    ] {
+      try c.count(value, "folded.\(field)")
+    }
+    guard folded.slowCalls <= folded.calls, folded.distribution.count <= folded.calls else {
+      throw SavedStateProblem(field: "folded.slow_calls", value: "\(folded.slowCalls) of \(folded.calls) calls")
+    }
+    try c.sum(folded.totalUs, "folded.total_us")
+    try c.sum(folded.slowTotalUs, "folded.slow_total_us")
+    try c.sum(folded.maxUs, "folded.max_us")
     for (i, group) in errorGroups.enumerated() {
       try c.count(group.count, "error_groups[\(i)].count")
       try c.position(group.examplePosition, "error_groups[\(i)].example_position")

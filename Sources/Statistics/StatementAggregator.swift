@@ -42,6 +42,10 @@ public struct StatementAggregator: ServerEventSink {
   public var fileOrdinal = 0
   public internal(set) var queries: [QueryStats] = []
   private var indexByFingerprint: [Fingerprint: Int] = [:]
+  /// Distinct fingerprints kept apart (see `keepWithinBudget`); nil keeps every one.
+  public var fingerprintBudget: Int?
+  /// The executions of the fingerprints the budget folded.
+  public internal(set) var folded = FoldedQueries()
   public private(set) var names = ByteInterner()
   private var fingerprinter: Fingerprinter
 
@@ -362,6 +366,8 @@ public struct StatementAggregator: ServerEventSink {
     for (pid, awaiting) in other.awaitingParameters {
       awaitingParameters[pid] = (queryMap[awaiting.query], awaiting.position)
     }
+    folded.add(other.folded)
+    keepWithinBudget()
     for group in other.errorGroups { add(group) }
     // This aggregate's steps came before the later piece's.
     addSteps()
@@ -372,6 +378,17 @@ public struct StatementAggregator: ServerEventSink {
     latency.merge(other.latency)
     activity.merge(other.activity)
     pgbouncer.merge(other.pgbouncer)
+  }
+
+  /// Finds the queries again after they moved; `moved` gives an old index's new one, nil for a query gone.
+  mutating func reindexQueries(moved: (Int) -> Int?) {
+    indexByFingerprint.removeAll(keepingCapacity: true)
+    for index in queries.indices { indexByFingerprint[queries[index].fingerprint] = index }
+    var still: [Int32: (query: Int, position: InputPosition)] = [:]
+    for (pid, awaiting) in awaitingParameters {
+      if let index = moved(awaiting.query) { still[pid] = (index, awaiting.position) }
+    }
+    awaitingParameters = still
   }
 
   /// Fills each query's normalized text from its earliest statement; call once all input is in.
@@ -396,7 +413,7 @@ public struct StatementAggregator: ServerEventSink {
 extension StatementAggregator: Codable {
   enum CodingKeys: String, CodingKey {
     case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary, bursts
-    case timeSeries = "time_series", latency, activity, pgbouncer
+    case timeSeries = "time_series", latency, activity, pgbouncer, folded
   }
 
   /// Reads an aggregate written by `encode`, with a fingerprinter of its own.
@@ -416,6 +433,7 @@ extension StatementAggregator: Codable {
     activity = try c.decode(ServerActivity.self, forKey: .activity)
     pgbouncer = try c.decode(PgBouncerActivity.self, forKey: .pgbouncer)
     bursts = try c.decodeIfPresent(SessionBursts.self, forKey: .bursts) ?? SessionBursts()
+    folded = try c.decodeIfPresent(FoldedQueries.self, forKey: .folded) ?? FoldedQueries()
   }
 
   /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
@@ -431,6 +449,7 @@ extension StatementAggregator: Codable {
     try c.encode(activity, forKey: .activity)
     try c.encode(pgbouncer, forKey: .pgbouncer)
     try c.encode(bursts, forKey: .bursts)
+    try c.encode(folded, forKey: .folded)
   }
 
   /// The same aggregate as if its files had come `files` places later on the command line.

@@ -193,6 +193,7 @@ struct Analyze: ParsableCommand {
       }
     }
     options.appAdvice = report.appThresholds
+    options.fingerprintBudget = report.fingerprintBudget
     if let interval { options.intervalMs = interval.microseconds / 1_000 }
     options.chunkBytes = chunkSize
     let end = until?.time

@@ -35,7 +35,12 @@ struct Merge: ParsableCommand {
     for part in parts {
       do {
         let run = try PartialRun.load(part)
-        if merged == nil { merged = run } else { try merged!.append(run) }
+        if merged == nil {
+          merged = run
+          merged!.aggregate.limitFingerprints(to: report.fingerprintBudget)
+        } else {
+          try merged!.append(run)
+        }
       } catch {
         throw Compare.Failure.badInput(
           error.path == part ? "\(part): \(error.message)" : "\(part): \(error.path) \(error.message)")

@@ -78,6 +78,17 @@ struct ReportOptions: ParsableArguments {
     help: ArgumentHelp("... when this percentage of sessions lasted under one second.", valueName: "percent"))
   var churnShortShare = 50.0
 
+  @Option(
+    name: .customLong("max-fingerprints"),
+    help: ArgumentHelp(
+      "Distinct query fingerprints kept apart; past a quarter more, the least used are folded into one line "
+        + "of the report (their calls and time stay in every total), so memory stays bounded. 0: no limit.",
+      valueName: "n"))
+  var maxFingerprints = Analyzer.defaultFingerprintBudget
+
+  /// --max-fingerprints as the aggregate takes it.
+  var fingerprintBudget: Int? { maxFingerprints == 0 ? nil : maxFingerprints }
+
   /// The application advisor's thresholds, as the flags set them.
   var appThresholds: AppAdviceThresholds {
     var t = AppAdviceThresholds()
@@ -106,6 +117,9 @@ struct ReportOptions: ParsableArguments {
 
   func validate() throws {
     guard top > 0 else { throw ValidationError("--top must be at least 1.") }
+    guard maxFingerprints == 0 || maxFingerprints >= 100 else {
+      throw ValidationError("--max-fingerprints must be 0 (no limit) or at least 100.")
+    }
     guard nPlusOne >= 2, nPlusOneBursts >= 1, rowByRow >= 2, wideColumns >= 1, wideMinCalls >= 1, deepOffset >= 1,
       churnPerSecond >= 0, (0...100).contains(churnShortShare)
     else {

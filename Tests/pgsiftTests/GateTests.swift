@@ -107,7 +107,7 @@ struct GateTests {
     let text = try String(contentsOfFile: xml, encoding: .utf8)
     // The four budgets on by default, and the check that each run read a log record.
     #expect(text.components(separatedBy: "<testcase ").count - 1 == 5)
-    #expect(text.contains("<testcase classname=\"pgsift.budget\" name=\"counted-input\" time=\"0\">"))
+    #expect(text.contains("<testcase classname=\"pgsift.budget\" name=\"counted-input\" time=\"0\"/>"))
     #expect(text.contains("<testcase classname=\"pgsift.budget\" name=\"max-p95-increase\" time=\"0\">"))
     #expect(text.contains("<failure message="))
   }

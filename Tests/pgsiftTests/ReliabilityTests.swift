@@ -161,6 +161,7 @@ struct ReliabilityTests {
       ("position", "q['examplePosition'] = 10**15", "queries[0].example_position is 1000000000000000"),
       ("version", "p['pgsift_state'] = 99", "saved by a pgsift with state format 99"),
       ("summary", "p['aggregate']['summary']['timedStatements'] = -1", "summary.timed_statements is -1"),
+      ("folded", "p['aggregate']['folded']['calls'] = -3", "folded.calls is -3"),
     ]
     for (name, change, message) in cases {
       let part = dir.path("\(name).state")
