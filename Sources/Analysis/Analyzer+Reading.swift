@@ -535,6 +535,8 @@ extension Analyzer {
       chunk.bytes.reserveCapacity(reserve)
       var chunkLines = 0
       var boundaries = RecordBoundaries(detected)
+      /// The lines of records longer than 64 MiB that were left out past that (see `add(_:lastLine:endOffset:)`).
+      var cutRecord = (firstLine: 0, lines: 0, bytes: 0)
       func startNext(at firstLine: Int) {
         submit(chunk)
         let index = chunk.index + 1
@@ -569,9 +571,23 @@ extension Analyzer {
         }
         chunkLines += block.lines
         cursor = Cursor(offset: endOffset, line: lastLine)
-        guard chunk.bytes.count >= reading.chunkBytes,
-          let cut = chunk.bytes.withUnsafeBufferPointer({ lastPieceStart(in: $0, notBefore: max(from, 1)) })
-        else { return }
+        guard chunk.bytes.count >= reading.chunkBytes else { return }
+        guard let cut = chunk.bytes.withUnsafeBufferPointer({ lastPieceStart(in: $0, notBefore: max(from, 1)) })
+        else {
+          // No record starts in this block: it continues the last one. Past 64 MiB of such a record (a line of
+          // gigabytes, split by the reader) only its line ends are kept, so memory stays bounded.
+          if chunk.bytes.count - reading.chunkBytes > LineReader.defaultMaxLineBytes {
+            let lines = chunk.bytes.withUnsafeBufferPointer {
+              LineReader.countNewlines(UnsafeBufferPointer(rebasing: $0[from...]))
+            }
+            if cutRecord.lines == 0 { cutRecord.firstLine = lastLine - block.lines + 1 }
+            cutRecord.lines += lines
+            cutRecord.bytes += chunk.bytes.count - from - lines
+            chunk.bytes.removeSubrange(from...)
+            chunk.bytes.append(contentsOf: repeatElement(0x0A, count: lines))
+          }
+          return
+        }
         let tail = Array(chunk.bytes[cut...])
         chunk.bytes.removeSubrange(cut...)
         let tailLines = tail.withUnsafeBufferPointer { LineReader.countNewlines($0) }
@@ -611,6 +627,12 @@ extension Analyzer {
       progress?(reader.lineNumber)
       chunk.isLast = true
       submit(chunk)
+      if cutRecord.lines > 0 {
+        tail.after.report(
+          .malformedRecord, at: InputLocation(file: name, line: cutRecord.firstLine),
+          "a record longer than \(LineReader.defaultMaxLineBytes >> 20) MiB: its \(cutRecord.lines) lines from here "
+            + "(\(cutRecord.bytes) bytes) are left out; the record is read up to there")
+      }
     }
 
     if let readError { tail.summary.error = report(readError, file: name, reader: reader, into: &tail.after) }

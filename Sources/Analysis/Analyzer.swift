@@ -142,8 +142,8 @@ public enum Analyzer {
   /// Writes the --state file, once every output of the run is written: until then the previous state stands, so
   /// that a run whose report could not be written (a full disk, a bad path, a kill) reads its lines again next
   /// time rather than losing them.
-  public static func commitState(_ run: PartialRun, to path: String) throws(ReadState.StateError) {
-    guard let state = run.pendingState else { return }
+  public static func commitState(_ state: ReadState?, to path: String) throws(ReadState.StateError) {
+    guard let state else { return }
     try state.save(path)
   }
 
@@ -154,8 +154,10 @@ public enum Analyzer {
   }
 
   /// Builds the report from what was read (or merged from saved runs): index advice, HypoPG, the report.
-  public static func report(from run: PartialRun, options: AnalysisOptions) -> AnalysisResult {
+  /// The run is consumed: its aggregate becomes the report's without a copy of every query.
+  public static func report(from run: consuming PartialRun, options: AnalysisOptions) -> AnalysisResult {
     var aggregator = run.aggregate
+    run.aggregate = StatementAggregator(thresholdUs: aggregator.thresholdUs)
     aggregator.normalizeTexts()
     aggregator.finishBursts()
     var diagnostics = run.diagnostics

@@ -135,8 +135,10 @@ enum AppAdvisor {
     }
 
     // Wide reads and deep pages, per query.
-    let statsByFingerprint = Dictionary(
-      aggregator.queries.map { ($0.fingerprint.hex, $0) }, uniquingKeysWith: { first, _ in first })
+    // The deepest OFFSET of each query that has one (the figures only: a copy of every query would double them).
+    let offsets = Dictionary(
+      aggregator.queries.compactMap { query in query.maxOffset.map { (query.fingerprint.hex, $0) } },
+      uniquingKeysWith: { first, _ in first })
     for query in queries {
       guard let list = SelectList.of(query.normalized) else { continue }
       if query.calls >= thresholds.wideMinCalls && (list.star || list.columns >= thresholds.wideColumns) {
@@ -150,7 +152,7 @@ enum AppAdvisor {
               + "`values_list(...)`, `.defer(...)` for large columns; Rails `select(:id, …)` or `pluck`.",
             evidence: ["calls": Double(query.calls), "columns": list.star ? 0 : Double(list.columns)]))
       }
-      if let offset = statsByFingerprint[query.fingerprint]?.maxOffset, offset >= thresholds.deepOffset {
+      if let offset = offsets[query.fingerprint], offset >= thresholds.deepOffset {
         advice.append(
           AppAdviceReport(
             kind: "deep_offset", fingerprints: [query.fingerprint], occurrences: query.calls, totalMs: query.totalMs,

@@ -350,16 +350,26 @@ public struct StatementAggregator: ServerEventSink {
     }
     var queryMap: [Int] = []
     queryMap.reserveCapacity(other.queries.count)
-    for query in other.queries {
-      if let index = indexByFingerprint[query.fingerprint] {
-        queries[index].merge(query, names: nameMap)
+    if queries.isEmpty && nameMap.indices.allSatisfy({ nameMap[$0] == Int32($0) }) {
+      // Nothing here yet and the names are the same ids: the queries are taken as they are (shared, not copied:
+      // a run's first file would otherwise be held twice while it is folded in).
+      queries = other.queries
+      for index in queries.indices {
+        indexByFingerprint[queries[index].fingerprint] = index
         queryMap.append(index)
-      } else {
-        var copy = QueryStats(fingerprint: query.fingerprint, parseError: query.parseError)
-        copy.merge(query, names: nameMap)
-        queries.append(copy)
-        indexByFingerprint[query.fingerprint] = queries.count - 1
-        queryMap.append(queries.count - 1)
+      }
+    } else {
+      for query in other.queries {
+        if let index = indexByFingerprint[query.fingerprint] {
+          queries[index].merge(query, names: nameMap)
+          queryMap.append(index)
+        } else {
+          var copy = QueryStats(fingerprint: query.fingerprint, parseError: query.parseError)
+          copy.merge(query, names: nameMap)
+          queries.append(copy)
+          indexByFingerprint[query.fingerprint] = queries.count - 1
+          queryMap.append(queries.count - 1)
+        }
       }
     }
     for pid in continuing { awaitingParameters.removeValue(forKey: pid) }

@@ -230,7 +230,8 @@ struct Analyze: ParsableCommand {
     }
     progress?.clear()
     if let saveState { try ReportOptions.save(run, to: saveState, redact: report.redact) }
-    let result = Analyzer.report(from: run, options: options)
+    let pendingState = run.pendingState
+    let result = Analyzer.report(from: consume run, options: options)
     let output = try report.emit(result)
     var regression = false
     if let baseline {
@@ -250,7 +251,7 @@ struct Analyze: ParsableCommand {
     // Last, once every output is written: the state moves on only now.
     if let state {
       do {
-        try Analyzer.commitState(run, to: state)
+        try Analyzer.commitState(pendingState, to: state)
       } catch {
         FileHandle.standardError.write(
           Data("pgsift: \(error.message); the previous state is kept, so the next run reads these lines again\n".utf8))

@@ -46,13 +46,13 @@ struct Merge: ParsableCommand {
           error.path == part ? "\(part): \(error.message)" : "\(part): \(error.path) \(error.message)")
       }
     }
-    guard let merged else { return }
+    guard let merged = merged.take() else { return }
     if let saveState { try ReportOptions.save(merged, to: saveState, redact: report.redact) }
     var options = AnalysisOptions(
       paths: [], thresholdUs: merged.aggregate.thresholdUs, schemaPaths: report.schema,
       adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
     options.appAdvice = report.appThresholds
-    let result = Analyzer.report(from: merged, options: options)
+    let result = Analyzer.report(from: consume merged, options: options)
     _ = try report.emit(result)
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }
   }

@@ -141,6 +141,44 @@ struct HostileInputTests {
     #expect(blob.fingerprint == Self.fingerprint(of: "INSERT INTO blobs VALUES ('x')"))
   }
 
+  @Test("a 640 MB line: its record read to the first 64 MiB, the rest named and left out, in less memory than the line")
+  func hugeLine() throws {
+    let scratch = try TemporaryDirectory()
+    let file = scratch.path("huge.log")
+    try Self.damagedLog(
+      file,
+      "d.insert(first(3000), b'\(Self.prefix)duration: 12.5 ms  statement: INSERT INTO blobs VALUES (\\'' + b'x' * (640 << 20) + b'\\')')"
+    )
+    // pgsift run as a child of python, which reports the child's peak resident memory.
+    let measure = scratch.path("measure.py")
+    try """
+    import resource, subprocess, sys
+    with open(sys.argv[1], 'w') as out, open(sys.argv[2], 'w') as err:
+        status = subprocess.run(sys.argv[3:], stdout=out, stderr=err).returncode
+    print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+    """.write(toFile: measure, atomically: true, encoding: .utf8)
+    let out = scratch.path("report.json")
+    let err = scratch.path("stderr")
+    let measured = try run(
+      "/usr/bin/env", ["python3", measure, out, err, Paths.binary.path, "analyze", file, "--format", "json"])
+    let figures = measured.stdout.split(separator: " ").compactMap {
+      Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    try #require(figures.count == 2, "\(measured.stdout) \(measured.stderr)")
+    let stderr = try String(contentsOfFile: err, encoding: .utf8)
+    #expect(figures[0] == 2, "\(stderr)")
+    // Peak memory below the line's size (it was twice the line when the whole record was kept).
+    #expect(figures[1] < 512, "peak \(figures[1]) MiB for a 640 MiB line")
+    #expect(stderr.contains("\(file):"), "\(stderr)")
+    #expect(stderr.contains("a record longer than 64 MiB: its "), "\(stderr)")
+    #expect(stderr.contains("are left out; the record is read up to there"), "\(stderr)")
+    let report = try JSONReport.decode(String(contentsOfFile: out, encoding: .utf8))
+    #expect(report.summary.statements == Self.shopStatements + 1)
+    #expect(report.input.problems["malformed_record"] == 1)
+    let blob = try #require(report.queries.first { $0.normalized.contains("blobs") })
+    #expect(blob.calls == 1)
+  }
+
   static func fingerprint(of sql: String) -> String {
     guard case .success(let value) = PgQuery.fingerprint(sql) else { return "unparsed" }
     return Fingerprint(value: value, source: .libpgQuery).hex
