@@ -4,9 +4,10 @@
 // Data flows one way and the targets follow it:
 //   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
 //   -> Fingerprint (statement identity) -> AppPatterns (per-session loops) -> Statistics (aggregates)
-//   -> Advisors (index advice)
-//   -> LiveValidation (HypoPG, optional)
-//   -> Reports (text, JSON) -> Regression (compare runs, budgets); Analysis wires the stages for the CLI;
+//   -> Advisors (index and application advice, typed)
+//   -> LiveValidation (HypoPG and its keep/reject rule, optional)
+//   -> Reports (maps and renders: text, JSON, HTML) -> Regression (compare runs, budgets);
+//   Analysis wires the stages for the CLI (files x work pool x fold; LogFormats' PieceCutter cuts the pieces);
 //   OutputFiles writes what a run produces durably (atomic, synced, mode kept) and locks the --state file.
 import PackageDescription
 
@@ -77,10 +78,10 @@ let package = Package(
       ]),
     .target(
       name: "Advisors",
-      dependencies: ["Statistics", "Fingerprint"]),
+      dependencies: ["Statistics", "Fingerprint", "AppPatterns"]),
     .target(
       name: "LiveValidation",
-      dependencies: ["Advisors", "CLibPQ"]),
+      dependencies: ["Advisors", "Statistics", "CLibPQ"]),
     .target(
       name: "Reports",
       dependencies: [

@@ -33,16 +33,6 @@ extension Analyzer {
     let now: Date
   }
 
-  /// A run of whole lines of one file, each followed by `\n`, that starts at a record boundary.
-  struct Chunk: Sendable {
-    var bytes: [UInt8] = []
-    /// Number of the first line (1-based).
-    var firstLine = 0
-    /// Place in its file: 0 is the piece that starts where reading started.
-    var index = 0
-    var isLast = false
-  }
-
   /// What parsing one chunk gave.
   struct ChunkResult {
     var classifier: EventClassifier<StatementAggregator>
@@ -164,15 +154,6 @@ extension Analyzer {
       }
     }
 
-    /// The language a localized word for "duration" comes from, for the ones PostgreSQL's translations use.
-    static func language(of word: String) -> String? {
-      [
-        "Dauer": "German, lc_messages = 'de_…'", "durée": "French, lc_messages = 'fr_…'",
-        "duración": "Spanish, lc_messages = 'es_…'", "durata": "Italian, lc_messages = 'it_…'",
-        "duração": "Portuguese, lc_messages = 'pt_…'", "продолжительность": "Russian, lc_messages = 'ru_…'",
-      ][word]
-    }
-
     private mutating func endFile(_ tail: FileTail) {
       var summary = tail.summary
       diagnostics.merge(tail.before)
@@ -201,7 +182,7 @@ extension Analyzer {
           diagnostics.report(
             .localizedMessages, at: InputLocation(file: summary.path),
             "the server's messages are not in English: \(count) records read '\(word): … ms' for "
-              + "'duration: … ms'\(Self.language(of: word).map { " (\($0))" } ?? ""); pgsift reads PostgreSQL's "
+              + "'duration: … ms'\(LocalizedMessages.language(ofDuration: word).map { " (\($0))" } ?? ""); pgsift reads PostgreSQL's "
               + "English messages, so their statements, errors and events are not counted. Set lc_messages = 'C' "
               + "in postgresql.conf")
         }
@@ -523,90 +504,21 @@ extension Analyzer {
       }
     } else {
       // Cut the text into chunks at record boundaries; the pool parses them while the next ones are read.
-      func submit(_ chunk: Chunk) {
+      func submit(_ chunk: PieceCutter.Piece) {
         reading.pool.submit(
           { context in
             UncheckedPiece(
               piece: .chunk(parse(chunk, format: detected, settings: settings, fingerprinter: context.fingerprinter)))
           }, receive: { fold.add($0.piece) })
       }
-      let reserve = min(reading.chunkBytes, 8 << 20) + (64 << 10)
-      var chunk = Chunk()
-      chunk.bytes.reserveCapacity(reserve)
-      var chunkLines = 0
-      var boundaries = RecordBoundaries(detected)
-      /// The lines of records longer than 64 MiB that were left out past that (see `add(_:lastLine:endOffset:)`).
-      var cutRecord = (firstLine: 0, lines: 0, bytes: 0)
-      func startNext(at firstLine: Int) {
-        submit(chunk)
-        let index = chunk.index + 1
-        chunk = Chunk()
-        chunk.bytes.reserveCapacity(reserve)
-        chunk.index = index
-        chunk.firstLine = firstLine
-        chunkLines = 0
-      }
-      // One line at a time: the sample, and csvlog, whose records may span lines inside quotes.
+      var cutter = PieceCutter(detected, pieceBytes: reading.chunkBytes)
       func add(_ line: ByteView, number: Int, endOffset: Int) {
-        if chunk.bytes.count >= reading.chunkBytes && boundaries.mayStart(at: line) { startNext(at: number) }
-        if chunk.bytes.isEmpty { chunk.firstLine = number }
-        chunk.bytes.append(contentsOf: line)
-        // The reader took one `\r` off already; the parse takes one off again, so give it one to take.
-        if line.last == 0x0D { chunk.bytes.append(0x0D) }
-        chunk.bytes.append(0x0A)
-        chunkLines += 1
-        boundaries.observe(line)
-        if boundaries.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
+        if let piece = cutter.add(line: line, number: number) { submit(piece) }
+        if cutter.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
       }
-      // A block of whole lines at once (stderr and jsonlog, where every line end is a record boundary): copied
-      // whole, then cut before the last line in it that may start a piece.
       func add(_ block: LineReader.Block, lastLine: Int, endOffset: Int) {
-        let from = chunk.bytes.count
-        if chunk.bytes.isEmpty { chunk.firstLine = lastLine - block.lines + 1 }
-        chunk.bytes.append(contentsOf: block.bytes)
-        if !block.terminated {
-          // A piece as `nextLine` gives it, its `\r` taken off already: end it as `add(_:number:)` does.
-          if block.bytes.last == 0x0D { chunk.bytes.append(0x0D) }
-          chunk.bytes.append(0x0A)
-        }
-        chunkLines += block.lines
+        if let piece = cutter.add(block, lastLine: lastLine) { submit(piece) }
         cursor = Cursor(offset: endOffset, line: lastLine)
-        guard chunk.bytes.count >= reading.chunkBytes else { return }
-        guard let cut = chunk.bytes.withUnsafeBufferPointer({ lastPieceStart(in: $0, notBefore: max(from, 1)) })
-        else {
-          // No record starts in this block: it continues the last one. Past 64 MiB of such a record (a line of
-          // gigabytes, split by the reader) only its line ends are kept, so memory stays bounded.
-          if chunk.bytes.count - reading.chunkBytes > LineReader.defaultMaxLineBytes {
-            let lines = chunk.bytes.withUnsafeBufferPointer {
-              LineReader.countNewlines(UnsafeBufferPointer(rebasing: $0[from...]))
-            }
-            if cutRecord.lines == 0 { cutRecord.firstLine = lastLine - block.lines + 1 }
-            cutRecord.lines += lines
-            cutRecord.bytes += chunk.bytes.count - from - lines
-            chunk.bytes.removeSubrange(from...)
-            chunk.bytes.append(contentsOf: repeatElement(0x0A, count: lines))
-          }
-          return
-        }
-        let tail = Array(chunk.bytes[cut...])
-        chunk.bytes.removeSubrange(cut...)
-        let tailLines = tail.withUnsafeBufferPointer { LineReader.countNewlines($0) }
-        startNext(at: chunk.firstLine + chunkLines - tailLines)
-        chunk.bytes.append(contentsOf: tail)
-        chunkLines = tailLines
-      }
-      /// The start of the last line at or after `notBefore` that may start a piece.
-      func lastPieceStart(in bytes: UnsafeBufferPointer<UInt8>, notBefore: Int) -> Int? {
-        var lineEnd = bytes.count - 1
-        while lineEnd > notBefore {
-          let lineStart = LineReader.lastNewline(in: bytes, before: lineEnd).map { $0 + 1 } ?? 0
-          guard lineStart >= notBefore else { return nil }
-          var length = lineEnd - lineStart
-          if length > 0 && bytes[lineEnd - 1] == 0x0D { length -= 1 }
-          if boundaries.mayStart(at: bytes.slice(lineStart, lineStart + length)) { return lineStart }
-          lineEnd = lineStart - 1
-        }
-        return nil
       }
       if case .csvlog = detected {
         eachLine { add($0, number: $1, endOffset: $2) }
@@ -625,13 +537,13 @@ extension Analyzer {
         }
       }
       progress?(reader.lineNumber)
-      chunk.isLast = true
-      submit(chunk)
-      if cutRecord.lines > 0 {
+      submit(cutter.finish())
+      let leftOut = cutter.leftOut
+      if leftOut.lines > 0 {
         tail.after.report(
-          .malformedRecord, at: InputLocation(file: name, line: cutRecord.firstLine),
-          "a record longer than \(LineReader.defaultMaxLineBytes >> 20) MiB: its \(cutRecord.lines) lines from here "
-            + "(\(cutRecord.bytes) bytes) are left out; the record is read up to there")
+          .malformedRecord, at: InputLocation(file: name, line: leftOut.firstLine),
+          "a record longer than \(PieceCutter.recordLimit >> 20) MiB: its \(leftOut.lines) lines from here "
+            + "(\(leftOut.bytes) bytes) are left out; the record is read up to there")
       }
     }
 
@@ -666,7 +578,7 @@ extension Analyzer {
   /// Parses one chunk on a worker thread. A chunk after the first reads in mid-stream mode: what depends on
   /// records before it is kept for the fold.
   static func parse(
-    _ chunk: Chunk, format: DetectedFormat, settings: PieceSettings, fingerprinter: Fingerprinter
+    _ chunk: PieceCutter.Piece, format: DetectedFormat, settings: PieceSettings, fingerprinter: Fingerprinter
   ) -> ChunkResult {
     let file = settings.file
     // One generic call per format, so each parser's loop is specialized.

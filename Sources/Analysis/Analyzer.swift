@@ -19,6 +19,8 @@ public struct AnalysisOptions: Sendable {
   /// The stderr `log_line_prefix` to assume instead of detecting it.
   public var prefix: LinePrefix?
   public var thresholdUs: Int64
+  /// The slow threshold when none is given: 30 ms.
+  public static let defaultThresholdUs: Int64 = 30_000
   /// The time series' first interval, in milliseconds (it doubles to stay within 1,440 intervals).
   public var intervalMs: Int64 = 1_000
   /// `pg_dump --schema-only` files: existing indexes and column types for the index advisor.
@@ -46,7 +48,8 @@ public struct AnalysisOptions: Sendable {
   public var fingerprintBudget: Int? = StatementAggregator.defaultFingerprintBudget
 
   public init(
-    paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil, thresholdUs: Int64 = 30_000,
+    paths: [String], format: LogFormat? = nil, prefix: LinePrefix? = nil,
+    thresholdUs: Int64 = AnalysisOptions.defaultThresholdUs,
     schemaPaths: [String] = [], adviseIndexes: Bool = true, dsn: String? = nil
   ) {
     self.dsn = dsn
@@ -187,7 +190,7 @@ public enum Analyzer {
       var advisor = IndexAdvisor(catalog: catalog, thresholdUs: options.thresholdUs, minutes: minutes)
       var result = advisor.advise(aggregator.queries)
       if let validator, validator.hypoPGVersion != nil {
-        validate(&result, with: validator, queries: aggregator.queries, catalog: catalog)
+        validator.check(&result, queries: aggregator.queries, catalog: catalog)
       }
       advice = result
     }
@@ -197,28 +200,6 @@ public enum Analyzer {
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
       fingerprintLookups: run.fingerprintLookups)
-  }
-
-  /// Checks each suggestion with HypoPG: keeps those that at least halve the planner's cost, drops the others,
-  /// and leaves the ones it could not check as heuristic, saying why.
-  static func validate(
-    _ advice: inout IndexAdvice, with validator: HypotheticalValidator, queries: [QueryStats], catalog: SchemaCatalog
-  ) {
-    var examples: [Fingerprint: (text: String, calls: Int)] = [:]
-    for query in queries { examples[query.fingerprint] = (query.example ?? query.normalized, query.calls) }
-    var kept: [IndexSuggestion] = []
-    for var suggestion in advice.suggestions {
-      switch validator.validate(suggestion, examples: examples) {
-      case .checked(var validation, let keep):
-        validation.tableRows = catalog.rows(of: suggestion.table)
-        suggestion.validation = validation
-        if keep { kept.append(suggestion) } else { advice.rejected.append(suggestion) }
-      case .unchecked(let reason):
-        suggestion.reasons.append("not validated: \(reason)")
-        kept.append(suggestion)
-      }
-    }
-    advice.suggestions = kept
   }
 
   /// Reads the --schema files into one catalog; a file that cannot be read is an input problem.

@@ -4,6 +4,7 @@
 import Advisors
 import Fingerprint
 import Foundation
+import Statistics
 
 public struct HypotheticalValidator {
   /// A suggestion is kept only if the served queries' cost falls by at least this share.
@@ -181,5 +182,27 @@ public struct HypotheticalValidator {
       i += 1
     }
     return highest
+  }
+}
+
+extension HypotheticalValidator {
+  /// Checks each suggestion: keeps those that cut the planner's cost by `requiredCostCut`, moves the others to
+  /// `rejected`, and leaves the ones it could not check as heuristic, saying why.
+  public func check(_ advice: inout IndexAdvice, queries: [QueryStats], catalog: SchemaCatalog) {
+    var examples: [Fingerprint: (text: String, calls: Int)] = [:]
+    for query in queries { examples[query.fingerprint] = (query.example ?? query.normalized, query.calls) }
+    var kept: [IndexSuggestion] = []
+    for var suggestion in advice.suggestions {
+      switch validate(suggestion, examples: examples) {
+      case .checked(var validation, let keep):
+        validation.tableRows = catalog.rows(of: suggestion.table)
+        suggestion.validation = validation
+        if keep { kept.append(suggestion) } else { advice.rejected.append(suggestion) }
+      case .unchecked(let reason):
+        suggestion.reasons.append("not validated: \(reason)")
+        kept.append(suggestion)
+      }
+    }
+    advice.suggestions = kept
   }
 }

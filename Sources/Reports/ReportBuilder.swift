@@ -84,8 +84,7 @@ public enum ReportBuilder {
           table: $0.table.description, column: $0.column, reason: $0.reason, fingerprints: $0.fingerprints.map(\.hex),
           slowMs: ms($0.slowUs))
       }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram, events: events)
-    report.appAdvice = AppAdvisor.advice(
-      aggregator: aggregator, queries: queries, connections: events.connections, thresholds: appThresholds)
+    report.appAdvice = AppAdvisor.advice(aggregator, thresholds: appThresholds).map(AppAdviceReport.init)
     return report
   }
 
@@ -154,8 +153,7 @@ public enum ReportBuilder {
     }
   }
 
-  /// A new connection costs about this much (fork, authentication, catalog caches) before its first query.
-  static let connectCostMs = 20.0
+  static let connectCostMs = AppAdvisor.connectCostMs
   /// Temporary files this large say work_mem is worth a look for their query.
   static let largeTempFileBytes: Int64 = 16 << 20
 

@@ -12,13 +12,32 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json, html
 }
 
-enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
-  case auto, stderr, csvlog, jsonlog, syslog, logplex, cloudsql, azure, pgbouncer, cloudnativepg
+/// --log-format: `auto` (detect) or one of the formats pgsift reads.
+struct LogFormatArgument: ExpressibleByArgument {
+  /// nil for `auto`.
+  var format: LogFormat?
+
+  init(format: LogFormat?) { self.format = format }
+
+  init?(argument: String) {
+    if argument == "auto" {
+      format = nil
+    } else if let known = LogFormat(rawValue: argument) {
+      format = known
+    } else {
+      return nil
+    }
+  }
+
+  var defaultValueDescription: String { format?.rawValue ?? "auto" }
+  static var allValueStrings: [String] { ["auto"] + LogFormat.allCases.map(\.rawValue) }
 }
 
 /// A duration given as `30ms`, `1.5s`, `250us` or a bare number of milliseconds.
 struct DurationArgument: ExpressibleByArgument {
   var microseconds: Int64
+
+  init(microseconds: Int64) { self.microseconds = microseconds }
 
   init?(argument: String) {
     let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
@@ -45,9 +64,10 @@ struct Analyze: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Report per-fingerprint statement statistics for one or more log files.",
     discussion: """
-      Each FILE may be plain or gzip (found by its magic bytes, concatenated members included); - reads \
-      standard input. The format is detected from the first lines of each file unless --log-format or \
-      --prefix is given.
+      Each FILE may be plain or compressed with gzip, bzip2, xz or zstd (found by its magic bytes, concatenated \
+      members included); - reads standard input. The format (stderr with any log_line_prefix, csvlog, jsonlog, \
+      syslog, Heroku logplex, Cloud SQL and Azure exports, PgBouncer, CloudNativePG) is detected from lines \
+      sampled across each file unless --log-format or --prefix is given.
 
       Exit status: 0 when every input was read cleanly; 1 on a usage error (bad option or value); 2 when the \
       input had problems: a file that cannot be read, a corrupt or truncated gzip stream, lines that fit no \
@@ -64,7 +84,7 @@ struct Analyze: ParsableCommand {
       "Log format: auto, stderr, csvlog, jsonlog, syslog, logplex (Heroku), cloudsql (a Google Cloud Logging "
         + "export), azure (an Azure Monitor export), pgbouncer or cloudnativepg (kubectl logs of a CloudNativePG "
         + "instance)."))
-  var logFormat: FormatChoice = .auto
+  var logFormat = LogFormatArgument(format: nil)
 
   @Option(
     name: .long,
@@ -83,7 +103,7 @@ struct Analyze: ParsableCommand {
   var logTimezone: String?
 
   @Option(name: .long, help: ArgumentHelp("Slow-query threshold, e.g. 30ms, 1.5s, 250us.", valueName: "duration"))
-  var threshold: DurationArgument = DurationArgument(argument: "30ms")!
+  var threshold = DurationArgument(microseconds: AnalysisOptions.defaultThresholdUs)
 
   @OptionGroup(title: "Report options") var report: ReportOptions
 
@@ -168,19 +188,7 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     let linePrefix = try prefix.map { text throws(PrefixSyntaxError) in try LinePrefix(text) }
-    let forced: LogFormat? =
-      switch logFormat {
-      case .auto: nil
-      case .stderr: .stderr
-      case .csvlog: .csvlog
-      case .jsonlog: .jsonlog
-      case .syslog: .syslog
-      case .logplex: .logplex
-      case .cloudsql: .cloudsql
-      case .azure: .azure
-      case .pgbouncer: .pgbouncer
-      case .cloudnativepg: .cloudnativepg
-      }
+    let forced = logFormat.format
     var options = AnalysisOptions(
       paths: files, format: forced, prefix: linePrefix, thresholdUs: threshold.microseconds,
       schemaPaths: report.schema, adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)

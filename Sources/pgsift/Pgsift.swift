@@ -1,4 +1,5 @@
 // The pgsift command: argument parsing only; the work is done by the library modules.
+import Analysis
 import ArgumentParser
 import Foundation
 
@@ -17,7 +18,7 @@ struct Pgsift: ParsableCommand {
       /var/log/postgresql/*.log.gz` writes the JSON report (schema in docs/json-schema.md); \
       `zcat old.log.gz | pgsift analyze -` reads standard input.
       """,
-    version: "pgsift 0.1.0",
+    version: "pgsift \(Analyzer.version)",
     subcommands: [Analyze.self, Compare.self, Merge.self],
     defaultSubcommand: Analyze.self)
 

@@ -42,41 +42,41 @@ struct ReportOptions: ParsableArguments {
     name: .customLong("n-plus-one"),
     help: ArgumentHelp(
       "N+1: report lookups of one query, one key at a time, from this many in a burst.", valueName: "n"))
-  var nPlusOne = 10
+  var nPlusOne = ReportOptions.appDefaults.nPlusOne
 
   @Option(
     name: .customLong("n-plus-one-bursts"),
     help: ArgumentHelp("N+1: ... after the same parent query this many times.", valueName: "n"))
-  var nPlusOneBursts = 2
+  var nPlusOneBursts = ReportOptions.appDefaults.nPlusOneBursts
 
   @Option(
     name: .customLong("row-by-row"),
     help: ArgumentHelp(
       "Row-by-row writes: report runs of single-row writes of one query from this long.", valueName: "n"))
-  var rowByRow = 20
+  var rowByRow = ReportOptions.appDefaults.rowByRow
 
   @Option(
     name: .customLong("wide-columns"),
     help: ArgumentHelp("Wide reads: report SELECT * or select lists of this many columns ...", valueName: "n"))
-  var wideColumns = 12
+  var wideColumns = ReportOptions.appDefaults.wideColumns
 
   @Option(name: .customLong("wide-min-calls"), help: ArgumentHelp("... on queries run this often.", valueName: "n"))
-  var wideMinCalls = 100
+  var wideMinCalls = ReportOptions.appDefaults.wideMinCalls
 
   @Option(
     name: .customLong("deep-offset"),
     help: ArgumentHelp("Deep pagination: report queries run with an OFFSET this large.", valueName: "n"))
-  var deepOffset = 1_000
+  var deepOffset = ReportOptions.appDefaults.deepOffset
 
   @Option(
     name: .customLong("churn-per-second"),
     help: ArgumentHelp("Connection churn: report from this many new connections per second ...", valueName: "rate"))
-  var churnPerSecond = 1.0
+  var churnPerSecond = ReportOptions.appDefaults.churnPerSecond
 
   @Option(
     name: .customLong("churn-short-share"),
     help: ArgumentHelp("... when this percentage of sessions lasted under one second.", valueName: "percent"))
-  var churnShortShare = 50.0
+  var churnShortShare = ReportOptions.appDefaults.churnShortShare * 100
 
   @Option(
     name: .customLong("max-fingerprints"),
@@ -88,6 +88,9 @@ struct ReportOptions: ParsableArguments {
 
   /// --max-fingerprints as the aggregate takes it.
   var fingerprintBudget: Int? { maxFingerprints == 0 ? nil : maxFingerprints }
+
+  /// The defaults of the application advisor's flags: AppAdviceThresholds' own.
+  static let appDefaults = AppAdviceThresholds()
 
   /// The application advisor's thresholds, as the flags set them.
   var appThresholds: AppAdviceThresholds {

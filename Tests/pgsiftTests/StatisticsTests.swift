@@ -36,7 +36,7 @@ struct StatisticsTests {
   func interner() {
     var interner = ByteInterner()
     var ids: [Int32] = []
-    for name in ["shop", "postgres", "shop", "", "psql", "postgres"] + (0..<200).map { "db\($0)" } {
+    for name in ["shop", "postgres", "shop", "", "psql", "postgres"] + (0..<200).map({ "db\($0)" }) {
       ids.append(Array(name.utf8).withUnsafeBufferPointer { interner.id(of: $0) })
     }
     #expect(ids[0] == ids[2] && ids[1] == ids[5] && ids[0] != ids[1])

@@ -50,8 +50,8 @@ func run(
   let scratch = try TemporaryDirectory()
   let outPath = scratch.path("stdout")
   let errPath = scratch.path("stderr")
-  FileManager.default.createFile(atPath: outPath, contents: nil)
-  FileManager.default.createFile(atPath: errPath, contents: nil)
+  _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+  _ = FileManager.default.createFile(atPath: errPath, contents: nil)
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments

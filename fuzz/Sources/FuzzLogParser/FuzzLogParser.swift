@@ -1,6 +1,7 @@
 // Fuzzes the log-record parsers and what reads their entries: the first byte picks the format (and for stderr
-// and syslog the log_line_prefix), the rest is the log. Every line goes through the parser, the event
-// classifier and the statement aggregate, as in `pgsift analyze`.
+// and syslog the log_line_prefix), the rest is the log. The log is cut into pieces by pgsift's own cutter (its
+// invariants checked), and every line goes through the parser, the event classifier and the statement
+// aggregate, as in `pgsift analyze`.
 import FuzzSupport
 import LogFormats
 import LogInput
@@ -18,6 +19,15 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   let selector = Int(data[0])
   let log = UnsafeBufferPointer(start: data + 1, count: size - 1)
   let prefix = prefixes[selector / 5 % prefixes.count]
+  // The cutter that hands pgsift's parsers their pieces, at a piece size the input picks.
+  let pieceBytes = 1 + (selector >> 3) * 97
+  switch selector % 5 {
+  case 0: cutAndCheck(.stderr(prefix), log, pieceBytes: pieceBytes)
+  case 1: cutAndCheck(.csvlog, log, pieceBytes: pieceBytes)
+  case 2: cutAndCheck(.jsonlog, log, pieceBytes: pieceBytes)
+  case 4: cutAndCheck(.pgbouncer, log, pieceBytes: pieceBytes)
+  default: break
+  }
   switch selector % 5 {
   case 0:
     // With `linesStay` the parser keeps views of the lines until `finish`: they must come from bytes that stay.

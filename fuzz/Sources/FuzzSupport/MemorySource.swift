@@ -87,6 +87,50 @@ public func parseAndCheck<P: LogParser>(
   precondition(counts.invalidUTF8Lines <= counts.lines, "more invalid lines than lines")
 }
 
+/// Cuts `log` into pieces with pgsift's own cutter, as `analyze` does (line by line for csvlog, in blocks for the
+/// others), at a piece size of `pieceBytes`, and checks what a parse of the pieces relies on: every line is in
+/// exactly one piece, in order and numbered on from the piece before, each piece ends with a line end, and a
+/// piece after the first starts with a line that may start a record.
+public func cutAndCheck(_ format: DetectedFormat, _ log: UnsafeBufferPointer<UInt8>, pieceBytes: Int) {
+  let reader = LineReader(source: MemorySource(log), chunkSize: 4096, maxLineBytes: 16384)
+  var cutter = PieceCutter(format, pieceBytes: pieceBytes)
+  var pieces: [PieceCutter.Piece] = []
+  if case .csvlog = format {
+    while let line = try! reader.nextLine() {
+      if let piece = cutter.add(line: line, number: reader.lineNumber) { pieces.append(piece) }
+    }
+  } else {
+    while let block = try! reader.nextBlock() {
+      if let piece = cutter.add(block, lastLine: reader.lineNumber) { pieces.append(piece) }
+    }
+  }
+  pieces.append(cutter.finish())
+  var csv = false
+  if case .csvlog = format { csv = true }
+  var next = pieces.first?.bytes.isEmpty == false ? pieces[0].firstLine : 1
+  for (index, piece) in pieces.enumerated() {
+    precondition(piece.index == index, "piece \(index) is numbered \(piece.index)")
+    precondition(piece.isLast == (index == pieces.count - 1), "isLast on piece \(index) of \(pieces.count)")
+    guard !piece.bytes.isEmpty else {
+      precondition(index == pieces.count - 1, "an empty piece before the last")
+      continue
+    }
+    precondition(piece.bytes.last == 0x0A, "piece \(index) does not end with a line end")
+    precondition(piece.firstLine == next, "piece \(index) starts at line \(piece.firstLine), not \(next)")
+    next += piece.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    if index > 0 && !csv {
+      piece.bytes.withUnsafeBufferPointer { bytes in
+        let end = bytes.firstIndex(of: 0x0A)!
+        let text = end > 0 && bytes[end - 1] == 0x0D ? end - 1 : end
+        precondition(
+          RecordBoundaries(format).mayStart(at: UnsafeBufferPointer(rebasing: bytes[..<text])),
+          "piece \(index) starts with a line that cannot start a record")
+      }
+    }
+  }
+  precondition(next - 1 == reader.lineNumber, "the pieces hold \(next - 1) of \(reader.lineNumber) lines")
+}
+
 /// libFuzzer's driver, for programs that bring their own `main`.
 @_silgen_name("LLVMFuzzerRunDriver")
 private func llvmFuzzerRunDriver(
