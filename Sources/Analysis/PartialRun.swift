@@ -117,8 +117,8 @@ public struct PartialRun: Codable {
   /// redacted analyze would).
   public func redacted() -> PartialRun {
     var run = self
-    run.aggregate.redact(.report)
-    run.diagnostics.redactMessages(TextRedaction.report.message)
+    run.aggregate.redact(.standard)
+    run.diagnostics.redactMessages(TextRedaction.standard.message)
     return run
   }
 

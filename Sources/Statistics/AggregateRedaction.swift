@@ -1,7 +1,8 @@
 // --redact for what is saved (--save-state), not only for the report: every statement text an aggregate keeps
 // is replaced by its normalized form, every message by one without values, and what cannot be made free of
-// values (examples, parameters, plans, an error's DETAIL) is dropped. The functions come from the caller, which
-// knows how reports redact, so that a saved state and a report say the same.
+// values (examples, parameters, plans, an error's DETAIL) is dropped. Reports redact with the same functions
+// (`TextRedaction.standard`), so that a saved state and a report say the same.
+import Fingerprint
 
 /// How texts are made free of literal values.
 public struct TextRedaction: Sendable {
@@ -19,6 +20,89 @@ public struct TextRedaction: Sendable {
     self.statement = statement
     self.message = message
     self.deadlockDetail = deadlockDetail
+  }
+}
+
+extension TextRedaction {
+  /// The redaction of reports and of what is saved beside them.
+  public static let standard = TextRedaction(
+    statement: LiteralRedaction.statement, message: LiteralRedaction.message,
+    deadlockDetail: LiteralRedaction.deadlockDetail)
+}
+
+/// How reports and saved states take the literal values out of texts.
+public enum LiteralRedaction {
+  /// A statement's normalized text.
+  public static func statement(_ sql: String) -> String { Fingerprinter.normalize(sql) }
+
+  /// Words after which a double-quoted name is the name of a database object, which stays.
+  static let objectWords: Set<String> = [
+    "relation", "table", "column", "constraint", "index", "function", "type", "schema", "database", "role", "user",
+    "sequence", "view", "trigger", "operator", "extension", "tablespace", "cursor", "statement", "savepoint",
+    "portal", "collation", "domain", "publication", "subscription", "policy", "rule", "procedure", "aggregate",
+  ]
+
+  /// A message with numbers folded to `N` (as errors are grouped), single-quoted values replaced by `'?'`, and
+  /// double-quoted ones by `"?"` unless they name an object (`relation "orders"`) or the token a syntax error
+  /// points at, when that token is a word.
+  public static func message(_ text: String) -> String {
+    var out = ""
+    var lastWord = ""
+    var word = ""
+    var index = text.startIndex
+    while index < text.endIndex {
+      let c = text[index]
+      if c == "'" || c == "\"" {
+        // The quoted part, doubled quotes included, up to its closing quote (or the end).
+        var end = text.index(after: index)
+        while end < text.endIndex {
+          if text[end] == c {
+            let next = text.index(after: end)
+            if next < text.endIndex && text[next] == c {
+              end = text.index(after: next)
+              continue
+            }
+            break
+          }
+          end = text.index(after: end)
+        }
+        let inside = text[text.index(after: index)..<end]
+        let keeps =
+          c == "\"" && (objectWords.contains(lastWord.lowercased()) || (lastWord == "near" && isWord(inside)))
+        out += keeps ? "\"\(inside)\"" : "\(c)?\(c)"
+        index = end < text.endIndex ? text.index(after: end) : end
+        word = ""
+        continue
+      }
+      out.append(c)
+      if c.isLetter || c == "_" {
+        word.append(c)
+      } else if !word.isEmpty {
+        lastWord = word
+        word = ""
+      }
+      index = text.index(after: index)
+    }
+    return StatementAggregator.messageShape(out)
+  }
+
+  /// Whether a syntax error's token is a keyword or name rather than a value.
+  static func isWord(_ token: Substring) -> Bool {
+    guard let first = token.first, first.isLetter || first == "_" else { return false }
+    return token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+  }
+
+  /// A deadlock's DETAIL: `Process N: <statement>` lines give their statement normalized; the others are
+  /// messages.
+  public static func deadlockDetail(_ detail: String) -> String {
+    detail.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      if line.hasPrefix("Process "), let colon = line.firstIndex(of: ":"),
+        line[line.index(line.startIndex, offsetBy: 8)..<colon].allSatisfy(\.isNumber)
+      {
+        return "Process N: " + statement(String(line[line.index(after: colon)...].drop(while: { $0 == " " })))
+      }
+      return message(String(line))
+    }.joined(separator: "\n")
   }
 }
 
