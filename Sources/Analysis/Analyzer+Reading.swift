@@ -39,6 +39,8 @@ extension Analyzer {
     var counts: ParseCounts
     var diagnostics: Diagnostics
     var outside: Int
+    /// Records the record filter left out.
+    var filtered: Int
     var zoneNotes: ZoneNotes
   }
 
@@ -66,6 +68,8 @@ extension Analyzer {
     var thresholdUs: Int64
     var intervalMs: Int64
     var window: TimeWindow
+    var filter: RecordFilter
+    var statementFilter: StatementFilter?
     var resumable: Bool
     var now: LogTime
     /// Whether lines the prefix does not match are read with a prefix inferred from them: yes when the prefix
@@ -86,9 +90,11 @@ extension Analyzer {
         thresholdUs: settings.thresholdUs, intervalMs: settings.intervalMs, fingerprinter: fingerprinter)
       aggregator.fileOrdinal = settings.ordinal
       aggregator.fingerprintBudget = settings.fingerprintBudget
+      aggregator.statementFilter = settings.statementFilter
       self.parser = parser
       sink = WindowFilter(
-        downstream: EventClassifier(downstream: aggregator, midStream: midStream), window: settings.window)
+        downstream: EventClassifier(downstream: aggregator, midStream: midStream), window: settings.window,
+        filter: settings.filter)
     }
 
     mutating func feed(_ line: ByteView, lineNumber: Int) { parser.feed(line, lineNumber: lineNumber, into: &sink) }
@@ -98,7 +104,7 @@ extension Analyzer {
       if finishing { parser.finish(into: &sink) } else { parser.flush(into: &sink) }
       return ChunkResult(
         classifier: sink.downstream, counts: parser.counts, diagnostics: parser.diagnostics, outside: sink.outside,
-        zoneNotes: parser.zoneNotes)
+        filtered: sink.filtered, zoneNotes: parser.zoneNotes)
     }
   }
 
@@ -124,6 +130,7 @@ extension Analyzer {
     private var counts = ParseCounts()
     private var fileDiagnostics = Diagnostics()
     private var outside = 0
+    private var filtered = 0
     private var zoneNotes = ZoneNotes()
     private let fingerprinter: Fingerprinter
 
@@ -148,6 +155,7 @@ extension Analyzer {
         counts.merge(result.counts)
         fileDiagnostics.merge(result.diagnostics)
         outside += result.outside
+        filtered += result.filtered
         zoneNotes.merge(result.zoneNotes)
       case .tail(let tail):
         endFile(tail)
@@ -196,6 +204,7 @@ extension Analyzer {
         summary.blankLines = counts.blankLines
         summary.invalidUTF8Lines = counts.invalidUTF8Lines
         summary.outsideWindow = outside
+        summary.filteredRecords = filtered
         summary.prefixReadings = counts.recordsByPrefix.map { NameCount(name: $0.key, calls: $0.value) }
           .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
         if summary.prefixReadings.count > 1 {
@@ -221,6 +230,7 @@ extension Analyzer {
       counts = ParseCounts()
       fileDiagnostics = Diagnostics()
       outside = 0
+      filtered = 0
       zoneNotes = ZoneNotes()
     }
   }
@@ -483,7 +493,8 @@ extension Analyzer {
     }
     let settings = PieceSettings(
       file: name, ordinal: ordinal, thresholdUs: options.thresholdUs, intervalMs: options.intervalMs,
-      window: options.window, resumable: resumable, now: reading.now, infersPrefix: options.prefix == nil,
+      window: options.window, filter: options.filter, statementFilter: options.statementFilter, resumable: resumable,
+      now: reading.now, infersPrefix: options.prefix == nil,
       zones: options.logTimeZone, fingerprintBudget: options.fingerprintBudget)
     var cursor = start
     // Syslog and logplex, where a process's record may get pieces after other processes' lines, and cloud

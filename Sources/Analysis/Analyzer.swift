@@ -31,6 +31,10 @@ public struct AnalysisOptions: Sendable {
   public var dsn: String?
   /// Only records whose timestamps fall in this window count.
   public var window = TimeWindow()
+  /// Only records of these databases, users, applications and hosts count (--database, --exclude-user, …).
+  public var filter = RecordFilter()
+  /// Only statements whose text this keeps count (--include-query, --exclude-query).
+  public var statementFilter: StatementFilter?
   /// A --state file: read only what is new since the last run, and remember how far this run read.
   public var statePath: String?
   /// Called now and then while reading, for a progress display.
@@ -194,9 +198,11 @@ public enum Analyzer {
       }
       advice = result
     }
+    let filters = [options.filter.description, options.statementFilter?.description].compactMap { $0 }
     let report = ReportBuilder.build(
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
-      generator: "pgsift \(version)", appThresholds: options.appAdvice)
+      generator: "pgsift \(version)", appThresholds: options.appAdvice,
+      filters: filters.isEmpty ? nil : filters.joined(separator: "; "))
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
       fingerprintLookups: run.fingerprintLookups)

@@ -154,7 +154,8 @@ public struct PartialRun: Codable {
       for (i, file) in run.files.enumerated() {
         for value in [
           file.bytes, file.lines, file.entries, file.skippedLines, file.blankLines, file.invalidUTF8Lines,
-          file.resumedAt, file.resumedLine, file.outsideWindow, file.otherProgramLines, file.headLength,
+          file.resumedAt, file.resumedLine, file.outsideWindow, file.filteredRecords, file.otherProgramLines,
+          file.headLength,
         ] where !(0...(1 << 50)).contains(value) {
           throw SavedStateProblem(field: "files[\(i)]", value: "\(value)")
         }

@@ -21,18 +21,3 @@ public struct TimeWindow: Sendable, Equatable {
     return true
   }
 }
-
-/// Passes on the records inside the window and counts the others.
-struct WindowFilter<Downstream: LogEntrySink>: LogEntrySink {
-  var downstream: Downstream
-  let window: TimeWindow
-  var outside = 0
-
-  mutating func consume(_ entry: LogEntry) {
-    if window.isUnbounded || window.contains(entry.time) {
-      downstream.consume(entry)
-    } else {
-      outside += 1
-    }
-  }
-}

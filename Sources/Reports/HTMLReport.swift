@@ -352,6 +352,12 @@ public struct HTMLReport {
         + "<td>\(Self.group(file.lines))</td><td>\(Self.group(file.entries))</td><td>\(Self.group(file.skippedLines))</td></tr>"
     }
     html += "</tbody></table></div>"
+    if let filters = r.input.filters {
+      let records = r.input.files.reduce(0) { $0 + $1.filteredRecords }
+      html +=
+        "<p data-figure=\"filters\">Filters: \(Self.escape(filters)); \(Self.group(records)) records and "
+        + "\(Self.group(r.summary.filteredStatements)) statements left out.</p>"
+    }
     if !r.input.problems.isEmpty {
       html +=
         "<p>Problems: "

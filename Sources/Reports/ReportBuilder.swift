@@ -8,7 +8,7 @@ import Statistics
 public enum ReportBuilder {
   public static func build(
     aggregator: StatementAggregator, advice: IndexAdvice?, files: [FileSummary], diagnostics: Diagnostics,
-    generator: String, appThresholds: AppAdviceThresholds = AppAdviceThresholds()
+    generator: String, appThresholds: AppAdviceThresholds = AppAdviceThresholds(), filters: String? = nil
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
     var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts) }
@@ -25,7 +25,8 @@ public enum ReportBuilder {
     let input = InputSummary(
       files: files, lines: files.reduce(0) { $0 + $1.lines }, entries: files.reduce(0) { $0 + $1.entries },
       skippedLines: files.reduce(0) { $0 + $1.skippedLines },
-      format: formats.count == 1 ? formats.first! : (formats.isEmpty ? "none" : "mixed"), problems: problems)
+      format: formats.count == 1 ? formats.first! : (formats.isEmpty ? "none" : "mixed"), problems: problems,
+      filters: filters)
     var summary = Summary(
       statements: s.timedStatements, slowStatements: s.slowStatements, totalMs: ms(s.totalUs),
       fingerprints: aggregator.queries.count, untimedStatements: s.untimedStatements, prepareSteps: s.prepareSteps,
@@ -43,6 +44,7 @@ public enum ReportBuilder {
     summary.connections = events.connections.received
     summary.disconnections = events.connections.disconnections
     summary.cancelledStatements = events.cancellations.reduce(0) { $0 + $1.calls }
+    summary.filteredStatements = s.filteredStatements
     let folded = aggregator.folded
     if !folded.isEmpty {
       let timed = folded.distribution.count > 0

@@ -46,9 +46,48 @@ public struct InputSummary: Codable, Sendable {
   public var format: String
   /// Problems by kind (`unrecognized_line`, `corrupt_compression`, ...), each counted in full.
   public var problems: [String: Int]
+  /// What --database, --user, --application, --host, their --exclude- forms and --include-query /
+  /// --exclude-query kept and left out; nil when no filter was given.
+  public var filters: String?
+
+  public init(
+    files: [FileSummary], lines: Int, entries: Int, skippedLines: Int, format: String, problems: [String: Int],
+    filters: String? = nil
+  ) {
+    self.files = files
+    self.lines = lines
+    self.entries = entries
+    self.skippedLines = skippedLines
+    self.format = format
+    self.problems = problems
+    self.filters = filters
+  }
 
   enum CodingKeys: String, CodingKey {
-    case files, lines, entries, skippedLines = "skipped_lines", format, problems
+    case files, lines, entries, skippedLines = "skipped_lines", format, problems, filters
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    files = try c.decode([FileSummary].self, forKey: .files)
+    lines = try c.decode(Int.self, forKey: .lines)
+    entries = try c.decode(Int.self, forKey: .entries)
+    skippedLines = try c.decode(Int.self, forKey: .skippedLines)
+    format = try c.decode(String.self, forKey: .format)
+    problems = try c.decode([String: Int].self, forKey: .problems)
+    filters = try c.decodeIfPresent(String.self, forKey: .filters)
+  }
+
+  /// Writes every key, unknown values as null.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(files, forKey: .files)
+    try c.encode(lines, forKey: .lines)
+    try c.encode(entries, forKey: .entries)
+    try c.encode(skippedLines, forKey: .skippedLines)
+    try c.encode(format, forKey: .format)
+    try c.encode(problems, forKey: .problems)
+    try c.encode(filters, forKey: .filters)
   }
 }
 
@@ -73,6 +112,8 @@ public struct FileSummary: Codable, Sendable {
   public var resumedLine: Int = 0
   /// Records outside --since/--until, passed over.
   public var outsideWindow: Int = 0
+  /// Records the record filters (--database, --exclude-user, …) left out.
+  public var filteredRecords: Int = 0
   /// How the prefix was inferred, when it was (null when --prefix gave it, or for formats without one).
   public var prefixInference: PrefixInferenceReport?
   /// Lines other programs wrote into the same file (syslog's other daemons, Heroku's other sources,
@@ -124,6 +165,7 @@ public struct FileSummary: Codable, Sendable {
     try c.encode(resumedAt, forKey: .resumedAt)
     try c.encode(resumedLine, forKey: .resumedLine)
     try c.encode(outsideWindow, forKey: .outsideWindow)
+    try c.encode(filteredRecords, forKey: .filteredRecords)
     try c.encode(prefixInference, forKey: .prefixInference)
     try c.encode(otherProgramLines, forKey: .otherProgramLines)
     try c.encode(otherPrograms, forKey: .otherPrograms)
@@ -150,6 +192,7 @@ public struct FileSummary: Codable, Sendable {
     resumedAt = try c.decodeIfPresent(Int.self, forKey: .resumedAt) ?? 0
     resumedLine = try c.decodeIfPresent(Int.self, forKey: .resumedLine) ?? 0
     outsideWindow = try c.decodeIfPresent(Int.self, forKey: .outsideWindow) ?? 0
+    filteredRecords = try c.decodeIfPresent(Int.self, forKey: .filteredRecords) ?? 0
     prefixInference = try c.decodeIfPresent(PrefixInferenceReport.self, forKey: .prefixInference)
     otherProgramLines = try c.decodeIfPresent(Int.self, forKey: .otherProgramLines) ?? 0
     otherPrograms = try c.decodeIfPresent([NameCount].self, forKey: .otherPrograms) ?? []
@@ -163,6 +206,7 @@ public struct FileSummary: Codable, Sendable {
     case path, format, logLinePrefix = "log_line_prefix", compressed, compression, bytes, lines, entries
     case skippedLines = "skipped_lines", blankLines = "blank_lines", invalidUTF8Lines = "invalid_utf8_lines", error
     case resumedAt = "resumed_at", resumedLine = "resumed_line", outsideWindow = "outside_window"
+    case filteredRecords = "filtered_records"
     case prefixInference = "prefix_inference", otherProgramLines = "other_program_lines"
     case otherPrograms = "other_programs", prefixReadings = "prefix_readings", headHash = "head_hash"
     case headLength = "head_length", duplicateOf = "duplicate_of"
@@ -279,6 +323,8 @@ public struct Summary: Codable, Sendable {
   public var cancelledStatements = 0
   /// The executions of the fingerprints --max-fingerprints folded; nil when none was.
   public var folded: FoldedReport?
+  /// Executions --include-query / --exclude-query left out.
+  public var filteredStatements = 0
 
   public init(
     statements: Int, slowStatements: Int, totalMs: Double, fingerprints: Int, untimedStatements: Int,
@@ -322,6 +368,7 @@ public struct Summary: Codable, Sendable {
     disconnections = try count(.disconnections)
     cancelledStatements = try count(.cancelledStatements)
     folded = try c.decodeIfPresent(FoldedReport.self, forKey: .folded)
+    filteredStatements = try count(.filteredStatements)
   }
 
   /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
@@ -349,6 +396,7 @@ public struct Summary: Codable, Sendable {
     try c.encode(disconnections, forKey: .disconnections)
     try c.encode(cancelledStatements, forKey: .cancelledStatements)
     try c.encode(folded, forKey: .folded)
+    try c.encode(filteredStatements, forKey: .filteredStatements)
   }
 
   enum CodingKeys: String, CodingKey {
@@ -357,7 +405,7 @@ public struct Summary: Codable, Sendable {
     case errors, unparsedFingerprints = "unparsed_fingerprints", first, last
     case lockWaits = "lock_waits", deadlocks, tempFiles = "temp_files", tempBytes = "temp_bytes", checkpoints
     case autovacuums, autoanalyzes, connections, disconnections, cancelledStatements = "cancelled_statements"
-    case folded
+    case folded, filteredStatements = "filtered_statements"
   }
 }
 

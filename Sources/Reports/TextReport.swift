@@ -39,6 +39,11 @@ public struct TextReport {
       if let error = file.error { line("    stopped early: \(error)") }
     }
     line("  skipped lines: \(group(i.skippedLines))")
+    if let filters = i.filters {
+      let records = i.files.reduce(0) { $0 + $1.filteredRecords }
+      line(
+        "  filters: \(filters); \(group(records)) records and \(group(s.filteredStatements)) statements left out")
+    }
     if !i.problems.isEmpty {
       let problems = i.problems.sorted { $0.key < $1.key }.map { "\($0.key) \(group($0.value))" }
       line("  problems: " + problems.joined(separator: ", "))
@@ -62,7 +67,10 @@ public struct TextReport {
     }
     line("  errors:           \(group(s.errors))")
     let timed = report.queries.filter { $0.calls > 0 }
-    if timed.isEmpty && i.format != "pgbouncer" {
+    if timed.isEmpty && i.filters != nil && s.untimedStatements == 0 {
+      line()
+      line("No statement is left after the filters (\(i.filters ?? "")): widen them to see timings.")
+    } else if timed.isEmpty && i.format != "pgbouncer" {
       line()
       line("No statement in this input has a duration. Set log_min_duration_statement (0 logs every statement,")
       line("or 30ms only the slow ones) to see timings; log_statement alone gives only counts.")

@@ -106,6 +106,7 @@ extension StatementAggregator {
       (s.timedStatements, "timed_statements"), (s.slowStatements, "slow_statements"),
       (s.untimedStatements, "untimed_statements"), (s.prepareSteps, "prepare_steps"),
       (s.bareDurations, "bare_durations"), (s.errors, "errors"), (s.otherEntries, "other_entries"), (s.plans, "plans"),
+      (s.filteredStatements, "filtered_statements"),
     ] {
       try c.count(value, "summary.\(field)")
     }

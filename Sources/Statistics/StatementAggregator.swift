@@ -44,6 +44,8 @@ public struct StatementAggregator: ServerEventSink {
   private var indexByFingerprint: [Fingerprint: Int] = [:]
   /// Distinct fingerprints kept apart (see `keepWithinBudget`); nil keeps every one.
   public var fingerprintBudget: Int?
+  /// Statements whose text this leaves out are not counted (--include-query, --exclude-query).
+  public var statementFilter: StatementFilter?
   /// The executions of the fingerprints the budget folded.
   public internal(set) var folded = FoldedQueries()
   public private(set) var names = ByteInterner()
@@ -86,6 +88,33 @@ public struct StatementAggregator: ServerEventSink {
     public var localizedDurations: [String: Int] = [:]
     /// auto_explain plans read.
     public var plans = 0
+    /// Executions --include-query / --exclude-query left out.
+    public var filteredStatements = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+      case timedStatements, slowStatements, totalUs, untimedStatements, prepareSteps, bareDurations, errors
+      case otherEntries, first, last, localizedDurations, plans, filteredStatements
+    }
+
+    /// Reads a summary, the later fields absent from older saved states as 0.
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      timedStatements = try c.decode(Int.self, forKey: .timedStatements)
+      slowStatements = try c.decode(Int.self, forKey: .slowStatements)
+      totalUs = try c.decode(Int64.self, forKey: .totalUs)
+      untimedStatements = try c.decode(Int.self, forKey: .untimedStatements)
+      prepareSteps = try c.decode(Int.self, forKey: .prepareSteps)
+      bareDurations = try c.decode(Int.self, forKey: .bareDurations)
+      errors = try c.decode(Int.self, forKey: .errors)
+      otherEntries = try c.decode(Int.self, forKey: .otherEntries)
+      first = try c.decodeIfPresent(LogTime.self, forKey: .first)
+      last = try c.decodeIfPresent(LogTime.self, forKey: .last)
+      localizedDurations = try c.decodeIfPresent([String: Int].self, forKey: .localizedDurations) ?? [:]
+      plans = try c.decodeIfPresent(Int.self, forKey: .plans) ?? 0
+      filteredStatements = try c.decodeIfPresent(Int.self, forKey: .filteredStatements) ?? 0
+    }
 
     mutating func note(_ time: LogTime?) {
       guard let time else { return }
@@ -104,6 +133,7 @@ public struct StatementAggregator: ServerEventSink {
       otherEntries += other.otherEntries
       for (word, count) in other.localizedDurations { localizedDurations[word, default: 0] += count }
       plans += other.plans
+      filteredStatements += other.filteredStatements
       note(other.first)
       note(other.last)
     }
@@ -142,6 +172,10 @@ public struct StatementAggregator: ServerEventSink {
   }
 
   public mutating func statement(_ event: StatementEvent) {
+    if let statementFilter, !statementFilter.keeps(event.text) {
+      if event.step != .parse && event.step != .bind { summary.filteredStatements += 1 }
+      return
+    }
     let entry = event.entry
     summary.note(entry.time)
     // One hash of the text serves the fingerprint cache and, below, the session steps' values.
@@ -295,6 +329,7 @@ public struct StatementAggregator: ServerEventSink {
   /// An auto_explain record: its plan's facts go to its query.
   private mutating func plan(_ entry: LogEntry) {
     guard let (query, _, facts) = PlanFacts.read(entry.message.string) else { return }
+    if let statementFilter, !statementFilter.keeps(query) { return }
     summary.plans += 1
     var plan = facts
     plan.examplePosition = position(entry.lineNumber)

@@ -107,6 +107,8 @@ struct Analyze: ParsableCommand {
 
   @OptionGroup(title: "Report options") var report: ReportOptions
 
+  @OptionGroup(title: "Filters (applied while reading, before anything is counted)") var filters: FilterOptions
+
   @Option(
     help: ArgumentHelp(
       "The time series' interval, e.g. 1min or 5min (default: 1s); it doubles when the log is too long for "
@@ -210,6 +212,8 @@ struct Analyze: ParsableCommand {
         LogTime(epochMs: (end?.epochMs ?? Int64(Date().timeIntervalSince1970 * 1000)) - $0.milliseconds)
       } ?? since?.time,
       until: end)
+    options.filter = filters.recordFilter
+    options.statementFilter = filters.statementFilter
     options.statePath = state
     let quiet = report.quiet
     // One run at a time on a --state file, from reading it to replacing it: an overlapping cron job waits for
