@@ -408,6 +408,9 @@ extension Analyzer {
       if resumable {
         remember(name, head: head, cursor: start, input: input, format: remembered, runState: &runState)
       }
+      // Nothing new: the file is what the last run found it to be.
+      tail.summary.format = remembered?.format.rawValue
+      tail.summary.logLinePrefix = remembered?.linePrefix?.text
       return submit(.tail(tail))
     }
     let detected: DetectedFormat

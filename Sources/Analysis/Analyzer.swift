@@ -125,11 +125,17 @@ public enum Analyzer {
       && !(options.statePath != nil && fold.files.contains { $0.error == nil })
     {
       let read = fold.files.reduce(0) { $0 + $1.bytes }
+      let unreadable = fold.files.filter { $0.error != nil && $0.bytes == 0 }.count
+      let one = options.paths.count == 1
       fold.diagnostics.report(
-        .nothingCounted, at: InputLocation(file: options.paths.count == 1 ? options.paths[0] : "input"),
-        read == 0
-          ? "nothing to analyze: \(options.paths.count == 1 ? "the file is" : "every file is") empty"
-          : "nothing to analyze: no PostgreSQL log record in \(read) bytes read")
+        .nothingCounted, at: InputLocation(file: one ? options.paths[0] : "input"),
+        read > 0
+          ? "nothing to analyze: no PostgreSQL log record in \(read) bytes read"
+          : unreadable == fold.files.count
+            ? "nothing to analyze: \(one ? "the file could not" : "no file could") be read"
+            : unreadable > 0
+              ? "nothing to analyze: \(unreadable) files could not be read and the others are empty"
+              : "nothing to analyze: \(one ? "the file is" : "every file is") empty")
     }
     let contexts = pool.workerContexts
     var run = PartialRun(

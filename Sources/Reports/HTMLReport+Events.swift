@@ -41,7 +41,7 @@ extension HTMLReport {
       empty = false
       html += "<h3>Temporary files</h3>"
       html += table(
-        ["fingerprint", "files", "MB", "largest MB", "hint"], numeric: [1, 2, 3],
+        ["fingerprint", "files", "MiB", "largest MiB", "hint"], numeric: [1, 2, 3],
         e.tempFiles.map {
           [
             Self.escape($0.fingerprint ?? "-"), Self.group($0.files), Self.f(Double($0.bytes) / 1_048_576),

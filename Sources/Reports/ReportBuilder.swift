@@ -176,7 +176,7 @@ public enum ReportBuilder {
       TempFileReport(
         fingerprint: key.isEmpty ? nil : key, files: t.files, bytes: t.bytes, largestBytes: t.largestBytes,
         hint: t.largestBytes >= largeTempFileBytes
-          ? "sorts or hashes spill \(t.largestBytes >> 20) MB to disk: raise work_mem for this query "
+          ? "sorts or hashes spill \(t.largestBytes >> 20) MiB to disk: raise work_mem for this query "
             + "(SET LOCAL work_mem) or give it an index that avoids the sort" : nil)
     }.sorted { ($0.bytes, $1.fingerprint ?? "") > ($1.bytes, $0.fingerprint ?? "") }
     let c = a.checkpoints

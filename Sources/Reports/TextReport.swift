@@ -22,7 +22,7 @@ public struct TextReport {
     line()
     line("Input")
     for file in i.files {
-      var what = file.format ?? "unreadable"
+      var what = file.format ?? (file.error != nil ? "unreadable" : file.resumedAt > 0 ? "nothing new" : "empty")
       if let prefix = file.logLinePrefix { what += ", log_line_prefix '\(prefix)'" }
       if file.compressed { what += ", \(file.compression ?? "compressed")" }
       line("  \(file.path): \(what); \(group(file.lines)) lines, \(group(file.entries)) records")
@@ -67,9 +67,9 @@ public struct TextReport {
     }
     line("  errors:           \(group(s.errors))")
     let timed = report.queries.filter { $0.calls > 0 }
-    if timed.isEmpty && i.filters != nil && s.untimedStatements == 0 {
+    if let why = timed.isEmpty && s.untimedStatements == 0 ? Self.nothingExplained(report) : nil {
       line()
-      line("No statement is left after the filters (\(i.filters ?? "")): widen them to see timings.")
+      line(why)
     } else if timed.isEmpty && i.format != "pgbouncer" {
       line()
       line("No statement in this input has a duration. Set log_min_duration_statement (0 logs every statement,")
@@ -210,7 +210,8 @@ public struct TextReport {
       if let mean = k.meanSessionMs {
         line(
           "  sessions: mean \(formatDuration(mean)), \(group(k.sessionsUnderOneSecond)) under one second "
-            + "(about \(formatDuration(k.estimatedConnectMs)) spent connecting: a pooler would save it)")
+            + "(about \(group(Int(k.estimatedConnectMs.rounded()))) ms spent connecting, at about 20 ms each: a pooler "
+            + "would save it)")
       }
       if !k.byDatabase.isEmpty { line("  by database: \(names(k.byDatabase))") }
       if !k.byUser.isEmpty { line("  by user: \(names(k.byUser))") }
@@ -240,8 +241,8 @@ public struct TextReport {
 
   private func bytes(_ n: Int64) -> String {
     n >= 1 << 30
-      ? "\((Double(n) / Double(1 << 30) * 10).rounded() / 10) GB"
-      : n >= 1 << 20 ? "\((Double(n) / Double(1 << 20) * 10).rounded() / 10) MB" : "\(group(Int(n))) bytes"
+      ? "\((Double(n) / Double(1 << 30) * 10).rounded() / 10) GiB"
+      : n >= 1 << 20 ? "\((Double(n) / Double(1 << 20) * 10).rounded() / 10) MiB" : "\(group(Int(n))) bytes"
   }
 
   private func indexSection(_ out: inout String, _ report: AnalysisReport) {
@@ -342,6 +343,27 @@ public struct TextReport {
 
   func percent(_ part: Int, _ whole: Int) -> String {
     formatPercent(Double(part) / Double(whole) * 100)
+  }
+
+  /// Why a report has no statement, when the cause is not the server's settings: nothing could be read, nothing
+  /// was new since the last run, every record was outside the time window, or the filters left nothing.
+  static func nothingExplained(_ report: AnalysisReport) -> String? {
+    let files = report.input.files
+    if !files.isEmpty, files.allSatisfy({ $0.error != nil && $0.bytes == 0 }) {
+      let reasons = files.prefix(3).map { "\($0.path): \($0.error ?? "")" }.joined(separator: "; ")
+      return "Nothing was read: \(reasons)."
+    }
+    if report.input.entries == 0, !files.isEmpty, files.allSatisfy({ $0.resumedAt > 0 || $0.duplicateOf != nil }) {
+      return "Nothing new since the last run (--state): every file was read up to where it ends."
+    }
+    let outside = files.reduce(0) { $0 + $1.outsideWindow }
+    if outside > 0 && report.input.entries == outside {
+      return "Every record (\(outside)) is outside the time window of --since, --until or --last."
+    }
+    if let filters = report.input.filters {
+      return "No statement is left after the filters (\(filters)): widen them to see timings."
+    }
+    return nil
   }
 
   func formatDuration(_ ms: Double) -> String {

@@ -33,7 +33,7 @@ struct LogFormatArgument: ExpressibleByArgument {
   static var allValueStrings: [String] { ["auto"] + LogFormat.allCases.map(\.rawValue) }
 }
 
-/// A duration given as `30ms`, `1.5s`, `250us` or a bare number of milliseconds.
+/// A duration given as `30ms`, `1.5s`, `250us`, `5m` or `5min`, `1h`, `1d`, or a bare number of milliseconds.
 struct DurationArgument: ExpressibleByArgument {
   var microseconds: Int64
 
@@ -41,7 +41,11 @@ struct DurationArgument: ExpressibleByArgument {
 
   init?(argument: String) {
     let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
-    let units: [(String, Double)] = [("us", 1), ("µs", 1), ("ms", 1000), ("s", 1_000_000), ("min", 60_000_000)]
+    // Longest suffix first where one ends another (ms before s, min before m).
+    let units: [(String, Double)] = [
+      ("us", 1), ("µs", 1), ("ms", 1000), ("s", 1_000_000), ("min", 60_000_000), ("m", 60_000_000),
+      ("h", 3_600_000_000), ("d", 86_400_000_000),
+    ]
     var number = text
     var scale = 1000.0
     for (suffix, factor) in units where text.hasSuffix(suffix) {
@@ -111,7 +115,7 @@ struct Analyze: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The time series' interval, e.g. 1min or 5min (default: 1s); it doubles when the log is too long for "
+      "The time series' interval, e.g. 1min, 5m, 1h or 1d (default: 1s); it doubles when the log is too long for "
         + "1,440 intervals.", valueName: "duration"))
   var interval: DurationArgument?
 
@@ -170,6 +174,26 @@ struct Analyze: ParsableCommand {
         + "counted twice).", valueName: "seconds"))
   var stateWait: Int = 60
 
+  /// The command `word` is one or two edits from, if any.
+  static func nearCommand(_ word: String) -> String? {
+    let commands = ["analyze", "compare", "merge", "help"]
+    guard !word.contains("/"), !word.contains("."), word.count >= 3 else { return nil }
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+      var row = Array(0...b.count)
+      for i in 1...max(a.count, 1) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in stride(from: 1, through: b.count, by: 1) {
+          let current = row[j]
+          row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+          previous = current
+        }
+      }
+      return row[b.count]
+    }
+    return commands.first { distance(Array(word.lowercased()), Array($0)) <= 2 && word.lowercased() != $0 }
+  }
+
   func validate() throws {
     if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
     if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }
@@ -178,6 +202,13 @@ struct Analyze: ParsableCommand {
       throw ValidationError("--state cannot resume standard input; give files.")
     }
     guard !files.isEmpty else { throw ValidationError("Give at least one log file, or - for standard input.") }
+    // `pgsift anaylze x.log` would read a file named anaylze: a first word that is no file and nearly a command
+    // is a typo.
+    if let first = files.first, !FileManager.default.fileExists(atPath: first),
+      let command = Self.nearCommand(first)
+    {
+      throw ValidationError("Unknown command '\(first)'; did you mean '\(command)'? (No file named '\(first)' either.)")
+    }
     guard jobs > 0 else { throw ValidationError("--jobs must be at least 1.") }
     if let interval, interval.microseconds < 1_000_000 || interval.microseconds % 1_000 != 0 {
       throw ValidationError("--interval must be a whole number of milliseconds, at least 1s.")
