@@ -18,6 +18,7 @@ public struct HTMLReport {
     body += overview(report)
     body += timeline(report)
     body += latency(report)
+    body += types(report)
     body += topLists(report)
     body += queryTable(report)
     body += details(report)
@@ -53,7 +54,8 @@ public struct HTMLReport {
 
   func header(_ r: AnalysisReport) -> String {
     let links = [
-      ("overview", "Overview"), ("timeline", "Over time"), ("latency", "Latency"), ("top", "Top queries"),
+      ("overview", "Overview"), ("timeline", "Over time"), ("latency", "Latency"), ("types", "By type"),
+      ("top", "Top queries"),
       ("queries", "All queries"), ("details", "Details"), ("indexes", "Indexes"), ("errors", "Errors"),
       ("events", "Events"), ("input", "Input"),
     ]
@@ -88,6 +90,29 @@ public struct HTMLReport {
           + "the totals but in no table.</p>"
       } ?? "")
       + "</section>\n"
+  }
+
+  /// The workload by kind of statement.
+  func types(_ r: AnalysisReport) -> String {
+    guard let types = r.statementTypes, !types.isEmpty else {
+      return "<section id=\"types\"><h2>Statements by type</h2><p>No statements.</p></section>\n"
+    }
+    let calls = types.reduce(0) { $0 + $1.calls + $1.untimedCalls }
+    let total = types.reduce(0) { $0 + $1.totalMs }
+    var html =
+      "<section id=\"types\"><h2>Statements by type</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr>"
+      + "<th>type</th><th data-numeric=\"1\">calls</th><th data-numeric=\"1\">% calls</th>"
+      + "<th data-numeric=\"1\">total ms</th><th data-numeric=\"1\">% time</th><th data-numeric=\"1\">slow</th>"
+      + "<th data-numeric=\"1\">fingerprints</th></tr></thead><tbody>"
+    for t in types {
+      let executions = t.calls + t.untimedCalls
+      html +=
+        "<tr data-type=\"\(Self.escape(t.type))\"><td>\(Self.escape(t.type))</td><td>\(Self.group(executions))</td>"
+        + "<td>\(calls > 0 ? Self.f(Double(executions) / Double(calls) * 100) : "–")</td>"
+        + "<td>\(Self.number(t.totalMs))</td><td>\(total > 0 ? Self.f(t.totalMs / total * 100) : "–")</td>"
+        + "<td>\(Self.group(t.slowCalls))</td><td>\(Self.group(t.fingerprints))</td></tr>"
+    }
+    return html + "</tbody></table></div></section>\n"
   }
 
   func overallP95(_ r: AnalysisReport) -> Double? {

@@ -87,7 +87,37 @@ public enum ReportBuilder {
           slowMs: ms($0.slowUs))
       }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram, events: events)
     report.appAdvice = AppAdvisor.advice(aggregator, thresholds: appThresholds).map(AppAdviceReport.init)
+    report.statementTypes = statementTypes(aggregator)
     return report
+  }
+
+  /// The workload by kind of statement, each fingerprint's kind read from its normalized text; the folded line
+  /// is a kind of its own.
+  static func statementTypes(_ aggregator: StatementAggregator) -> [StatementTypeReport] {
+    var byType: [StatementCategory: (fingerprints: Int, calls: Int, slow: Int, untimed: Int, us: Int64)] = [:]
+    for query in aggregator.queries where query.calls + query.untimedCalls > 0 {
+      let type = StatementCategory.of(query.normalized.isEmpty ? query.firstText : query.normalized)
+      var entry = byType[type] ?? (0, 0, 0, 0, 0)
+      entry.fingerprints += 1
+      entry.calls += query.calls
+      entry.slow += query.slowCalls
+      entry.untimed += query.untimedCalls
+      entry.us += query.totalUs
+      byType[type] = entry
+    }
+    var types = byType.map {
+      StatementTypeReport(
+        type: $0.key.rawValue, fingerprints: $0.value.fingerprints, calls: $0.value.calls, slowCalls: $0.value.slow,
+        untimedCalls: $0.value.untimed, totalMs: ms($0.value.us))
+    }
+    let folded = aggregator.folded
+    if !folded.isEmpty {
+      types.append(
+        StatementTypeReport(
+          type: "folded", fingerprints: folded.fingerprints, calls: folded.calls, slowCalls: folded.slowCalls,
+          untimedCalls: folded.untimedCalls, totalMs: ms(folded.totalUs)))
+    }
+    return types.sorted { ($0.totalMs, $0.calls, $1.type) > ($1.totalMs, $1.calls, $0.type) }
   }
 
   /// Write counts come from the log, so a log that drops fast statements undercounts them; say so, and say

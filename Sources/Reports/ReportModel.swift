@@ -28,13 +28,40 @@ public struct AnalysisReport: Codable, Sendable {
   public var events: EventsReport?
   /// The patterns an ORM's code causes, with the fix in its terms (version 3).
   public var appAdvice: [AppAdviceReport]?
+  /// The workload by kind of statement (SELECT, INSERT, …, DDL, transaction control, other), most time first.
+  public var statementTypes: [StatementTypeReport]?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
-    case events, appAdvice = "app_advice"
+    case events, appAdvice = "app_advice", statementTypes = "statement_types"
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"
+  }
+}
+
+/// One kind of statement in the workload: its executions and their time, summed over its fingerprints.
+public struct StatementTypeReport: Codable, Sendable, Equatable {
+  /// `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `COPY`, `DDL`, `transaction control`, `other`, or `folded` for the
+  /// executions --max-fingerprints folded (their kinds are not kept).
+  public var type: String
+  public var fingerprints: Int
+  public var calls: Int
+  public var slowCalls: Int
+  public var untimedCalls: Int
+  public var totalMs: Double
+
+  public init(type: String, fingerprints: Int, calls: Int, slowCalls: Int, untimedCalls: Int, totalMs: Double) {
+    self.type = type
+    self.fingerprints = fingerprints
+    self.calls = calls
+    self.slowCalls = slowCalls
+    self.untimedCalls = untimedCalls
+    self.totalMs = totalMs
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case type, fingerprints, calls, slowCalls = "slow_calls", untimedCalls = "untimed_calls", totalMs = "total_ms"
   }
 }
 

@@ -95,6 +95,7 @@ public struct TextReport {
     section(
       &out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) },
       total: s.totalMs)
+    typesSection(&out, report)
     indexSection(&out, report)
     if !report.errors.isEmpty {
       line()
@@ -321,6 +322,30 @@ public struct TextReport {
 
   func clip(_ text: String, _ limit: Int) -> String {
     text.count <= limit ? text : String(text.prefix(max(limit - 1, 1))) + "…"
+  }
+
+  /// The workload by kind of statement; each column as wide as its widest value.
+  private func typesSection(_ out: inout String, _ report: AnalysisReport) {
+    guard let types = report.statementTypes, !types.isEmpty else { return }
+    let calls = types.reduce(0) { $0 + $1.calls + $1.untimedCalls }
+    let total = types.reduce(0) { $0 + $1.totalMs }
+    let rows =
+      [["type", "calls", "% calls", "total ms", "% time", "slow", "fingerprints"]]
+      + types.map {
+        [
+          $0.type, group($0.calls + $0.untimedCalls), calls > 0 ? percent($0.calls + $0.untimedCalls, calls) : "-",
+          formatMs($0.totalMs), total > 0 ? formatPercent($0.totalMs / total * 100) : "-", group($0.slowCalls),
+          group($0.fingerprints),
+        ]
+      }
+    let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    out += "\nStatements by type\n"
+    for row in rows {
+      let cells = row.enumerated().map { column, text in
+        column == 0 ? text + String(repeating: " ", count: widths[0] - text.count) : pad(text, widths[column])
+      }
+      out += "  " + cells.joined(separator: "  ") + "\n"
+    }
   }
 
   func pad(_ text: String, _ width: Int) -> String {
