@@ -9,7 +9,16 @@ import Regression
 import Reports
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json, html
+  case text, json, html, openmetrics
+
+  /// The format a report file's name asks for: .json, .html, .prom (Prometheus' textfile collector), .txt.
+  static func forPath(_ path: String) -> OutputFormat? {
+    if path.hasSuffix(".json") { return .json }
+    if path.hasSuffix(".html") || path.hasSuffix(".htm") { return .html }
+    if path.hasSuffix(".prom") || path.hasSuffix(".om") { return .openmetrics }
+    if path.hasSuffix(".txt") { return .text }
+    return nil
+  }
 }
 
 /// --log-format: `auto` (detect) or one of the formats pgsift reads.
@@ -142,8 +151,8 @@ struct Analyze: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "With --baseline: write the comparison here (format from the extension: .json, .md, .xml for JUnit, else "
-        + "text); without it the comparison goes to standard error.", valueName: "file"))
-  var gateOutput: String?
+        + "text); repeatable. The verdict and findings go to standard error either way.", valueName: "file"))
+  var gateOutput: [String] = []
 
   @OptionGroup(title: "Budget options (with --baseline)") var budget: BudgetOptions
 
@@ -195,7 +204,7 @@ struct Analyze: ParsableCommand {
   }
 
   func validate() throws {
-    if gateOutput != nil && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
+    if !gateOutput.isEmpty && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
     if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }
     if let since, let until, since.time >= until.time { throw ValidationError("--since must be before --until.") }
     if state != nil && files.contains("-") {
@@ -275,21 +284,20 @@ struct Analyze: ParsableCommand {
     if let saveState { try ReportOptions.save(run, to: saveState, redact: report.redact) }
     let pendingState = run.pendingState
     let result = Analyzer.report(from: consume run, options: options)
-    let output = try report.emit(result)
+    let output = try report.emit(result).first
     var regression = false
     if let baseline {
       let resolved: Budget
       do { resolved = try budget.resolve() } catch { throw Compare.Failure.badInput(error.message) }
+      let before = try Compare.load(baseline)
       let comparison = Comparer.compare(
-        baseline: try Compare.load(baseline), baselinePath: baseline, current: result.report,
-        currentPath: output ?? "this run", budget: resolved)
+        baseline: before, baselinePath: baseline, current: result.report, currentPath: output ?? "this run",
+        budget: resolved)
       regression = !comparison.passed
-      if let gateOutput {
-        try Compare.emit(
-          try ComparisonOutput.render(comparison, as: ComparisonFormat.forPath(gateOutput) ?? .text), to: gateOutput)
-      } else if regression || !quiet {
-        FileHandle.standardError.write(Data(try ComparisonOutput.render(comparison, as: .text).utf8))
-      }
+      // Standard output may hold the report: the gate's text and annotations go to standard error.
+      try Compare.deliver(
+        comparison, cautions: Compare.cautions(before, result.report), outputs: gateOutput, format: nil,
+        top: report.top, quiet: quiet, standardOutputTaken: output == nil)
     }
     // Last, once every output is written: the state moves on only now.
     if let state {

@@ -28,11 +28,15 @@ struct Compare: ParsableCommand {
 
   @OptionGroup var budget: BudgetOptions
 
-  @Option(help: "Output format: text, json, markdown or junit (default: from --output's extension, else text).")
+  @Option(help: "Output format: text, json, markdown or junit (default: from each --output's extension, else text).")
   var format: ComparisonFormat?
 
-  @Option(name: [.short, .long], help: ArgumentHelp("Write the comparison to this file.", valueName: "file"))
-  var output: String?
+  @Option(
+    name: [.short, .long],
+    help: ArgumentHelp(
+      "Write the comparison to this file (.json, .md, .xml for JUnit, .txt); repeatable, each in its extension's "
+        + "format. The verdict and findings still go to standard error.", valueName: "file"))
+  var output: [String] = []
 
   @Option(help: "How many queries each list shows.")
   var top: Int = 10
@@ -44,9 +48,58 @@ struct Compare: ParsableCommand {
     let after = try Self.load(current)
     let comparison = Comparer.compare(
       baseline: before, baselinePath: baseline, current: after, currentPath: current, budget: resolved)
-    let chosen = format ?? output.flatMap(ComparisonFormat.forPath) ?? .text
-    try Self.emit(try ComparisonOutput.render(comparison, as: chosen, top: top), to: output)
+    try Self.deliver(
+      comparison, cautions: Self.cautions(before, after), outputs: output, format: format, top: top, quiet: false,
+      standardOutputTaken: false)
     if !comparison.passed { throw ExitCode(1) }
+  }
+
+  /// What makes two reports hard to compare, said next to the verdict.
+  static func cautions(_ baseline: AnalysisReport, _ current: AnalysisReport) -> [String] {
+    var cautions: [String] = []
+    if baseline.thresholdMs != current.thresholdMs {
+      func ms(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+      cautions.append(
+        "the reports were made with different --threshold (\(ms(baseline.thresholdMs)) ms and "
+          + "\(ms(current.thresholdMs)) ms): slow counts and new slow queries do not compare")
+    }
+    return cautions
+  }
+
+  /// Writes the comparison to each output in its format (to standard output when there is none, unless
+  /// `standardOutputTaken`: a report is there), and the text verdict with its findings to standard error
+  /// whenever it is not on standard output (under `quiet`, only a failure). In GitHub Actions
+  /// (`GITHUB_ACTIONS=true`) it also writes an `::error` annotation per regression (to standard output, or to
+  /// standard error when that holds a report) and appends the Markdown comparison to `$GITHUB_STEP_SUMMARY`.
+  static func deliver(
+    _ comparison: Comparison, cautions: [String], outputs: [String], format: ComparisonFormat?, top: Int,
+    quiet: Bool, standardOutputTaken: Bool
+  ) throws {
+    for path in outputs {
+      let chosen = ComparisonFormat.forPath(path) ?? format ?? .text
+      try emit(try ComparisonOutput.render(comparison, as: chosen, top: top), to: path)
+    }
+    let notes = cautions.map { "pgsift: caution: \($0)\n" }.joined()
+    if outputs.isEmpty && !standardOutputTaken {
+      try emit(try ComparisonOutput.render(comparison, as: format ?? .text, top: top), to: nil)
+      FileHandle.standardError.write(Data(notes.utf8))
+    } else if !comparison.passed || !quiet {
+      FileHandle.standardError.write(
+        Data((notes + (try ComparisonOutput.render(comparison, as: .text, top: top))).utf8))
+    }
+    let environment = ProcessInfo.processInfo.environment
+    guard environment["GITHUB_ACTIONS"] == "true" else { return }
+    let annotations = Data(GitHubActions.annotations(comparison, cautions: cautions).utf8)
+    (standardOutputTaken ? FileHandle.standardError : FileHandle.standardOutput).write(annotations)
+    if let summary = environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
+      let markdown = try ComparisonOutput.render(comparison, as: .markdown, top: top)
+      guard let handle = FileHandle(forWritingAtPath: summary) else {
+        throw Failure.badInput("cannot write the step summary \(summary) (GITHUB_STEP_SUMMARY)")
+      }
+      defer { try? handle.close() }
+      _ = try? handle.seekToEnd()
+      handle.write(Data((markdown.hasSuffix("\n") ? markdown : markdown + "\n").utf8))
+    }
   }
 
   enum Failure: Error {

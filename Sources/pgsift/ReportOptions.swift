@@ -10,13 +10,18 @@ import Reports
 struct ReportOptions: ParsableArguments {
   @Option(
     name: .long,
-    help: "Report format: text, json or html (default: from --output's extension, .json or .html, else text).")
+    help: ArgumentHelp(
+      "Report format: text, json, html or openmetrics (Prometheus' text format, for node_exporter's textfile "
+        + "collector). Default: from each --output's extension (.json, .html, .prom, .txt), else text."))
   var format: OutputFormat?
 
   @Option(
     name: [.short, .long],
-    help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
-  var output: String?
+    help: ArgumentHelp(
+      "Write the report to this file instead of standard output; - is standard output; strftime patterns "
+        + "(%Y-%m-%d) are expanded. Repeatable: each file in the format its extension names.",
+      valueName: "file"))
+  var output: [String] = []
 
   @Option(name: .long, help: "How many queries each text table lists.")
   var top: Int = 10
@@ -132,28 +137,39 @@ struct ReportOptions: ParsableArguments {
     }
   }
 
-  /// Renders the report in the chosen format, writes it, and prints the run's problems; returns the path
-  /// written (strftime patterns expanded), if any.
-  func emit(_ result: AnalysisResult) throws -> String? {
-    let output = self.output.map(Strftime.expand)
-    let chosen =
-      format ?? ((output?.hasSuffix(".json") ?? false) ? .json : (output?.hasSuffix(".html") ?? false) ? .html : .text)
+  /// Renders the report in each output's format, writes every output (standard output when none is given), and
+  /// prints the run's problems; returns the paths written (strftime patterns expanded). When an output cannot be
+  /// written the others still are, and the run ends with status 3.
+  func emit(_ result: AnalysisResult) throws -> [String] {
+    let outputs = output.isEmpty ? [DurableFile.standardOutput] : output.map(Strftime.expand)
     let report = redact ? result.report.redacted() : result.report
-    let text: String
-    switch chosen {
-    case .json: text = try JSONReport.render(report)
-    case .text: text = TextReport(top: top).render(report)
-    case .html: text = HTMLReport().render(report)
+    var rendered: [OutputFormat: String] = [:]
+    var failed = false
+    for path in outputs {
+      let chosen = OutputFormat.forPath(path) ?? format ?? .text
+      let text: String
+      if let done = rendered[chosen] {
+        text = done
+      } else {
+        switch chosen {
+        case .json: text = try JSONReport.render(report)
+        case .text: text = TextReport(top: top).render(report)
+        case .html: text = HTMLReport().render(report)
+        case .openmetrics: text = OpenMetricsReport(top: max(top, 20)).render(report)
+        }
+        rendered[chosen] = text
+      }
+      // Standard output too is checked: a report that did not reach it (a full disk behind `>`) is a failure.
+      do {
+        try DurableFile.write(text, to: path)
+      } catch {
+        FileHandle.standardError.write(Data("pgsift: \(error) (the report)\n".utf8))
+        failed = true
+      }
     }
-    // Standard output too is checked: a report that did not reach it (a full disk behind `>`) is a failure.
-    do {
-      try DurableFile.write(text, to: output ?? DurableFile.standardOutput)
-    } catch {
-      FileHandle.standardError.write(Data("pgsift: \(error) (the report)\n".utf8))
-      throw ExitCode(3)
-    }
+    if failed { throw ExitCode(3) }
     printProblems(result.diagnostics)
-    return output
+    return outputs.filter { $0 != DurableFile.standardOutput }
   }
 
   /// Writes --save-state (with --redact, without the values the report leaves out); a file that cannot be

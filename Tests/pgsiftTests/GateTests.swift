@@ -144,4 +144,63 @@ struct GateTests {
     #expect(same.status == 0)
     #expect(same.stderr.isEmpty)
   }
+
+  @Test("several -o at once (Markdown for a comment, JUnit for the test tab); the verdict still on standard error")
+  func severalOutputs() throws {
+    let reports = try Reports()
+    let md = reports.dir.path("gate.md")
+    let xml = reports.dir.path("gate.xml")
+    let result = try pgsift(["compare", reports.with, reports.without, "-o", md, "-o", xml])
+    #expect(result.status == 1)
+    #expect(result.stdout.isEmpty)
+    #expect(try String(contentsOfFile: md, encoding: .utf8).contains("❌ regression"))
+    #expect(try String(contentsOfFile: xml, encoding: .utf8).hasPrefix("<?xml"))
+    #expect(result.stderr.hasPrefix("pgsift compare: FAIL"), "\(result.stderr)")
+    #expect(result.stderr.contains(Self.emailQuery))
+  }
+
+  @Test("in GitHub Actions: an ::error annotation per regression and the Markdown in the step summary")
+  func githubActions() throws {
+    let reports = try Reports()
+    let summary = reports.dir.path("summary.md")
+    try "earlier step\n".write(toFile: summary, atomically: true, encoding: .utf8)
+    let environment = ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary]
+    let result = try pgsift(
+      ["compare", reports.with, reports.without, "-o", reports.dir.path("c.json")], environment: environment)
+    #expect(result.status == 1)
+    let errors = result.stdout.split(separator: "\n").filter { $0.hasPrefix("::error title=") }
+    let failures = try JSONDecoder().decode(
+      Comparison.self, from: Data(contentsOf: URL(fileURLWithPath: reports.dir.path("c.json")))
+    ).checks.filter { !$0.passed }.reduce(0) { $0 + max(1, $1.failures.count) }
+    #expect(errors.count == failures && failures > 0, "\(result.stdout)")
+    #expect(errors.contains { $0.hasPrefix("::error title=pgsift max-p95-increase") && $0.contains(Self.emailQuery) })
+    let written = try String(contentsOfFile: summary, encoding: .utf8)
+    #expect(written.hasPrefix("earlier step\n"))
+    #expect(written.contains("❌ regression"))
+    // The same run gated from analyze: its report is on standard output, so the annotations go to standard error.
+    let log = Self.gate.appendingPathComponent("email-index-dropped.log.gz").path
+    let gated = try pgsift(["analyze", log, "--baseline", reports.with, "--format", "json"], environment: environment)
+    #expect(gated.status == 1)
+    #expect(!gated.stdout.contains("::error"))
+    #expect(try JSONReport.decode(gated.stdout).summary.statements > 0)
+    #expect(gated.stderr.contains("::error title=pgsift max-p95-increase"))
+    // Outside GitHub Actions, no workflow command.
+    let plain = try pgsift(["compare", reports.with, reports.without])
+    #expect(!plain.stdout.contains("::error") && !plain.stderr.contains("::error"))
+  }
+
+  @Test("reports made with different thresholds are compared with a caution")
+  func thresholdCaution() throws {
+    let reports = try Reports()
+    let other = reports.dir.path("other.json")
+    let log = Self.gate.appendingPathComponent("with-indexes.log.gz").path
+    #expect(try pgsift(["analyze", log, "--threshold", "100ms", "-q", "-o", other]).status == 0)
+    let result = try pgsift(["compare", reports.with, other])
+    #expect(
+      result.stderr.contains(
+        "pgsift: caution: the reports were made with different --threshold (30 ms and 100 ms): slow counts and new "
+          + "slow queries do not compare"), "\(result.stderr)")
+    let same = try pgsift(["compare", reports.with, reports.with])
+    #expect(!same.stderr.contains("caution"))
+  }
 }

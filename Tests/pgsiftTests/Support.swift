@@ -45,7 +45,8 @@ final class TemporaryDirectory {
 /// Runs an executable with arguments; standard output and error go through files so large outputs cannot block.
 /// `whileRunning` is called once the process has started, before waiting for it.
 func run(
-  _ executable: String, _ arguments: [String], stdinFile: String? = nil, whileRunning: ((Process) throws -> Void)? = nil
+  _ executable: String, _ arguments: [String], stdinFile: String? = nil, environment: [String: String] = [:],
+  whileRunning: ((Process) throws -> Void)? = nil
 ) throws -> CLIResult {
   let scratch = try TemporaryDirectory()
   let outPath = scratch.path("stdout")
@@ -55,6 +56,9 @@ func run(
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
   process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
   if let stdinFile {
@@ -73,9 +77,10 @@ func run(
 }
 
 func pgsift(
-  _ arguments: [String], stdinFile: String? = nil, whileRunning: ((Process) throws -> Void)? = nil
+  _ arguments: [String], stdinFile: String? = nil, environment: [String: String] = [:],
+  whileRunning: ((Process) throws -> Void)? = nil
 ) throws -> CLIResult {
-  try run(Paths.binary.path, arguments, stdinFile: stdinFile, whileRunning: whileRunning)
+  try run(Paths.binary.path, arguments, stdinFile: stdinFile, environment: environment, whileRunning: whileRunning)
 }
 
 /// Runs a shell pipeline (for gzip, head and the like when making damaged inputs).
