@@ -97,7 +97,7 @@ let package = Package(
       ]),
     .target(
       name: "Regression",
-      dependencies: ["Reports"]),
+      dependencies: ["Reports", "AppPatterns"]),
     .executableTarget(
       name: "pgsift",
       dependencies: [

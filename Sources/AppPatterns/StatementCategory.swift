@@ -1,5 +1,5 @@
-// What kind of work a statement is, for the workload's breakdown: reads, the three writes, COPY, schema changes
-// (DDL), transaction control and the rest. Read from the statement's first words (a WITH by the statement it
+// What kind of work a statement is, for the workload's breakdown and the gate: reads, the three writes, COPY,
+// schema changes (DDL), maintenance (VACUUM, ANALYZE, CHECKPOINT, …), transaction control and the rest. Read from the statement's first words (a WITH by the statement it
 // ends with), case-insensitively, past comments.
 public enum StatementCategory: String, Sendable, CaseIterable, Codable {
   case select = "SELECT"
@@ -8,11 +8,14 @@ public enum StatementCategory: String, Sendable, CaseIterable, Codable {
   case delete = "DELETE"
   case copy = "COPY"
   case ddl = "DDL"
+  /// VACUUM, ANALYZE, CHECKPOINT, REINDEX, CLUSTER, REFRESH MATERIALIZED VIEW.
+  case maintenance
   case transaction = "transaction control"
   case other
 
-  static let ddlWords: Set<String> = [
-    "CREATE", "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT", "REVOKE", "REINDEX", "CLUSTER", "REFRESH",
+  static let ddlWords: Set<String> = ["CREATE", "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT", "REVOKE"]
+  static let maintenanceWords: Set<String> = [
+    "VACUUM", "ANALYZE", "ANALYSE", "CHECKPOINT", "REINDEX", "CLUSTER", "REFRESH",
   ]
   static let transactionWords: Set<String> = [
     "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE",
@@ -49,6 +52,7 @@ public enum StatementCategory: String, Sendable, CaseIterable, Codable {
       return .other
     default:
       if ddlWords.contains(first) { return .ddl }
+      if maintenanceWords.contains(first) { return .maintenance }
       if transactionWords.contains(first) { return .transaction }
       return .other
     }

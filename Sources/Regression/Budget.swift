@@ -16,6 +16,11 @@ public struct Budget: Sendable, Equatable {
   public var maxTotalIncrease: Double? = nil
   /// Queries with fewer calls than this (in either run) are not judged on p95, mean or calls: too noisy.
   public var minCalls: Int = 10
+  /// Whether BEGIN, COMMIT and the like are judged on the per-query limits (off: their time is the time of the
+  /// work inside the transaction, already judged in its own statements).
+  public var judgeTransactionControl = false
+  /// Whether migrations and maintenance (DDL, VACUUM, ANALYZE, CHECKPOINT, …) are judged (off: listed apart).
+  public var judgeMaintenance = false
   public var allowances: [Allowance] = []
 
   public init() {}
@@ -86,8 +91,9 @@ public struct Budget: Sendable, Equatable {
 
   /// Applies a budget file (JSON) on top of this budget. Keys use the flag names with `_`:
   /// `max_p95_increase`, `max_mean_increase`, `max_new_slow`, `max_calls_factor`, `max_slow_share`,
-  /// `max_total_increase`, `min_calls`, and `allow`: a list of `{fingerprint | pattern, max_p95_increase?,
-  /// max_mean_increase?, max_calls_factor?, reason?}`. A limit of `null` turns it off.
+  /// `max_total_increase`, `min_calls`, `judge_transaction_control`, `judge_maintenance` (true or false), and
+  /// `allow`: a list of `{fingerprint | pattern, max_p95_increase?, max_mean_increase?, max_calls_factor?,
+  /// reason?}`. A limit of `null` turns it off.
   public mutating func apply(file path: String) throws(FileError) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw FileError(message: "\(path): cannot read the budget file")
@@ -104,7 +110,7 @@ public struct Budget: Sendable, Equatable {
     }
     let known: Set<String> = [
       "max_p95_increase", "max_mean_increase", "max_new_slow", "max_calls_factor", "max_slow_share",
-      "max_total_increase", "min_calls", "allow",
+      "max_total_increase", "min_calls", "allow", "judge_transaction_control", "judge_maintenance",
     ]
     if let unknown = object.keys.first(where: { !known.contains($0) }) {
       throw FileError(message: "\(path): unknown key '\(unknown)'")
@@ -116,6 +122,16 @@ public struct Budget: Sendable, Equatable {
     if let value = try limit("max_total_increase", Self.fraction) { maxTotalIncrease = value }
     if let value = try limit("max_new_slow", { Double($0) }) { maxNewSlow = value.map { Int($0) } }
     if let value = try limit("min_calls", { Double($0) }) { minCalls = Int(value ?? 0) }
+    if let value = object["judge_transaction_control"] {
+      guard let on = value as? Bool else {
+        throw FileError(message: "\(path): judge_transaction_control: true or false")
+      }
+      judgeTransactionControl = on
+    }
+    if let value = object["judge_maintenance"] {
+      guard let on = value as? Bool else { throw FileError(message: "\(path): judge_maintenance: true or false") }
+      judgeMaintenance = on
+    }
     if let list = object["allow"] {
       guard let entries = list as? [[String: Any]] else { throw FileError(message: "\(path): allow: expected a list") }
       for entry in entries {

@@ -1,4 +1,5 @@
 // Compares two analyze reports (baseline, current) and checks the current one against a budget.
+import AppPatterns
 import Foundation
 import Reports
 
@@ -18,12 +19,15 @@ public struct Comparison: Codable, Sendable {
   public var improved: [QueryChange]
   public var gone: [QueryChange]
   public var newQueries: [QueryChange]
+  /// Migrations and maintenance of the current run (DDL, VACUUM, ANALYZE, CHECKPOINT, …): listed, not judged
+  /// (unless the budget's `judge_maintenance`).
+  public var maintenance: [QueryChange] = []
 
   public var passed: Bool { verdict == "pass" }
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", verdict, baseline, current, checks, newSlow = "new_slow", regressed
-    case callsMultiplied = "calls_multiplied", improved, gone, newQueries = "new_queries"
+    case callsMultiplied = "calls_multiplied", improved, gone, newQueries = "new_queries", maintenance
   }
 
   public struct RunFigures: Codable, Sendable {
@@ -111,7 +115,15 @@ public enum Comparer {
     var meanFailures: [String] = []
     var callsFailures: [String] = []
 
+    var maintenance: [Comparison.QueryChange] = []
     for query in current.queries where query.calls > 0 {
+      // Migrations and maintenance are not queries that regressed; transaction control only on request.
+      let category = StatementCategory.of(query.normalized)
+      if (category == .ddl || category == .maintenance) && !budget.judgeMaintenance {
+        maintenance.append(change(query.fingerprint, query.normalized, before[query.fingerprint], query))
+        continue
+      }
+      if category == .transaction && !budget.judgeTransactionControl { continue }
       let allowance = budget.allowance(fingerprint: query.fingerprint, normalized: query.normalized)
       let allowanceText = allowance.map(describe)
       guard let old = before[query.fingerprint], old.calls > 0 else {
@@ -208,7 +220,7 @@ public enum Comparer {
       checks: checks, newSlow: newSlow.sorted(by: byTime), regressed: regressed.sorted(by: byTime),
       callsMultiplied: multiplied.sorted(by: byTime), improved: improved.sorted(by: byTime),
       gone: gone.sorted(by: byTime),
-      newQueries: newQueries.sorted(by: byTime))
+      newQueries: newQueries.sorted(by: byTime), maintenance: maintenance.sorted(by: byTime))
   }
 
   static func countedInput(baseline: AnalysisReport, current: AnalysisReport) -> Comparison.Check {

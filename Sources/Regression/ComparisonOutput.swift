@@ -63,6 +63,7 @@ public enum ComparisonOutput {
     list("Calls multiplied", c.callsMultiplied)
     list("Improved", c.improved)
     list("Gone", c.gone)
+    list("Migrations and maintenance (not judged)", c.maintenance)
     return out
   }
 
@@ -98,6 +99,7 @@ public enum ComparisonOutput {
     table("Regressed", c.regressed)
     table("Calls multiplied (N+1?)", c.callsMultiplied)
     table("Improved", c.improved)
+    table("Migrations and maintenance (not judged)", c.maintenance)
     return out
   }
 

@@ -78,6 +78,16 @@ struct BudgetOptions: ParsableArguments {
       "Exempt queries whose normalized text matches this regular expression; repeatable.", valueName: "regex"))
   var allowPattern: [String] = []
 
+  @Flag(
+    name: .customLong("judge-transaction-control"),
+    help: "Judge BEGIN, COMMIT and the like on the per-query limits too (default: not; their time is their work's).")
+  var judgeTransactionControl = false
+
+  @Flag(
+    name: .customLong("judge-maintenance"),
+    help: "Judge migrations and maintenance (DDL, VACUUM, ANALYZE, CHECKPOINT) too (default: listed apart).")
+  var judgeMaintenance = false
+
   func validate() throws {
     if let maxNewSlow, maxNewSlow.lowercased() != "off", Int(maxNewSlow) == nil {
       throw ValidationError("--max-new-slow takes a whole number or off.")
@@ -96,6 +106,8 @@ struct BudgetOptions: ParsableArguments {
     if let maxSlowShare { budget.maxSlowShare = maxSlowShare.value }
     if let maxTotalIncrease { budget.maxTotalIncrease = maxTotalIncrease.value }
     if let minCalls { budget.minCalls = minCalls }
+    if judgeTransactionControl { budget.judgeTransactionControl = true }
+    if judgeMaintenance { budget.judgeMaintenance = true }
     for fingerprint in allow { budget.allowances.append(.init(match: .fingerprint(fingerprint), reason: "--allow")) }
     for pattern in allowPattern { budget.allowances.append(.init(match: .pattern(pattern), reason: "--allow-pattern")) }
     return budget

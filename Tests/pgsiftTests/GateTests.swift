@@ -203,4 +203,28 @@ struct GateTests {
     let same = try pgsift(["compare", reports.with, reports.with])
     #expect(!same.stderr.contains("caution"))
   }
+
+  @Test("the pull request that restores the index passes: its CREATE INDEX and ANALYZE are listed, not judged")
+  func migrationsNotJudged() throws {
+    let reports = try Reports()
+    // Baseline: the run without the index; current: the run that creates it again.
+    let fixing = try pgsift(["compare", reports.without, reports.with, "--format", "json"])
+    #expect(fixing.status == 0, "\(fixing.stdout.prefix(1500))")
+    let comparison = try JSONDecoder().decode(Comparison.self, from: Data(fixing.stdout.utf8))
+    #expect(comparison.maintenance.contains { $0.normalized.hasPrefix("CREATE INDEX customers_email") })
+    #expect(comparison.maintenance.contains { $0.normalized.uppercased().hasPrefix("ANALYZE") })
+    #expect(!comparison.newSlow.contains { $0.normalized.hasPrefix("CREATE") })
+    // Judged as before on request: the new index's creation is a new slow query.
+    let judged = try pgsift(["compare", reports.without, reports.with, "--judge-maintenance", "--format", "json"])
+    #expect(judged.status == 1)
+    let strict = try JSONDecoder().decode(Comparison.self, from: Data(judged.stdout.utf8))
+    #expect(strict.newSlow.contains { $0.normalized.hasPrefix("CREATE INDEX customers_email") })
+    // A budget file turns it on too.
+    let file = reports.dir.path("budget.json")
+    try #"{"judge_maintenance": true, "judge_transaction_control": true}"#.write(
+      toFile: file, atomically: true, encoding: .utf8)
+    #expect(try pgsift(["compare", reports.without, reports.with, "--budget", file]).status == 1)
+    let text = try pgsift(["compare", reports.without, reports.with]).stdout
+    #expect(text.contains("Migrations and maintenance (not judged)"))
+  }
 }
