@@ -21,6 +21,11 @@ public struct Budget: Sendable, Equatable {
   public var judgeTransactionControl = false
   /// Whether migrations and maintenance (DDL, VACUUM, ANALYZE, CHECKPOINT, …) are judged (off: listed apart).
   public var judgeMaintenance = false
+  /// A rise of p95 or mean is a regression only when a Mann–Whitney test of the two runs' durations gives a
+  /// one-sided p-value under this (0.01: one chance in a hundred that noise alone moved it so far).
+  public var significance = 0.01
+  /// …and only when it is at least this many milliseconds: smaller rises are never regressions.
+  public var minChangeMs = 2.0
   public var allowances: [Allowance] = []
 
   public init() {}
@@ -110,7 +115,8 @@ public struct Budget: Sendable, Equatable {
     }
     let known: Set<String> = [
       "max_p95_increase", "max_mean_increase", "max_new_slow", "max_calls_factor", "max_slow_share",
-      "max_total_increase", "min_calls", "allow", "judge_transaction_control", "judge_maintenance",
+      "max_total_increase", "min_calls", "allow", "judge_transaction_control", "judge_maintenance", "significance",
+      "min_change_ms",
     ]
     if let unknown = object.keys.first(where: { !known.contains($0) }) {
       throw FileError(message: "\(path): unknown key '\(unknown)'")
@@ -122,6 +128,16 @@ public struct Budget: Sendable, Equatable {
     if let value = try limit("max_total_increase", Self.fraction) { maxTotalIncrease = value }
     if let value = try limit("max_new_slow", { Double($0) }) { maxNewSlow = value.map { Int($0) } }
     if let value = try limit("min_calls", { Double($0) }) { minCalls = Int(value ?? 0) }
+    if let value = try limit("significance", { Double($0) }) {
+      guard let value, value > 0, value < 1 else {
+        throw FileError(message: "\(path): significance: a p-value between 0 and 1")
+      }
+      significance = value
+    }
+    if let value = try limit("min_change_ms", { Double($0) }) {
+      guard let value, value >= 0 else { throw FileError(message: "\(path): min_change_ms: milliseconds, 0 or more") }
+      minChangeMs = value
+    }
     if let value = object["judge_transaction_control"] {
       guard let on = value as? Bool else {
         throw FileError(message: "\(path): judge_transaction_control: true or false")

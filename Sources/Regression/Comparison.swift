@@ -68,10 +68,13 @@ public struct Comparison: Codable, Sendable {
     public var callsFactor: Double?
     /// The allowance that applied, if any.
     public var allowance: String?
+    /// How sure the rise is not noise: 1 − the one-sided p-value of a Mann–Whitney test of the two runs'
+    /// durations (from their histograms); nil when a report has no histogram for the query.
+    public var confidence: Double?
 
     enum CodingKeys: String, CodingKey {
       case fingerprint, normalized, baseline, current, p95Change = "p95_change", meanChange = "mean_change"
-      case callsFactor = "calls_factor", allowance
+      case callsFactor = "calls_factor", allowance, confidence
     }
   }
 
@@ -140,20 +143,28 @@ public enum Comparer {
       change.allowance = allowanceText
       if allowance?.exempts == true { continue }
       guard old.calls >= budget.minCalls && query.calls >= budget.minCalls else { continue }
+      // A rise counts only when the durations really moved: unlikely under noise, given each side's calls.
+      let pValue = Self.pValueLarger(old.histogram, query.histogram)
+      change.confidence = pValue.map { Self.round4(1 - $0) }
+      let significant = pValue.map { $0 < budget.significance } ?? true
       var isRegression = false
       if let limit = allowance?.maxP95Increase ?? budget.maxP95Increase, let rise = change.p95Change,
-        let oldP95 = old.p95Ms, let newP95 = query.p95Ms, newP95 - oldP95 >= minimumDeltaMs, rise > limit
+        let oldP95 = old.p95Ms, let newP95 = query.p95Ms, newP95 - oldP95 >= budget.minChangeMs, rise > limit,
+        significant
       {
         isRegression = true
         p95Failures.append(
-          "\(query.fingerprint): p95 \(ms(oldP95)) -> \(ms(newP95)) ms (\(percent(rise)), limit \(percent(limit)))")
+          "\(query.fingerprint): p95 \(ms(oldP95)) -> \(ms(newP95)) ms (\(percent(rise)), limit \(percent(limit)))"
+            + Self.confidenceText(change.confidence))
       }
       if let limit = allowance?.maxMeanIncrease ?? budget.maxMeanIncrease, let rise = change.meanChange,
-        let oldMean = old.meanMs, let newMean = query.meanMs, newMean - oldMean >= minimumDeltaMs, rise > limit
+        let oldMean = old.meanMs, let newMean = query.meanMs, newMean - oldMean >= budget.minChangeMs, rise > limit,
+        significant
       {
         isRegression = true
         meanFailures.append(
-          "\(query.fingerprint): mean \(ms(oldMean)) -> \(ms(newMean)) ms (\(percent(rise)), limit \(percent(limit)))")
+          "\(query.fingerprint): mean \(ms(oldMean)) -> \(ms(newMean)) ms (\(percent(rise)), limit \(percent(limit)))"
+            + Self.confidenceText(change.confidence))
       }
       if isRegression { regressed.append(change) }
       if let limit = allowance?.maxCallsFactor ?? budget.maxCallsFactor, let factor = change.callsFactor, factor > limit
@@ -243,6 +254,41 @@ public enum Comparer {
       summary: failures.isEmpty
         ? "no query over \(limit)"
         : "\(failures.count) \(failures.count == 1 ? "query" : "queries"): \(what) over \(limit)")
+  }
+
+  /// The one-sided p-value that `current`'s durations are larger than `baseline`'s: a Mann–Whitney U test
+  /// on the bucketed durations (a duration in a lower bucket is smaller, in the same bucket a tie), with the
+  /// normal approximation, tie correction and continuity correction. Nil when either side has no histogram.
+  public static func pValueLarger(_ baseline: [HistogramBucket]?, _ current: [HistogramBucket]?) -> Double? {
+    guard let baseline, let current else { return nil }
+    var counts: [Double: (base: Double, current: Double)] = [:]
+    for bucket in baseline { counts[bucket.upperMs, default: (0, 0)].base += Double(bucket.count) }
+    for bucket in current { counts[bucket.upperMs, default: (0, 0)].current += Double(bucket.count) }
+    let n1 = counts.values.reduce(0) { $0 + $1.base }
+    let n2 = counts.values.reduce(0) { $0 + $1.current }
+    guard n1 > 0, n2 > 0 else { return nil }
+    var below = 0.0
+    var u = 0.0
+    var ties = 0.0
+    for key in counts.keys.sorted() {
+      let (a, c) = counts[key]!
+      u += c * (below + a / 2)
+      below += a
+      let t = a + c
+      ties += t * t * t - t
+    }
+    let n = n1 + n2
+    let variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    guard variance > 0 else { return 0.5 }
+    let z = (u - n1 * n2 / 2 - 0.5) / variance.squareRoot()
+    return 0.5 * erfc(z / 2.0.squareRoot())
+  }
+
+  static func round4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+
+  static func confidenceText(_ confidence: Double?) -> String {
+    guard let confidence else { return "" }
+    return confidence >= 0.9999 ? ", confidence > 99.99%" : ", confidence \(percent(confidence))"
   }
 
   static func change(

@@ -340,6 +340,12 @@ public enum ReportBuilder {
       users: names(q.users), applications: names(q.applications), firstSeen: q.firstSeen?.iso8601,
       lastSeen: q.lastSeen?.iso8601)
     query.plan = plan
+    if timed {
+      query.histogram = q.distribution.latencyBuckets.sorted { $0.key < $1.key }.map {
+        HistogramBucket(
+          upperMs: (LatencyHistogram.upperBoundUs($0.key) / 1000 * 1000).rounded() / 1000, count: $0.value)
+      }
+    }
     return query
   }
 }

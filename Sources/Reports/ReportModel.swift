@@ -483,6 +483,9 @@ public struct Query: Codable, Sendable, Equatable {
   public var plan: PlanReport? = nil
   /// Executions in 40 equal slots over the report's time span.
   public var sparkline: [Int]?
+  /// The timed executions' durations in the latency histogram's buckets (four per doubling, the non-empty
+  /// ones): what `compare` tests a change on.
+  public var histogram: [HistogramBucket]?
 
   /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
   public func encode(to encoder: any Encoder) throws {
@@ -513,6 +516,7 @@ public struct Query: Codable, Sendable, Equatable {
     try c.encode(firstSeen, forKey: .firstSeen)
     try c.encode(lastSeen, forKey: .lastSeen)
     try c.encode(sparkline, forKey: .sparkline)
+    try c.encode(histogram, forKey: .histogram)
     try c.encode(plan, forKey: .plan)
   }
 
@@ -522,7 +526,7 @@ public struct Query: Codable, Sendable, Equatable {
     case totalMs = "total_ms", slowMs = "slow_ms", minMs = "min_ms", maxMs = "max_ms", meanMs = "mean_ms"
     case p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms", prepareMs = "prepare_ms"
     case untimedCalls = "untimed_calls", errors, databases, users, applications
-    case sparkline, plan
+    case sparkline, plan, histogram
     case firstSeen = "first_seen", lastSeen = "last_seen"
   }
 }
@@ -661,7 +665,7 @@ public struct TimeBucket: Codable, Sendable {
   }
 }
 
-public struct HistogramBucket: Codable, Sendable {
+public struct HistogramBucket: Codable, Sendable, Equatable {
   /// Durations below this (and at or above the previous bucket's bound).
   public var upperMs: Double
   public var count: Int

@@ -46,6 +46,19 @@ public struct DurationDistribution: Sendable, Codable {
     return sorted[min(max(rank, 1), sorted.count) - 1]
   }
 
+  /// The durations in `LatencyHistogram`'s buckets (four per doubling): bucket → count, the non-empty ones.
+  public var latencyBuckets: [Int: Int] {
+    var out: [Int: Int] = [:]
+    if let histogram {
+      for bucket in histogram.recordedValues() where bucket.count > 0 {
+        out[LatencyHistogram.bucket(Int64(clamping: bucket.value)), default: 0] += Int(bucket.count)
+      }
+    } else {
+      for value in exact { out[LatencyHistogram.bucket(value), default: 0] += 1 }
+    }
+    return out
+  }
+
   public mutating func merge(_ other: DurationDistribution) {
     if histogram == nil && other.histogram == nil && exact.count + other.exact.count <= Self.exactLimit {
       exact += other.exact

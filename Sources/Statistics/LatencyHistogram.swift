@@ -17,7 +17,7 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
 
   public static func upperBoundUs(_ bucket: Int) -> Double { exp2(Double(bucket + 1) / 4) }
 
-  static func bucket(_ durationUs: Int64) -> Int {
+  public static func bucket(_ durationUs: Int64) -> Int {
     guard durationUs > 1 else { return 0 }
     let index = Int((log2(Double(durationUs)) * 4).rounded(.down))
     return min(max(index, 0), bucketCount - 1)

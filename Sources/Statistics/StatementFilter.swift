@@ -1,8 +1,6 @@
 // --include-query and --exclude-query: statements are counted or left out by their text, before anything of
 // them is counted (their calls, time, sessions and plans). Patterns are Swift regular expressions, matched
 // anywhere in the statement's text as logged; `(?i)` makes one case-insensitive.
-import LogFormats
-
 public struct StatementFilter: @unchecked Sendable {
   public let includePatterns: [String]
   public let excludePatterns: [String]
@@ -38,7 +36,7 @@ public struct StatementFilter: @unchecked Sendable {
     return !exclude.contains { text.contains($0) }
   }
 
-  func keeps(_ text: ByteView) -> Bool { keeps(text.string) }
+  func keeps(_ text: UnsafeBufferPointer<UInt8>) -> Bool { keeps(String(decoding: text, as: UTF8.self)) }
 
   /// What it keeps and leaves out, as the report says it.
   public var description: String {

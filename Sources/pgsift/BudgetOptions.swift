@@ -78,6 +78,17 @@ struct BudgetOptions: ParsableArguments {
       "Exempt queries whose normalized text matches this regular expression; repeatable.", valueName: "regex"))
   var allowPattern: [String] = []
 
+  @Option(
+    help: ArgumentHelp(
+      "A rise counts only when a Mann-Whitney test of the two runs' durations gives a p-value under this "
+        + "(default 0.01).", valueName: "p"))
+  var significance: Double?
+
+  @Option(
+    name: .customLong("min-change"),
+    help: ArgumentHelp("A rise counts only from this many milliseconds (default 2ms).", valueName: "duration"))
+  var minChange: DurationArgument?
+
   @Flag(
     name: .customLong("judge-transaction-control"),
     help: "Judge BEGIN, COMMIT and the like on the per-query limits too (default: not; their time is their work's).")
@@ -93,6 +104,9 @@ struct BudgetOptions: ParsableArguments {
       throw ValidationError("--max-new-slow takes a whole number or off.")
     }
     if let minCalls, minCalls < 0 { throw ValidationError("--min-calls must not be negative.") }
+    if let significance, !(significance > 0 && significance < 1) {
+      throw ValidationError("--significance is a p-value between 0 and 1, e.g. 0.01.")
+    }
   }
 
   /// Defaults, then the file, then the flags.
@@ -106,6 +120,8 @@ struct BudgetOptions: ParsableArguments {
     if let maxSlowShare { budget.maxSlowShare = maxSlowShare.value }
     if let maxTotalIncrease { budget.maxTotalIncrease = maxTotalIncrease.value }
     if let minCalls { budget.minCalls = minCalls }
+    if let significance { budget.significance = significance }
+    if let minChange { budget.minChangeMs = Double(minChange.microseconds) / 1000 }
     if judgeTransactionControl { budget.judgeTransactionControl = true }
     if judgeMaintenance { budget.judgeMaintenance = true }
     for fingerprint in allow { budget.allowances.append(.init(match: .fingerprint(fingerprint), reason: "--allow")) }
