@@ -62,8 +62,52 @@ enum ManualPage {
         out += option(flags: flags(argument), help: help)
       }
     }
+    out += ".SH EXIT STATUS\n" + definitions(exitStatus)
+    out += ".SH ENVIRONMENT\n" + definitions(environment)
+    out += ".SH FILES\n" + definitions(files)
     out += ".SH SEE ALSO\n.BR postgres (1),\n.BR pgbadger (1)\n"
     return out
+  }
+
+  // The sections --help has no place for. They name what the code does (each has a test through the CLI).
+  static let exitStatus: [(String, String)] = [
+    ("0", "Every input was read cleanly and every output written; for compare and --baseline, the gate passed."),
+    ("1", "A usage error (an unknown option or a bad value); for compare and --baseline, a regression."),
+    (
+      "2",
+      "The input had problems (a file that cannot be read, corrupt compressed data, lines that fit no format, "
+        + "nothing countable at all, a --state file held by another run): the report is still written and counts "
+        + "what was skipped. For compare, a report or budget that cannot be read, or a usage error."
+    ),
+    ("3", "An output (-o, --save-state, --gate-output, the --state file) could not be written; --state is kept."),
+  ]
+
+  static let environment: [(String, String)] = [
+    (
+      "PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE",
+      "Read by libpq for --dsn, as psql reads them; prefer ~/.pgpass or PGPASSFILE to a password in the --dsn string."
+    ),
+    ("TZ", "The local time zone strftime patterns in -o and --save-state names are expanded in."),
+    (
+      "GITHUB_ACTIONS, GITHUB_STEP_SUMMARY",
+      "When GITHUB_ACTIONS is true, compare and --baseline write an ::error annotation per regression and append "
+        + "the Markdown comparison to the file GITHUB_STEP_SUMMARY names."
+    ),
+  ]
+
+  static let files: [(String, String)] = [
+    ("STATE", "The --state file: how far each log file was read, replaced only after every output is written."),
+    ("STATE.lock", "Held (flock) by the run that reads and replaces STATE; a second run waits up to --state-wait."),
+    (
+      ".NAME.pgsift-PID.tmp",
+      "Beside each output while it is written, then renamed over it; one left by a run that died is removed by the "
+        + "next."
+    ),
+    ("~/.pgpass", "libpq's password file, for --dsn."),
+  ]
+
+  static func definitions(_ items: [(String, String)]) -> String {
+    items.map { ".TP\n\\fB\(escape($0.0))\\fR\n\(escape($0.1))\n" }.joined()
   }
 
   static func synopsis(_ arguments: [ToolInfo.Argument]) -> String {
@@ -123,5 +167,6 @@ struct ManualPageTests {
       #expect(committed.contains(option))
     }
     #expect(committed.contains("Exit status"))
+    for section in [".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES"] { #expect(committed.contains(section)) }
   }
 }
