@@ -117,8 +117,8 @@ public struct PartialRun: Codable {
   /// redacted analyze would).
   public func redacted() -> PartialRun {
     var run = self
-    run.aggregate.redact(.standard)
-    run.diagnostics.redactMessages(TextRedaction.standard.message)
+    run.aggregate.redact()
+    run.diagnostics.redactMessages(LiteralRedaction.message)
     return run
   }
 

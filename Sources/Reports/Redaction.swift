@@ -8,29 +8,31 @@ extension AnalysisReport {
   /// Index advice keeps its DDL: a partial index's predicate is advice about the schema, not a logged value.
   public func redacted() -> AnalysisReport {
     var report = self
-    let redaction = TextRedaction.standard
     for index in report.queries.indices {
       report.queries[index].example = nil
       report.queries[index].exampleParameters = nil
       report.queries[index].plan?.examplePlan = nil
-      report.queries[index].parseError = report.queries[index].parseError.map(redaction.message)
+      report.queries[index].parseError = report.queries[index].parseError.map(LiteralRedaction.message)
     }
     for index in report.errors.indices {
-      report.errors[index].message = redaction.message(report.errors[index].message)
-      report.errors[index].exampleMessage = redaction.message(report.errors[index].exampleMessage)
+      report.errors[index].message = LiteralRedaction.message(report.errors[index].message)
+      report.errors[index].exampleMessage = LiteralRedaction.message(report.errors[index].exampleMessage)
       // A DETAIL is where the server quotes the row (`Key (email)=(…) already exists`): nothing of it is kept.
       report.errors[index].exampleDetail = nil
-      report.errors[index].exampleHint = report.errors[index].exampleHint.map(redaction.message)
-      report.errors[index].exampleStatement = report.errors[index].exampleStatement.map(redaction.statement)
+      report.errors[index].exampleHint = report.errors[index].exampleHint.map(LiteralRedaction.message)
+      report.errors[index].exampleStatement = report.errors[index].exampleStatement.map(LiteralRedaction.statement)
     }
     if var events = report.events {
       for index in events.lockWaits.indices {
-        events.lockWaits[index].exampleStatement = events.lockWaits[index].exampleStatement.map(redaction.statement)
-        events.lockWaits[index].holder = events.lockWaits[index].holder.map(redaction.message)
+        events.lockWaits[index].exampleStatement = events.lockWaits[index].exampleStatement.map(
+          LiteralRedaction.statement)
+        events.lockWaits[index].holder = events.lockWaits[index].holder.map(LiteralRedaction.message)
       }
       for index in events.deadlocks.examples.indices {
-        events.deadlocks.examples[index].detail = redaction.deadlockDetail(events.deadlocks.examples[index].detail)
-        events.deadlocks.examples[index].statement = events.deadlocks.examples[index].statement.map(redaction.statement)
+        events.deadlocks.examples[index].detail = LiteralRedaction.deadlockDetail(
+          events.deadlocks.examples[index].detail)
+        events.deadlocks.examples[index].statement = events.deadlocks.examples[index].statement.map(
+          LiteralRedaction.statement)
       }
       report.events = events
     }

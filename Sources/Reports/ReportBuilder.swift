@@ -136,7 +136,8 @@ public enum ReportBuilder {
     return note
   }
 
-  static func formatMs(_ value: Double) -> String {
+  /// A figure as the report's sentences give it: whole numbers without a decimal point.
+  public static func formatMs(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(value)
   }
 
@@ -179,10 +180,12 @@ public enum ReportBuilder {
 
   /// The non-empty buckets of a histogram, for the report.
   static func buckets(_ histogram: LatencyHistogram) -> [HistogramBucket] {
-    histogram.counts.enumerated().filter { $0.element > 0 }.map {
-      HistogramBucket(
-        upperMs: (LatencyHistogram.upperBoundUs($0.offset) / 1000 * 1000).rounded() / 1000, count: Int($0.element))
-    }
+    histogram.counts.enumerated().filter { $0.element > 0 }.map { bucket($0.offset, count: Int($0.element)) }
+  }
+
+  /// Bucket `index` of the latency histogram, its upper bound in milliseconds to the microsecond.
+  static func bucket(_ index: Int, count: Int) -> HistogramBucket {
+    HistogramBucket(upperMs: (LatencyHistogram.upperBoundUs(index) / 1000 * 1000).rounded() / 1000, count: count)
   }
 
   static let connectCostMs = AppAdvisor.connectCostMs
@@ -341,10 +344,7 @@ public enum ReportBuilder {
       lastSeen: q.lastSeen?.iso8601)
     query.plan = plan
     if timed {
-      query.histogram = q.distribution.latencyBuckets.sorted { $0.key < $1.key }.map {
-        HistogramBucket(
-          upperMs: (LatencyHistogram.upperBoundUs($0.key) / 1000 * 1000).rounded() / 1000, count: $0.value)
-      }
+      query.histogram = q.distribution.latencyBuckets.sorted { $0.key < $1.key }.map { bucket($0.key, count: $0.value) }
     }
     return query
   }

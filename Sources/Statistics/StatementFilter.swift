@@ -30,8 +30,7 @@ public struct StatementFilter: @unchecked Sendable {
 
   /// Whether a statement with this text is counted: it matches an include pattern (when there are any) and no
   /// exclude pattern.
-  public func keeps(_ text: some StringProtocol) -> Bool {
-    let text = String(text)
+  public func keeps(_ text: String) -> Bool {
     if !include.isEmpty && !include.contains(where: { text.contains($0) }) { return false }
     return !exclude.contains { text.contains($0) }
   }

@@ -189,7 +189,7 @@ struct Analyze: ParsableCommand {
     guard !word.contains("/"), !word.contains("."), word.count >= 3 else { return nil }
     func distance(_ a: [Character], _ b: [Character]) -> Int {
       var row = Array(0...b.count)
-      for i in 1...max(a.count, 1) where !a.isEmpty {
+      for i in 1...a.count {
         var previous = row[0]
         row[0] = i
         for j in stride(from: 1, through: b.count, by: 1) {

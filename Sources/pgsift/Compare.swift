@@ -58,10 +58,9 @@ struct Compare: ParsableCommand {
   static func cautions(_ baseline: AnalysisReport, _ current: AnalysisReport) -> [String] {
     var cautions: [String] = []
     if baseline.thresholdMs != current.thresholdMs {
-      func ms(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
       cautions.append(
-        "the reports were made with different --threshold (\(ms(baseline.thresholdMs)) ms and "
-          + "\(ms(current.thresholdMs)) ms): slow counts and new slow queries do not compare")
+        "the reports were made with different --threshold (\(ReportBuilder.formatMs(baseline.thresholdMs)) ms and "
+          + "\(ReportBuilder.formatMs(current.thresholdMs)) ms): slow counts and new slow queries do not compare")
     }
     return cautions
   }
