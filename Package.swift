@@ -26,6 +26,7 @@ let package = Package(
     // The stages the fuzz targets in fuzz/ drive one by one.
     .library(name: "LogInput", targets: ["LogInput"]),
     .library(name: "LogFormats", targets: ["LogFormats"]),
+    .library(name: "LogReading", targets: ["LogReading"]),
     .library(name: "ServerEvents", targets: ["ServerEvents"]),
     .library(name: "Fingerprint", targets: ["Fingerprint"]),
     .library(name: "Statistics", targets: ["Statistics"]),
@@ -63,6 +64,9 @@ let package = Package(
       name: "LogFormats",
       dependencies: ["LogInput"]),
     .target(
+      name: "LogReading",
+      dependencies: ["LogInput", "LogFormats", "Fingerprint"]),
+    .target(
       name: "ServerEvents",
       dependencies: ["LogFormats"]),
     .target(
@@ -85,15 +89,18 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "LogInput", "Statistics", "Advisors", "AppPatterns",
+        "LogInput", "LogReading", "Statistics", "Advisors", "AppPatterns",
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "OutputFiles"),
     .target(
+      name: "RunState",
+      dependencies: ["LogInput", "LogReading", "Statistics", "AppPatterns", "OutputFiles"]),
+    .target(
       name: "Analysis",
       dependencies: [
-        "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics", "Advisors",
-        "LiveValidation", "Reports", "OutputFiles",
+        "LogInput", "LogFormats", "LogReading", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics",
+        "Advisors", "LiveValidation", "Reports", "OutputFiles", "RunState",
       ]),
     .target(
       name: "Regression",
@@ -101,15 +108,16 @@ let package = Package(
     .executableTarget(
       name: "pgsift",
       dependencies: [
-        "Analysis", "Regression", "AppPatterns", "LogFormats", "LogInput", "Reports", "OutputFiles",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Analysis", "Regression", "AppPatterns", "LogFormats", "LogInput", "LogReading", "Reports", "OutputFiles",
+        "RunState", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "pgsiftTests",
       dependencies: [
-        "pgsift", "LogInput", "LogFormats", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics", "Advisors",
+        "pgsift", "LogInput", "LogFormats", "LogReading", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics",
+        "Advisors",
         "Reports",
-        "Analysis", "Regression", "OutputFiles",
+        "Analysis", "Regression", "OutputFiles", "RunState",
       ]),
   ]
 )

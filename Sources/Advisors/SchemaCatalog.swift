@@ -1,6 +1,8 @@
 // What is already in the database: tables with their column types, primary keys and indexes, read from
 // `pg_dump --schema-only` output (--schema) and from DDL statements found in the log itself.
 import Fingerprint
+import Foundation
+import LogInput
 
 public struct SchemaCatalog: Sendable {
   public struct Column: Sendable, Hashable {
@@ -191,6 +193,24 @@ public struct SchemaCatalog: Sendable {
     case "numeric", "decimal": (10, false)
     case "jsonb", "json": (100, false)
     default: (24, false)
+    }
+  }
+}
+
+extension SchemaCatalog {
+  /// The catalog of the --schema files (`pg_dump --schema-only`); a file that cannot be read is an input problem.
+  public init(files paths: [String], diagnostics: inout Diagnostics) {
+    self.init()
+    for path in paths {
+      guard let data = FileManager.default.contents(atPath: path) else {
+        diagnostics.report(.unreadableFile, at: InputLocation(file: path), "cannot read the schema file")
+        continue
+      }
+      let unreadable = load(script: String(decoding: data, as: UTF8.self))
+      if unreadable > 0 {
+        diagnostics.report(
+          .notice, at: InputLocation(file: path), "\(unreadable) statements of the schema could not be parsed; skipped")
+      }
     }
   }
 }

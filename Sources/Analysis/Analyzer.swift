@@ -7,9 +7,14 @@ import Foundation
 import LiveValidation
 import LogFormats
 import LogInput
+import LogReading
 import Reports
+import RunState
 import ServerEvents
 import Statistics
+
+/// --include-query and --exclude-query, as the command line gives them to `AnalysisOptions`.
+public typealias StatementFilter = Statistics.StatementFilter
 
 public struct AnalysisOptions: Sendable {
   /// Paths to read; `-` is standard input.
@@ -66,14 +71,6 @@ public struct AnalysisOptions: Sendable {
   }
 }
 
-public struct ProgressUpdate: Sendable {
-  public var file: String
-  /// Bytes of the file as stored (compressed for gzip) read so far, and its size when it is a regular file.
-  public var storedBytes: Int
-  public var totalStoredBytes: Int?
-  public var lines: Int
-}
-
 public struct AnalysisResult: Sendable {
   public var report: AnalysisReport
   public var diagnostics: Diagnostics
@@ -84,6 +81,8 @@ public struct AnalysisResult: Sendable {
 
 public enum Analyzer {
   public static let version = "0.1.0"
+  /// What reports and saved runs say made them.
+  public static let generator = "pgsift \(version)"
   /// One parsing thread per core.
   public static let defaultJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
   public static let defaultChunkBytes = 1 << 20
@@ -96,29 +95,26 @@ public enum Analyzer {
   ) throws(ReadState.StateError)
     -> PartialRun
   {
-    var runState = try options.statePath.map { path throws(ReadState.StateError) in
-      RunState(state: try ReadState.load(path), now: now)
-    }
+    var state = try options.statePath.map { path throws(ReadState.StateError) in try ReadState.load(path) }
+    var readingOptions = ReadingOptions(
+      format: options.format, prefix: options.prefix,
+      now: LogTime(epochMs: Int64((now.timeIntervalSince1970 * 1000).rounded())), pieceBytes: options.chunkBytes)
+    readingOptions.zones = options.logTimeZone
+    readingOptions.progress = options.progress
+    var reader = LogReader(readingOptions, resume: state.map { ResumePoints($0.files, now: now) })
     let pool = Pool(threads: options.jobs > 1 ? options.jobs : 0, window: 2 * options.jobs + 2) {
       WorkerContext()
     }
-    let reading = Reading(
-      options: options, pool: pool, chunkBytes: max(1, options.chunkBytes),
-      now: LogTime(epochMs: Int64((now.timeIntervalSince1970 * 1000).rounded())))
     let fingerprinter = Fingerprinter()
-    var fold = Fold(
-      total: StatementAggregator(
-        thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: fingerprinter),
-      fingerprinter: fingerprinter)
-    fold.total.fingerprintBudget = options.fingerprintBudget
-    if let state = runState?.state {
-      fold.total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:])
-    }
-    var inputs = InputRegistry()
-    for (ordinal, path) in options.paths.enumerated() {
-      read(path: path, ordinal: ordinal, reading: reading, fold: &fold, runState: &runState, inputs: &inputs)
-    }
-    pool.finish { fold.add($0.piece) }
+    var total = StatementAggregator(
+      thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: fingerprinter)
+    total.fingerprintBudget = options.fingerprintBudget
+    if let state { total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:]) }
+    var consumer = PoolConsumer(
+      pool: pool, settings: StageSettings(options), fold: Fold(total: total, fingerprinter: fingerprinter))
+    for (ordinal, path) in options.paths.enumerated() { reader.read(path, ordinal: ordinal, into: &consumer) }
+    consumer.finish()
+    var fold = consumer.fold
     // A run that read not one record analyzed nothing: a report of zeros would pass for a quiet day (and a gate
     // would pass on it). With --state, nothing new since the last run is the quiet day itself.
     if !fold.files.contains(where: { $0.entries > 0 || $0.otherProgramLines > 0 })
@@ -142,7 +138,9 @@ public enum Analyzer {
       aggregate: fold.total, files: fold.files, diagnostics: fold.diagnostics,
       parserCalls: contexts.reduce(0) { $0 + $1.fingerprinter.parserCalls },
       fingerprintLookups: contexts.reduce(0) { $0 + $1.fingerprinter.lookups })
-    if var state = runState?.state {
+    run.generator = generator
+    if var state, let resume = reader.resume {
+      state.files = resume.positions
       // The sessions still open go to the next run, which counts them when they end.
       let open = run.aggregate.takeOpenState()
       state.openSessions = open.sessions.isEmpty ? nil : open.sessions
@@ -177,57 +175,24 @@ public enum Analyzer {
     let files = run.files
     var advice: IndexAdvice?
     if options.adviseIndexes {
-      var catalog = loadSchema(options.schemaPaths, diagnostics: &diagnostics)
-      var validator: HypotheticalValidator?
-      if let dsn = options.dsn {
-        do {
-          let connected = try HypotheticalValidator(dsn: dsn)
-          catalog.merge(try connected.catalog())
-          validator = connected
-          if connected.hypoPGVersion == nil {
-            diagnostics.report(
-              .database, at: InputLocation(file: "--dsn"),
-              "HypoPG is not installed in this database (CREATE EXTENSION hypopg, from the postgresql-15-hypopg "
-                + "package); suggestions stay heuristic")
-          }
-        } catch {
-          diagnostics.report(
-            .database, at: InputLocation(file: "--dsn"), "\(error.message); suggestions stay heuristic")
-        }
+      var catalog = SchemaCatalog(files: options.schemaPaths, diagnostics: &diagnostics)
+      let validator = options.dsn.flatMap {
+        HypotheticalValidator.connect($0, catalog: &catalog, diagnostics: &diagnostics)
       }
       let summary = aggregator.summary
       let minutes = Double((summary.last?.epochMs ?? 0) - (summary.first?.epochMs ?? 0)) / 60_000
       var advisor = IndexAdvisor(catalog: catalog, thresholdUs: options.thresholdUs, minutes: minutes)
       var result = advisor.advise(aggregator.queries)
-      if let validator, validator.hypoPGVersion != nil {
-        validator.check(&result, queries: aggregator.queries, catalog: catalog)
-      }
+      validator?.check(&result, queries: aggregator.queries, catalog: catalog)
       advice = result
     }
     let filters = [options.filter.description, options.statementFilter?.description].compactMap { $0 }
     let report = ReportBuilder.build(
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
-      generator: "pgsift \(version)", appThresholds: options.appAdvice,
+      generator: generator, appThresholds: options.appAdvice,
       filters: filters.isEmpty ? nil : filters.joined(separator: "; "))
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
       fingerprintLookups: run.fingerprintLookups)
-  }
-
-  /// Reads the --schema files into one catalog; a file that cannot be read is an input problem.
-  static func loadSchema(_ paths: [String], diagnostics: inout Diagnostics) -> SchemaCatalog {
-    var catalog = SchemaCatalog()
-    for path in paths {
-      guard let data = FileManager.default.contents(atPath: path) else {
-        diagnostics.report(.unreadableFile, at: InputLocation(file: path), "cannot read the schema file")
-        continue
-      }
-      let unreadable = catalog.load(script: String(decoding: data, as: UTF8.self))
-      if unreadable > 0 {
-        diagnostics.report(
-          .notice, at: InputLocation(file: path), "\(unreadable) statements of the schema could not be parsed; skipped")
-      }
-    }
-    return catalog
   }
 }

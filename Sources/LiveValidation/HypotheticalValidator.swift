@@ -4,6 +4,7 @@
 import Advisors
 import Fingerprint
 import Foundation
+import LogInput
 import Statistics
 
 public struct HypotheticalValidator {
@@ -27,6 +28,28 @@ public struct HypotheticalValidator {
   }
 
   /// Tables, column types, row estimates, column statistics (pg_stats) and indexes of the user schemas.
+  /// Connects to --dsn and adds its tables and indexes to `catalog`; nil, with a word, when it cannot connect or
+  /// HypoPG is not installed there (the suggestions stay heuristic).
+  public static func connect(
+    _ dsn: String, catalog: inout SchemaCatalog, diagnostics: inout Diagnostics
+  ) -> HypotheticalValidator? {
+    do {
+      let connected = try HypotheticalValidator(dsn: dsn)
+      catalog.merge(try connected.catalog())
+      guard connected.hypoPGVersion != nil else {
+        diagnostics.report(
+          .database, at: InputLocation(file: "--dsn"),
+          "HypoPG is not installed in this database (CREATE EXTENSION hypopg, from the postgresql-15-hypopg "
+            + "package); suggestions stay heuristic")
+        return nil
+      }
+      return connected
+    } catch {
+      diagnostics.report(.database, at: InputLocation(file: "--dsn"), "\(error.message); suggestions stay heuristic")
+      return nil
+    }
+  }
+
   public func catalog() throws(DatabaseError) -> SchemaCatalog {
     var catalog = SchemaCatalog()
     let columns = try connection.query(

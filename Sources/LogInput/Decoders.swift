@@ -6,7 +6,7 @@ import CZlib
 import CZstd
 
 /// The compressions pgsift reads.
-public enum Compression: String, Sendable, CaseIterable {
+public enum Compression: String, Sendable, CaseIterable, Codable {
   case gzip, bzip2, xz, zstd
 
   /// The format whose magic bytes start `head`, if any.

@@ -1,5 +1,6 @@
 // The server's own events in the report: lock waits, deadlocks, temporary files, checkpoints, autovacuum and
 // autoanalyze, connections and sessions, cancelled statements (schema version 3).
+import LogReading
 
 public struct EventsReport: Codable, Sendable {
   public var lockWaits: [LockWaitReport]

@@ -1,5 +1,6 @@
 // The HTML report's server events section: lock waits and deadlocks, temporary files, checkpoints, autovacuum,
 // connections and sessions, cancelled statements; the same figures as the JSON `events` object.
+import LogReading
 
 extension HTMLReport {
   func events(_ r: AnalysisReport) -> String {

@@ -3,6 +3,7 @@
 // network at all. Every string from the log is escaped.
 import Crypto
 import Foundation
+import LogReading
 
 public struct HTMLReport {
   /// Rows in the query table, and queries with a detail section: caps that keep the file a few MB.
@@ -368,7 +369,7 @@ public struct HTMLReport {
       "<section id=\"input\"><h2>Input</h2><div class=\"scroll\"><table><thead><tr><th>file</th><th>format</th><th>lines</th><th>records</th><th>skipped</th></tr></thead><tbody>"
     for file in r.input.files {
       html +=
-        "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")"
+        "<tr><td>\(Self.escape(file.path))</td><td>\(Self.escape(file.format?.rawValue ?? "–"))\(file.logLinePrefix.map { " <code>\(Self.escape($0))</code>" } ?? "")"
         + (file.prefixInference.map { inference in
           "<br><span class=\"note\" title=\"\(Self.escape((inference.evidence + inference.doubts).joined(separator: "\n")))\">"
             + "inferred, \(Self.escape(inference.confidence)): \(Self.group(inference.matchedRecords)) of "

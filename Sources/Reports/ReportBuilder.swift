@@ -3,6 +3,7 @@ import Advisors
 import AppPatterns
 import Fingerprint
 import LogInput
+import LogReading
 import Statistics
 
 public enum ReportBuilder {
@@ -19,7 +20,7 @@ public enum ReportBuilder {
     }
     queries.sort { ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint) }
     let s = aggregator.summary
-    let formats = Set(files.compactMap(\.format))
+    let formats = Set(files.compactMap(\.format?.rawValue))
     var problems: [String: Int] = [:]
     for (kind, count) in diagnostics.counts where count > 0 { problems[kind.rawValue] = count }
     let input = InputSummary(

@@ -1,4 +1,5 @@
 // The terminal report: a summary, then the top queries by total time, by calls and by slowest run.
+import LogReading
 
 public struct TextReport {
   public var top: Int
@@ -22,9 +23,10 @@ public struct TextReport {
     line()
     line("Input")
     for file in i.files {
-      var what = file.format ?? (file.error != nil ? "unreadable" : file.resumedAt > 0 ? "nothing new" : "empty")
+      var what =
+        file.format?.rawValue ?? (file.error != nil ? "unreadable" : file.resumedAt > 0 ? "nothing new" : "empty")
       if let prefix = file.logLinePrefix { what += ", log_line_prefix '\(prefix)'" }
-      if file.compressed { what += ", \(file.compression ?? "compressed")" }
+      if file.compressed { what += ", \(file.compression?.rawValue ?? "compressed")" }
       line("  \(file.path): \(what); \(group(file.lines)) lines, \(group(file.entries)) records")
       if let inference = file.prefixInference {
         line(

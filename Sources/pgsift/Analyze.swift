@@ -4,9 +4,11 @@ import ArgumentParser
 import Foundation
 import LogFormats
 import LogInput
+import LogReading
 import OutputFiles
 import Regression
 import Reports
+import RunState
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json, html, openmetrics

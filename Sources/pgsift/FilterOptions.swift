@@ -1,6 +1,7 @@
 // The filters of `analyze`: which records and statements count, decided while reading.
 import Analysis
 import ArgumentParser
+import LogReading
 
 struct FilterOptions: ParsableArguments {
   @Option(

@@ -3,6 +3,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import RunState
 
 struct Merge: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -6,6 +6,7 @@ import Foundation
 import LogInput
 import OutputFiles
 import Reports
+import RunState
 
 struct ReportOptions: ParsableArguments {
   @Option(
@@ -175,8 +176,10 @@ struct ReportOptions: ParsableArguments {
   /// Writes --save-state (with --redact, without the values the report leaves out); a file that cannot be
   /// written ends the run with status 3, like a report.
   static func save(_ run: PartialRun, to path: String, redact: Bool) throws {
+    var saved = redact ? run.redacted() : run
+    saved.generator = Analyzer.generator
     do {
-      try (redact ? run.redacted() : run).save(to: Strftime.expand(path))
+      try saved.save(to: Strftime.expand(path))
     } catch let error as WriteError {
       FileHandle.standardError.write(Data("pgsift: \(error) (the saved state)\n".utf8))
       throw ExitCode(3)

@@ -1,6 +1,7 @@
 // auto_explain plans: fixtures/auto_explain holds a real PostgreSQL 15 server's log with auto_explain in text and
 // in JSON format (made by fixtures/auto_explain/generate). Figures below are read off those logs.
 import Foundation
+import LogReading
 import Reports
 import Testing
 

@@ -25,7 +25,7 @@ struct CompressionTests {
       #expect(result.status == 0, "\(tool) \(name): \(result.stderr)")
       let report = try result.report()
       #expect(report.summary.statements == 21_875)
-      #expect(report.input.files.first?.compression == tool)
+      #expect(report.input.files.first?.compression?.rawValue == tool)
       #expect(callsAndTotals(report) == callsAndTotals(try plain.report()))
     }
   }

@@ -1,6 +1,7 @@
 // End-to-end: the built pgsift on real logs (fixtures/, copied from ../shared/corpus and made with its
 // generator), checked against figures counted independently.
 import Foundation
+import LogReading
 import Reports
 import Testing
 

@@ -3,6 +3,7 @@
 // JSON, PgBouncer 1.9–1.15's lines, Heroku drains that carry their token, Cloud SQL's agent sending a message's
 // lines apart, application names with spaces, and other programs' lines in a syslog file.
 import Foundation
+import LogReading
 import Reports
 import Testing
 

@@ -1,6 +1,7 @@
 // Server events (issue 3): lock waits, deadlocks, temporary files, checkpoints, connections, read from the real
 // shop corpus in each of its three formats, against the counts the corpus README lists (made with grep).
 import Foundation
+import LogReading
 import Reports
 import Testing
 

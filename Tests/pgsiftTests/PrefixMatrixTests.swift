@@ -3,6 +3,7 @@
 // run yields: calls per fingerprint, errors, checkpoints, autovacuum, connections, temporary files, and calls
 // per database, user and application wherever the prefix prints them.
 import Foundation
+import LogReading
 import Reports
 import Testing
 

@@ -2,10 +2,6 @@
 // sent them, while reading, before anything is counted. A record that does not carry the field (a checkpoint,
 // a background process, a log whose prefix has no %d) is kept: the filter cannot say it is someone else's.
 import LogFormats
-import Statistics
-
-/// --include-query and --exclude-query, as the command line gives them to `AnalysisOptions`.
-public typealias StatementFilter = Statistics.StatementFilter
 
 public struct RecordFilter: Sendable, Equatable {
   /// Names to keep (empty: every one) and names to leave out, per field.
@@ -43,7 +39,7 @@ public struct RecordFilter: Sendable, Equatable {
   }
 
   /// Whether the record is kept.
-  func keeps(_ entry: LogEntry) -> Bool {
+  public func keeps(_ entry: LogEntry) -> Bool {
     Self.keeps(entry.database, databases, excludedDatabases) && Self.keeps(entry.user, users, excludedUsers)
       && Self.keeps(entry.application, applications, excludedApplications)
       && Self.keeps(Self.host(entry.client), hosts, excludedHosts)
@@ -64,23 +60,23 @@ public struct RecordFilter: Sendable, Equatable {
 }
 
 /// Passes on the records inside the time window that the record filter keeps, and counts the others.
-struct WindowFilter<Downstream: LogEntrySink>: LogEntrySink {
-  var downstream: Downstream
-  let window: TimeWindow
-  let filter: RecordFilter
+public struct WindowFilter<Downstream: LogEntrySink>: LogEntrySink {
+  public var downstream: Downstream
+  public let window: TimeWindow
+  public let filter: RecordFilter
   /// Whether the filter leaves anything out (checked once, not per record).
   private let filtering: Bool
-  var outside = 0
-  var filtered = 0
+  public private(set) var outside = 0
+  public private(set) var filtered = 0
 
-  init(downstream: Downstream, window: TimeWindow, filter: RecordFilter = RecordFilter()) {
+  public init(downstream: Downstream, window: TimeWindow, filter: RecordFilter = RecordFilter()) {
     self.downstream = downstream
     self.window = window
     self.filter = filter
     filtering = !filter.isEmpty
   }
 
-  mutating func consume(_ entry: LogEntry) {
+  public mutating func consume(_ entry: LogEntry) {
     guard window.isUnbounded || window.contains(entry.time) else {
       outside += 1
       return

@@ -28,10 +28,10 @@ struct InputRegistry {
       byIdentity[key] = name
     }
     guard !head.isEmpty else { return .new }
-    let headHash = ReadState.hash(head[...])
+    let headHash = ReadPositions.hash(head[...])
     // A plain file's size and last bytes tell a copy from a file that only began alike.
-    if !input.isCompressed, let size = input.fileIdentity?.size, let tail = input.lastBytes(ReadState.headBytes) {
-      let content = "\(headHash)/\(size)/\(ReadState.hash(tail[...]))"
+    if !input.isCompressed, let size = input.fileIdentity?.size, let tail = input.lastBytes(ReadPositions.headBytes) {
+      let content = "\(headHash)/\(size)/\(ReadPositions.hash(tail[...]))"
       if let earlier = byContent[content] { return .copy(earlier) }
       byContent[content] = name
     }

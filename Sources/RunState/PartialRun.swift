@@ -3,8 +3,8 @@
 // would have given. This is how a fleet is analyzed: each host aggregates its own logs, a central job merges.
 import Foundation
 import LogInput
+import LogReading
 import OutputFiles
-import Reports
 import Statistics
 
 public struct PartialRun: Codable {
@@ -22,8 +22,10 @@ public struct PartialRun: Codable {
   /// libpg_query calls and fingerprint lookups, for the curious; not part of the report.
   public var parserCalls = 0
   public var fingerprintLookups = 0
+  /// The pgsift that read it (`pgsift 0.1.0`), saved with the run.
+  public var generator: String?
   /// With --state: how far each file is read now, to be written only once every output of the run is (see
-  /// `Analyzer.commitState`). Not saved with the run.
+  /// the analysis' `commitState`). Not saved with the run.
   public var pendingState: ReadState?
 
   public init(
@@ -58,12 +60,13 @@ public struct PartialRun: Codable {
     aggregate = try c.decode(StatementAggregator.self, forKey: .aggregate)
     files = try c.decode([FileSummary].self, forKey: .files)
     diagnostics = try c.decode(Diagnostics.self, forKey: .diagnostics)
+    generator = try c.decodeIfPresent(String.self, forKey: .generator)
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(Self.formatVersion, forKey: .pgsiftState)
-    try c.encode("pgsift \(Analyzer.version)", forKey: .generator)
+    try c.encode(generator, forKey: .generator)
     try c.encode(aggregate, forKey: .aggregate)
     try c.encode(files, forKey: .files)
     try c.encode(diagnostics, forKey: .diagnostics)
