@@ -6,6 +6,7 @@
 //   connection authorized: user=app database=shop application_name=PostgreSQL JDBC Driver SSL enabled (…)
 //   replication connection authorized: user=repl application_name=walreceiver
 //   disconnection: session time: 0:00:01.234 user=app database=shop host=10.0.0.5 port=54012
+import LogInput
 
 public enum ConnectionMessage {
   case received(host: ByteView, port: ByteView?)

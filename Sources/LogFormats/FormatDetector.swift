@@ -1,4 +1,5 @@
 // Tells stderr, csvlog and jsonlog apart from the first lines of a file, and finds the stderr prefix.
+import LogInput
 
 /// A format with what is needed to parse it.
 public enum DetectedFormat: Sendable, Equatable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 // A JSON value read whole, for the cloud providers' log exports, whose records nest objects (`resource`,
 // `properties`) and arrays (`records`). jsonlog's flat objects are read by `JSONObjectReader` without building
 // values; these nest, and only the members pgsift reads are built (see `parse(_:keeping:depthLimit:)`).
+import LogInput
 
 enum JSONValue {
   case string([UInt8])

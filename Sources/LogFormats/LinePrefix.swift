@@ -1,3 +1,5 @@
+import LogInput
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

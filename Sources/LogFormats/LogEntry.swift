@@ -1,37 +1,8 @@
 // One record of the server log, whatever format it came in: a stderr line with its continuation lines,
 // a csvlog record or a jsonlog object.
+import LogInput
 
-/// The severity or kind of a log record as PostgreSQL prints it (`LOG:`, `ERROR:`, `DETAIL:` ...).
-public enum Severity: UInt8, Sendable, CaseIterable, Codable {
-  case debug, info, notice, warning, log, error, fatal, panic
-  /// Secondary records: in stderr logs they follow their primary record on separate lines.
-  case detail, hint, context, statement, query, location
-
-  /// Whether this record starts a new message rather than adding to the previous one.
-  public var isPrimary: Bool { rawValue <= Severity.panic.rawValue }
-
-  /// Whether this is an error the server reports to the client (and may log with its STATEMENT).
-  public var isError: Bool { self == .error || self == .fatal || self == .panic }
-
-  public var name: String {
-    switch self {
-    case .debug: "DEBUG"
-    case .info: "INFO"
-    case .notice: "NOTICE"
-    case .warning: "WARNING"
-    case .log: "LOG"
-    case .error: "ERROR"
-    case .fatal: "FATAL"
-    case .panic: "PANIC"
-    case .detail: "DETAIL"
-    case .hint: "HINT"
-    case .context: "CONTEXT"
-    case .statement: "STATEMENT"
-    case .query: "QUERY"
-    case .location: "LOCATION"
-    }
-  }
-
+extension Severity {
   /// Recognizes a severity token such as `LOG` or `DEBUG2` (the part before the colon).
   public static func parse(_ token: ByteView) -> Severity? {
     guard let first = token.first else { return nil }

@@ -4,6 +4,8 @@
 // PST is the US Pacific and the Philippines): without `--log-timezone` they are read as the most common one and
 // the report names the ambiguity; with it, the zone's own abbreviations (read from its tz database file) or
 // the fixed offset given decide.
+import LogInput
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,5 @@
 import Foundation
+import LogInput
 
 // Guesses `log_line_prefix` from the lines themselves: each sampled prefix is read into a candidate pattern,
 // and the candidate that matches the most sampled lines wins.

@@ -10,6 +10,7 @@
 //   - its vocabulary: backend types (%b), command tags (%i);
 //   - its label (`app=`, `user=`), or the `user@database` convention;
 //   - and last, its place: the rest in PostgreSQL's order of %u, %d, %a, which is a guess and said to be one.
+import LogInput
 
 struct FieldTyping {
   let template: PrefixTemplate

@@ -2,6 +2,7 @@
 // template (what every line prints alike, and slots where lines differ), and each slot is named from the log's
 // own evidence: the shape of its values, how they change from line to line and session to session, the labels
 // beside them, and the user, database, application and host that connection messages name for a session.
+import LogInput
 
 /// How sure an inferred prefix is.
 public enum InferenceConfidence: String, Sendable, Codable, Comparable {

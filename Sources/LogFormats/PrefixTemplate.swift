@@ -3,6 +3,7 @@
 // of tokens) and widening the template where a line does not fit: literals a line lacks, and tokens it has
 // that the template does not, become a slot. Lines that stop early, at one place, are background processes
 // cut off by `%q`.
+import LogInput
 
 struct PrefixTemplate: Equatable {
   enum Element: Equatable {

@@ -1,6 +1,7 @@
 // The prefix of one sampled stderr line (the text before its severity marker), cut into tokens for inference:
 // timestamps, value-like words, and single punctuation bytes. Words are what fields print; punctuation is what
 // a `log_line_prefix` usually holds between them.
+import LogInput
 
 /// What kind of piece of a prefix a token is.
 enum PrefixTokenKind: Equatable, Hashable {

@@ -1,6 +1,7 @@
 // Where a log can be cut into pieces that parse on their own: before a line that starts a record, when no
 // record is open. The pieces are parsed in parallel; cutting only here makes each parse exactly as one pass
 // over the whole would.
+import LogInput
 
 public struct RecordBoundaries {
   private let format: DetectedFormat

@@ -2,6 +2,7 @@
 // sent them, while reading, before anything is counted. A record that does not carry the field (a checkpoint,
 // a background process, a log whose prefix has no %d) is kept: the filter cannot say it is someone else's.
 import LogFormats
+import LogInput
 
 public struct RecordFilter: Sendable, Equatable {
   /// Names to keep (empty: every one) and names to leave out, per field.

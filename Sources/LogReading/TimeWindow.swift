@@ -1,5 +1,6 @@
 // --since, --until, --last: keeps the records whose own timestamps fall in the window.
 import LogFormats
+import LogInput
 
 public struct TimeWindow: Sendable, Equatable {
   public var since: LogTime?

@@ -4,6 +4,7 @@
 // log_statement is held until the process's next record: when that is a bare `duration:` (log_duration, or
 // log_min_duration_statement after log_statement already printed the text), the two make one timed statement.
 import LogFormats
+import LogInput
 
 /// What each process has pending. Kept apart from the generic classifier so that its dictionary code is
 /// compiled for these concrete types once, rather than looked up at run time for every record.
@@ -110,7 +111,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   public mutating func consume(_ entry: LogEntry) {
     // PgBouncer's lines are its own events, one line each.
     if entry.source == .pgbouncer {
-      downstream.other(entry)
+      downstream.activity(ActivityEvent.read(entry), from: EventOrigin(entry))
       return
     }
     let pid = entry.pid
@@ -153,7 +154,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
     if entry.severity == .log, let message = StatementMessage.parse(entry.message) {
       if message.isBareDuration {
         sessions.setPrimary(pid, .other)
-        downstream.other(entry)
+        downstream.activity(.bareDuration, from: EventOrigin(entry))
         return
       }
       if message.durationUs == nil && entry.detail == nil {
@@ -171,7 +172,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
       return
     }
     sessions.setPrimary(pid, .other)
-    downstream.other(entry)
+    downstream.activity(ActivityEvent.read(entry), from: EventOrigin(entry))
   }
 
   private mutating func attachSecondary(_ entry: LogEntry) {

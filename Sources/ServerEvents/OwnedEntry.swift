@@ -1,6 +1,7 @@
 // A copy of a log record that outlives the parser's buffers, for records held back until a later one
 // completes them, or until the record before them is known.
 import LogFormats
+import LogInput
 
 struct OwnedEntry {
   var severity: Severity

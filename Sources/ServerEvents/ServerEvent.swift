@@ -1,5 +1,6 @@
 // What the log says happened, once records are read: statements run, and errors raised.
 import LogFormats
+import LogInput
 
 /// A statement the server ran, with its timing when the log gives one.
 /// Views are valid only while the sink handles the event.
@@ -60,6 +61,20 @@ public protocol ServerEventSink {
   /// A LOG message that takes secondary records (lock waits, deadlock detection, temporary files, checkpoint
   /// warnings), complete with them.
   mutating func message(_ event: ServerMessage)
-  /// Any other primary record, counted so the report can say what it passed over.
-  mutating func other(_ entry: LogEntry)
+  /// Any other primary record, read into what it says (`.other` when it says nothing pgsift counts, so the report
+  /// can say what it passed over).
+  mutating func activity(_ event: ActivityEvent, from origin: EventOrigin)
+}
+
+/// Where and when an event was logged, and by which process.
+public struct EventOrigin {
+  public var time: LogTime?
+  public var pid: Int32
+  public var lineNumber: Int
+
+  init(_ entry: LogEntry) {
+    time = entry.time
+    pid = entry.pid
+    lineNumber = entry.lineNumber
+  }
 }

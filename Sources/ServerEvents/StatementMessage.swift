@@ -5,6 +5,7 @@
 //   statement: SELECT ... / execute P_1: SELECT ...      (log_statement, no duration)
 //   duration: 1.234 ms                                   (log_duration alone)
 import LogFormats
+import LogInput
 
 /// Which protocol step a statement message reports.
 public enum StatementStep: UInt8, Sendable {

@@ -3,6 +3,8 @@
 // values (examples, parameters, plans, an error's DETAIL) is dropped. Reports redact with the same functions
 // (`LiteralRedaction`), so that a saved state and a report say the same.
 import Fingerprint
+import LogInput
+import ServerEvents
 
 /// How reports and saved states take the literal values out of texts.
 public enum LiteralRedaction {
@@ -57,7 +59,7 @@ public enum LiteralRedaction {
       }
       index = text.index(after: index)
     }
-    return StatementAggregator.messageShape(out)
+    return MessageText.shape(out)
   }
 
   /// Whether a syntax error's token is a keyword or name rather than a value.

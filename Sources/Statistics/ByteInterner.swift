@@ -1,4 +1,5 @@
 import Fingerprint
+import LogInput
 
 #if canImport(Glibc)
   import Glibc

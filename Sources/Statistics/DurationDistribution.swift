@@ -1,6 +1,7 @@
 // Percentiles of durations: exact while a query has few calls, then an HDR histogram (3 significant digits,
 // microsecond resolution) so memory stays bounded however often a query runs.
 import Histogram
+import LogInput
 
 public struct DurationDistribution: Sendable, Codable {
   /// Calls kept exactly before switching to the histogram.

@@ -1,7 +1,8 @@
 // What PgBouncer's own log says: client logins and why clients were closed, new server connections, pooler
 // errors and warnings, and its periodic `stats:` lines (transactions and queries per second, average
 // transaction, query and wait times). Merges like the rest.
-import LogFormats
+import LogInput
+import ServerEvents
 
 public struct PgBouncerActivity: Sendable, Codable {
   public var lines = 0
@@ -27,47 +28,27 @@ public struct PgBouncerActivity: Sendable, Codable {
 
   public init() {}
 
-  mutating func record(_ entry: LogEntry) {
+  mutating func record(_ line: PgBouncerEvent, at time: LogTime?) {
     lines += 1
-    let text = entry.message.string
-    // `C-0x…: db/user@addr:port message` for client lines, `S-0x…:` for server lines.
-    var message = Substring(text)
-    if text.hasPrefix("C-0x") || text.hasPrefix("S-0x"), let colon = text.firstRange(of: ": ") {
-      let rest = text[colon.upperBound...]
-      message = rest.firstRange(of: " ").map { rest[$0.upperBound...] } ?? rest
-    }
-    if entry.severity.isError || entry.severity == .warning {
-      problems[StatementAggregator.messageShape(message), default: 0] += 1
-    }
-    if message.hasPrefix("login attempt: ") {
+    if let problem = line.problem { problems[problem, default: 0] += 1 }
+    switch line.kind {
+    case .login:
       logins += 1
-      if let time = entry.time { arrivals.record(at: time) }
-    } else if message.hasPrefix("login failed: ") {
-      loginFailures += 1
-    } else if message.hasPrefix("new connection to server") {
-      serverConnections += 1
-    } else if message.hasPrefix("closing because: ") {
-      var reason = message.dropFirst("closing because: ".count)
-      if let age = reason.firstRange(of: " (age=") { reason = reason[..<age.lowerBound] }
-      closes[StatementAggregator.messageShape(reason), default: 0] += 1
-    } else if message.hasPrefix("stats: ") {
-      func figure(_ unit: String) -> Int64 {
-        guard let end = message.firstRange(of: " " + unit) else { return 0 }
-        let digits = message[..<end.lowerBound].reversed().prefix { $0.isNumber }
-        return Int64(String(digits.reversed())) ?? 0
-      }
-      let xacts = figure("xacts/s")
+      if let time { arrivals.record(at: time) }
+    case .loginFailed: loginFailures += 1
+    case .serverConnection: serverConnections += 1
+    case .close(let reason): closes[reason, default: 0] += 1
+    case .stats(let xacts, let queries, let xactUs, let queryUs, let wait):
       statsPeriods += 1
       xactsPerSecondSum += xacts
-      queriesPerSecondSum += figure("queries/s")
+      queriesPerSecondSum += queries
       peakXactsPerSecond = max(peakXactsPerSecond, xacts)
-      peakQueriesPerSecond = max(peakQueriesPerSecond, figure("queries/s"))
-      xactUsWeighted += figure("us, query") * xacts
-      queryUsWeighted += figure("us, wait") * xacts
-      let wait =
-        message.firstRange(of: "wait ").map { Int64(message[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } ?? 0
+      peakQueriesPerSecond = max(peakQueriesPerSecond, queries)
+      xactUsWeighted += xactUs * xacts
+      queryUsWeighted += queryUs * xacts
       waitUsWeighted += wait * xacts
       longestWaitUs = max(longestWaitUs, wait)
+    case .other: break
     }
   }
 

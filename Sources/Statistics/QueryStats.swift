@@ -3,7 +3,8 @@
 // in. Where one execution must be chosen (the example, the first text, the samples) the choice depends only on
 // the executions themselves, never on the order they were seen in.
 import Fingerprint
-import LogFormats
+import LogInput
+import ServerEvents
 
 /// Where a record lies in the input: the file's place on the command line, then its line. Orders executions
 /// for ties, so that a split run chooses what a single pass would.

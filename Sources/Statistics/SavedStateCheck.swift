@@ -4,6 +4,8 @@
 // ids and positions pointing at what exists, intervals positive and in step, histograms of the size they have.
 // The first figure out of range is named, and the part refused.
 import Fingerprint
+import LogInput
+import ServerEvents
 
 /// What is out of range in a saved aggregate.
 public struct SavedStateProblem: Error, Sendable, CustomStringConvertible {

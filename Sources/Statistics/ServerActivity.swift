@@ -3,7 +3,7 @@
 // PostgreSQL writes (in English: lc_messages = 'C' or 'en'). Like the statement statistics, everything here
 // merges exactly: counts and integer sums, examples chosen by input position.
 import Fingerprint
-import LogFormats
+import LogInput
 import ServerEvents
 
 public struct ServerActivity: Sendable, Codable {
@@ -219,127 +219,87 @@ public struct ServerActivity: Sendable, Codable {
   /// A LOG message that came with its secondary records; `fingerprint` is its STATEMENT's.
   mutating func record(message m: ServerMessage, fingerprint: Fingerprint?, position: InputPosition) {
     let key = fingerprint?.hex ?? ""
-    let text = m.message[...]
-    if text.hasPrefix("temporary file: ") {
-      guard let size = Self.number(after: ", size ", in: text) else { return }
+    switch MessageKind(m) {
+    case .temporaryFile(let size):
       var files = TempFiles(files: 1, bytes: size, largestBytes: size)
       files.add(tempFiles[key] ?? TempFiles())
       tempFiles[key] = files
-    } else if text.hasPrefix("process "),
-      let mode = Self.word(after: " for ", in: text) ?? Self.word(after: " acquired ", in: text)
-    {
-      var waits = LockWaits()
-      let after = Self.milliseconds(after: " after ", in: text) ?? 0
-      if text.contains(" still waiting for ") {
-        waits.waits = 1
-        waits.waitedUs = after
-        waits.example = m.statement
-        waits.holder = m.detail
-        waits.examplePosition = position
-      } else if text.contains(" acquired ") {
-        waits.acquired = 1
-        waits.acquiredUs = after
-        waits.longestUs = after
-      } else if text.contains(" detected deadlock while waiting for ") {
-        waits.deadlocks = 1
-      } else {
-        return
-      }
-      waits.modes[mode] = 1
-      waits.add(lockWaits[key] ?? LockWaits())
-      lockWaits[key] = waits
-    } else if text.hasPrefix("checkpoints are occurring too frequently") {
-      checkpoints.tooFrequent += 1
+    case .lockWaiting(let mode, let after):
+      var waits = LockWaits(waits: 1, waitedUs: after, example: m.statement, holder: m.detail)
+      waits.examplePosition = position
+      addLockWaits(waits, mode: mode, key: key)
+    case .lockAcquired(let mode, let after):
+      addLockWaits(LockWaits(acquired: 1, acquiredUs: after, longestUs: after), mode: mode, key: key)
+    case .deadlockWhileWaiting(let mode): addLockWaits(LockWaits(deadlocks: 1), mode: mode, key: key)
+    case .checkpointsTooFrequent: checkpoints.tooFrequent += 1
+    case .deadlock, .cancelled, .authenticationFailure, .other: break
     }
+  }
+
+  private mutating func addLockWaits(_ waits: LockWaits, mode: String, key: String) {
+    var waits = waits
+    waits.modes[mode] = 1
+    waits.add(lockWaits[key] ?? LockWaits())
+    lockWaits[key] = waits
   }
 
   /// An ERROR, FATAL or PANIC: deadlocks, cancellations, authentication failures.
   mutating func record(error m: ServerMessage, fingerprint: Fingerprint?, position: InputPosition) {
-    let text = m.message
-    if text == "deadlock detected" {
+    switch MessageKind(m) {
+    case .deadlock:
       deadlockCount += 1
       deadlocks.append(
         Deadlock(
           time: m.time, detail: m.detail ?? "", statement: m.statement, fingerprint: fingerprint, position: position))
       keepEarliestDeadlocks()
-    } else if text.hasPrefix("canceling statement due to ") {
-      cancellations[String(text.dropFirst("canceling statement due to ".count)), default: 0] += 1
-    } else if text.hasPrefix("canceling autovacuum task") {
-      cancellations["autovacuum task", default: 0] += 1
-    } else if m.severity == .fatal
-      && (text.contains("authentication failed") || text.hasPrefix("no pg_hba.conf entry"))
-    {
-      connections.authenticationFailures += 1
+    case .cancelled(let reason): cancellations[reason, default: 0] += 1
+    case .authenticationFailure: connections.authenticationFailures += 1
+    default: break
     }
   }
 
-  /// Any other LOG record: checkpoints, autovacuum, connections.
-  mutating func record(other entry: LogEntry) {
-    let message = entry.message
-    guard let first = message.first else { return }
-    switch first {
-    case UInt8(ascii: "c"):
-      if case .received(let host, _)? = ConnectionMessage.parse(message) {
-        connections.received += 1
-        if let time = entry.time {
-          connections.arrivals.record(at: time)
-          connections.noteReceived(pid: entry.pid, at: time.epochMs)
-        }
-        connections.byHost[host.string, default: 0] += 1
-      } else if message.matches("connection authorized: ", at: 0),
-        case .authorized(let user, let database, let application)? = ConnectionMessage.parse(message)
-      {
-        // Names run to the next label, not the next space: `application_name=PostgreSQL JDBC Driver`.
-        connections.authorized += 1
-        if let time = entry.time { connections.noteAuthorized(pid: entry.pid, at: time.epochMs) }
-        if let database { connections.byDatabase[database.string, default: 0] += 1 }
-        connections.byUser[user.string, default: 0] += 1
-        connections.byApplication[application?.string ?? "", default: 0] += 1
-      } else if message.matches("checkpoint starting: ", at: 0) {
-        checkpoints.started += 1
-        let flags = message.string.dropFirst("checkpoint starting: ".count)
-        for flag in flags.split(separator: " ") { checkpoints.reasons[String(flag), default: 0] += 1 }
-      } else if message.matches("checkpoint complete: ", at: 0) {
-        let text = message.string[...]
-        checkpoints.completed += 1
-        checkpoints.buffers += Self.number(after: "wrote ", in: text) ?? 0
-        // Seconds with three decimals: in thousandths, milliseconds.
-        checkpoints.writeMs += Self.milliseconds(after: "write=", in: text) ?? 0
-        checkpoints.syncMs += Self.milliseconds(after: "sync=", in: text) ?? 0
-        let total = Self.milliseconds(after: "total=", in: text) ?? 0
-        checkpoints.totalMs += total
-        checkpoints.longestMs = max(checkpoints.longestMs, total)
+  /// The server's other activity: connections and sessions, checkpoints, autovacuum and autoanalyze.
+  mutating func record(_ event: ActivityEvent, from origin: EventOrigin) {
+    switch event {
+    case .connectionReceived(let host):
+      connections.received += 1
+      if let time = origin.time {
+        connections.arrivals.record(at: time)
+        connections.noteReceived(pid: origin.pid, at: time.epochMs)
       }
-    case UInt8(ascii: "d"):
-      guard message.matches("disconnection: session time: ", at: 0) else { return }
+      connections.byHost[host, default: 0] += 1
+    case .connectionAuthorized(let user, let database, let application):
+      connections.authorized += 1
+      if let time = origin.time { connections.noteAuthorized(pid: origin.pid, at: time.epochMs) }
+      if let database { connections.byDatabase[database, default: 0] += 1 }
+      connections.byUser[user, default: 0] += 1
+      connections.byApplication[application, default: 0] += 1
+    case .checkpointStarting(let flags):
+      checkpoints.started += 1
+      for flag in flags { checkpoints.reasons[flag, default: 0] += 1 }
+    case .checkpointComplete(let buffers, let writeMs, let syncMs, let totalMs):
+      checkpoints.completed += 1
+      checkpoints.buffers += buffers
+      checkpoints.writeMs += writeMs
+      checkpoints.syncMs += syncMs
+      checkpoints.totalMs += totalMs
+      checkpoints.longestMs = max(checkpoints.longestMs, totalMs)
+    case .disconnection(let sessionMs):
       connections.disconnections += 1
-      let text = message.string.dropFirst("disconnection: session time: ".count)
-      if let ms = Self.sessionMilliseconds(text) {
+      if let ms = sessionMs {
         connections.sessionMs += ms
         connections.sessionTimes.record(ms * 1000)
         if ms < 1000 { connections.sessionsUnderOneSecond += 1 }
       }
-    case UInt8(ascii: "a"):
-      let text = message.string[...]
-      // `automatic vacuum of table`, `automatic aggressive vacuum [to prevent wraparound] of table`.
-      let head = text.prefix { $0 != "\"" }
-      let vacuum = head.hasPrefix("automatic ") && head.contains(" vacuum ") && head.hasSuffix(" of table ")
-      guard vacuum || head == "automatic analyze of table ",
-        let table = text.split(separator: "\"", maxSplits: 2, omittingEmptySubsequences: false).dropFirst().first
-      else { return }
-      // Seconds in the `system usage` line (`elapsed: 0.05 s`), or PostgreSQL 12's `… sec elapsed`.
-      let elapsed = Self.milliseconds(after: "elapsed: ", in: text) ?? 0
+    case .autovacuum(let table, let elapsed, let tuplesRemoved):
+      var run = Maintenance(runs: 1, elapsedMs: elapsed, longestMs: elapsed, tuplesRemoved: tuplesRemoved)
+      run.add(autovacuums[table] ?? Maintenance())
+      autovacuums[table] = run
+    case .autoanalyze(let table, let elapsed):
       var run = Maintenance(runs: 1, elapsedMs: elapsed, longestMs: elapsed)
-      if vacuum {
-        run.tuplesRemoved = Self.number(after: "tuples: ", in: text) ?? 0
-        run.add(autovacuums[String(table)] ?? Maintenance())
-        autovacuums[String(table)] = run
-      } else {
-        run.add(autoanalyzes[String(table)] ?? Maintenance())
-        autoanalyzes[String(table)] = run
-      }
-    default:
-      return
+      run.add(autoanalyzes[table] ?? Maintenance())
+      autoanalyzes[table] = run
+    case .plan, .bareDuration, .localizedDuration, .pgbouncer, .other: break
     }
   }
 
@@ -372,44 +332,5 @@ public struct ServerActivity: Sendable, Codable {
       lockWaits[key]!.examplePosition = lockWaits[key]!.examplePosition.shifted(files: files)
     }
     for i in deadlocks.indices { deadlocks[i].position = deadlocks[i].position.shifted(files: files) }
-  }
-
-  // MARK: - Numbers in messages
-
-  /// The integer right after `marker`.
-  static func number(after marker: String, in text: Substring) -> Int64? {
-    guard let range = text.firstRange(of: marker) else { return nil }
-    let digits = text[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
-    return Int64(digits)
-  }
-
-  /// The decimal right after `marker` (`408.008`), in thousandths: microseconds for milliseconds,
-  /// milliseconds for seconds.
-  static func milliseconds(after marker: String, in text: Substring) -> Int64? {
-    guard let range = text.firstRange(of: marker) else { return nil }
-    return thousandths(text[range.upperBound...])
-  }
-
-  /// The decimal at the start of `text`, in thousandths (`ByteView.parseThousandths`, as durations are read).
-  static func thousandths(_ text: Substring) -> Int64? {
-    var text = text
-    return text.withUTF8 { $0.parseThousandths(at: 0)?.value }
-  }
-
-  /// The word right after `marker`, up to a space, comma or the end.
-  static func word(after marker: String, in text: Substring) -> String? {
-    guard let range = text.firstRange(of: marker) else { return nil }
-    let word = text[range.upperBound...].prefix { $0 != " " && $0 != "," && $0 != "\n" }
-    return word.isEmpty ? nil : String(word)
-  }
-
-  /// `H:MM:SS.mmm` as milliseconds.
-  static func sessionMilliseconds(_ text: Substring) -> Int64? {
-    let clock = text.prefix { $0 != " " }
-    let parts = clock.split(separator: ":")
-    guard parts.count == 3, let hours = Int64(parts[0]), let minutes = Int64(parts[1]),
-      let seconds = thousandths(parts[2])
-    else { return nil }
-    return (hours * 3600 + minutes * 60) * 1000 + seconds
   }
 }

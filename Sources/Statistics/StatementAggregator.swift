@@ -6,7 +6,7 @@
 // lie in the input (`InputPosition`), never by the order they arrived in.
 import AppPatterns
 import Fingerprint
-import LogFormats
+import LogInput
 import ServerEvents
 
 /// One group of errors: same severity, same SQLSTATE (when the log carries it), same message shape, same
@@ -252,7 +252,7 @@ public struct StatementAggregator: ServerEventSink {
     activity.record(error: event, fingerprint: fingerprint, position: position(event.lineNumber))
     add(
       ErrorGroup(
-        severity: event.severity, sqlState: event.sqlState, message: Self.messageShape(event.message),
+        severity: event.severity, sqlState: event.sqlState, message: MessageText.shape(event.message),
         fingerprint: fingerprint, count: 1,
         example: event, examplePosition: position(event.lineNumber), firstSeen: event.time, lastSeen: event.time))
   }
@@ -267,72 +267,31 @@ public struct StatementAggregator: ServerEventSink {
     }
   }
 
-  /// An error message with its numbers replaced, so `at character 15` and `at character 16` group together;
-  /// quoted names are kept, since they tell which object failed.
-  public static func messageShape(_ message: some StringProtocol) -> String {
-    var out = ""
-    var inNumber = false
-    for c in message {
-      if c.isASCII && c.isNumber {
-        if !inNumber { out += "N" }
-        inNumber = true
-      } else {
-        inNumber = false
-        out.append(c)
-      }
-    }
-    return out
-  }
-
-  public mutating func other(_ entry: LogEntry) {
-    summary.note(entry.time)
-    if entry.source == .pgbouncer {
-      pgbouncer.record(entry)
+  public mutating func activity(_ event: ActivityEvent, from origin: EventOrigin) {
+    summary.note(origin.time)
+    switch event {
+    case .pgbouncer(let line):
+      pgbouncer.record(line, at: origin.time)
       return
-    }
-    if entry.severity == .log, let message = StatementMessage.parse(entry.message), message.isBareDuration {
+    case .bareDuration:
       summary.bareDurations += 1
-    } else {
-      summary.otherEntries += 1
-      if entry.severity == .log, let word = Self.localizedDurationWord(entry.message) {
-        summary.localizedDurations[word, default: 0] += 1
-      }
-      if entry.severity == .log, entry.message.matches("duration: ", at: 0) { plan(entry) }
-      if entry.severity == .log {
-        activity.record(other: entry)
-        if let time = entry.time, entry.message.matches("connection received: ", at: 0) {
-          timeSeries.recordConnection(at: time)
-        }
-      }
+      return
+    case .localizedDuration(let word): summary.localizedDurations[word, default: 0] += 1
+    case .plan(let query, let facts): plan(query, facts, at: origin.lineNumber)
+    case .connectionReceived:
+      if let time = origin.time { timeSeries.recordConnection(at: time) }
+      activity.record(event, from: origin)
+    default: activity.record(event, from: origin)
     }
-  }
-
-  /// The word before `: 1.234 ms` when a LOG message starts like a duration in a language other than English
-  /// (`Dauer: 6.261 ms`, `durée : 6.737 ms`); nil otherwise.
-  static func localizedDurationWord(_ message: ByteView) -> String? {
-    var i = 0
-    // A word of letters, any script (bytes of UTF-8 sequences count as letters).
-    while i < message.count, i < 40, message[i] >= 0x80 || (message[i] | 0x20) &- UInt8(ascii: "a") < 26 { i += 1 }
-    guard i > 0 else { return nil }
-    let word = message.slice(0, i)
-    var j = i
-    if j < message.count, message[j] == UInt8(ascii: " ") { j += 1 }
-    guard j < message.count, message[j] == UInt8(ascii: ":") else { return nil }
-    j += 1
-    while j < message.count, message[j] == UInt8(ascii: " ") { j += 1 }
-    guard let (_, end) = message.parseThousandths(at: j), message.matches(" ms", at: end),
-      !word.matches("duration", at: 0)
-    else { return nil }
-    return word.string
+    summary.otherEntries += 1
   }
 
   /// An auto_explain record: its plan's facts go to its query.
-  private mutating func plan(_ entry: LogEntry) {
-    guard let (query, _, facts) = PlanFacts.read(entry.message.string) else { return }
+  private mutating func plan(_ query: String, _ facts: PlanFacts, at lineNumber: Int) {
     if let statementFilter, !statementFilter.keeps(query) { return }
     summary.plans += 1
     var plan = facts
-    plan.examplePosition = position(entry.lineNumber)
+    plan.examplePosition = position(lineNumber)
     let bytes = Array(query.utf8)
     let slot = bytes.withUnsafeBufferPointer { self.index(for: $0, textHash: Fingerprinter.textHash($0)) }
     bytes.withUnsafeBufferPointer { queries[slot].noteText($0, at: plan.examplePosition) }

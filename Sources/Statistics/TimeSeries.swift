@@ -1,4 +1,4 @@
-import LogFormats
+import LogInput
 
 // Statements, slow statements, errors and latency per time interval. The interval starts at one second and
 // doubles whenever the series would pass `maxBuckets`, so a month of log costs the same memory as an hour.

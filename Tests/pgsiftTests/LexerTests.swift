@@ -14,7 +14,7 @@ struct StatementCollector: ServerEventSink {
   mutating func parameters(_ detail: ByteView, pid: Int32) {}
   mutating func error(_ event: ServerMessage) { if let statement = event.statement { texts.insert(statement) } }
   mutating func message(_ event: ServerMessage) { if let statement = event.statement { texts.insert(statement) } }
-  mutating func other(_ entry: LogEntry) {}
+  mutating func activity(_ event: ActivityEvent, from origin: EventOrigin) {}
 }
 
 func statements(in path: String) throws -> Set<String> {

@@ -1,6 +1,7 @@
 // Unit tests of the format stage: prefixes, timestamps, statement messages, csvlog and jsonlog records.
 import Foundation
 import LogFormats
+import LogInput
 import ServerEvents
 import Testing
 

@@ -2,6 +2,7 @@
 // fingerprint, and the facts the advisor and the reader can use: sequential scans with a filter and the rows
 // it removed, sort methods and sorts that spilled to disk, temporary blocks written.
 import LogFormats
+import LogInput
 
 public struct PlanFacts: Sendable, Codable {
   /// Plans logged for the query.
@@ -17,7 +18,7 @@ public struct PlanFacts: Sendable, Codable {
   /// The slowest plan (the earliest of equals), as logged.
   public var example: String?
   public var exampleDurationUs: Int64 = -1
-  public var examplePosition: InputPosition = .max
+  public var examplePosition: Int64 = .max
 
   public struct SeqScan: Sendable, Codable {
     public var scans = 0
@@ -26,7 +27,7 @@ public struct PlanFacts: Sendable, Codable {
 
   public init() {}
 
-  mutating func add(_ other: PlanFacts) {
+  public mutating func add(_ other: PlanFacts) {
     explained += other.explained
     for (table, scan) in other.seqScans {
       seqScans[table, default: SeqScan()].scans += scan.scans
@@ -46,9 +47,9 @@ public struct PlanFacts: Sendable, Codable {
 
   /// Reads an auto_explain record's message: the query text and the facts of its one plan; nil when it is not
   /// `duration: X ms  plan:` followed by a plan.
-  static func read(_ message: String) -> (query: String, durationUs: Int64, facts: PlanFacts)? {
+  static func read(_ message: String) -> (query: String, facts: PlanFacts)? {
     guard message.hasPrefix("duration: "), let planMark = message.firstRange(of: " ms  plan:\n") else { return nil }
-    let duration = ServerActivity.thousandths(message[message.index(message.startIndex, offsetBy: 10)...]) ?? 0
+    let duration = MessageText.thousandths(message[message.index(message.startIndex, offsetBy: 10)...]) ?? 0
     let plan = message[planMark.upperBound...]
     var facts = PlanFacts()
     facts.explained = 1
@@ -71,7 +72,7 @@ public struct PlanFacts: Sendable, Codable {
     }
     facts.example = String(plan)
     facts.exampleDurationUs = duration
-    return (query, duration, facts)
+    return (query, facts)
   }
 
   private static func readText(_ lines: ArraySlice<Substring>, into facts: inout PlanFacts) {
