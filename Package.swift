@@ -2,13 +2,17 @@
 // pgsift: reads PostgreSQL server logs and tells which queries hurt.
 //
 // Data flows one way and the targets follow it:
-//   LogInput (bytes, lines) -> LogFormats (log entries) -> ServerEvents (statements, errors)
-//   -> Fingerprint (statement identity) -> AppPatterns (per-session loops) -> Statistics (aggregates)
+//   LogInput (bytes, lines; the vocabulary: times, severities, byte views) -> LogFormats (log entries)
+//   -> LogReading (inputs opened, told apart, resumed, sampled, detected, cut into pieces for a consumer)
+//   -> ServerEvents (statements, errors, and the server's other records read into typed events)
+//   -> Fingerprint (statement identity) -> AppPatterns (per-session loops) -> Statistics (counts and merges)
 //   -> Advisors (index and application advice, typed)
 //   -> LiveValidation (HypoPG and its keep/reject rule, optional)
-//   -> Reports (maps and renders: text, JSON, HTML) -> Regression (compare runs, budgets);
-//   Analysis wires the stages for the CLI (files x work pool x fold; LogFormats' PieceCutter cuts the pieces);
-//   OutputFiles writes what a run produces durably (atomic, synced, mode kept) and locks the --state file.
+//   -> Reports (maps and renders: text, JSON, HTML, OpenMetrics) -> Regression (compare runs, budgets);
+//   RunState keeps what a run saves (--state positions and open sessions, --save-state parts for merge);
+//   Analysis wires the stages for the CLI: files x work pool x fold;
+//   OutputFiles writes what a run produces durably (atomic, synced, mode kept) and locks the --state file;
+//   NullCoding writes a report's empty optional fields as null.
 import PackageDescription
 
 // The line reader and the fingerprint cache are classes touched once per line: in release builds their
@@ -63,9 +67,10 @@ let package = Package(
     .target(
       name: "LogFormats",
       dependencies: ["LogInput"]),
+    .target(name: "NullCoding"),
     .target(
       name: "LogReading",
-      dependencies: ["LogInput", "LogFormats", "Fingerprint"]),
+      dependencies: ["LogInput", "LogFormats", "Fingerprint", "NullCoding"]),
     .target(
       name: "ServerEvents",
       dependencies: ["LogFormats"]),
@@ -89,7 +94,7 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "LogInput", "LogReading", "Statistics", "Advisors", "AppPatterns",
+        "LogInput", "LogReading", "NullCoding", "Statistics", "Advisors", "AppPatterns",
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "OutputFiles"),

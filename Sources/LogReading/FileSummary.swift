@@ -2,15 +2,16 @@
 // it, saved runs keep it, `merge` tells by `head_hash` whether two parts cover the same bytes.
 import LogFormats
 import LogInput
+import NullCoding
 
 public struct FileSummary: Codable, Sendable {
   public var path: String
   /// The format it was read as; null when the file could not be read at all.
-  public var format: LogFormat?
-  public var logLinePrefix: String?
+  @WritesNull public var format: LogFormat? = nil
+  @WritesNull public var logLinePrefix: String? = nil
   public var compressed: Bool
   /// `gzip`, `bzip2`, `xz` or `zstd` (found by magic bytes); null for plain text (schema version 3).
-  public var compression: Compression?
+  @WritesNull public var compression: Compression? = nil
   public var bytes: Int
   public var lines: Int
   public var entries: Int
@@ -18,7 +19,7 @@ public struct FileSummary: Codable, Sendable {
   public var blankLines: Int
   public var invalidUTF8Lines: Int
   /// Why reading stopped early, if it did.
-  public var error: String?
+  @WritesNull public var error: String? = nil
   /// With --state: where reading started (bytes of text already read by earlier runs) and the line before it.
   public var resumedAt: Int = 0
   public var resumedLine: Int = 0
@@ -27,17 +28,17 @@ public struct FileSummary: Codable, Sendable {
   /// Records the record filters (--database, --exclude-user, …) left out.
   public var filteredRecords: Int = 0
   /// How the prefix was inferred, when it was (null when --prefix gave it, or for formats without one).
-  public var prefixInference: PrefixInferenceReport?
+  @WritesNull public var prefixInference: PrefixInferenceReport? = nil
   /// Lines other programs wrote into the same file (syslog's other daemons, Heroku's other sources,
   /// CloudNativePG's other loggers), passed over; and how many each wrote (the first 16 programs).
   public var otherProgramLines: Int = 0
   public var otherPrograms: [NameCount] = []
   /// A hash of the first bytes of the file's text (and how many), which tell the file wherever it is: `merge`
   /// refuses parts that cover the same bytes of one file.
-  public var headHash: String?
+  @WritesNull public var headHash: String? = nil
   public var headLength: Int = 0
   /// When the input is the same file as an earlier one, or a copy of it, which it is: it was read once.
-  public var duplicateOf: String?
+  @WritesNull public var duplicateOf: String? = nil
   /// Where more than one reading of the prefix read records (an alternate, or a prefix inferred from lines the
   /// first did not read): each reading with the records it read, most first.
   public var prefixReadings: [NameCount] = []
@@ -57,34 +58,6 @@ public struct FileSummary: Codable, Sendable {
     self.blankLines = blankLines
     self.invalidUTF8Lines = invalidUTF8Lines
     self.error = error
-  }
-
-  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(path, forKey: .path)
-    try c.encode(format, forKey: .format)
-    try c.encode(logLinePrefix, forKey: .logLinePrefix)
-    try c.encode(compressed, forKey: .compressed)
-    try c.encode(compression, forKey: .compression)
-    try c.encode(bytes, forKey: .bytes)
-    try c.encode(lines, forKey: .lines)
-    try c.encode(entries, forKey: .entries)
-    try c.encode(skippedLines, forKey: .skippedLines)
-    try c.encode(blankLines, forKey: .blankLines)
-    try c.encode(invalidUTF8Lines, forKey: .invalidUTF8Lines)
-    try c.encode(error, forKey: .error)
-    try c.encode(resumedAt, forKey: .resumedAt)
-    try c.encode(resumedLine, forKey: .resumedLine)
-    try c.encode(outsideWindow, forKey: .outsideWindow)
-    try c.encode(filteredRecords, forKey: .filteredRecords)
-    try c.encode(prefixInference, forKey: .prefixInference)
-    try c.encode(otherProgramLines, forKey: .otherProgramLines)
-    try c.encode(otherPrograms, forKey: .otherPrograms)
-    try c.encode(prefixReadings, forKey: .prefixReadings)
-    try c.encode(headHash, forKey: .headHash)
-    try c.encode(headLength, forKey: .headLength)
-    try c.encode(duplicateOf, forKey: .duplicateOf)
   }
 
   public init(from decoder: any Decoder) throws {

@@ -1,11 +1,12 @@
 // The index advice as the JSON report carries it (schema version 2; docs/json-schema.md).
+import NullCoding
 
 public struct IndexSuggestionReport: Codable, Sendable {
   public var table: String
   /// Key columns in index order (with `DESC` or an operator class when the index needs one).
   public var columns: [String]
   /// The partial-index predicate, or null.
-  public var `where`: String?
+  @WritesNull public var `where`: String? = nil
   public var ddl: String
   /// The fingerprints of the queries it serves.
   public var fingerprints: [String]
@@ -15,28 +16,11 @@ public struct IndexSuggestionReport: Codable, Sendable {
   public var totalMs: Double
   public var reasons: [String]
   /// The most severe write warning (`breaks-hot`, `write-heavy`, `note`) or null; the figures are in `write_cost`.
-  public var writeWarning: String?
+  @WritesNull public var writeWarning: String? = nil
   public var writeCost: WriteCostReport
   /// `heuristic` from the log alone, `validated` when a live database confirmed it with HypoPG.
   public var confidence: String
-  public var validated: ValidationReport?
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(table, forKey: .table)
-    try c.encode(columns, forKey: .columns)
-    try c.encode(`where`, forKey: .where)
-    try c.encode(ddl, forKey: .ddl)
-    try c.encode(fingerprints, forKey: .fingerprints)
-    try c.encode(served, forKey: .served)
-    try c.encode(slowMs, forKey: .slowMs)
-    try c.encode(totalMs, forKey: .totalMs)
-    try c.encode(reasons, forKey: .reasons)
-    try c.encode(writeWarning, forKey: .writeWarning)
-    try c.encode(writeCost, forKey: .writeCost)
-    try c.encode(confidence, forKey: .confidence)
-    try c.encode(validated, forKey: .validated)
-  }
+  @WritesNull public var validated: ValidationReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case table, columns, `where`, ddl, fingerprints, served, slowMs = "slow_ms", totalMs = "total_ms", reasons
@@ -68,29 +52,11 @@ public struct WriteCostReport: Codable, Sendable {
   /// Writes as a share of the table's statements, 0 to 1.
   public var writeShare: Double
   public var hotBreakingUpdates: [HotBreakingUpdate]
-  public var indexEntryBytes: Int?
-  public var rowBytes: Int?
+  @WritesNull public var indexEntryBytes: Int? = nil
+  @WritesNull public var rowBytes: Int? = nil
   public var warnings: [String]
   /// What the figures mean, in words, including how a filtered log undercounts writes.
   public var explanation: String
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(reads, forKey: .reads)
-    try c.encode(writes, forKey: .writes)
-    try c.encode(inserts, forKey: .inserts)
-    try c.encode(updates, forKey: .updates)
-    try c.encode(deletes, forKey: .deletes)
-    try c.encode(copies, forKey: .copies)
-    try c.encode(readsPerMinute, forKey: .readsPerMinute)
-    try c.encode(writesPerMinute, forKey: .writesPerMinute)
-    try c.encode(writeShare, forKey: .writeShare)
-    try c.encode(hotBreakingUpdates, forKey: .hotBreakingUpdates)
-    try c.encode(indexEntryBytes, forKey: .indexEntryBytes)
-    try c.encode(rowBytes, forKey: .rowBytes)
-    try c.encode(warnings, forKey: .warnings)
-    try c.encode(explanation, forKey: .explanation)
-  }
 
   enum CodingKeys: String, CodingKey {
     case reads, writes, inserts, updates, deletes, copies, readsPerMinute = "reads_per_minute"
@@ -107,15 +73,8 @@ public struct HotBreakingUpdate: Codable, Sendable {
 
 public struct ValidationReport: Codable, Sendable {
   public var plans: [PlanCost]
-  public var indexBytes: Int64?
-  public var tableRows: Double?
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(plans, forKey: .plans)
-    try c.encode(indexBytes, forKey: .indexBytes)
-    try c.encode(tableRows, forKey: .tableRows)
-  }
+  @WritesNull public var indexBytes: Int64? = nil
+  @WritesNull public var tableRows: Double? = nil
 
   enum CodingKeys: String, CodingKey {
     case plans, indexBytes = "index_bytes", tableRows = "table_rows"
@@ -136,19 +95,10 @@ public struct PlanCost: Codable, Sendable {
 
 public struct UnusablePredicateReport: Codable, Sendable {
   public var table: String
-  public var column: String?
+  @WritesNull public var column: String? = nil
   public var reason: String
   public var fingerprints: [String]
   public var slowMs: Double
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(table, forKey: .table)
-    try c.encode(column, forKey: .column)
-    try c.encode(reason, forKey: .reason)
-    try c.encode(fingerprints, forKey: .fingerprints)
-    try c.encode(slowMs, forKey: .slowMs)
-  }
 
   enum CodingKeys: String, CodingKey {
     case table, column, reason, fingerprints, slowMs = "slow_ms"

@@ -1,6 +1,7 @@
 // The server's own events in the report: lock waits, deadlocks, temporary files, checkpoints, autovacuum and
 // autoanalyze, connections and sessions, cancelled statements (schema version 3).
 import LogReading
+import NullCoding
 
 public struct EventsReport: Codable, Sendable {
   public var lockWaits: [LockWaitReport]
@@ -13,30 +14,18 @@ public struct EventsReport: Codable, Sendable {
   /// Statements cancelled, by reason (`statement timeout`, `user request`, `lock timeout`, …).
   public var cancellations: [NameCount]
   /// PgBouncer's log, when one was read.
-  public var pgbouncer: PgBouncerReport?
+  @WritesNull public var pgbouncer: PgBouncerReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case lockWaits = "lock_waits", deadlocks, tempFiles = "temp_files", checkpoints, autovacuum, autoanalyze
     case connections, cancellations, pgbouncer
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(lockWaits, forKey: .lockWaits)
-    try c.encode(deadlocks, forKey: .deadlocks)
-    try c.encode(tempFiles, forKey: .tempFiles)
-    try c.encode(checkpoints, forKey: .checkpoints)
-    try c.encode(autovacuum, forKey: .autovacuum)
-    try c.encode(autoanalyze, forKey: .autoanalyze)
-    try c.encode(connections, forKey: .connections)
-    try c.encode(cancellations, forKey: .cancellations)
-    try c.encode(pgbouncer, forKey: .pgbouncer)
-  }
 }
 
 /// Lock waits of one statement fingerprint (null: logged without a statement).
 public struct LockWaitReport: Codable, Sendable {
-  public var fingerprint: String?
+  @WritesNull public var fingerprint: String? = nil
   /// `still waiting` messages, and the time waited when each was written.
   public var waits: Int
   public var waitedMs: Double
@@ -47,28 +36,15 @@ public struct LockWaitReport: Codable, Sendable {
   /// Waits that ended in a deadlock.
   public var deadlocks: Int
   public var modes: [NameCount]
-  public var exampleStatement: String?
+  @WritesNull public var exampleStatement: String? = nil
   /// The first wait's DETAIL: the process holding the lock and the wait queue.
-  public var holder: String?
+  @WritesNull public var holder: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case fingerprint, waits, waitedMs = "waited_ms", acquired, acquiredMs = "acquired_ms", longestMs = "longest_ms"
     case deadlocks, modes, exampleStatement = "example_statement", holder
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(fingerprint, forKey: .fingerprint)
-    try c.encode(waits, forKey: .waits)
-    try c.encode(waitedMs, forKey: .waitedMs)
-    try c.encode(acquired, forKey: .acquired)
-    try c.encode(acquiredMs, forKey: .acquiredMs)
-    try c.encode(longestMs, forKey: .longestMs)
-    try c.encode(deadlocks, forKey: .deadlocks)
-    try c.encode(modes, forKey: .modes)
-    try c.encode(exampleStatement, forKey: .exampleStatement)
-    try c.encode(holder, forKey: .holder)
-  }
 }
 
 public struct DeadlocksReport: Codable, Sendable {
@@ -78,41 +54,25 @@ public struct DeadlocksReport: Codable, Sendable {
 }
 
 public struct DeadlockReport: Codable, Sendable {
-  public var time: String?
+  @WritesNull public var time: String? = nil
   public var detail: String
-  public var statement: String?
-  public var fingerprint: String?
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(time, forKey: .time)
-    try c.encode(detail, forKey: .detail)
-    try c.encode(statement, forKey: .statement)
-    try c.encode(fingerprint, forKey: .fingerprint)
-  }
+  @WritesNull public var statement: String? = nil
+  @WritesNull public var fingerprint: String? = nil
 
   enum CodingKeys: String, CodingKey { case time, detail, statement, fingerprint }
 }
 
 /// Temporary files of one statement fingerprint (null: logged without a statement).
 public struct TempFileReport: Codable, Sendable {
-  public var fingerprint: String?
+  @WritesNull public var fingerprint: String? = nil
   public var files: Int
   public var bytes: Int64
   public var largestBytes: Int64
   /// Set when the files are large enough that work_mem is worth a look.
-  public var hint: String?
+  @WritesNull public var hint: String? = nil
 
   enum CodingKeys: String, CodingKey { case fingerprint, files, bytes, largestBytes = "largest_bytes", hint }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(fingerprint, forKey: .fingerprint)
-    try c.encode(files, forKey: .files)
-    try c.encode(bytes, forKey: .bytes)
-    try c.encode(largestBytes, forKey: .largestBytes)
-    try c.encode(hint, forKey: .hint)
-  }
 }
 
 public struct CheckpointReport: Codable, Sendable {
@@ -161,15 +121,15 @@ public struct ConnectionReport: Codable, Sendable {
   public var byApplication: [NameCount]
   public var byHost: [NameCount]
   /// Session lengths from the disconnections.
-  public var meanSessionMs: Double?
+  @WritesNull public var meanSessionMs: Double? = nil
   public var sessionsUnderOneSecond: Int
   public var sessionHistogram: [HistogramBucket]
   /// Time the short sessions spent connecting, at about 20 ms per new connection: what a pooler would save.
   public var estimatedConnectMs: Double
   /// Time from `connection received` to `connection authorized`, summed over the connections that logged both
   /// with millisecond times (null with `%t`, whose whole seconds cannot measure it), and how many did.
-  public var measuredConnectMs: Double? = nil
-  public var timedConnections: Int? = nil
+  @WritesNull public var measuredConnectMs: Double? = nil
+  @WritesNull public var timedConnections: Int? = nil
 
   enum CodingKeys: String, CodingKey {
     case received, authorized, disconnections, authenticationFailures = "authentication_failures"
@@ -180,25 +140,6 @@ public struct ConnectionReport: Codable, Sendable {
     case measuredConnectMs = "measured_connect_ms", timedConnections = "timed_connections"
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(received, forKey: .received)
-    try c.encode(authorized, forKey: .authorized)
-    try c.encode(disconnections, forKey: .disconnections)
-    try c.encode(authenticationFailures, forKey: .authenticationFailures)
-    try c.encode(peakPerSecond, forKey: .peakPerSecond)
-    try c.encode(meanPerSecond, forKey: .meanPerSecond)
-    try c.encode(byDatabase, forKey: .byDatabase)
-    try c.encode(byUser, forKey: .byUser)
-    try c.encode(byApplication, forKey: .byApplication)
-    try c.encode(byHost, forKey: .byHost)
-    try c.encode(meanSessionMs, forKey: .meanSessionMs)
-    try c.encode(sessionsUnderOneSecond, forKey: .sessionsUnderOneSecond)
-    try c.encode(sessionHistogram, forKey: .sessionHistogram)
-    try c.encode(estimatedConnectMs, forKey: .estimatedConnectMs)
-    try c.encode(measuredConnectMs, forKey: .measuredConnectMs)
-    try c.encode(timedConnections, forKey: .timedConnections)
-  }
 }
 
 /// PgBouncer's own log (null when no PgBouncer log was read).
@@ -220,10 +161,10 @@ public struct PgBouncerReport: Codable, Sendable {
   public var peakXactsPerSecond: Int64
   public var meanQueriesPerSecond: Double
   public var peakQueriesPerSecond: Int64
-  public var meanXactUs: Double?
-  public var meanQueryUs: Double?
+  @WritesNull public var meanXactUs: Double? = nil
+  @WritesNull public var meanQueryUs: Double? = nil
   /// How long clients waited for a server connection: the pool is too small when this grows.
-  public var meanWaitUs: Double?
+  @WritesNull public var meanWaitUs: Double? = nil
   public var longestWaitUs: Int64
 
   enum CodingKeys: String, CodingKey {
@@ -235,24 +176,4 @@ public struct PgBouncerReport: Codable, Sendable {
     case meanWaitUs = "mean_wait_us", longestWaitUs = "longest_wait_us"
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(lines, forKey: .lines)
-    try c.encode(logins, forKey: .logins)
-    try c.encode(loginFailures, forKey: .loginFailures)
-    try c.encode(serverConnections, forKey: .serverConnections)
-    try c.encode(peakLoginsPerSecond, forKey: .peakLoginsPerSecond)
-    try c.encode(meanLoginsPerSecond, forKey: .meanLoginsPerSecond)
-    try c.encode(closes, forKey: .closes)
-    try c.encode(problems, forKey: .problems)
-    try c.encode(statsPeriods, forKey: .statsPeriods)
-    try c.encode(meanXactsPerSecond, forKey: .meanXactsPerSecond)
-    try c.encode(peakXactsPerSecond, forKey: .peakXactsPerSecond)
-    try c.encode(meanQueriesPerSecond, forKey: .meanQueriesPerSecond)
-    try c.encode(peakQueriesPerSecond, forKey: .peakQueriesPerSecond)
-    try c.encode(meanXactUs, forKey: .meanXactUs)
-    try c.encode(meanQueryUs, forKey: .meanQueryUs)
-    try c.encode(meanWaitUs, forKey: .meanWaitUs)
-    try c.encode(longestWaitUs, forKey: .longestWaitUs)
-  }
 }

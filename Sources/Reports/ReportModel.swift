@@ -1,6 +1,7 @@
 // The report as data: what the JSON output is (see docs/json-schema.md), and what the text output shows.
 // Field names are the JSON names; durations are milliseconds and say so.
 import LogReading
+import NullCoding
 
 public struct AnalysisReport: Codable, Sendable {
   /// Bumped whenever a field changes meaning or is removed; adding fields does not bump it.
@@ -76,7 +77,7 @@ public struct InputSummary: Codable, Sendable {
   public var problems: [String: Int]
   /// What --database, --user, --application, --host, their --exclude- forms and --include-query /
   /// --exclude-query kept and left out; nil when no filter was given.
-  public var filters: String?
+  @WritesNull public var filters: String? = nil
 
   public init(
     files: [FileSummary], lines: Int, entries: Int, skippedLines: Int, format: String, problems: [String: Int],
@@ -106,17 +107,6 @@ public struct InputSummary: Codable, Sendable {
     filters = try c.decodeIfPresent(String.self, forKey: .filters)
   }
 
-  /// Writes every key, unknown values as null.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(files, forKey: .files)
-    try c.encode(lines, forKey: .lines)
-    try c.encode(entries, forKey: .entries)
-    try c.encode(skippedLines, forKey: .skippedLines)
-    try c.encode(format, forKey: .format)
-    try c.encode(problems, forKey: .problems)
-    try c.encode(filters, forKey: .filters)
-  }
 }
 
 /// The least used fingerprints, folded into one line once there were more than --max-fingerprints.
@@ -129,10 +119,10 @@ public struct FoldedReport: Codable, Sendable, Equatable {
   public var totalMs: Double
   public var slowMs: Double
   public var maxMs: Double
-  public var p50Ms: Double?
-  public var p95Ms: Double?
+  @WritesNull public var p50Ms: Double? = nil
+  @WritesNull public var p95Ms: Double? = nil
   /// The --max-fingerprints the run kept apart.
-  public var budget: Int?
+  @WritesNull public var budget: Int? = nil
 
   public init(
     fingerprints: Int, calls: Int, slowCalls: Int, untimedCalls: Int, totalMs: Double, slowMs: Double,
@@ -155,19 +145,6 @@ public struct FoldedReport: Codable, Sendable, Equatable {
     case slowMs = "slow_ms", maxMs = "max_ms", p50Ms = "p50_ms", p95Ms = "p95_ms", budget
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(fingerprints, forKey: .fingerprints)
-    try c.encode(calls, forKey: .calls)
-    try c.encode(slowCalls, forKey: .slowCalls)
-    try c.encode(untimedCalls, forKey: .untimedCalls)
-    try c.encode(totalMs, forKey: .totalMs)
-    try c.encode(slowMs, forKey: .slowMs)
-    try c.encode(maxMs, forKey: .maxMs)
-    try c.encode(p50Ms, forKey: .p50Ms)
-    try c.encode(p95Ms, forKey: .p95Ms)
-    try c.encode(budget, forKey: .budget)
-  }
 }
 
 public struct Summary: Codable, Sendable {
@@ -181,8 +158,8 @@ public struct Summary: Codable, Sendable {
   public var errors: Int
   /// Fingerprints libpg_query could not parse (their ids come from the lexer).
   public var unparsedFingerprints: Int
-  public var first: String?
-  public var last: String?
+  @WritesNull public var first: String? = nil
+  @WritesNull public var last: String? = nil
   /// Server events (schema version 3; 0 when reading an older report).
   public var lockWaits = 0
   public var deadlocks = 0
@@ -195,7 +172,7 @@ public struct Summary: Codable, Sendable {
   public var disconnections = 0
   public var cancelledStatements = 0
   /// The executions of the fingerprints --max-fingerprints folded; nil when none was.
-  public var folded: FoldedReport?
+  @WritesNull public var folded: FoldedReport? = nil
   /// Executions --include-query / --exclude-query left out.
   public var filteredStatements = 0
 
@@ -244,34 +221,6 @@ public struct Summary: Codable, Sendable {
     filteredStatements = try count(.filteredStatements)
   }
 
-  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(statements, forKey: .statements)
-    try c.encode(slowStatements, forKey: .slowStatements)
-    try c.encode(totalMs, forKey: .totalMs)
-    try c.encode(fingerprints, forKey: .fingerprints)
-    try c.encode(untimedStatements, forKey: .untimedStatements)
-    try c.encode(prepareSteps, forKey: .prepareSteps)
-    try c.encode(bareDurations, forKey: .bareDurations)
-    try c.encode(errors, forKey: .errors)
-    try c.encode(unparsedFingerprints, forKey: .unparsedFingerprints)
-    try c.encode(first, forKey: .first)
-    try c.encode(last, forKey: .last)
-    try c.encode(lockWaits, forKey: .lockWaits)
-    try c.encode(deadlocks, forKey: .deadlocks)
-    try c.encode(tempFiles, forKey: .tempFiles)
-    try c.encode(tempBytes, forKey: .tempBytes)
-    try c.encode(checkpoints, forKey: .checkpoints)
-    try c.encode(autovacuums, forKey: .autovacuums)
-    try c.encode(autoanalyzes, forKey: .autoanalyzes)
-    try c.encode(connections, forKey: .connections)
-    try c.encode(disconnections, forKey: .disconnections)
-    try c.encode(cancelledStatements, forKey: .cancelledStatements)
-    try c.encode(folded, forKey: .folded)
-    try c.encode(filteredStatements, forKey: .filteredStatements)
-  }
-
   enum CodingKeys: String, CodingKey {
     case statements, slowStatements = "slow_statements", totalMs = "total_ms", fingerprints
     case untimedStatements = "untimed_statements", prepareSteps = "prepare_steps", bareDurations = "bare_durations"
@@ -293,69 +242,36 @@ extension Array where Element == NameCount {
 public struct Query: Codable, Sendable, Equatable {
   public var fingerprint: String
   public var fingerprintSource: String
-  public var parseError: String?
+  @WritesNull public var parseError: String? = nil
   public var normalized: String
-  public var example: String?
-  public var exampleParameters: String?
-  public var exampleMs: Double?
+  @WritesNull public var example: String? = nil
+  @WritesNull public var exampleParameters: String? = nil
+  @WritesNull public var exampleMs: Double? = nil
   public var calls: Int
   public var slowCalls: Int
   public var totalMs: Double
   public var slowMs: Double
-  public var minMs: Double?
-  public var maxMs: Double?
-  public var meanMs: Double?
-  public var p50Ms: Double?
-  public var p95Ms: Double?
-  public var p99Ms: Double?
+  @WritesNull public var minMs: Double? = nil
+  @WritesNull public var maxMs: Double? = nil
+  @WritesNull public var meanMs: Double? = nil
+  @WritesNull public var p50Ms: Double? = nil
+  @WritesNull public var p95Ms: Double? = nil
+  @WritesNull public var p99Ms: Double? = nil
   public var prepareMs: Double
   public var untimedCalls: Int
   public var errors: Int
   public var databases: [NameCount]
   public var users: [NameCount]
   public var applications: [NameCount]
-  public var firstSeen: String?
-  public var lastSeen: String?
+  @WritesNull public var firstSeen: String? = nil
+  @WritesNull public var lastSeen: String? = nil
   /// auto_explain's plans of this query, when the log has them.
-  public var plan: PlanReport? = nil
+  @WritesNull public var plan: PlanReport? = nil
   /// Executions in 40 equal slots over the report's time span.
-  public var sparkline: [Int]?
+  @WritesNull public var sparkline: [Int]? = nil
   /// The timed executions' durations in the latency histogram's buckets (four per doubling, the non-empty
   /// ones): what `compare` tests a change on.
-  public var histogram: [HistogramBucket]?
-
-  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(fingerprint, forKey: .fingerprint)
-    try c.encode(fingerprintSource, forKey: .fingerprintSource)
-    try c.encode(parseError, forKey: .parseError)
-    try c.encode(normalized, forKey: .normalized)
-    try c.encode(example, forKey: .example)
-    try c.encode(exampleParameters, forKey: .exampleParameters)
-    try c.encode(exampleMs, forKey: .exampleMs)
-    try c.encode(calls, forKey: .calls)
-    try c.encode(slowCalls, forKey: .slowCalls)
-    try c.encode(totalMs, forKey: .totalMs)
-    try c.encode(slowMs, forKey: .slowMs)
-    try c.encode(minMs, forKey: .minMs)
-    try c.encode(maxMs, forKey: .maxMs)
-    try c.encode(meanMs, forKey: .meanMs)
-    try c.encode(p50Ms, forKey: .p50Ms)
-    try c.encode(p95Ms, forKey: .p95Ms)
-    try c.encode(p99Ms, forKey: .p99Ms)
-    try c.encode(prepareMs, forKey: .prepareMs)
-    try c.encode(untimedCalls, forKey: .untimedCalls)
-    try c.encode(errors, forKey: .errors)
-    try c.encode(databases, forKey: .databases)
-    try c.encode(users, forKey: .users)
-    try c.encode(applications, forKey: .applications)
-    try c.encode(firstSeen, forKey: .firstSeen)
-    try c.encode(lastSeen, forKey: .lastSeen)
-    try c.encode(sparkline, forKey: .sparkline)
-    try c.encode(histogram, forKey: .histogram)
-    try c.encode(plan, forKey: .plan)
-  }
+  @WritesNull public var histogram: [HistogramBucket]? = nil
 
   enum CodingKeys: String, CodingKey {
     case fingerprint, fingerprintSource = "fingerprint_source", parseError = "parse_error", normalized, example
@@ -377,24 +293,14 @@ public struct PlanReport: Codable, Sendable, Equatable {
   public var sortDiskKB: Int64
   public var tempBlocksWritten: Int64
   /// The slowest plan, as logged (text or JSON), and its duration.
-  public var examplePlan: String?
-  public var exampleMs: Double?
+  @WritesNull public var examplePlan: String? = nil
+  @WritesNull public var exampleMs: Double? = nil
 
   enum CodingKeys: String, CodingKey {
     case explained, seqScans = "seq_scans", sortMethods = "sort_methods", sortDiskKB = "sort_disk_kb"
     case tempBlocksWritten = "temp_blocks_written", examplePlan = "example_plan", exampleMs = "example_ms"
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(explained, forKey: .explained)
-    try c.encode(seqScans, forKey: .seqScans)
-    try c.encode(sortMethods, forKey: .sortMethods)
-    try c.encode(sortDiskKB, forKey: .sortDiskKB)
-    try c.encode(tempBlocksWritten, forKey: .tempBlocksWritten)
-    try c.encode(examplePlan, forKey: .examplePlan)
-    try c.encode(exampleMs, forKey: .exampleMs)
-  }
 }
 
 public struct SeqScanReport: Codable, Sendable, Equatable {
@@ -414,35 +320,18 @@ public struct SeqScanReport: Codable, Sendable, Equatable {
 public struct ErrorGroupReport: Codable, Sendable {
   public var severity: String
   /// The SQLSTATE, when the log carries it (csvlog, jsonlog, `%e`), and the name of its class (version 3).
-  public var sqlState: String?
-  public var sqlStateClass: String?
+  @WritesNull public var sqlState: String? = nil
+  @WritesNull public var sqlStateClass: String? = nil
   /// The message with numbers replaced by N, which is what groups errors.
   public var message: String
-  public var fingerprint: String?
+  @WritesNull public var fingerprint: String? = nil
   public var count: Int
   public var exampleMessage: String
-  public var exampleDetail: String?
-  public var exampleHint: String?
-  public var exampleStatement: String?
-  public var firstSeen: String?
-  public var lastSeen: String?
-
-  /// Writes every key, unknown values as null, so the JSON has the same shape for every record.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(severity, forKey: .severity)
-    try c.encode(sqlState, forKey: .sqlState)
-    try c.encode(sqlStateClass, forKey: .sqlStateClass)
-    try c.encode(message, forKey: .message)
-    try c.encode(fingerprint, forKey: .fingerprint)
-    try c.encode(count, forKey: .count)
-    try c.encode(exampleMessage, forKey: .exampleMessage)
-    try c.encode(exampleDetail, forKey: .exampleDetail)
-    try c.encode(exampleHint, forKey: .exampleHint)
-    try c.encode(exampleStatement, forKey: .exampleStatement)
-    try c.encode(firstSeen, forKey: .firstSeen)
-    try c.encode(lastSeen, forKey: .lastSeen)
-  }
+  @WritesNull public var exampleDetail: String? = nil
+  @WritesNull public var exampleHint: String? = nil
+  @WritesNull public var exampleStatement: String? = nil
+  @WritesNull public var firstSeen: String? = nil
+  @WritesNull public var lastSeen: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case severity, sqlState = "sqlstate", sqlStateClass = "sqlstate_class", message, fingerprint, count
