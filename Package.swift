@@ -78,7 +78,9 @@ let package = Package(
       name: "Fingerprint",
       dependencies: ["CPgQuery"],
       swiftSettings: classHeavyHotPath),
-    .target(name: "AppPatterns"),
+    .target(
+      name: "AppPatterns",
+      dependencies: ["Fingerprint"]),
     .target(
       name: "Statistics",
       dependencies: [

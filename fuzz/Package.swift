@@ -19,6 +19,7 @@ let package = Package(
         .product(name: "LogInput", package: "pgsift"),
         .product(name: "LogFormats", package: "pgsift"),
         .product(name: "ServerEvents", package: "pgsift"),
+        .product(name: "Fingerprint", package: "pgsift"),
         .product(name: "Statistics", package: "pgsift"),
       ])
   ]

@@ -36,16 +36,14 @@ public enum AppAdvisor {
   /// The patterns of `aggregator`'s sessions, connections and queries (its texts normalized), most time first.
   public static func advice(_ aggregator: StatementAggregator, thresholds: AppAdviceThresholds) -> [AppAdvice] {
     let queries = aggregator.queries
-    // Where each fingerprint's query is (not a copy of it: a report may have a great many). Session steps know
-    // a fingerprint by its value.
+    // Where each fingerprint's query is (not a copy of it: a report may have a great many), found by value: the
+    // session steps of a part saved before steps carried the whole fingerprint know it by its value alone.
     var byValue: [UInt64: Int] = [:]
     byValue.reserveCapacity(queries.count)
     for index in queries.indices { byValue[queries[index].fingerprint.value] = index }
-    func fingerprint(_ value: UInt64) -> Fingerprint {
-      byValue[value].map { queries[$0].fingerprint } ?? Fingerprint(value: value, source: .libpgQuery)
-    }
-    func table(_ value: UInt64) -> String? {
-      byValue[value].flatMap {
+    func fingerprint(_ step: Fingerprint) -> Fingerprint { byValue[step.value].map { queries[$0].fingerprint } ?? step }
+    func table(_ step: Fingerprint) -> String? {
+      byValue[step.value].flatMap {
         SelectList.of(queries[$0].normalized)?.table ?? Self.writtenTable(queries[$0].normalized)
       }
     }
@@ -53,7 +51,7 @@ public enum AppAdvisor {
 
     // Reads in bursts after a parent query, and single-row writes in bursts.
     for (key, tally) in aggregator.bursts.tallies.sorted(by: {
-      ($0.key.child, $0.key.parent ?? 0) < ($1.key.child, $1.key.parent ?? 0)
+      ($0.key.child.value, $0.key.parent?.value ?? 0) < ($1.key.child.value, $1.key.parent?.value ?? 0)
     }) {
       let minimum = key.category == .read ? thresholds.nPlusOne : thresholds.rowByRow
       let found = tally.atLeast(minimum)

@@ -106,8 +106,7 @@ public enum Analyzer {
       WorkerContext()
     }
     let fingerprinter = Fingerprinter()
-    var total = StatementAggregator(
-      thresholdUs: options.thresholdUs, intervalMs: options.intervalMs, fingerprinter: fingerprinter)
+    var total = StatementAggregator(thresholdUs: options.thresholdUs, intervalMs: options.intervalMs)
     total.fingerprintBudget = options.fingerprintBudget
     if let state { total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:]) }
     var consumer = PoolConsumer(

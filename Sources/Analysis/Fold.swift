@@ -68,7 +68,7 @@ struct Fold {
   var diagnostics = Diagnostics()
   var files: [FileSummary] = []
   /// The file being folded.
-  private var classifier: EventClassifier<StatementAggregator>?
+  private var classifier: EventClassifier<Stages>?
   private var counts = ParseCounts()
   private var fileDiagnostics = Diagnostics()
   private var outside = 0
@@ -87,11 +87,11 @@ struct Fold {
       if classifier == nil {
         // The first piece's aggregate takes the later ones in, on this thread: give it this thread's fingerprinter.
         classifier = result.classifier
-        classifier!.downstream.use(fingerprinter)
-        classifier!.downstream.continueSessions(of: &total)
+        classifier!.downstream.fingerprinter = fingerprinter
+        classifier!.downstream.downstream.continueSessions(of: &total)
       } else {
-        classifier!.append(result.classifier) { aggregate, next, continuing in
-          aggregate.merge(next, continuing: continuing)
+        classifier!.append(result.classifier) { stages, next, continuing in
+          stages.downstream.merge(next.downstream, continuing: continuing)
         }
       }
       counts.merge(result.counts)
@@ -126,7 +126,7 @@ struct Fold {
           .notice, at: at,
           "\(classifier.orphanSecondaryRecords) DETAIL/STATEMENT records had no record before them to belong to")
       }
-      var aggregate = classifier.downstream
+      var aggregate = classifier.downstream.downstream
       aggregate.endFile()
       if let note = LocalizedMessages.note(aggregate.summary.localizedDurations) {
         diagnostics.report(.localizedMessages, at: at, note)

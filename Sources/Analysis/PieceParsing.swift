@@ -8,9 +8,12 @@ import LogReading
 import ServerEvents
 import Statistics
 
+/// The stages behind the event classifier: the fingerprinting step, then the aggregate.
+typealias Stages = Fingerprinting<StatementAggregator>
+
 /// What parsing one piece gave.
 struct PieceResult {
-  var classifier: EventClassifier<StatementAggregator>
+  var classifier: EventClassifier<Stages>
   var counts: ParseCounts
   var diagnostics: Diagnostics
   var outside: Int
@@ -41,17 +44,17 @@ struct StageSettings: Sendable {
 /// A parser with the stages behind it, for one piece of a file.
 struct PieceParser<P: LogParser> {
   var parser: P
-  var sink: WindowFilter<EventClassifier<StatementAggregator>>
+  var sink: WindowFilter<EventClassifier<Stages>>
 
   init(_ parser: P, file: FileContext, settings: StageSettings, midStream: Bool, fingerprinter: Fingerprinter) {
-    var aggregator = StatementAggregator(
-      thresholdUs: settings.thresholdUs, intervalMs: settings.intervalMs, fingerprinter: fingerprinter)
+    var aggregator = StatementAggregator(thresholdUs: settings.thresholdUs, intervalMs: settings.intervalMs)
     aggregator.fileOrdinal = file.ordinal
     aggregator.fingerprintBudget = settings.fingerprintBudget
-    aggregator.statementFilter = settings.statementFilter
+    let stages = Stages(
+      downstream: aggregator, fingerprinter: fingerprinter, statementFilter: settings.statementFilter)
     self.parser = parser
     sink = WindowFilter(
-      downstream: EventClassifier(downstream: aggregator, midStream: midStream), window: settings.window,
+      downstream: EventClassifier(downstream: stages, midStream: midStream), window: settings.window,
       filter: settings.filter)
   }
 

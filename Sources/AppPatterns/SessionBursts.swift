@@ -5,13 +5,14 @@
 // a file goes on in the next one when that one continues in time (rotation); one open at the end of a run is
 // handed to the next through --state, or kept in a saved part together with the first steps of the processes
 // the part begins with, so that a merge joins them as one read of the whole log would have.
+import Fingerprint
 
 /// One executed statement, as little as the detector needs.
 public struct SessionStep: Sendable, Codable {
   public var pid: Int32
   /// Milliseconds since the epoch, when the log has times.
   public var timeMs: Int64?
-  public var fingerprint: UInt64
+  public var fingerprint: Fingerprint
   public var traits: StatementTraits
   /// A hash of the statement's values (its text and parameters): steps of one query with different keys
   /// differ here. Nil when the values are not in the record (extended protocol in stderr logs, whose
@@ -20,7 +21,7 @@ public struct SessionStep: Sendable, Codable {
   public var durationUs: Int64
 
   public init(
-    pid: Int32, timeMs: Int64?, fingerprint: UInt64, traits: StatementTraits, values: UInt64?, durationUs: Int64
+    pid: Int32, timeMs: Int64?, fingerprint: Fingerprint, traits: StatementTraits, values: UInt64?, durationUs: Int64
   ) {
     self.pid = pid
     self.timeMs = timeMs
@@ -88,8 +89,8 @@ public struct BurstKey: Sendable, Hashable, Codable {
   public enum Category: String, Sendable, Codable { case read, write }
   public var category: Category
   /// For reads: the query run just before the burst began in its session, if any.
-  public var parent: UInt64?
-  public var child: UInt64
+  public var parent: Fingerprint?
+  public var child: Fingerprint
   public var kind: StatementKind
 }
 
@@ -101,7 +102,7 @@ public struct SessionBursts: Sendable, Codable {
 
   /// The open burst of one query in one session.
   struct Burst: Codable {
-    var parent: UInt64?
+    var parent: Fingerprint?
     var traits: StatementTraits
     var count = 0
     /// Steps whose values differ from the step before them in the burst (the first counts): a loop over rows
@@ -120,9 +121,9 @@ public struct SessionBursts: Sendable, Codable {
   }
 
   struct Session: Codable {
-    var lastFingerprint: UInt64?
+    var lastFingerprint: Fingerprint?
     var lastMs: Int64?
-    var bursts: [UInt64: Burst] = [:]
+    var bursts: [Fingerprint: Burst] = [:]
   }
 
   /// The first steps of a process seen in the first second of the input, up to its first gap: a part before
@@ -150,7 +151,7 @@ public struct SessionBursts: Sendable, Codable {
       while !list.isAtEnd {
         var step = try list.nestedUnkeyedContainer()
         let time = try step.decodeNil() ? nil : try step.decode(Int64.self)
-        let fingerprint = try step.decode(UInt64.self)
+        let fingerprint = try step.decode(Fingerprint.self)
         guard let kind = StatementKind(rawValue: try step.decode(UInt8.self)) else {
           throw DecodingError.dataCorruptedError(in: step, debugDescription: "not a statement kind")
         }
@@ -289,11 +290,11 @@ public struct SessionBursts: Sendable, Codable {
   }
 
   private static func add(_ step: SessionStep, to session: inout Session, tallies: inout [BurstKey: BurstTally]) {
-    func close(_ burst: Burst, child: UInt64) { Self.close(burst, child: child, pid: step.pid, into: &tallies) }
+    func close(_ burst: Burst, child: Fingerprint) { Self.close(burst, child: child, pid: step.pid, into: &tallies) }
     if !session.bursts.isEmpty {
       // Bursts that have gone quiet are over; so are those after a parent query that runs again, since that
       // starts the next round of its loop.
-      var ended: [UInt64] = []
+      var ended: [Fingerprint] = []
       for (fingerprint, burst) in session.bursts
       where !Self.near(burst.lastMs, step.timeMs) || burst.parent == step.fingerprint {
         ended.append(fingerprint)
@@ -421,11 +422,12 @@ public struct SessionBursts: Sendable, Codable {
     }
   }
 
-  private mutating func close(_ burst: Burst, child: UInt64, pid: Int32) {
+  private mutating func close(_ burst: Burst, child: Fingerprint, pid: Int32) {
     Self.close(burst, child: child, pid: pid, into: &tallies)
   }
 
-  private static func close(_ burst: Burst, child: UInt64, pid: Int32, into tallies: inout [BurstKey: BurstTally]) {
+  private static func close(_ burst: Burst, child: Fingerprint, pid: Int32, into tallies: inout [BurstKey: BurstTally])
+  {
     // A loop sends its statements one after another: at least half the session's statements over the burst
     // are the burst's own. Queries that only recur among others (a mixed workload) are no loop.
     guard burst.count >= 2, burst.count >= burst.others else { return }

@@ -31,4 +31,17 @@ public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomString
   }
 
   public static func < (a: Fingerprint, b: Fingerprint) -> Bool { a.value < b.value }
+
+  enum CodingKeys: String, CodingKey { case value, source }
+
+  /// Reads `{"value": …, "source": …}`, or a bare number (how session steps and bursts of saved runs and --state
+  /// files before 0.1.0's typed identity wrote it: libpg_query's, as the application advisor then took it).
+  public init(from decoder: any Decoder) throws {
+    if let value = try? decoder.singleValueContainer().decode(UInt64.self) {
+      self.init(value: value, source: .libpgQuery)
+      return
+    }
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(value: try c.decode(UInt64.self, forKey: .value), source: try c.decode(Source.self, forKey: .source))
+  }
 }

@@ -202,13 +202,13 @@ public enum ReportBuilder {
     let a = aggregator.activity
     let lockWaits = a.lockWaits.map { key, w in
       LockWaitReport(
-        fingerprint: key.isEmpty ? nil : key, waits: w.waits, waitedMs: ms(w.waitedUs), acquired: w.acquired,
+        fingerprint: key?.hex, waits: w.waits, waitedMs: ms(w.waitedUs), acquired: w.acquired,
         acquiredMs: ms(w.acquiredUs), longestMs: ms(w.longestUs), deadlocks: w.deadlocks, modes: counts(w.modes),
         exampleStatement: w.example, holder: w.holder)
     }.sorted { ($0.acquiredMs, $0.waits, $1.fingerprint ?? "") > ($1.acquiredMs, $1.waits, $0.fingerprint ?? "") }
     let tempFiles = a.tempFiles.map { key, t in
       TempFileReport(
-        fingerprint: key.isEmpty ? nil : key, files: t.files, bytes: t.bytes, largestBytes: t.largestBytes,
+        fingerprint: key?.hex, files: t.files, bytes: t.bytes, largestBytes: t.largestBytes,
         hint: t.largestBytes >= largeTempFileBytes
           ? "sorts or hashes spill \(t.largestBytes >> 20) MiB to disk: raise work_mem for this query "
             + "(SET LOCAL work_mem) or give it an index that avoids the sort" : nil)

@@ -184,7 +184,8 @@ extension TimeSeries {
 
 extension ServerActivity {
   func checkSaved(_ c: SavedStateChecker) throws(SavedStateProblem) {
-    for (key, waits) in lockWaits {
+    for (fingerprint, waits) in lockWaits {
+      let key = fingerprint?.hex ?? ""
       for value in [waits.waits, waits.acquired, waits.deadlocks] { try c.count(value, "activity.lock_waits[\(key)]") }
       for value in [waits.waitedUs, waits.acquiredUs, waits.longestUs] {
         try c.sum(value, "activity.lock_waits[\(key)]")
@@ -197,7 +198,8 @@ extension ServerActivity {
     }
     for deadlock in deadlocks { try c.position(deadlock.position, "activity.deadlocks.position") }
     try c.count(deadlockCount, "activity.deadlock_count")
-    for (key, files) in tempFiles {
+    for (fingerprint, files) in tempFiles {
+      let key = fingerprint?.hex ?? ""
       try c.count(files.files, "activity.temp_files[\(key)]")
       for value in [files.bytes, files.largestBytes] { try c.sum(value, "activity.temp_files[\(key)]") }
     }

@@ -198,12 +198,12 @@ public struct ServerActivity: Sendable, Codable {
     }
   }
 
-  /// By statement fingerprint (hex), or "" for waits and files logged without their statement.
-  public var lockWaits: [String: LockWaits] = [:]
+  /// By the fingerprint of the statement they came with, nil for waits and files logged without it.
+  @ByStatement public var lockWaits: [Fingerprint?: LockWaits] = [:]
   public var deadlocks: [Deadlock] = []
   public static let deadlocksKept = 50
   public var deadlockCount = 0
-  public var tempFiles: [String: TempFiles] = [:]
+  @ByStatement public var tempFiles: [Fingerprint?: TempFiles] = [:]
   public var checkpoints = Checkpoints()
   /// By table, as the server names it (`database.schema.table`).
   public var autovacuums: [String: Maintenance] = [:]
@@ -218,7 +218,7 @@ public struct ServerActivity: Sendable, Codable {
 
   /// A LOG message that came with its secondary records; `fingerprint` is its STATEMENT's.
   mutating func record(message m: ServerMessage, fingerprint: Fingerprint?, position: InputPosition) {
-    let key = fingerprint?.hex ?? ""
+    let key = fingerprint
     switch MessageKind(m) {
     case .temporaryFile(let size):
       var files = TempFiles(files: 1, bytes: size, largestBytes: size)
@@ -236,7 +236,7 @@ public struct ServerActivity: Sendable, Codable {
     }
   }
 
-  private mutating func addLockWaits(_ waits: LockWaits, mode: String, key: String) {
+  private mutating func addLockWaits(_ waits: LockWaits, mode: String, key: Fingerprint?) {
     var waits = waits
     waits.modes[mode] = 1
     waits.add(lockWaits[key] ?? LockWaits())

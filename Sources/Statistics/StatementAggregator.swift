@@ -23,7 +23,15 @@ public struct ErrorGroup: Sendable, Codable {
   public var firstSeen: LogTime?
   public var lastSeen: LogTime?
 
-  var key: String { "\(severity.rawValue)|\(sqlState ?? "")|\(message)|\(fingerprint?.hex ?? "")" }
+  /// What makes errors one group.
+  struct Key: Hashable {
+    var severity: Severity
+    var sqlState: String?
+    var message: String
+    var fingerprint: Fingerprint?
+  }
+
+  var key: Key { Key(severity: severity, sqlState: sqlState, message: message, fingerprint: fingerprint) }
 
   mutating func add(_ other: ErrorGroup) {
     count += other.count
@@ -36,7 +44,7 @@ public struct ErrorGroup: Sendable, Codable {
   }
 }
 
-public struct StatementAggregator: ServerEventSink {
+public struct StatementAggregator: FingerprintedEventSink {
   public let thresholdUs: Int64
   /// The place on the command line of the file whose events come in now.
   public var fileOrdinal = 0
@@ -44,18 +52,15 @@ public struct StatementAggregator: ServerEventSink {
   private var indexByFingerprint: [Fingerprint: Int] = [:]
   /// Distinct fingerprints kept apart (see `keepWithinBudget`); nil keeps every one.
   public var fingerprintBudget: Int?
-  /// Statements whose text this leaves out are not counted (--include-query, --exclude-query).
-  public var statementFilter: StatementFilter?
   /// The executions of the fingerprints the budget folded.
   public internal(set) var folded = FoldedQueries()
   public private(set) var names = ByteInterner()
-  private var fingerprinter: Fingerprinter
 
   /// The latest statement of each process that became its query's example, waiting for its parameters.
   private var awaitingParameters: [Int32: (query: Int, position: InputPosition)] = [:]
 
   public internal(set) var errorGroups: [ErrorGroup] = []
-  private var errorGroupIndex: [String: Int] = [:]
+  private var errorGroupIndex: [ErrorGroup.Key: Int] = [:]
 
   public private(set) var summary = Summary()
   /// Statements, slow statements, errors and latency over time.
@@ -140,14 +145,10 @@ public struct StatementAggregator: ServerEventSink {
   }
 
   /// `intervalMs`: the time series' first interval (it doubles to stay within its bucket count).
-  public init(thresholdUs: Int64, intervalMs: Int64 = 1_000, fingerprinter: Fingerprinter = Fingerprinter()) {
+  public init(thresholdUs: Int64, intervalMs: Int64 = 1_000) {
     self.thresholdUs = thresholdUs
-    self.fingerprinter = fingerprinter
     timeSeries = TimeSeries(intervalMs: intervalMs)
   }
-
-  /// Moves the aggregate to another thread's fingerprinter (a fingerprinter serves one thread at a time).
-  public mutating func use(_ fingerprinter: Fingerprinter) { self.fingerprinter = fingerprinter }
 
   /// Takes over the sessions of the files before, as a file's first piece (its steps are not yet given to its
   /// own bursts): a session open at the end of one file goes on in the next, step by step, as in one file. The
@@ -158,29 +159,26 @@ public struct StatementAggregator: ServerEventSink {
     earlier.bursts = SessionBursts()
   }
 
-  public var fingerprinterLookups: Int { fingerprinter.lookups }
-  public var parserCalls: Int { fingerprinter.parserCalls }
-
   private func position(_ line: Int) -> InputPosition { InputPosition(file: fileOrdinal, line: line) }
 
-  private mutating func index(for text: ByteView, textHash: UInt64) -> Int {
-    let resolved = fingerprinter.resolve(text, textHash: textHash)
+  private mutating func index(for resolved: ResolvedStatement) -> Int {
     if let index = indexByFingerprint[resolved.fingerprint] { return index }
     queries.append(QueryStats(fingerprint: resolved.fingerprint, parseError: resolved.parseError))
     indexByFingerprint[resolved.fingerprint] = queries.count - 1
     return queries.count - 1
   }
 
-  public mutating func statement(_ event: StatementEvent) {
-    if let statementFilter, !statementFilter.keeps(event.text) {
-      if event.step != .parse && event.step != .bind { summary.filteredStatements += 1 }
-      return
-    }
+  public mutating func filteredOut(_ event: StatementEvent) {
+    if event.step != .parse && event.step != .bind { summary.filteredStatements += 1 }
+  }
+
+  public mutating func statement(_ statement: FingerprintedStatement) {
+    let event = statement.event
     let entry = event.entry
     summary.note(entry.time)
-    // One hash of the text serves the fingerprint cache and, below, the session steps' values.
-    let textHash = Fingerprinter.textHash(event.text)
-    let index = index(for: event.text, textHash: textHash)
+    // One hash of the text served the fingerprint cache and, below, serves the session steps' values.
+    let textHash = statement.textHash
+    let index = index(for: statement.resolved)
     let pid = entry.pid
     let position = position(entry.lineNumber)
     queries[index].noteText(event.text, at: position)
@@ -203,7 +201,7 @@ public struct StatementAggregator: ServerEventSink {
     }
     steps.append(
       SessionStep(
-        pid: pid, timeMs: entry.time?.epochMs, fingerprint: queries[index].fingerprint.value, traits: traits,
+        pid: pid, timeMs: entry.time?.epochMs, fingerprint: queries[index].fingerprint, traits: traits,
         values: values, durationUs: event.durationUs ?? 0))
     let becameExample = queries[index].record(
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
@@ -231,24 +229,16 @@ public struct StatementAggregator: ServerEventSink {
     queries[awaiting.query].exampleParameters = QueryStats.parametersText(detail)
   }
 
-  /// The fingerprint of a message's STATEMENT.
-  private func fingerprint(of event: ServerMessage) -> Fingerprint? {
-    guard let statement = event.statement else { return nil }
-    let bytes = Array(statement.utf8)
-    return bytes.withUnsafeBufferPointer { fingerprinter.resolve($0).fingerprint }
-  }
-
-  public mutating func message(_ event: ServerMessage) {
+  public mutating func message(_ event: ServerMessage, fingerprint: Fingerprint?) {
     summary.note(event.time)
     summary.otherEntries += 1
-    activity.record(message: event, fingerprint: fingerprint(of: event), position: position(event.lineNumber))
+    activity.record(message: event, fingerprint: fingerprint, position: position(event.lineNumber))
   }
 
-  public mutating func error(_ event: ServerMessage) {
+  public mutating func error(_ event: ServerMessage, fingerprint: Fingerprint?) {
     summary.note(event.time)
     summary.errors += 1
     if let time = event.time { timeSeries.recordError(at: time) }
-    let fingerprint = fingerprint(of: event)
     activity.record(error: event, fingerprint: fingerprint, position: position(event.lineNumber))
     add(
       ErrorGroup(
@@ -277,7 +267,7 @@ public struct StatementAggregator: ServerEventSink {
       summary.bareDurations += 1
       return
     case .localizedDuration(let word): summary.localizedDurations[word, default: 0] += 1
-    case .plan(let query, let facts): plan(query, facts, at: origin.lineNumber)
+    case .plan: break
     case .connectionReceived:
       if let time = origin.time { timeSeries.recordConnection(at: time) }
       activity.record(event, from: origin)
@@ -287,13 +277,16 @@ public struct StatementAggregator: ServerEventSink {
   }
 
   /// An auto_explain record: its plan's facts go to its query.
-  private mutating func plan(_ query: String, _ facts: PlanFacts, at lineNumber: Int) {
-    if let statementFilter, !statementFilter.keeps(query) { return }
+  public mutating func plan(
+    query: String, resolved: ResolvedStatement, textHash: UInt64, facts: PlanFacts, from origin: EventOrigin
+  ) {
+    summary.note(origin.time)
+    summary.otherEntries += 1
     summary.plans += 1
     var plan = facts
-    plan.examplePosition = position(lineNumber)
+    plan.examplePosition = position(origin.lineNumber)
+    let slot = index(for: resolved)
     let bytes = Array(query.utf8)
-    let slot = bytes.withUnsafeBufferPointer { self.index(for: $0, textHash: Fingerprinter.textHash($0)) }
     bytes.withUnsafeBufferPointer { queries[slot].noteText($0, at: plan.examplePosition) }
     queries[slot].plans.add(plan)
   }
@@ -420,7 +413,7 @@ extension StatementAggregator: Codable {
     case timeSeries = "time_series", latency, activity, pgbouncer, folded
   }
 
-  /// Reads an aggregate written by `encode`, with a fingerprinter of its own.
+  /// Reads an aggregate written by `encode`.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(thresholdUs: try c.decode(Int64.self, forKey: .thresholdUs))

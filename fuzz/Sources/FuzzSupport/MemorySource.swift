@@ -1,5 +1,6 @@
 // What every fuzz target needs: the fuzzer's bytes as a byte source, and as lines; a log parser driven over
 // them as `pgsift analyze` drives it, with its counts checked.
+import Fingerprint
 import LogFormats
 import LogInput
 import ServerEvents
@@ -72,7 +73,9 @@ public func parseAndCheck<P: LogParser>(
   seen: (UnsafeBufferPointer<UInt8>) -> Void = { _ in }
 ) {
   var parser = parser
-  var sink = EventClassifier(downstream: StatementAggregator(thresholdUs: 30_000, intervalMs: 60_000))
+  var sink = EventClassifier(
+    downstream: Fingerprinting(
+      downstream: StatementAggregator(thresholdUs: 30_000, intervalMs: 60_000), fingerprinter: Fingerprinter()))
   func feed(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) {
     seen(line)
     parser.feed(line, lineNumber: number, into: &sink)
@@ -80,7 +83,7 @@ public func parseAndCheck<P: LogParser>(
   let lines = inPlace ? forEachLineInPlace(in: log, feed) : forEachLine(in: log, feed)
   parser.finish(into: &sink)
   sink.finish()
-  sink.downstream.normalizeTexts()
+  sink.downstream.downstream.normalizeTexts()
   let counts = parser.counts
   precondition(counts.lines == lines, "the parser counted \(counts.lines) of \(lines) lines")
   precondition(counts.skippedLines + counts.blankLines <= counts.lines, "more lines skipped than read")

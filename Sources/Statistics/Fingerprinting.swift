@@ -1,0 +1,79 @@
+// The step before aggregation: each statement the statement filter keeps, each message's STATEMENT and each
+// auto_explain plan's query get their fingerprint here, from the cache of the thread the step runs on; the
+// aggregate after it counts by fingerprint and holds no cache.
+import Fingerprint
+import LogInput
+import ServerEvents
+
+/// A statement with its identity.
+public struct FingerprintedStatement {
+  public var event: StatementEvent
+  public var resolved: ResolvedStatement
+  /// The hash of the text the fingerprint was looked up by; the session steps' values reuse it.
+  public var textHash: UInt64
+}
+
+/// Where fingerprinted events go.
+public protocol FingerprintedEventSink {
+  mutating func statement(_ statement: FingerprintedStatement)
+  /// A statement the statement filter left out (counted, not aggregated).
+  mutating func filteredOut(_ event: StatementEvent)
+  mutating func parameters(_ detail: ByteView, pid: Int32)
+  /// `fingerprint`: the fingerprint of the message's STATEMENT, if it has one.
+  mutating func error(_ event: ServerMessage, fingerprint: Fingerprint?)
+  mutating func message(_ event: ServerMessage, fingerprint: Fingerprint?)
+  /// An auto_explain plan the statement filter keeps, with its query's identity.
+  mutating func plan(query: String, resolved: ResolvedStatement, textHash: UInt64, facts: PlanFacts, from: EventOrigin)
+  mutating func activity(_ event: ActivityEvent, from origin: EventOrigin)
+}
+
+public struct Fingerprinting<Downstream: FingerprintedEventSink>: ServerEventSink {
+  public var downstream: Downstream
+  /// The cache of the thread this step runs on: a step that moves to another thread (a file's first piece, folded
+  /// on the reading thread) is given that thread's.
+  public var fingerprinter: Fingerprinter
+  /// --include-query, --exclude-query: statements (and plans) whose text this leaves out are not fingerprinted.
+  public var statementFilter: StatementFilter?
+
+  public init(downstream: Downstream, fingerprinter: Fingerprinter, statementFilter: StatementFilter? = nil) {
+    self.downstream = downstream
+    self.fingerprinter = fingerprinter
+    self.statementFilter = statementFilter
+  }
+
+  public mutating func statement(_ event: StatementEvent) {
+    if let statementFilter, !statementFilter.keeps(event.text) { return downstream.filteredOut(event) }
+    let textHash = Fingerprinter.textHash(event.text)
+    downstream.statement(
+      FingerprintedStatement(
+        event: event, resolved: fingerprinter.resolve(event.text, textHash: textHash), textHash: textHash))
+  }
+
+  public mutating func parameters(_ detail: ByteView, pid: Int32) { downstream.parameters(detail, pid: pid) }
+
+  public mutating func error(_ event: ServerMessage) { downstream.error(event, fingerprint: fingerprint(of: event)) }
+
+  public mutating func message(_ event: ServerMessage) {
+    downstream.message(event, fingerprint: fingerprint(of: event))
+  }
+
+  public mutating func activity(_ event: ActivityEvent, from origin: EventOrigin) {
+    guard case .plan(let query, let facts) = event else { return downstream.activity(event, from: origin) }
+    // A plan of a statement left out is a record passed over.
+    if let statementFilter, !statementFilter.keeps(query) { return downstream.activity(.other, from: origin) }
+    let bytes = Array(query.utf8)
+    bytes.withUnsafeBufferPointer { text in
+      let textHash = Fingerprinter.textHash(text)
+      downstream.plan(
+        query: query, resolved: fingerprinter.resolve(text, textHash: textHash), textHash: textHash, facts: facts,
+        from: origin)
+    }
+  }
+
+  /// The fingerprint of a message's STATEMENT.
+  private func fingerprint(of event: ServerMessage) -> Fingerprint? {
+    guard let statement = event.statement else { return nil }
+    let bytes = Array(statement.utf8)
+    return bytes.withUnsafeBufferPointer { fingerprinter.resolve($0).fingerprint }
+  }
+}
