@@ -18,7 +18,9 @@ final class LiveServer {
   let port: Int
   private let asPostgres: Bool
 
-  /// Starts a server and creates `databases`; `setup` scripts run in each, in order.
+  /// Starts a server and creates `databases`, each with its setup scripts run in order. A database whose scripts
+  /// start with another's all is made from that one as a template and given only the rest: the schema and data
+  /// are loaded once.
   init(databases: [String: [String]]) throws {
     asPostgres = getuid() == 0
     directory = "/tmp/pgsift-pg-\(UUID().uuidString.prefix(8))"
@@ -29,9 +31,12 @@ final class LiveServer {
     try serverCommand(
       "'\(Self.bin)/pg_ctl' -D '\(directory)/data' -w -l '\(directory)/server.log' -o \"-c listen_addresses='' "
         + "-c unix_socket_directories='\(directory)' -c port=\(port) -c fsync=off\" start >/dev/null")
-    for (database, scripts) in databases.sorted(by: { $0.key < $1.key }) {
-      try psql("postgres", "CREATE DATABASE \(database)")
-      for script in scripts {
+    var made: [(name: String, scripts: [String])] = []
+    for (database, scripts) in databases.sorted(by: { ($0.value.count, $0.key) < ($1.value.count, $1.key) }) {
+      let template = made.last { !$0.scripts.isEmpty && scripts.starts(with: $0.scripts) }
+      try psql("postgres", "CREATE DATABASE \(database)" + (template.map { " TEMPLATE \($0.name)" } ?? ""))
+      made.append((database, scripts))
+      for script in scripts.dropFirst(template?.scripts.count ?? 0) {
         try shell("psql -X -q -h '\(directory)' -p \(port) -U postgres -d \(database) -f '\(script)' >/dev/null 2>&1")
       }
     }

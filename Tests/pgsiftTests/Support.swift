@@ -1,6 +1,7 @@
 // Helpers for the tests: where the repository and fixtures are, and how to run the built pgsift binary.
 import Foundation
 import Reports
+import Synchronization
 import Testing
 
 enum Paths {
@@ -23,7 +24,7 @@ enum Paths {
   }()
 }
 
-struct CLIResult {
+struct CLIResult: Sendable {
   var status: Int32
   var stdout: String
   var stderr: String
@@ -80,7 +81,32 @@ func pgsift(
   _ arguments: [String], stdinFile: String? = nil, environment: [String: String] = [:],
   whileRunning: ((Process) throws -> Void)? = nil
 ) throws -> CLIResult {
-  try run(Paths.binary.path, arguments, stdinFile: stdinFile, environment: environment, whileRunning: whileRunning)
+  guard stdinFile == nil, environment.isEmpty, whileRunning == nil, SharedRuns.shareable(arguments) else {
+    return try run(
+      Paths.binary.path, arguments, stdinFile: stdinFile, environment: environment, whileRunning: whileRunning)
+  }
+  return try SharedRuns.result(of: arguments) { try run(Paths.binary.path, arguments) }
+}
+
+/// Runs of pgsift that only read bundled fixtures and write nothing but their output: the same arguments give the
+/// same result, so each is run once and shared by every test that asks (many tests read the same fixture's JSON).
+enum SharedRuns {
+  private static let results = Mutex<[[String]: CLIResult]>([:])
+
+  /// Whether the run reads fixtures only and writes no file.
+  static func shareable(_ arguments: [String]) -> Bool {
+    let writes: Set<String> = ["-o", "--output", "--state", "--save-state", "--gate-output", "--dsn"]
+    let fixtures = Paths.fixtures.path + "/"
+    return arguments.contains { $0.hasPrefix(fixtures) } && !arguments.contains(where: writes.contains)
+      && arguments.allSatisfy { !$0.hasPrefix("/") || $0.hasPrefix(fixtures) }
+  }
+
+  static func result(of arguments: [String], _ make: () throws -> CLIResult) throws -> CLIResult {
+    if let done = results.withLock({ $0[arguments] }) { return done }
+    let result = try make()
+    results.withLock { $0[arguments] = result }
+    return result
+  }
 }
 
 /// Runs a shell pipeline (for gzip, head and the like when making damaged inputs).
