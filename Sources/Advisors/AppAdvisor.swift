@@ -27,6 +27,9 @@ public struct AppAdvice: Sendable, Equatable {
   /// The figures behind the finding, by name: `calls`, `sessions`, `longest`, `mean_length`, `columns`,
   /// `max_offset`, `connections`, `peak_per_second`, `short_share`, ….
   public var evidence: [String: Double]
+  /// The endpoints (views, controller actions, jobs) the repeated query's tags name, most calls first: the code
+  /// to change. Nil when its statements carry no tags.
+  public var endpoints: [String]? = nil
 }
 
 public enum AppAdvisor {
@@ -42,6 +45,17 @@ public enum AppAdvisor {
     byValue.reserveCapacity(queries.count)
     for index in queries.indices { byValue[queries[index].fingerprint.value] = index }
     func fingerprint(_ step: Fingerprint) -> Fingerprint { byValue[step.value].map { queries[$0].fingerprint } ?? step }
+    /// The endpoints that send the query, most calls first (the first three, and a share when there are more).
+    func endpoints(_ step: Fingerprint) -> [String]? {
+      guard let index = byValue[step.value], let times = queries[index].endpoints, !times.byEndpoint.isEmpty else {
+        return nil
+      }
+      let total = times.byEndpoint.values.reduce(times.others.calls) { $0 + $1.calls }
+      let named = times.byEndpoint.sorted { ($0.value.calls, $1.key) > ($1.value.calls, $0.key) }.prefix(3)
+      return named.map { name, t in
+        t.calls == total ? name : "\(name) (\(Int((Double(t.calls) / Double(total) * 100).rounded()))%)"
+      }
+    }
     func table(_ step: Fingerprint) -> String? {
       byValue[step.value].flatMap {
         SelectList.of(queries[$0].normalized)?.table ?? Self.writtenTable(queries[$0].normalized)
@@ -68,6 +82,8 @@ public enum AppAdvisor {
       ]
       let child = fingerprint(key.child)
       let childTable = table(key.child).map { "`\($0)`" } ?? "rows"
+      let senders = endpoints(key.child)
+      let sentBy = senders.map { " — sent by \($0.joined(separator: ", "))" } ?? ""
       switch key.category {
       case .read:
         let parentTable = key.parent.flatMap(table).map { "`\($0)`" }
@@ -78,11 +94,11 @@ public enum AppAdvisor {
             occurrences: found.bursts, totalMs: ms(found.totalUs),
             finding: "\(times(found.bursts)), a query on \(parentTable ?? "a table") was followed by "
               + "\(format(mean)) lookups of \(childTable) one key at a time (\(found.calls) queries, "
-              + "\(format(ms(found.totalUs))) ms)",
+              + "\(format(ms(found.totalUs))) ms)\(sentBy)",
             fix: "Load the \(childTable) with the query before them: a JOIN, or one query with `WHERE id = ANY($1)`. "
               + "Django: `select_related(...)` for a foreign key, `prefetch_related(...)` for a reverse or "
               + "many-to-many relation; Rails: `includes(...)`.",
-            evidence: evidence))
+            evidence: evidence, endpoints: senders))
       case .write:
         let verb = key.kind == .insert ? "inserts" : key.kind == .update ? "updates" : "deletes"
         let fix: String
@@ -107,8 +123,9 @@ public enum AppAdvisor {
             kind: .rowByRowWrite, fingerprints: [child], occurrences: found.bursts, totalMs: ms(found.totalUs),
             finding:
               "\(found.bursts) run\(found.bursts == 1 ? "" : "s") of single-row \(verb) into \(childTable), \(format(mean)) rows per run on "
-              + "average, \(found.longest) at most (\(found.calls) statements, \(format(ms(found.totalUs))) ms)",
-            fix: fix, evidence: evidence))
+              + "average, \(found.longest) at most (\(found.calls) statements, \(format(ms(found.totalUs))) ms)"
+              + sentBy,
+            fix: fix, evidence: evidence, endpoints: senders))
       }
     }
 

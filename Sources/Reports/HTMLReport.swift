@@ -20,6 +20,7 @@ public struct HTMLReport {
     body += timeline(report)
     body += latency(report)
     body += types(report)
+    body += endpoints(report)
     body += topLists(report)
     body += queryTable(report)
     body += details(report)
@@ -112,6 +113,25 @@ public struct HTMLReport {
         + "<td>\(calls > 0 ? Self.f(Double(executions) / Double(calls) * 100) : "–")</td>"
         + "<td>\(Self.number(t.totalMs))</td><td>\(total > 0 ? Self.f(t.totalMs / total * 100) : "–")</td>"
         + "<td>\(Self.group(t.slowCalls))</td><td>\(Self.group(t.fingerprints))</td></tr>"
+    }
+    return html + "</tbody></table></div></section>\n"
+  }
+
+  /// The workload by endpoint, when statements carry query tags.
+  func endpoints(_ r: AnalysisReport) -> String {
+    guard let endpoints = r.endpoints, !endpoints.isEmpty else { return "" }
+    let total = r.summary.totalMs
+    var html =
+      "<section id=\"endpoints\"><h2>Time by endpoint</h2><p class=\"note\">From the statements' query tags "
+      + "(sqlcommenter, Rails QueryLogs, marginalia).</p><div class=\"scroll\"><table class=\"sortable\"><thead><tr>"
+      + "<th>endpoint</th><th data-numeric=\"1\">calls</th><th data-numeric=\"1\">total ms</th>"
+      + "<th data-numeric=\"1\">% time</th><th data-numeric=\"1\">slow</th><th>queries</th></tr></thead><tbody>"
+    for e in endpoints {
+      html +=
+        "<tr><td>\(Self.escape(e.endpoint))</td><td>\(Self.group(e.calls))</td><td>\(Self.number(e.totalMs))</td>"
+        + "<td>\(total > 0 ? Self.f(e.totalMs / total * 100) : "–")</td><td>\(Self.group(e.slowCalls))</td><td>"
+        + e.fingerprints.prefix(5).map { "<a href=\"#q-\($0)\"><code>\($0)</code></a>" }.joined(separator: " ")
+        + (e.fingerprints.count > 5 ? " …" : "") + "</td></tr>"
     }
     return html + "</tbody></table></div></section>\n"
   }
@@ -277,6 +297,14 @@ public struct HTMLReport {
           .joined(separator: ", ") + "</p>"
       }
       html += names("databases", q.databases) + names("users", q.users) + names("applications", q.applications)
+      if let shares = q.endpoints, !shares.isEmpty {
+        html +=
+          "<p><b>endpoints:</b> "
+          + shares.prefix(10).map {
+            "\(Self.escape($0.endpoint)) (\(Self.group($0.calls)) calls, \(Self.number($0.totalMs)) ms, "
+              + "\(Self.group($0.slowCalls)) slow)"
+          }.joined(separator: ", ") + "</p>"
+      }
       html +=
         "<p><b>normalized</b> (\(q.fingerprintSource == "lexer" ? "not parsed by libpg_query: \(Self.escape(q.parseError ?? ""))" : "libpg_query")):</p><pre class=\"sql\">\(Self.highlight(q.normalized))</pre>"
       if let example = q.example {

@@ -22,6 +22,21 @@ extension AnalysisReport {
       report.errors[index].exampleHint = report.errors[index].exampleHint.map(LiteralRedaction.message)
       report.errors[index].exampleStatement = report.errors[index].exampleStatement.map(LiteralRedaction.statement)
     }
+    // Endpoints keep their names, not the ids a path may hold.
+    for index in report.queries.indices {
+      report.queries[index].endpoints = report.queries[index].endpoints?.map {
+        var share = $0
+        share.endpoint = LiteralRedaction.endpoint(share.endpoint)
+        return share
+      }
+    }
+    report.endpoints = report.endpoints.map {
+      $0.map {
+        var endpoint = $0
+        endpoint.endpoint = LiteralRedaction.endpoint(endpoint.endpoint)
+        return endpoint
+      }
+    }
     if var events = report.events {
       for index in events.lockWaits.indices {
         events.lockWaits[index].exampleStatement = events.lockWaits[index].exampleStatement.map(

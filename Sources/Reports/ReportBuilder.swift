@@ -89,7 +89,47 @@ public enum ReportBuilder {
       }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram, events: events)
     report.appAdvice = AppAdvisor.advice(aggregator, thresholds: appThresholds).map(AppAdviceReport.init)
     report.statementTypes = statementTypes(aggregator)
+    report.endpoints = endpoints(report.queries)
     return report
+  }
+
+  /// The endpoints' totals, from each query's breakdown; nil when no query has one.
+  static func endpoints(_ queries: [Query]) -> [EndpointReport]? {
+    var byName: [String: EndpointReport] = [:]
+    for query in queries {
+      for share in query.endpoints ?? [] {
+        var endpoint =
+          byName[share.endpoint]
+          ?? EndpointReport(endpoint: share.endpoint, calls: 0, totalMs: 0, slowCalls: 0, slowMs: 0, fingerprints: [])
+        endpoint.calls += share.calls
+        endpoint.totalMs += share.totalMs
+        endpoint.slowCalls += share.slowCalls
+        endpoint.slowMs += share.slowMs
+        // The queries come most time first, so each endpoint's fingerprints do.
+        endpoint.fingerprints.append(query.fingerprint)
+        byName[share.endpoint] = endpoint
+      }
+    }
+    guard !byName.isEmpty else { return nil }
+    return byName.values.map {
+      var endpoint = $0
+      endpoint.totalMs = (endpoint.totalMs * 1000).rounded() / 1000
+      endpoint.slowMs = (endpoint.slowMs * 1000).rounded() / 1000
+      return endpoint
+    }.sorted { ($0.totalMs, $0.calls, $1.endpoint) > ($1.totalMs, $1.calls, $0.endpoint) }
+  }
+
+  /// A query's calls by endpoint, most time first, the calls past the kept endpoints last.
+  static func endpointShares(_ times: EndpointTimes?) -> [EndpointShare]? {
+    guard let times else { return nil }
+    func share(_ name: String, _ t: EndpointTimes.Times) -> EndpointShare {
+      EndpointShare(
+        endpoint: name, calls: t.calls, totalMs: ms(t.totalUs), slowCalls: t.slowCalls, slowMs: ms(t.slowUs))
+    }
+    var shares = times.byEndpoint.map { share($0.key, $0.value) }
+      .sorted { ($0.totalMs, $0.calls, $1.endpoint) > ($1.totalMs, $1.calls, $0.endpoint) }
+    if times.others.calls > 0 { shares.append(share("(other endpoints)", times.others)) }
+    return shares
   }
 
   /// The workload by kind of statement, each fingerprint's kind read from its normalized text; the folded line
@@ -344,6 +384,7 @@ public enum ReportBuilder {
       users: names(q.users), applications: names(q.applications), firstSeen: q.firstSeen?.iso8601,
       lastSeen: q.lastSeen?.iso8601)
     query.plan = plan
+    query.endpoints = endpointShares(q.endpoints)
     if timed {
       query.histogram = q.distribution.latencyBuckets.sorted { $0.key < $1.key }.map { bucket($0.key, count: $0.value) }
     }

@@ -32,10 +32,13 @@ public struct AnalysisReport: Codable, Sendable {
   public var appAdvice: [AppAdviceReport]?
   /// The workload by kind of statement (SELECT, INSERT, …, DDL, transaction control, other), most time first.
   public var statementTypes: [StatementTypeReport]?
+  /// The workload by the endpoint (view, controller action, job, route) the statements' tags name, most time
+  /// first; null when no statement carried tags.
+  @WritesNull public var endpoints: [EndpointReport]? = nil
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
-    case events, appAdvice = "app_advice", statementTypes = "statement_types"
+    case events, appAdvice = "app_advice", statementTypes = "statement_types", endpoints
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"
@@ -272,8 +275,12 @@ public struct Query: Codable, Sendable, Equatable {
   /// The timed executions' durations in the latency histogram's buckets (four per doubling, the non-empty
   /// ones): what `compare` tests a change on.
   @WritesNull public var histogram: [HistogramBucket]? = nil
+  /// The calls by the endpoint their query tags name (sqlcommenter, Rails QueryLogs), most time first; absent
+  /// (null) when no call carried one.
+  @WritesNull public var endpoints: [EndpointShare]? = nil
 
   enum CodingKeys: String, CodingKey {
+    case endpoints
     case fingerprint, fingerprintSource = "fingerprint_source", parseError = "parse_error", normalized, example
     case exampleParameters = "example_parameters", exampleMs = "example_ms", calls, slowCalls = "slow_calls"
     case totalMs = "total_ms", slowMs = "slow_ms", minMs = "min_ms", maxMs = "max_ms", meanMs = "mean_ms"
@@ -398,5 +405,35 @@ public struct HistogramBucket: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case upperMs = "upper_ms", count
+  }
+}
+
+/// One endpoint's share of a query's timed calls.
+public struct EndpointShare: Codable, Sendable, Equatable {
+  /// `controller#action`, a job, a route, or the application, as the tags name it; `(other endpoints)` for the
+  /// calls of endpoints past the 32 a query keeps apart.
+  public var endpoint: String
+  public var calls: Int
+  public var totalMs: Double
+  public var slowCalls: Int
+  public var slowMs: Double
+
+  enum CodingKeys: String, CodingKey {
+    case endpoint, calls, totalMs = "total_ms", slowCalls = "slow_calls", slowMs = "slow_ms"
+  }
+}
+
+/// One endpoint's statements: what it spends of the database's time, and on which queries.
+public struct EndpointReport: Codable, Sendable, Equatable {
+  public var endpoint: String
+  public var calls: Int
+  public var totalMs: Double
+  public var slowCalls: Int
+  public var slowMs: Double
+  /// The fingerprints of its queries, most time first.
+  public var fingerprints: [String]
+
+  enum CodingKeys: String, CodingKey {
+    case endpoint, calls, totalMs = "total_ms", slowCalls = "slow_calls", slowMs = "slow_ms", fingerprints
   }
 }

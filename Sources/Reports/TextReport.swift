@@ -98,6 +98,7 @@ public struct TextReport {
       &out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) },
       total: s.totalMs)
     typesSection(&out, report)
+    endpointsSection(&out, report)
     indexSection(&out, report)
     if !report.errors.isEmpty {
       line()
@@ -315,6 +316,15 @@ public struct TextReport {
         + pad(formatPercent(share), 8) + pad(formatMs(q.meanMs ?? 0), 11) + pad(formatMs(q.p95Ms ?? 0), 11)
         + pad(formatMs(q.maxMs ?? 0), 11) + "  " + q.fingerprint + "\n"
       out += "        " + clip(oneLine(q.normalized), width - 8) + "\n"
+      if let shares = q.endpoints, !shares.isEmpty {
+        let listed = shares.prefix(3).map { "\($0.endpoint) \(group($0.calls))" }.joined(separator: ", ")
+        let untagged = q.calls - shares.reduce(0) { $0 + $1.calls }
+        out +=
+          "        "
+          + clip(
+            "from: " + listed + (shares.count > 3 ? ", …" : "") + (untagged > 0 ? "; \(group(untagged)) untagged" : ""),
+            width - 8) + "\n"
+      }
     }
   }
 
@@ -340,14 +350,35 @@ public struct TextReport {
           group($0.fingerprints),
         ]
       }
-    let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
-    out += "\nStatements by type\n"
-    for row in rows {
+    out += "\nStatements by type\n" + aligned(rows)
+  }
+
+  /// Rows of cells, each column as wide as its widest cell: the first to the left, the others to the right.
+  private func aligned(_ rows: [[String]]) -> String {
+    let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
       let cells = row.enumerated().map { column, text in
         column == 0 ? text + String(repeating: " ", count: widths[0] - text.count) : pad(text, widths[column])
       }
-      out += "  " + cells.joined(separator: "  ") + "\n"
-    }
+      return "  " + cells.joined(separator: "  ") + "\n"
+    }.joined()
+  }
+
+  /// The workload by the endpoint the statements' tags name (sqlcommenter, Rails QueryLogs); columns as wide as
+  /// their widest value.
+  private func endpointsSection(_ out: inout String, _ report: AnalysisReport) {
+    guard let endpoints = report.endpoints, !endpoints.isEmpty else { return }
+    let total = report.summary.totalMs
+    let rows =
+      [["endpoint", "calls", "total ms", "% time", "slow", "queries"]]
+      + endpoints.prefix(top).map {
+        [
+          $0.endpoint, group($0.calls), formatMs($0.totalMs), total > 0 ? formatPercent($0.totalMs / total * 100) : "-",
+          group($0.slowCalls), group($0.fingerprints.count),
+        ]
+      }
+    out += "\nTime by endpoint (query tags)\n" + aligned(rows)
+    if endpoints.count > top { out += "  … \(endpoints.count - top) more endpoints in the JSON report\n" }
   }
 
   func pad(_ text: String, _ width: Int) -> String {

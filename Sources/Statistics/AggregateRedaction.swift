@@ -2,14 +2,36 @@
 // is replaced by its normalized form, every message by one without values, and what cannot be made free of
 // values (examples, parameters, plans, an error's DETAIL) is dropped. Reports redact with the same functions
 // (`LiteralRedaction`), so that a saved state and a report say the same.
+import AppPatterns
 import Fingerprint
 import LogInput
 import ServerEvents
 
 /// How reports and saved states take the literal values out of texts.
 public enum LiteralRedaction {
-  /// A statement's normalized text.
-  public static func statement(_ sql: String) -> String { Fingerprinter.normalize(sql) }
+  /// A statement's normalized text, the values of its tags that look like ids (trace ids, record ids) replaced.
+  public static func statement(_ sql: String) -> String { QueryTags.redactingIDs(in: Fingerprinter.normalize(sql)) }
+
+  /// An endpoint's name with its parts that look like ids replaced (`/orders/1234` → `/orders/?`): names of
+  /// controllers, actions and routes stay.
+  public static func endpoint(_ name: String) -> String {
+    var out = ""
+    var part = ""
+    func flush() {
+      out += QueryTags.looksLikeID(part) ? "?" : part
+      part = ""
+    }
+    for c in name {
+      if c == "/" || c == "#" || c == ":" || c == "." || c == "?" || c == "=" || c == "&" {
+        flush()
+        out.append(c)
+      } else {
+        part.append(c)
+      }
+    }
+    flush()
+    return out
+  }
 
   /// Words after which a double-quoted name is the name of a database object, which stays.
   static let objectWords: Set<String> = [
@@ -99,6 +121,7 @@ extension QueryStats {
     exampleParameters = nil
     parseError = parseError.map(LiteralRedaction.message)
     plans.example = nil
+    endpoints?.rename(LiteralRedaction.endpoint)
     // The advisor's sample keeps the shape of each execution, not its constants.
     redactSamples(LiteralRedaction.statement)
   }

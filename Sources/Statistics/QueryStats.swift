@@ -64,6 +64,8 @@ public struct QueryStats: Sendable, Codable {
   public static let sampleLimit = 16
   /// auto_explain plans of this query, and what they say.
   public var plans = PlanFacts()
+  /// Calls and time by the endpoint their tags name; nil while no call carried one.
+  public var endpoints: EndpointTimes?
 
   public struct Sample: Sendable, Codable, Equatable {
     public var priority: UInt64
@@ -210,6 +212,16 @@ public struct QueryStats: Sendable, Codable {
     }
     sampled = Array((sampled + other.sampled).sorted(by: <).prefix(Self.sampleLimit))
     plans.add(other.plans)
+    if let theirs = other.endpoints {
+      if endpoints == nil { endpoints = EndpointTimes() }
+      endpoints!.add(theirs)
+    }
+  }
+
+  /// Counts a timed call of the endpoint `endpoint`.
+  mutating func noteEndpoint(_ endpoint: String, durationUs: Int64, slow: Bool) {
+    if endpoints == nil { endpoints = EndpointTimes() }
+    endpoints!.add(endpoint, EndpointTimes.Times(durationUs: durationUs, slow: slow))
   }
 
   /// The same statistics as if the files had come `files` places later on the command line.

@@ -207,6 +207,9 @@ public struct StatementAggregator: FingerprintedEventSink {
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters)
     if let duration = event.durationUs {
+      if let endpoint = QueryTags.of(event.text)?.endpoint {
+        queries[index].noteEndpoint(endpoint, durationUs: duration, slow: duration >= thresholdUs)
+      }
       latency.record(duration)
       if let time = entry.time { timeSeries.record(at: time, durationUs: duration, slow: duration >= thresholdUs) }
       summary.timedStatements += 1
@@ -391,7 +394,7 @@ public struct StatementAggregator: FingerprintedEventSink {
   /// Fills each query's normalized text from its earliest statement; call once all input is in.
   public mutating func normalizeTexts() {
     for i in queries.indices where queries[i].normalized.isEmpty {
-      queries[i].normalized = Fingerprinter.normalize(queries[i].firstText)
+      queries[i].normalized = QueryTags.strippingTags(from: Fingerprinter.normalize(queries[i].firstText))
     }
   }
 

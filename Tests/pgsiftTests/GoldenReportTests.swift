@@ -19,6 +19,7 @@ struct GoldenReportTests {
     Case(name: "shop", log: "fixtures/shop/postgresql.log.gz"),
     Case(name: "shop-csv", log: "fixtures/shop/postgresql.csv.gz"),
     Case(name: "orm", log: "fixtures/orm/postgresql.log.gz"),
+    Case(name: "tags", log: "fixtures/tags/postgresql.log.gz"),
     Case(name: "blog", log: "fixtures/blog/postgresql.log.gz"),
     Case(name: "maintenance", log: "fixtures/maintenance/postgresql.log.gz"),
     Case(name: "auto-explain", log: "fixtures/auto_explain/postgresql-text.log.gz"),

@@ -13,7 +13,8 @@ struct SchemaTests {
 
   static let logs: [String] =
     GoldenReportTests.cases.map(\.log) + [
-      "fixtures/tenants/postgresql.log.gz", "fixtures/secrets/postgresql.log.gz", "fixtures/hostile/postgresql.log",
+      "fixtures/tenants/postgresql.log.gz", "fixtures/tags/postgresql.log.gz", "fixtures/secrets/postgresql.log.gz",
+      "fixtures/hostile/postgresql.log",
       "fixtures/cloud-exports/cloudsql.ndjson.gz", "fixtures/cloud-exports/azure-flexible.json.gz",
       "fixtures/cloudnativepg/pod.log.gz", "fixtures/localized/postgresql-de.log.gz",
       "fixtures/auto_explain/postgresql-json.log.gz", "fixtures/blog/postgresql.json.gz",

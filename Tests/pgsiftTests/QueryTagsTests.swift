@@ -1,0 +1,124 @@
+// Query tags: the endpoint breakdown of a real run whose requests carry django-sqlcommenter, Rails QueryLogs and
+// OpenTelemetry tags (fixtures/tags, made by its `generate`), held to grep counts of the same log.
+import AppPatterns
+import Foundation
+import Reports
+import Testing
+
+@Suite("Query tags")
+struct QueryTagsTests {
+  static let log = Paths.fixtures.appendingPathComponent("tags/postgresql.log.gz").path
+
+  /// Timed statements of the log whose line holds `also`, then `tag`, by grep (a quote matches any character, so
+  /// that the pattern can be quoted for the shell).
+  static func grepTimed(_ tag: String, _ also: String = "") throws -> Int {
+    let pattern = "LOG:  duration: .*\(also).*\(tag)".replacing("'", with: ".").replacing("\"", with: ".")
+    return try grepCount(pattern, in: "zcat '\(log)'")
+  }
+
+  @Test("calls by endpoint equal grep's count of each tag; tags do not split a query's fingerprint")
+  func endpointsMatchGrep() throws {
+    let result = try pgsift(["analyze", Self.log, "--format", "json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try result.report()
+    let endpoints = try #require(report.endpoints)
+    let expected: [String: Int] = [
+      "orders#index": try Self.grepTimed("controller='orders',action='index'"),
+      "customers#show": try Self.grepTimed("controller:customers,action:show"),
+      "/api/products/<id>": try Self.grepTimed("route='/api/products/%3Cid%3E'"),
+      // The corpus workload's own marginalia-style comment (`/* app:checkout, user:48 */`).
+      "checkout": try Self.grepTimed("app:checkout,"),
+    ]
+    #expect(expected.values.allSatisfy { $0 > 20 }, "the fixture's requests: \(expected)")
+    #expect(Dictionary(uniqueKeysWithValues: endpoints.map { ($0.endpoint, $0.calls) }) == expected)
+
+    // The orders query both applications send: one fingerprint, its calls split by endpoint as grep splits them.
+    let shape = #"SELECT "orders"."id", "orders"."status", "orders"."total" FROM "orders""#
+    let orders = report.queries.filter { $0.normalized.hasPrefix(shape) }
+    #expect(orders.count == 1, "one fingerprint for the query whatever its tags")
+    let shared = try #require(orders.first)
+    #expect(shared.calls == (try Self.grepTimed("", #"statement: SELECT "orders"."id", "orders"."status""#)))
+    let split = Dictionary(uniqueKeysWithValues: (shared.endpoints ?? []).map { ($0.endpoint, $0.calls) })
+    #expect(
+      split == [
+        "orders#index": try Self.grepTimed("controller='orders'", #"FROM "orders" WHERE"#),
+        "customers#show": try Self.grepTimed("controller:customers", #"FROM "orders" WHERE"#),
+      ])
+    // Shown without the first caller's tags.
+    #expect(!shared.normalized.contains("/*"))
+    // Each endpoint's time is the sum of its queries' shares.
+    for endpoint in endpoints {
+      let sum = report.queries.compactMap { $0.endpoints?.first { $0.endpoint == endpoint.endpoint }?.totalMs }
+        .reduce(0, +)
+      #expect(abs(sum - endpoint.totalMs) < 0.01, "\(endpoint.endpoint)")
+    }
+  }
+
+  @Test("the csvlog and jsonlog of the same run give the same endpoints as its stderr log")
+  func formatsAgree() throws {
+    func endpoints(_ file: String) throws -> [String: [Double]] {
+      let path = Paths.fixtures.appendingPathComponent("tags/\(file)").path
+      let report = try pgsift(["analyze", path, "--format", "json"]).report()
+      return Dictionary(
+        uniqueKeysWithValues: (report.endpoints ?? []).map { ($0.endpoint, [Double($0.calls), $0.totalMs]) })
+    }
+    let stderr = try endpoints("postgresql.log.gz")
+    #expect(stderr.count == 4)
+    #expect(try endpoints("postgresql.csv.gz") == stderr)
+    #expect(try endpoints("postgresql.json.gz") == stderr)
+  }
+
+  @Test("the N+1 finding names the view that loops; the text report lists time by endpoint")
+  func adviceNamesTheView() throws {
+    let report = try pgsift(["analyze", Self.log, "--format", "json"]).report()
+    let loop = try #require(report.appAdvice?.first { $0.kind == "n_plus_one" })
+    #expect(loop.endpoints == ["orders#index"])
+    #expect(loop.finding.hasSuffix("sent by orders#index"))
+    let text = try pgsift(["analyze", Self.log]).stdout
+    #expect(text.contains("Time by endpoint (query tags)"))
+    #expect(text.contains("from: customers#show"))
+    let html = try pgsift(["analyze", Self.log, "--format", "html"]).stdout
+    #expect(html.contains("<section id=\"endpoints\">"))
+  }
+
+  @Test("--redact keeps the tag keys and endpoint names and drops trace ids")
+  func redactKeepsNames() throws {
+    let plain = try pgsift(["analyze", Self.log, "--format", "json"]).stdout
+    let redacted = try pgsift(["analyze", Self.log, "--format", "json", "--redact"])
+    #expect(redacted.status == 0)
+    // A trace id of the log: 22 zeros, then the request's ten digits (the workload's `:t`).
+    let traceID = #/0{22}[0-9]{10}/#
+    #expect(plain.contains(traceID))
+    #expect(!redacted.stdout.contains(traceID))
+    let report = try redacted.report()
+    #expect(
+      Set(report.endpoints?.map(\.endpoint) ?? []) == [
+        "orders#index", "customers#show", "/api/products/<id>", "checkout",
+      ])
+  }
+
+  @Test("tag formats: sqlcommenter (URL-encoded), QueryLogs and marginalia, anywhere in the statement; not hints")
+  func formats() {
+    func tags(_ sql: String) -> QueryTags? {
+      var bytes = Array(sql.utf8)
+      return bytes.withUnsafeMutableBufferPointer { QueryTags.of(UnsafeBufferPointer($0)) }
+    }
+    let django = tags(
+      "SELECT 1 /*action='index',controller='orders',framework='django%3A4.2.7',route='%5Eorders/%24'*/")
+    #expect(django?.endpoint == "orders#index")
+    #expect(django?.value("route") == "^orders/$")
+    #expect(django?.value("framework") == "django:4.2.7")
+    #expect(tags("/*application:Shop,controller:customers,action:show*/ SELECT 1")?.endpoint == "customers#show")
+    #expect(tags("SELECT 1 /*application:Shop,job:InvoiceMailerJob*/")?.endpoint == "InvoiceMailerJob")
+    let traced = tags("UPDATE t SET a = 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/")
+    #expect(traced?.endpoint == nil)
+    #expect(traced?.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+    #expect(tags("SELECT /*+ IndexScan(t) */ * FROM t") == nil)
+    #expect(tags("SELECT 1 /* a comment, in prose */") == nil)
+    #expect(tags("SELECT 1") == nil)
+    #expect(
+      QueryTags.strippingTags(from: "SELECT 1 /*controller='a',action='b'*/;") == "SELECT 1;")
+    #expect(
+      QueryTags.redactingIDs(in: "SELECT 1 /*controller='a',id='12345'*/") == "SELECT 1 /*controller='a',id='?'*/")
+  }
+}
