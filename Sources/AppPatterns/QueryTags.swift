@@ -3,6 +3,7 @@
 // URL-encoded values; Rails' QueryLogs legacy format and marginalia, `key:value` pairs; and W3C `traceparent`.
 // A tag comment may sit anywhere in the statement (ORMs append it; proxies prepend). Tags never change the
 // fingerprint: libpg_query and the shape lexer ignore comments.
+import Glibc
 
 /// The tags of one statement.
 public struct QueryTags: Equatable, Sendable {
@@ -55,6 +56,36 @@ public struct QueryTags: Equatable, Sendable {
       i = end + 2
     }
     return tags.pairs.isEmpty ? nil : tags
+  }
+
+  /// The endpoint of the statement `text`, as `of(text)?.endpoint` names it, read from the bytes: the hot path's
+  /// way, which makes a String only for the endpoint, and none when `cache` (by a hash of the values that name it)
+  /// knows it already.
+  public static func endpoint(in text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]) -> String? {
+    guard let base = text.baseAddress, let slash = memchr(base, Int32(UInt8(ascii: "/")), text.count) else {
+      return nil
+    }
+    var parts = EndpointParts()
+    var i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(slash))
+    let n = text.count
+    while i + 3 < n {
+      guard text[i] == UInt8(ascii: "/"), text[i + 1] == UInt8(ascii: "*") else {
+        i += 1
+        continue
+      }
+      var end = i + 2
+      while end + 1 < n, !(text[end] == UInt8(ascii: "*") && text[end + 1] == UInt8(ascii: "/")) { end += 1 }
+      guard end + 1 < n else { break }
+      parts.read(text, from: i + 2, to: end)
+      i = end + 2
+    }
+    guard parts.any else { return nil }
+    let hash = parts.hash(text)
+    if let known = cache[hash] { return known }
+    let label = parts.label(text)
+    if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
+    cache[hash] = label
+    return label
   }
 
   /// The pairs of one comment's body: `k='v',k2='v2'` (sqlcommenter) or `k:v,k2:v2` (QueryLogs, marginalia);
@@ -169,5 +200,96 @@ public struct QueryTags: Equatable, Sendable {
       rest = rest[close.upperBound...]
     }
     return out + rest
+  }
+}
+
+/// Where the values that name an endpoint lie in a statement's bytes (the first of each key, as `value(_:)` takes).
+struct EndpointParts {
+  /// controller, action, job, route (or path), application, app, service.name: start and count, or nil.
+  var ranges: [Range<Int>?] = Array(repeating: nil, count: EndpointParts.keys.count)
+  /// Whether each value is sqlcommenter's (quoted, URL-encoded).
+  var quoted = Array(repeating: false, count: EndpointParts.keys.count)
+
+  static let keys: [[UInt8]] = ["controller", "action", "job", "route", "path", "application", "app", "service.name"]
+    .map { Array($0.utf8) }
+
+  var any: Bool { ranges.contains { $0 != nil } }
+
+  /// Reads one comment's body, `text[start..<end]`: its pairs if every item of it is one, else nothing (prose, a
+  /// hint), as `QueryTags.pairs` has it.
+  mutating func read(_ text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+    var found: [(Int, Range<Int>, Bool)] = []
+    var item = start
+    var any = false
+    while item < end {
+      var stop = item
+      while stop < end, text[stop] != UInt8(ascii: ",") { stop += 1 }
+      var a = item
+      var b = stop
+      while a < b, Self.blank(text[a]) { a += 1 }
+      while b > a, Self.blank(text[b - 1]) { b -= 1 }
+      item = stop + 1
+      guard a < b else { continue }
+      guard let pair = Self.pair(text, a, b) else { return }
+      any = true
+      if let key = Self.keys.firstIndex(where: { key in
+        key.count == pair.key.count && key.indices.allSatisfy { text[pair.key.lowerBound + $0] == key[$0] }
+      }) {
+        found.append((key, pair.value, pair.quoted))
+      }
+    }
+    guard any else { return }
+    for (key, value, quoted) in found where ranges[key] == nil {
+      ranges[key] = value
+      self.quoted[key] = quoted
+    }
+  }
+
+  static func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A }
+
+  /// `key='value'` or `key:value` in `text[a..<b]`: the key's and the value's ranges; nil when it is neither.
+  static func pair(
+    _ text: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int
+  ) -> (key: Range<Int>, value: Range<Int>, quoted: Bool)? {
+    var k = a
+    while k < b, text[k] != UInt8(ascii: "="), text[k] != UInt8(ascii: ":") { k += 1 }
+    guard k < b, k > a, k - a <= 64, (a..<k).allSatisfy({ isKeyByte(text[$0]) }) else { return nil }
+    if text[k] == UInt8(ascii: "="), k + 2 < b + 1, k + 1 < b, text[k + 1] == UInt8(ascii: "'"), b - 1 > k + 1,
+      text[b - 1] == UInt8(ascii: "'")
+    {
+      return (a..<k, (k + 2)..<(b - 1), true)
+    }
+    guard text[k] == UInt8(ascii: ":"), k + 1 < b, !((k + 1)..<b).contains(where: { text[$0] == 0x20 }) else {
+      return nil
+    }
+    return (a..<k, (k + 1)..<b, false)
+  }
+
+  static func isKeyByte(_ c: UInt8) -> Bool {
+    (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "_")
+      || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "%")
+  }
+
+  /// A hash of which values were found and their bytes.
+  func hash(_ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for (key, range) in ranges.enumerated() {
+      h = (h ^ UInt64(key + 1)) &* 0x100_0000_01b3
+      guard let range else { continue }
+      for i in range { h = (h ^ UInt64(text[i])) &* 0x100_0000_01b3 }
+      h = (h ^ 0xff) &* 0x100_0000_01b3
+    }
+    return h
+  }
+
+  /// The endpoint these values name, as `QueryTags.endpoint` does.
+  func label(_ text: UnsafeBufferPointer<UInt8>) -> String? {
+    func value(_ key: Int) -> String? {
+      guard let range = ranges[key] else { return nil }
+      let raw = String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self)
+      return quoted[key] ? QueryTags.percentDecoded(raw).replacing("\\'", with: "'") : raw
+    }
+    if let controller = value(0), let action = value(1) { return "\(controller)#\(action)" }
+    return value(2) ?? value(3) ?? value(4) ?? value(0) ?? value(1) ?? value(5) ?? value(6) ?? value(7)
   }
 }

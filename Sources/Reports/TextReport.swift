@@ -3,15 +3,31 @@ import LogReading
 
 public struct TextReport {
   public var top: Int
+  /// The columns statements are clipped to: the terminal's, `COLUMNS`, or 100 when the report goes to a file or
+  /// a pipe.
   public var width: Int
+  /// Whether the query tables must fit `width` too, leaving out columns (a terminal, or `COLUMNS` given); a
+  /// file keeps them all.
+  public var fitsTables: Bool
+  /// Whether section titles are set in bold (a terminal, without `NO_COLOR`).
+  public var colour: Bool
 
-  public init(top: Int = 10, width: Int = 100) {
+  public init(top: Int = 10, width: Int = 100, fitsTables: Bool = false, colour: Bool = false) {
     self.top = top
-    self.width = width
+    self.width = max(40, width)
+    self.fitsTables = fitsTables
+    self.colour = colour
   }
 
   /// The report, with every control character that came from the log shown as a visible escape.
-  public func render(_ report: AnalysisReport) -> String { TerminalText.escaped(layOut(report)) }
+  public func render(_ report: AnalysisReport) -> String {
+    let text = TerminalText.escaped(layOut(report))
+    guard colour else { return text }
+    // Section titles are the lines that start at the margin.
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      line.isEmpty || line.first == " " || line.allSatisfy({ $0 == "=" }) ? String(line) : "\u{1B}[1m\(line)\u{1B}[0m"
+    }.joined(separator: "\n")
+  }
 
   func layOut(_ report: AnalysisReport) -> String {
     var out = ""
@@ -305,16 +321,46 @@ public struct TextReport {
     return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
   }
 
+  /// A column of the query tables: its title, its narrowest width (the space before it included), its cells.
+  private struct Column {
+    var title: String
+    var width: Int
+    var cell: (Int, Query) -> String
+  }
+
+  /// The query table's columns, each as wide as its widest value (so large totals never run together), the
+  /// optional ones left out, least useful first, until the rows fit the width.
+  private func columns(_ queries: ArraySlice<Query>, total: Double) -> [(Column, Int)] {
+    let all = [
+      Column(title: "#", width: 4) { rank, _ in String(rank + 1) },
+      Column(title: "calls", width: 11) { _, q in group(q.calls) },
+      Column(title: "total ms", width: 13) { _, q in formatMs(q.totalMs) },
+      Column(title: "share", width: 8) { _, q in
+        formatPercent(total > 0 ? q.totalMs / total * 100 : 0)
+      },
+      Column(title: "mean ms", width: 11) { _, q in formatMs(q.meanMs ?? 0) },
+      Column(title: "p95 ms", width: 11) { _, q in formatMs(q.p95Ms ?? 0) },
+      Column(title: "max ms", width: 11) { _, q in formatMs(q.maxMs ?? 0) },
+    ]
+    var sized = all.map { column in
+      let widest = queries.enumerated().map { column.cell($0.offset, $0.element).count }.max() ?? 0
+      return (column, max(column.width, widest + 2, column.title.count + 2))
+    }
+    // Left out first: the share (the total says it), then the max, then the mean.
+    for title in ["share", "max ms", "mean ms"] where fitsTables && sized.reduce(18, { $0 + $1.1 }) > width {
+      sized.removeAll { $0.0.title == title }
+    }
+    return sized
+  }
+
   private func section(_ out: inout String, _ title: String, _ queries: [Query], total: Double) {
     guard !queries.isEmpty else { return }
+    let shown = queries.prefix(top)
+    let columns = columns(shown, total: total)
     out += "\n\(title)\n"
-    out += "   #      calls     total ms   share    mean ms     p95 ms     max ms  fingerprint\n"
-    for (rank, q) in queries.prefix(top).enumerated() {
-      let share = total > 0 ? q.totalMs / total * 100 : 0
-      out +=
-        pad(String(rank + 1), 4) + pad(group(q.calls), 11) + pad(formatMs(q.totalMs), 13)
-        + pad(formatPercent(share), 8) + pad(formatMs(q.meanMs ?? 0), 11) + pad(formatMs(q.p95Ms ?? 0), 11)
-        + pad(formatMs(q.maxMs ?? 0), 11) + "  " + q.fingerprint + "\n"
+    out += columns.map { pad($0.0.title, $0.1) }.joined() + "  fingerprint\n"
+    for (rank, q) in shown.enumerated() {
+      out += columns.map { pad($0.0.cell(rank, q), $0.1) }.joined() + "  " + q.fingerprint + "\n"
       out += "        " + clip(oneLine(q.normalized), width - 8) + "\n"
       if let shares = q.endpoints, !shares.isEmpty {
         let listed = shares.prefix(3).map { "\($0.endpoint) \(group($0.calls))" }.joined(separator: ", ")

@@ -55,6 +55,8 @@ public struct StatementAggregator: FingerprintedEventSink {
   /// The executions of the fingerprints the budget folded.
   public internal(set) var folded = FoldedQueries()
   public private(set) var names = ByteInterner()
+  /// Endpoint names by a hash of the tag values that make them, so that a tagged statement makes no String.
+  private var endpointCache: [UInt64: String] = [:]
 
   /// The latest statement of each process that became its query's example, waiting for its parameters.
   private var awaitingParameters: [Int32: (query: Int, position: InputPosition)] = [:]
@@ -207,7 +209,7 @@ public struct StatementAggregator: FingerprintedEventSink {
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters)
     if let duration = event.durationUs {
-      if let endpoint = QueryTags.of(event.text)?.endpoint {
+      if let endpoint = QueryTags.endpoint(in: event.text, cache: &endpointCache) {
         queries[index].noteEndpoint(endpoint, durationUs: duration, slow: duration >= thresholdUs)
       }
       latency.record(duration)

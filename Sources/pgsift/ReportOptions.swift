@@ -144,21 +144,28 @@ struct ReportOptions: ParsableArguments {
   func emit(_ result: AnalysisResult) throws -> [String] {
     let outputs = output.isEmpty ? [DurableFile.standardOutput] : output.map(Strftime.expand)
     let report = redact ? result.report.redacted() : result.report
-    var rendered: [OutputFormat: String] = [:]
+    var rendered: [String: String] = [:]
     var failed = false
     for path in outputs {
       let chosen = OutputFormat.forPath(path) ?? format ?? .text
+      // The text report on a terminal fits its width and sets its titles in bold.
+      let terminal = chosen == .text && path == DurableFile.standardOutput && isatty(STDOUT_FILENO) != 0
+      let key = "\(chosen)\(terminal ? "/terminal" : "")"
       let text: String
-      if let done = rendered[chosen] {
+      if let done = rendered[key] {
         text = done
       } else {
         switch chosen {
         case .json: text = try JSONReport.render(report)
-        case .text: text = TextReport(top: top).render(report)
+        case .text:
+          let width = Self.textWidth(terminal: terminal)
+          text = TextReport(
+            top: top, width: width ?? 100, fitsTables: width != nil, colour: terminal && Self.colourAllowed
+          ).render(report)
         case .html: text = HTMLReport().render(report)
         case .openmetrics: text = OpenMetricsReport(top: max(top, 20)).render(report)
         }
-        rendered[chosen] = text
+        rendered[key] = text
       }
       // Standard output too is checked: a report that did not reach it (a full disk behind `>`) is a failure.
       do {
@@ -171,6 +178,20 @@ struct ReportOptions: ParsableArguments {
     if failed { throw ExitCode(3) }
     printProblems(result.diagnostics)
     return outputs.filter { $0 != DurableFile.standardOutput }
+  }
+
+  /// The width the text report fits: `COLUMNS` when it is set, else the terminal's; nil for a file or a pipe.
+  static func textWidth(terminal: Bool) -> Int? {
+    if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+    var size = winsize()
+    if terminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    return nil
+  }
+
+  /// Colour is for terminals whose user has not asked for none (https://no-color.org) and that can show it.
+  static var colourAllowed: Bool {
+    let environment = ProcessInfo.processInfo.environment
+    return (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
   }
 
   /// Writes --save-state (with --redact, without the values the report leaves out); a file that cannot be

@@ -116,6 +116,21 @@ struct QueryTagsTests {
     #expect(tags("SELECT /*+ IndexScan(t) */ * FROM t") == nil)
     #expect(tags("SELECT 1 /* a comment, in prose */") == nil)
     #expect(tags("SELECT 1") == nil)
+    // The hot path's byte reader names the same endpoint as the tags do.
+    var cache: [UInt64: String] = [:]
+    for sql in [
+      "SELECT 1 /*action='index',controller='orders',framework='django%3A4.2.7',route='%5Eorders/%24'*/",
+      "/*application:Shop,controller:customers,action:show*/ SELECT 1", "SELECT 1 /*application:Shop,job:Mailer*/",
+      "SELECT 1 /*route='/api/x%3Cid%3E',traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/",
+      "SELECT /*+ IndexScan(t) */ 1 /*app:checkout, user:48 */", "SELECT 1 /* prose, here */", "SELECT 1",
+      "SELECT 1 /*controller='a'*/ /*controller='b',action='c'*/", "SELECT '/*' /* unterminated",
+    ] {
+      var bytes = Array(sql.utf8)
+      let fast = bytes.withUnsafeMutableBufferPointer {
+        QueryTags.endpoint(in: UnsafeBufferPointer($0), cache: &cache)
+      }
+      #expect(fast == tags(sql)?.endpoint, "\(sql)")
+    }
     #expect(
       QueryTags.strippingTags(from: "SELECT 1 /*controller='a',action='b'*/;") == "SELECT 1;")
     #expect(
