@@ -42,30 +42,14 @@ public struct QueryTags: Equatable, Sendable {
   /// scan for `/*`.
   public static func of(_ text: UnsafeBufferPointer<UInt8>) -> QueryTags? {
     var tags = QueryTags()
-    var i = 0
-    let n = text.count
-    while i + 3 < n {
-      guard text[i] == UInt8(ascii: "/"), text[i + 1] == UInt8(ascii: "*") else {
-        i += 1
-        continue
-      }
-      var end = i + 2
-      while end + 1 < n, !(text[end] == UInt8(ascii: "*") && text[end + 1] == UInt8(ascii: "/")) { end += 1 }
-      guard end + 1 < n else { break }
-      tags.pairs += pairs(String(decoding: text[(i + 2)..<end], as: UTF8.self))
-      i = end + 2
-    }
+    forEachComment(in: text) { tags.pairs += pairs(String(decoding: text[$0..<$1], as: UTF8.self)) }
     return tags.pairs.isEmpty ? nil : tags
   }
 
-  /// The endpoint of the statement `text`, as `of(text)?.endpoint` names it, read from the bytes: the hot path's
-  /// way, which makes a String only for the endpoint, and none when `cache` (by a hash of the values that name it)
-  /// knows it already.
-  public static func endpoint(in text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]) -> String? {
-    guard let base = text.baseAddress, let slash = memchr(base, Int32(UInt8(ascii: "/")), text.count) else {
-      return nil
-    }
-    var parts = EndpointParts()
+  /// Calls `body` with the start and end of each `/* … */` comment's body in `text`, in order; one left open is
+  /// no comment. Quick when there is none: a `memchr` for `/`.
+  static func forEachComment(in text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+    guard let base = text.baseAddress, let slash = memchr(base, Int32(UInt8(ascii: "/")), text.count) else { return }
     var i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(slash))
     let n = text.count
     while i + 3 < n {
@@ -75,10 +59,18 @@ public struct QueryTags: Equatable, Sendable {
       }
       var end = i + 2
       while end + 1 < n, !(text[end] == UInt8(ascii: "*") && text[end + 1] == UInt8(ascii: "/")) { end += 1 }
-      guard end + 1 < n else { break }
-      parts.read(text, from: i + 2, to: end)
+      guard end + 1 < n else { return }
+      body(i + 2, end)
       i = end + 2
     }
+  }
+
+  /// The endpoint of the statement `text`, as `of(text)?.endpoint` names it, read from the bytes: the hot path's
+  /// way, which makes a String only for the endpoint, and none when `cache` (by a hash of the values that name it)
+  /// knows it already.
+  public static func endpoint(in text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]) -> String? {
+    var parts = EndpointParts()
+    forEachComment(in: text) { parts.read(text, from: $0, to: $1) }
     guard parts.any else { return nil }
     let hash = parts.hash(text)
     if let known = cache[hash] { return known }

@@ -122,3 +122,11 @@ public enum LogFormat: String, Sendable, CaseIterable, Codable {
   /// CloudNativePG's log of an instance pod: JSON lines, PostgreSQL's csvlog record in `record`.
   case cloudnativepg
 }
+
+extension LogEntry {
+  /// The client's host: `%h`, or `%r` without its port (`10.0.0.7(51234)` is `10.0.0.7`).
+  public var clientHost: ByteView {
+    guard client.last == UInt8(ascii: ")"), let open = client.lastIndex(of: UInt8(ascii: "(")) else { return client }
+    return client.slice(0, open)
+  }
+}

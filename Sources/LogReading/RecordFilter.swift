@@ -43,13 +43,7 @@ public struct RecordFilter: Sendable, Equatable {
   public func keeps(_ entry: LogEntry) -> Bool {
     Self.keeps(entry.database, databases, excludedDatabases) && Self.keeps(entry.user, users, excludedUsers)
       && Self.keeps(entry.application, applications, excludedApplications)
-      && Self.keeps(Self.host(entry.client), hosts, excludedHosts)
-  }
-
-  /// A client as `%r` writes it (`10.0.0.7(51234)`) is its host.
-  static func host(_ client: ByteView) -> ByteView {
-    guard client.last == UInt8(ascii: ")"), let open = client.lastIndex(of: UInt8(ascii: "(")) else { return client }
-    return client.slice(0, open)
+      && Self.keeps(entry.clientHost, hosts, excludedHosts)
   }
 
   static func keeps(_ value: ByteView, _ included: [String], _ excluded: [String]) -> Bool {

@@ -20,6 +20,7 @@ public struct HTMLReport {
     body += timeline(report)
     body += latency(report)
     body += types(report)
+    body += timeBy(report)
     body += endpoints(report)
     body += topLists(report)
     body += queryTable(report)
@@ -55,12 +56,15 @@ public struct HTMLReport {
   // MARK: - Sections
 
   func header(_ r: AnalysisReport) -> String {
-    let links = [
-      ("overview", "Overview"), ("timeline", "Over time"), ("latency", "Latency"), ("types", "By type"),
-      ("top", "Top queries"),
-      ("queries", "All queries"), ("details", "Details"), ("indexes", "Indexes"), ("errors", "Errors"),
-      ("events", "Events"), ("input", "Input"),
-    ]
+    let links =
+      [
+        ("overview", "Overview"), ("timeline", "Over time"), ("latency", "Latency"), ("types", "By type"),
+        ("time-by", "By who"),
+      ] + (r.endpoints == nil ? [] : [("endpoints", "By endpoint")]) + [
+        ("top", "Top queries"),
+        ("queries", "All queries"), ("details", "Details"), ("indexes", "Indexes"), ("errors", "Errors"),
+        ("events", "Events"), ("input", "Input"),
+      ]
     return "<header><h1>pgsift report</h1><p class=\"sub\">\(Self.escape(r.summary.first ?? "-")) – "
       + "\(Self.escape(r.summary.last ?? "-"))</p><nav>"
       + links.map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined(separator: " ") + "</nav></header>\n"
@@ -115,6 +119,31 @@ public struct HTMLReport {
         + "<td>\(Self.group(t.slowCalls))</td><td>\(Self.group(t.fingerprints))</td></tr>"
     }
     return html + "</tbody></table></div></section>\n"
+  }
+
+  /// The workload by database, user, application and host, one table each.
+  func timeBy(_ r: AnalysisReport) -> String {
+    guard let by = r.timeBy else { return "" }
+    let total = r.summary.totalMs
+    var html = "<section id=\"time-by\"><h2>Time by database, user, application and host</h2>"
+    for (field, list) in [
+      ("database", by.database), ("user", by.user), ("application", by.application), ("host", by.host),
+    ]
+    where !list.isEmpty {
+      html +=
+        "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>\(field)</th>"
+        + "<th data-numeric=\"1\">calls</th><th data-numeric=\"1\">total ms</th><th data-numeric=\"1\">% time</th>"
+        + "<th data-numeric=\"1\">slow</th></tr></thead><tbody>"
+      for entry in list.prefix(20) {
+        html +=
+          "<tr><td>\(Self.escape(entry.name.isEmpty ? "(none)" : entry.name))</td><td>\(Self.group(entry.calls))</td>"
+          + "<td>\(Self.number(entry.totalMs))</td><td>\(total > 0 ? Self.f(entry.totalMs / total * 100) : "–")</td>"
+          + "<td>\(Self.group(entry.slowCalls))</td></tr>"
+      }
+      html += "</tbody></table></div>"
+      if list.count > 20 { html += "<p class=\"note\">\(list.count - 20) more in the JSON report.</p>" }
+    }
+    return html + "</section>\n"
   }
 
   /// The workload by endpoint, when statements carry query tags.

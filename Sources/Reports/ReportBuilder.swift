@@ -90,7 +90,22 @@ public enum ReportBuilder {
     report.appAdvice = AppAdvisor.advice(aggregator, thresholds: appThresholds).map(AppAdviceReport.init)
     report.statementTypes = statementTypes(aggregator)
     report.endpoints = endpoints(report.queries)
+    report.timeBy = timeBy(aggregator)
     return report
+  }
+
+  /// The workload by database, user, application and host.
+  static func timeBy(_ aggregator: StatementAggregator) -> TimeByReport {
+    func list(_ times: [Int32: CallTimes]) -> [NameTimesReport] {
+      times.map {
+        NameTimesReport(
+          name: aggregator.name($0.key), calls: $0.value.calls, totalMs: ms($0.value.totalUs),
+          slowCalls: $0.value.slowCalls, slowMs: ms($0.value.slowUs))
+      }.sorted { ($0.totalMs, $0.calls, $1.name) > ($1.totalMs, $1.calls, $0.name) }
+    }
+    let t = aggregator.timeByName
+    return TimeByReport(
+      database: list(t.databases), user: list(t.users), application: list(t.applications), host: list(t.hosts))
   }
 
   /// The endpoints' totals, from each query's breakdown; nil when no query has one.

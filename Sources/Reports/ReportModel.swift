@@ -35,10 +35,12 @@ public struct AnalysisReport: Codable, Sendable {
   /// The workload by the endpoint (view, controller action, job, route) the statements' tags name, most time
   /// first; null when no statement carried tags.
   @WritesNull public var endpoints: [EndpointReport]? = nil
+  /// Timed calls and time by database, user, application and client host, most time first.
+  @WritesNull public var timeBy: TimeByReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
-    case events, appAdvice = "app_advice", statementTypes = "statement_types", endpoints
+    case events, appAdvice = "app_advice", statementTypes = "statement_types", endpoints, timeBy = "time_by"
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"
@@ -435,5 +437,26 @@ public struct EndpointReport: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case endpoint, calls, totalMs = "total_ms", slowCalls = "slow_calls", slowMs = "slow_ms", fingerprints
+  }
+}
+
+/// The workload by who sent it: each database, user, application and client host (`""` when the log does not
+/// say) with its timed calls, their time and slow calls, most time first.
+public struct TimeByReport: Codable, Sendable, Equatable {
+  public var database: [NameTimesReport]
+  public var user: [NameTimesReport]
+  public var application: [NameTimesReport]
+  public var host: [NameTimesReport]
+}
+
+public struct NameTimesReport: Codable, Sendable, Equatable {
+  public var name: String
+  public var calls: Int
+  public var totalMs: Double
+  public var slowCalls: Int
+  public var slowMs: Double
+
+  enum CodingKeys: String, CodingKey {
+    case name, calls, totalMs = "total_ms", slowCalls = "slow_calls", slowMs = "slow_ms"
   }
 }

@@ -114,6 +114,7 @@ public struct TextReport {
       &out, "Slowest single runs", timed.sorted { ($0.maxMs ?? 0, $1.fingerprint) > ($1.maxMs ?? 0, $0.fingerprint) },
       total: s.totalMs)
     typesSection(&out, report)
+    timeBySection(&out, report)
     endpointsSection(&out, report)
     indexSection(&out, report)
     if !report.errors.isEmpty {
@@ -408,6 +409,29 @@ public struct TextReport {
       }
       return "  " + cells.joined(separator: "  ") + "\n"
     }.joined()
+  }
+
+  /// The workload by database, user, application and host: each the log carries, its five names with the most
+  /// time.
+  private func timeBySection(_ out: inout String, _ report: AnalysisReport) {
+    guard let by = report.timeBy else { return }
+    let total = report.summary.totalMs
+    var rows: [[String]] = []
+    for (field, list) in [
+      ("database", by.database), ("user", by.user), ("application", by.application), ("host", by.host),
+    ]
+    where !(list.isEmpty || (list.count == 1 && list[0].name.isEmpty)) {
+      rows.append([field, "calls", "total ms", "% time", "slow"])
+      for entry in list.prefix(5) {
+        rows.append([
+          "  " + (entry.name.isEmpty ? "(none)" : entry.name), group(entry.calls), formatMs(entry.totalMs),
+          total > 0 ? formatPercent(entry.totalMs / total * 100) : "-", group(entry.slowCalls),
+        ])
+      }
+      if list.count > 5 { rows.append(["  … \(list.count - 5) more", "", "", "", ""]) }
+    }
+    guard !rows.isEmpty else { return }
+    out += "\nTime by database, user, application and host\n" + aligned(rows)
   }
 
   /// The workload by the endpoint the statements' tags name (sqlcommenter, Rails QueryLogs); columns as wide as

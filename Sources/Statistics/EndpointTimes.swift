@@ -4,32 +4,7 @@
 import AppPatterns
 
 public struct EndpointTimes: Sendable, Codable, Equatable {
-  public struct Times: Sendable, Codable, Equatable {
-    public var calls = 0
-    public var totalUs: Int64 = 0
-    public var slowCalls = 0
-    public var slowUs: Int64 = 0
-
-    mutating func add(_ other: Times) {
-      calls += other.calls
-      totalUs += other.totalUs
-      slowCalls += other.slowCalls
-      slowUs += other.slowUs
-    }
-
-    init(durationUs: Int64, slow: Bool) {
-      calls = 1
-      totalUs = durationUs
-      slowCalls = slow ? 1 : 0
-      slowUs = slow ? durationUs : 0
-    }
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-      case calls, totalUs = "total_us", slowCalls = "slow_calls", slowUs = "slow_us"
-    }
-  }
+  public typealias Times = CallTimes
 
   /// Endpoints kept apart per query.
   public static let limit = 32
@@ -62,4 +37,32 @@ public struct EndpointTimes: Sendable, Codable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey { case byEndpoint = "by_endpoint", others }
+}
+
+/// Timed calls, their time, and the slow ones among them.
+public struct CallTimes: Sendable, Codable, Equatable {
+  public var calls = 0
+  public var totalUs: Int64 = 0
+  public var slowCalls = 0
+  public var slowUs: Int64 = 0
+
+  mutating func add(_ other: CallTimes) {
+    calls += other.calls
+    totalUs += other.totalUs
+    slowCalls += other.slowCalls
+    slowUs += other.slowUs
+  }
+
+  init(durationUs: Int64, slow: Bool) {
+    calls = 1
+    totalUs = durationUs
+    slowCalls = slow ? 1 : 0
+    slowUs = slow ? durationUs : 0
+  }
+
+  public init() {}
+
+  enum CodingKeys: String, CodingKey {
+    case calls, totalUs = "total_us", slowCalls = "slow_calls", slowUs = "slow_us"
+  }
 }

@@ -87,6 +87,9 @@ extension StatementAggregator {
       throw SavedStateProblem(field: "threshold_us", value: "\(thresholdUs)")
     }
     for (i, query) in queries.enumerated() { try query.checkSaved(c, "queries[\(i)]") }
+    guard timeByName.isWellFormed(names: names.count) else {
+      throw SavedStateProblem(field: "time_by_name", value: "a name id past the names")
+    }
     for (value, field) in [
       (folded.fingerprints, "fingerprints"), (folded.calls, "calls"), (folded.slowCalls, "slow_calls"),
       (folded.untimedCalls, "untimed_calls"),

@@ -55,6 +55,8 @@ public struct StatementAggregator: FingerprintedEventSink {
   /// The executions of the fingerprints the budget folded.
   public internal(set) var folded = FoldedQueries()
   public private(set) var names = ByteInterner()
+  /// Timed calls and time by database, user, application and client host.
+  public private(set) var timeByName = NameTimes()
   /// Endpoint names by a hash of the tag values that make them, so that a tagged statement makes no String.
   private var endpointCache: [UInt64: String] = [:]
 
@@ -209,6 +211,9 @@ public struct StatementAggregator: FingerprintedEventSink {
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters)
     if let duration = event.durationUs {
+      timeByName.add(
+        database: database, user: user, application: application, host: names.id(of: entry.clientHost),
+        CallTimes(durationUs: duration, slow: duration >= thresholdUs))
       if let endpoint = QueryTags.endpoint(in: event.text, cache: &endpointCache) {
         queries[index].noteEndpoint(endpoint, durationUs: duration, slow: duration >= thresholdUs)
       }
@@ -380,6 +385,7 @@ public struct StatementAggregator: FingerprintedEventSink {
     latency.merge(other.latency)
     activity.merge(other.activity)
     pgbouncer.merge(other.pgbouncer)
+    timeByName.add(other.timeByName, names: nameMap)
   }
 
   /// Finds the queries again after they moved; `moved` gives an old index's new one, nil for a query gone.
@@ -415,7 +421,7 @@ public struct StatementAggregator: FingerprintedEventSink {
 extension StatementAggregator: Codable {
   enum CodingKeys: String, CodingKey {
     case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary, bursts
-    case timeSeries = "time_series", latency, activity, pgbouncer, folded
+    case timeSeries = "time_series", latency, activity, pgbouncer, folded, timeByName = "time_by_name"
   }
 
   /// Reads an aggregate written by `encode`.
@@ -436,6 +442,7 @@ extension StatementAggregator: Codable {
     pgbouncer = try c.decode(PgBouncerActivity.self, forKey: .pgbouncer)
     bursts = try c.decodeIfPresent(SessionBursts.self, forKey: .bursts) ?? SessionBursts()
     folded = try c.decodeIfPresent(FoldedQueries.self, forKey: .folded) ?? FoldedQueries()
+    timeByName = try c.decodeIfPresent(NameTimes.self, forKey: .timeByName) ?? NameTimes()
   }
 
   /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
@@ -452,6 +459,7 @@ extension StatementAggregator: Codable {
     try c.encode(pgbouncer, forKey: .pgbouncer)
     try c.encode(bursts, forKey: .bursts)
     try c.encode(folded, forKey: .folded)
+    try c.encode(timeByName, forKey: .timeByName)
   }
 
   /// The same aggregate as if its files had come `files` places later on the command line.

@@ -89,6 +89,15 @@ enum ManualPage {
     ),
     ("TZ", "The local time zone strftime patterns in -o and --save-state names are expanded in."),
     (
+      "COLUMNS",
+      "The width the text report fits: its query tables leave out the share, max and mean columns until they fit, "
+        + "and statements are clipped to it. Without it, the terminal's width; a file or a pipe keeps every column."
+    ),
+    (
+      "NO_COLOR, TERM",
+      "On a terminal the text report sets its section titles in bold, unless NO_COLOR is set or TERM is dumb."
+    ),
+    (
       "GITHUB_ACTIONS, GITHUB_STEP_SUMMARY",
       "When GITHUB_ACTIONS is true, compare and --baseline write an ::error annotation per regression and append "
         + "the Markdown comparison to the file GITHUB_STEP_SUMMARY names."
