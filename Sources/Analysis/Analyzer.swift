@@ -26,6 +26,10 @@ public struct AnalysisOptions: Sendable {
   public var thresholdUs: Int64
   /// The slow threshold when none is given: 30 ms.
   public static let defaultThresholdUs: Int64 = 30_000
+  /// Database time per request (its statements with one traceparent) that makes it slow: 100 ms, the rule of
+  /// thumb for an API whose own budget is 100 ms in all.
+  public var requestBudgetUs = AnalysisOptions.defaultRequestBudgetUs
+  public static let defaultRequestBudgetUs: Int64 = 100_000
   /// The time series' first interval, in milliseconds (it doubles to stay within 1,440 intervals).
   public var intervalMs: Int64 = 1_000
   /// `pg_dump --schema-only` files: existing indexes and column types for the index advisor.
@@ -108,6 +112,7 @@ public enum Analyzer {
     let fingerprinter = Fingerprinter()
     var total = StatementAggregator(thresholdUs: options.thresholdUs, intervalMs: options.intervalMs)
     total.fingerprintBudget = options.fingerprintBudget
+    total.requests.budgetUs = options.requestBudgetUs
     if let state { total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:]) }
     var consumer = PoolConsumer(
       pool: pool, settings: StageSettings(options), fold: Fold(total: total, fingerprinter: fingerprinter))

@@ -30,8 +30,10 @@ struct StageSettings: Sendable {
   var filter: RecordFilter
   var statementFilter: StatementFilter?
   var fingerprintBudget: Int?
+  var requestBudgetUs: Int64
 
   init(_ options: AnalysisOptions) {
+    requestBudgetUs = options.requestBudgetUs
     thresholdUs = options.thresholdUs
     intervalMs = options.intervalMs
     window = options.window
@@ -50,6 +52,7 @@ struct PieceParser<P: LogParser> {
     var aggregator = StatementAggregator(thresholdUs: settings.thresholdUs, intervalMs: settings.intervalMs)
     aggregator.fileOrdinal = file.ordinal
     aggregator.fingerprintBudget = settings.fingerprintBudget
+    aggregator.requests.budgetUs = settings.requestBudgetUs
     let stages = Stages(
       downstream: aggregator, fingerprinter: fingerprinter, statementFilter: settings.statementFilter)
     self.parser = parser

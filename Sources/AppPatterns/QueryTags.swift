@@ -69,15 +69,23 @@ public struct QueryTags: Equatable, Sendable {
   /// way, which makes a String only for the endpoint, and none when `cache` (by a hash of the values that name it)
   /// knows it already.
   public static func endpoint(in text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]) -> String? {
+    read(text, cache: &cache).endpoint
+  }
+
+  /// The endpoint (as `endpoint(in:cache:)`) and a hash of the `traceparent`'s trace id, read in one pass.
+  public static func read(
+    _ text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]
+  ) -> (endpoint: String?, trace: UInt64?) {
     var parts = EndpointParts()
     forEachComment(in: text) { parts.read(text, from: $0, to: $1) }
-    guard parts.any else { return nil }
+    let trace = parts.traceHash(text)
+    guard parts.namesEndpoint else { return (nil, trace) }
     let hash = parts.hash(text)
-    if let known = cache[hash] { return known }
+    if let known = cache[hash] { return (known, trace) }
     let label = parts.label(text)
     if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
     cache[hash] = label
-    return label
+    return (label, trace)
   }
 
   /// The pairs of one comment's body: `k='v',k2='v2'` (sqlcommenter) or `k:v,k2:v2` (QueryLogs, marginalia);
@@ -202,10 +210,27 @@ struct EndpointParts {
   /// Whether each value is sqlcommenter's (quoted, URL-encoded).
   var quoted = Array(repeating: false, count: EndpointParts.keys.count)
 
-  static let keys: [[UInt8]] = ["controller", "action", "job", "route", "path", "application", "app", "service.name"]
-    .map { Array($0.utf8) }
+  static let keys: [[UInt8]] = [
+    "controller", "action", "job", "route", "path", "application", "app", "service.name", "traceparent",
+  ].map { Array($0.utf8) }
+  static let traceparent = 8
 
-  var any: Bool { ranges.contains { $0 != nil } }
+  /// Whether a value that names an endpoint was found.
+  var namesEndpoint: Bool { ranges[..<Self.traceparent].contains { $0 != nil } }
+
+  /// A hash of the trace id of a `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), nil without a valid one.
+  func traceHash(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    guard let range = ranges[Self.traceparent], range.count == 55, text[range.lowerBound + 2] == UInt8(ascii: "-"),
+      text[range.lowerBound + 35] == UInt8(ascii: "-")
+    else { return nil }
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for i in (range.lowerBound + 3)..<(range.lowerBound + 35) {
+      let c = text[i] | 0x20
+      guard c &- UInt8(ascii: "0") < 10 || c &- UInt8(ascii: "a") < 6 else { return nil }
+      h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+    }
+    return h
+  }
 
   /// Reads one comment's body, `text[start..<end]`: its pairs if every item of it is one, else nothing (prose, a
   /// hint), as `QueryTags.pairs` has it.
@@ -265,7 +290,7 @@ struct EndpointParts {
   /// A hash of which values were found and their bytes.
   func hash(_ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for (key, range) in ranges.enumerated() {
+    for (key, range) in ranges.enumerated() where key != Self.traceparent {
       h = (h ^ UInt64(key + 1)) &* 0x100_0000_01b3
       guard let range else { continue }
       for i in range { h = (h ^ UInt64(text[i])) &* 0x100_0000_01b3 }

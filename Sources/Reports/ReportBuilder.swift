@@ -89,7 +89,13 @@ public enum ReportBuilder {
       }, writeCountNote: note, timeSeries: timeSeries, latencyHistogram: histogram, events: events)
     report.appAdvice = AppAdvisor.advice(aggregator, thresholds: appThresholds).map(AppAdviceReport.init)
     report.statementTypes = statementTypes(aggregator)
-    report.endpoints = endpoints(report.queries)
+    report.endpoints = endpoints(report.queries)?.map { endpoint in
+      var endpoint = endpoint
+      endpoint.requests = aggregator.requests.byEndpoint[endpoint.endpoint].map {
+        requestsReport($0, budgetUs: aggregator.requests.budgetUs)
+      }
+      return endpoint
+    }
     report.timeBy = timeBy(aggregator)
     return report
   }
@@ -132,6 +138,13 @@ public enum ReportBuilder {
       endpoint.slowMs = (endpoint.slowMs * 1000).rounded() / 1000
       return endpoint
     }.sorted { ($0.totalMs, $0.calls, $1.endpoint) > ($1.totalMs, $1.calls, $0.endpoint) }
+  }
+
+  static func requestsReport(_ r: RequestTimes.Requests, budgetUs: Int64) -> RequestsReport {
+    RequestsReport(
+      requests: r.requests, statements: r.statements, maxStatements: r.maxStatements,
+      p50Ms: ms(r.distribution.valueUs(atPercentile: 50)), p95Ms: ms(r.distribution.valueUs(atPercentile: 95)),
+      maxMs: ms(r.maxUs), totalMs: ms(r.totalUs), overBudget: r.overBudget, budgetMs: ms(budgetUs))
   }
 
   /// A query's calls by endpoint, most time first, the calls past the kept endpoints last.

@@ -434,9 +434,32 @@ public struct EndpointReport: Codable, Sendable, Equatable {
   public var slowMs: Double
   /// The fingerprints of its queries, most time first.
   public var fingerprints: [String]
+  /// Its requests, where its statements carry a `traceparent`; null otherwise.
+  @WritesNull public var requests: RequestsReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case endpoint, calls, totalMs = "total_ms", slowCalls = "slow_calls", slowMs = "slow_ms", fingerprints
+    case requests
+  }
+}
+
+/// An endpoint's requests: the statements of one trace id, and the database time they took together.
+public struct RequestsReport: Codable, Sendable, Equatable {
+  public var requests: Int
+  public var statements: Int
+  public var maxStatements: Int
+  /// Database time per request: the median, the 95th percentile (a histogram bucket's upper bound) and the most.
+  public var p50Ms: Double
+  public var p95Ms: Double
+  public var maxMs: Double
+  public var totalMs: Double
+  /// Requests whose database time reached `budget_ms` (--request-budget).
+  public var overBudget: Int
+  public var budgetMs: Double
+
+  enum CodingKeys: String, CodingKey {
+    case requests, statements, maxStatements = "max_statements", p50Ms = "p50_ms", p95Ms = "p95_ms", maxMs = "max_ms"
+    case totalMs = "total_ms", overBudget = "over_budget", budgetMs = "budget_ms"
   }
 }
 

@@ -439,13 +439,27 @@ public struct TextReport {
   private func endpointsSection(_ out: inout String, _ report: AnalysisReport) {
     guard let endpoints = report.endpoints, !endpoints.isEmpty else { return }
     let total = report.summary.totalMs
+    // Requests, where the tags carry a traceparent: how many, database time per request, how many over budget.
+    let traced = endpoints.contains { $0.requests != nil }
+    let budget = endpoints.compactMap(\.requests?.budgetMs).first.map(formatMs) ?? ""
     let rows =
-      [["endpoint", "calls", "total ms", "% time", "slow", "queries"]]
-      + endpoints.prefix(top).map {
+      [
+        ["endpoint", "calls", "total ms", "% time", "slow", "queries"]
+          + (traced ? ["requests", "stmts/req", "p95 ms/req", "max ms/req", "over \(budget) ms"] : [])
+      ]
+      + endpoints.prefix(top).map { e in
         [
-          $0.endpoint, group($0.calls), formatMs($0.totalMs), total > 0 ? formatPercent($0.totalMs / total * 100) : "-",
-          group($0.slowCalls), group($0.fingerprints.count),
+          e.endpoint, group(e.calls), formatMs(e.totalMs), total > 0 ? formatPercent(e.totalMs / total * 100) : "-",
+          group(e.slowCalls), group(e.fingerprints.count),
         ]
+          + (!traced
+            ? []
+            : e.requests.map { r in
+              [
+                group(r.requests), r.requests > 0 ? formatOne(Double(r.statements) / Double(r.requests)) : "-",
+                formatMs(r.p95Ms), formatMs(r.maxMs), group(r.overBudget),
+              ]
+            } ?? ["-", "-", "-", "-", "-"])
       }
     out += "\nTime by endpoint (query tags)\n" + aligned(rows)
     if endpoints.count > top { out += "  … \(endpoints.count - top) more endpoints in the JSON report\n" }
@@ -462,6 +476,11 @@ public struct TextReport {
     let whole = thousandths / 1000
     let fraction = String(thousandths % 1000)
     return group(whole) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
+  }
+
+  func formatOne(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(group(tenths / 10)).\(tenths % 10)"
   }
 
   func formatPercent(_ value: Double) -> String {

@@ -57,6 +57,8 @@ public struct StatementAggregator: FingerprintedEventSink {
   public private(set) var names = ByteInterner()
   /// Timed calls and time by database, user, application and client host.
   public private(set) var timeByName = NameTimes()
+  /// Database time per request, where statements carry a `traceparent`.
+  public var requests = RequestTimes()
   /// Endpoint names by a hash of the tag values that make them, so that a tagged statement makes no String.
   private var endpointCache: [UInt64: String] = [:]
 
@@ -214,8 +216,12 @@ public struct StatementAggregator: FingerprintedEventSink {
       timeByName.add(
         database: database, user: user, application: application, host: names.id(of: entry.clientHost),
         CallTimes(durationUs: duration, slow: duration >= thresholdUs))
-      if let endpoint = QueryTags.endpoint(in: event.text, cache: &endpointCache) {
+      let tags = QueryTags.read(event.text, cache: &endpointCache)
+      if let endpoint = tags.endpoint {
         queries[index].noteEndpoint(endpoint, durationUs: duration, slow: duration >= thresholdUs)
+      }
+      if let trace = tags.trace, let time = entry.time {
+        requests.add(trace: trace, endpoint: tags.endpoint, durationUs: duration, timeMs: time.epochMs)
       }
       latency.record(duration)
       if let time = entry.time { timeSeries.record(at: time, durationUs: duration, slow: duration >= thresholdUs) }
@@ -309,10 +315,11 @@ public struct StatementAggregator: FingerprintedEventSink {
     bursts.endFile()
   }
 
-  /// Finishes every session of the bursts, for the report: the input is over.
+  /// Finishes every session of the bursts, and every request, for the report: the input is over.
   public mutating func finishBursts() {
     addSteps()
     bursts = bursts.finished()
+    requests.finishAll()
   }
 
   /// Hands what is open at the end of the run to --state: sessions (see `SessionBursts.takeOpenSessions`) and
@@ -386,6 +393,7 @@ public struct StatementAggregator: FingerprintedEventSink {
     activity.merge(other.activity)
     pgbouncer.merge(other.pgbouncer)
     timeByName.add(other.timeByName, names: nameMap)
+    requests.merge(other.requests)
   }
 
   /// Finds the queries again after they moved; `moved` gives an old index's new one, nil for a query gone.
@@ -421,7 +429,7 @@ public struct StatementAggregator: FingerprintedEventSink {
 extension StatementAggregator: Codable {
   enum CodingKeys: String, CodingKey {
     case thresholdUs = "threshold_us", names, queries, errorGroups = "error_groups", summary, bursts
-    case timeSeries = "time_series", latency, activity, pgbouncer, folded, timeByName = "time_by_name"
+    case timeSeries = "time_series", latency, activity, pgbouncer, folded, timeByName = "time_by_name", requests
   }
 
   /// Reads an aggregate written by `encode`.
@@ -443,6 +451,7 @@ extension StatementAggregator: Codable {
     bursts = try c.decodeIfPresent(SessionBursts.self, forKey: .bursts) ?? SessionBursts()
     folded = try c.decodeIfPresent(FoldedQueries.self, forKey: .folded) ?? FoldedQueries()
     timeByName = try c.decodeIfPresent(NameTimes.self, forKey: .timeByName) ?? NameTimes()
+    requests = try c.decodeIfPresent(RequestTimes.self, forKey: .requests) ?? RequestTimes()
   }
 
   /// Writes what a finished run aggregated (pending parameters are not kept: the files are read to their end).
@@ -460,6 +469,7 @@ extension StatementAggregator: Codable {
     try c.encode(bursts, forKey: .bursts)
     try c.encode(folded, forKey: .folded)
     try c.encode(timeByName, forKey: .timeByName)
+    try c.encode(requests, forKey: .requests)
   }
 
   /// The same aggregate as if its files had come `files` places later on the command line.

@@ -120,6 +120,13 @@ struct Analyze: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Slow-query threshold, e.g. 30ms, 1.5s, 250us.", valueName: "duration"))
   var threshold = DurationArgument(microseconds: AnalysisOptions.defaultThresholdUs)
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Database time per request that makes a request slow, for statements whose tags carry a traceparent "
+        + "(requests over it are counted per endpoint).", valueName: "duration"))
+  var requestBudget = DurationArgument(microseconds: AnalysisOptions.defaultRequestBudgetUs)
+
   @OptionGroup(title: "Report options") var report: ReportOptions
 
   @OptionGroup(title: "Filters (applied while reading, before anything is counted)") var filters: FilterOptions
@@ -245,6 +252,7 @@ struct Analyze: ParsableCommand {
       }
     }
     options.appAdvice = report.appThresholds
+    options.requestBudgetUs = requestBudget.microseconds
     options.fingerprintBudget = report.fingerprintBudget
     if let interval { options.intervalMs = interval.microseconds / 1_000 }
     options.chunkBytes = chunkSize

@@ -54,6 +54,58 @@ struct QueryTagsTests {
     }
   }
 
+  @Test("database time per request from traceparent equals a sum by hand; --request-budget counts the slow ones")
+  func requests() throws {
+    /// Per trace id of the endpoint's statements (grep, sed, awk): the requests' database times, in ms, sorted.
+    func byHand(_ tag: String) throws -> (times: [Double], statements: Int) {
+      let lines = try shell(
+        "zcat '\(Self.log)' | grep '\(tag)' | sed -nE 's/.*duration: ([0-9.]+) ms .*traceparent=.00-([0-9a-f]+)-.*/\\2 \\1/p'"
+          + " | awk '{s[$1]+=$2; n[$1]++} END {for (k in s) print s[k], n[k]}'"
+      ).stdout.split(separator: "\n").map { $0.split(separator: " ") }
+      return (lines.map { Double($0[0])! }.sorted(), lines.reduce(0) { $0 + Int($1[1])! })
+    }
+    for (endpoint, tag, budget) in [
+      ("orders#index", "controller=.orders.", 300.0), ("/api/products/<id>", "route=./api", 1.0),
+    ] {
+      let report = try pgsift(["analyze", Self.log, "--format", "json", "--request-budget", "\(Int(budget))ms"])
+        .report()
+      let requests = try #require(report.endpoints?.first { $0.endpoint == endpoint }?.requests, "\(endpoint)")
+      let hand = try byHand(tag)
+      #expect(hand.times.count > 20)
+      #expect(requests.requests == hand.times.count)
+      #expect(requests.statements == hand.statements)
+      #expect(abs(requests.totalMs - hand.times.reduce(0, +)) < 0.01)
+      #expect(abs(requests.maxMs - hand.times.last!) < 0.001)
+      #expect(requests.overBudget == hand.times.filter { $0 >= budget }.count)
+      #expect(requests.budgetMs == budget)
+      // The 95th percentile is a histogram bucket's upper bound: at or above the exact one, within a bucket.
+      let exact = hand.times[Int((0.95 * Double(hand.times.count)).rounded(.up)) - 1]
+      #expect(requests.p95Ms >= exact * 0.999 && requests.p95Ms <= exact * 1.2, "\(requests.p95Ms) vs \(exact)")
+    }
+    // Statements without a traceparent (the Rails action) make no requests.
+    let report = try pgsift(["analyze", Self.log, "--format", "json"]).report()
+    // Cut into pieces of 16 KiB, parsed by two threads, requests that span pieces are joined, not split.
+    let cut = try pgsift(["analyze", Self.log, "--format", "json", "--chunk-size", "16384", "--jobs", "2"]).report()
+    #expect(cut.endpoints == report.endpoints)
+    // Saved as two parts and merged, the same.
+    let dir = try TemporaryDirectory()
+    try shell(
+      "zcat '\(Self.log)' > '\(dir.path("all.log"))' && cd '\(dir.url.path)' && split -n l/2 all.log part.")
+    for part in ["part.aa", "part.ab"] {
+      #expect(
+        try pgsift([
+          "analyze", dir.path(part), "--prefix", "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "-q",
+          "--save-state", dir.path(part + ".state"),
+        ]).status == 0)
+    }
+    let merged = try pgsift(
+      ["merge", dir.path("part.aa.state"), dir.path("part.ab.state"), "--format", "json"]
+    ).report()
+    #expect(merged.endpoints?.map(\.requests) == report.endpoints?.map(\.requests))
+    #expect(report.endpoints?.first { $0.endpoint == "customers#show" }?.requests == nil)
+    #expect(try pgsift(["analyze", Self.log]).stdout.contains("p95 ms/req"))
+  }
+
   @Test("the csvlog and jsonlog of the same run give the same endpoints as its stderr log")
   func formatsAgree() throws {
     func endpoints(_ file: String) throws -> [String: [Double]] {
