@@ -71,10 +71,16 @@ public struct Comparison: Codable, Sendable {
     /// How sure the rise is not noise: 1 − the one-sided p-value of a Mann–Whitney test of the two runs'
     /// durations (from their histograms); nil when a report has no histogram for the query.
     public var confidence: Double?
+    /// For calls multiplied: the factor beyond the whole run's growth (the calls factor divided by how much the
+    /// run's statements grew, when they grew), and the other multiplied queries that grew by about the same
+    /// factor (within 10%): one loop's queries, or one feature's.
+    public var relativeCallsFactor: Double?
+    public var grewWith: [String]?
 
     enum CodingKeys: String, CodingKey {
       case fingerprint, normalized, baseline, current, p95Change = "p95_change", meanChange = "mean_change"
-      case callsFactor = "calls_factor", allowance, confidence
+      case callsFactor = "calls_factor", allowance, confidence, relativeCallsFactor = "relative_calls_factor"
+      case grewWith = "grew_with"
     }
   }
 
@@ -119,6 +125,10 @@ public enum Comparer {
     var callsFailures: [String] = []
 
     var maintenance: [Comparison.QueryChange] = []
+    // Calls that grew with the whole run (a longer test, more traffic) did not multiply.
+    let runGrowth =
+      baseline.summary.statements > 0 && current.summary.statements > baseline.summary.statements
+      ? Double(current.summary.statements) / Double(baseline.summary.statements) : 1
     for query in current.queries where query.calls > 0 {
       // Migrations and maintenance are not queries that regressed; transaction control only on request.
       let category = StatementCategory.of(query.normalized)
@@ -167,17 +177,34 @@ public enum Comparer {
             + Self.confidenceText(change.confidence))
       }
       if isRegression { regressed.append(change) }
-      if let limit = allowance?.maxCallsFactor ?? budget.maxCallsFactor, let factor = change.callsFactor, factor > limit
+      if let limit = allowance?.maxCallsFactor ?? budget.maxCallsFactor, let factor = change.callsFactor,
+        factor / runGrowth > limit
       {
+        change.relativeCallsFactor = round2(factor / runGrowth)
         multiplied.append(change)
-        callsFailures.append(
-          "\(query.fingerprint): calls \(old.calls) -> \(query.calls) (x\(round2(factor)), limit x\(round2(limit)))")
       }
       if let fall = change.p95Change, fall < -(budget.maxP95Increase ?? 0.2),
         let oldP95 = old.p95Ms, let newP95 = query.p95Ms, oldP95 - newP95 >= minimumDeltaMs
       {
         improved.append(change)
       }
+    }
+    // Queries multiplied by about the same factor grew together: say so with each.
+    for index in multiplied.indices {
+      let factor = multiplied[index].relativeCallsFactor ?? 1
+      let together = multiplied.filter {
+        $0.fingerprint != multiplied[index].fingerprint && abs(($0.relativeCallsFactor ?? 1) / factor - 1) <= 0.1
+      }.map(\.fingerprint).sorted()
+      multiplied[index].grewWith = together.isEmpty ? nil : together
+      let change = multiplied[index]
+      let limit =
+        budget.allowance(fingerprint: change.fingerprint, normalized: change.normalized)?.maxCallsFactor
+        ?? budget.maxCallsFactor ?? 0
+      callsFailures.append(
+        "\(change.fingerprint): calls \(change.baseline!.calls) -> \(change.current!.calls) (x\(round2(change.callsFactor!))"
+          + (runGrowth > 1 ? ", x\(round2(factor)) beyond the run's x\(round2(runGrowth))" : "")
+          + ", limit x\(round2(limit)))"
+          + (together.isEmpty ? "" : "; grew together with \(together.joined(separator: ", "))"))
     }
     for query in baseline.queries where query.calls > 0 && (after[query.fingerprint]?.calls ?? 0) == 0 {
       gone.append(change(query.fingerprint, query.normalized, query, nil))
