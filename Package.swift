@@ -111,7 +111,7 @@ let package = Package(
       ]),
     .target(
       name: "Regression",
-      dependencies: ["Reports", "AppPatterns"]),
+      dependencies: ["Reports", "AppPatterns", "Fingerprint"]),
     .executableTarget(
       name: "pgsift",
       dependencies: [

@@ -1,13 +1,20 @@
-// The comparison for people and for CI systems: text, JSON, Markdown (a pull-request comment) and JUnit XML
-// (one test case per budget, so CI shows each one natively).
+// The comparison for people and for CI systems: text, JSON, Markdown (a pull-request comment), JUnit XML (one
+// test case per budget, so CI shows each one natively) and GitLab's Code Quality report (one issue per finding,
+// shown in the merge request's widget).
+import Fingerprint
 import Foundation
 import Reports
 
 public enum ComparisonFormat: String, CaseIterable, Sendable {
-  case text, json, markdown, junit
+  case text, json, markdown, junit, codequality
 
-  /// The format a file name asks for (`.json`, `.md`, `.xml`), if any.
+  /// The format a file name asks for (`.json`, `.md`, `.xml`; a `.json` whose name says code quality, as
+  /// GitLab's `gl-code-quality-report.json`, is that), if any.
   public static func forPath(_ path: String) -> ComparisonFormat? {
+    let name = (path as NSString).lastPathComponent.lowercased()
+    if name.hasSuffix(".json") && (name.contains("code-quality") || name.contains("codequality")) {
+      return .codequality
+    }
     if path.hasSuffix(".json") { return .json }
     if path.hasSuffix(".md") || path.hasSuffix(".markdown") { return .markdown }
     if path.hasSuffix(".xml") { return .junit }
@@ -26,7 +33,49 @@ public enum ComparisonOutput {
       return String(decoding: try encoder.encode(comparison), as: UTF8.self) + "\n"
     case .markdown: return markdown(comparison, top: top)
     case .junit: return junit(comparison)
+    case .codequality: return try codeQuality(comparison)
     }
+  }
+
+  /// One Code Quality issue.
+  struct CodeQualityIssue: Encodable {
+    struct Location: Encodable {
+      struct Lines: Encodable { var begin = 1 }
+      var path: String
+      var lines = Lines()
+    }
+    var description: String
+    var checkName: String
+    /// Stable across runs for the same finding (check and query), so GitLab tells new issues from resolved ones.
+    var fingerprint: String
+    var severity: String
+    var location: Location
+
+    enum CodingKeys: String, CodingKey {
+      case description, checkName = "check_name", fingerprint, severity, location
+    }
+  }
+
+  /// GitLab's Code Quality report: each failed budget's findings as issues (major; the whole-run checks
+  /// critical), located at the current run's report.
+  static func codeQuality(_ c: Comparison) throws -> String {
+    var issues: [CodeQualityIssue] = []
+    for check in c.checks where !check.passed {
+      for failure in check.failures.isEmpty ? [check.summary] : check.failures {
+        // A query's finding starts with its fingerprint; the key keeps it, not the figures that change.
+        let subject = failure.prefix { $0 != ":" }
+        let key = "\(check.name):\(subject.count == 16 ? String(subject) : failure)"
+        let digits = String(Fingerprinter.fnv1a(Array(key.utf8)), radix: 16)
+        issues.append(
+          CodeQualityIssue(
+            description: "pgsift \(check.name): \(failure)", checkName: "pgsift.\(check.name)",
+            fingerprint: String(repeating: "0", count: 16 - digits.count) + digits,
+            severity: subject.count == 16 ? "major" : "critical", location: .init(path: c.current.path)))
+      }
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(issues), as: UTF8.self) + "\n"
   }
 
   static func signed(_ fraction: Double?) -> String {

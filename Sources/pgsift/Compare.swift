@@ -28,14 +28,18 @@ struct Compare: ParsableCommand {
 
   @OptionGroup var budget: BudgetOptions
 
-  @Option(help: "Output format: text, json, markdown or junit (default: from each --output's extension, else text).")
+  @Option(
+    help: ArgumentHelp(
+      "Output format: text, json, markdown, junit or codequality (GitLab's Code Quality report; default: from "
+        + "each --output's extension, else text)."))
   var format: ComparisonFormat?
 
   @Option(
     name: [.short, .long],
     help: ArgumentHelp(
-      "Write the comparison to this file (.json, .md, .xml for JUnit, .txt); repeatable, each in its extension's "
-        + "format. The verdict and findings still go to standard error.", valueName: "file"))
+      "Write the comparison to this file (.json, .md, .xml for JUnit, .txt; a .json named code-quality or "
+        + "codequality, as gl-code-quality-report.json, is GitLab's Code Quality report); repeatable, each in its "
+        + "extension's format. The verdict and findings still go to standard error.", valueName: "file"))
   var output: [String] = []
 
   @Option(help: "How many queries each list shows.")

@@ -46,4 +46,35 @@ struct CallsGateTests {
     #expect(comparison.callsMultiplied.isEmpty, "\(comparison.callsMultiplied.map(\.fingerprint))")
     #expect(status == 0, "\(comparison.checks.filter { !$0.passed }.map(\.failures))")
   }
+
+  @Test("GitLab's Code Quality report: one issue per finding, stable fingerprints, the whole-run checks critical")
+  func codeQuality() throws {
+    let calls = Paths.fixtures.appendingPathComponent("calls")
+    let dir = try TemporaryDirectory()
+    for name in ["before", "after"] {
+      #expect(
+        try pgsift([
+          "analyze", calls.appendingPathComponent("\(name).log.gz").path, "-o", dir.path("\(name).json"), "-q",
+        ]).status == 0)
+    }
+    let report = dir.path("gl-code-quality-report.json")
+    let result = try pgsift(["compare", dir.path("before.json"), dir.path("after.json"), "-o", report])
+    #expect(result.status == 1)
+    let issues = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [[String: Any]])
+    #expect(issues.count == 2)
+    for issue in issues {
+      #expect((issue["check_name"] as? String) == "pgsift.max-calls-factor")
+      #expect((issue["severity"] as? String) == "major")
+      #expect(((issue["location"] as? [String: Any])?["path"] as? String) == dir.path("after.json"))
+      #expect((issue["fingerprint"] as? String)?.count == 16)
+    }
+    #expect(Set(issues.compactMap { $0["fingerprint"] as? String }).count == 2)
+    // The same findings again give the same fingerprints.
+    let again = try pgsift(["compare", dir.path("before.json"), dir.path("after.json"), "--format", "codequality"])
+    let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])
+    #expect(
+      Set(second.compactMap { $0["fingerprint"] as? String }) == Set(issues.compactMap { $0["fingerprint"] as? String })
+    )
+  }
 }
