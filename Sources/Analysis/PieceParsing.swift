@@ -9,7 +9,7 @@ import ServerEvents
 import Statistics
 
 /// The stages behind the event classifier: the fingerprinting step, then the aggregate.
-typealias Stages = Fingerprinting<StatementAggregator>
+typealias Stages = Fingerprinting
 
 /// What parsing one piece gave.
 struct PieceResult {

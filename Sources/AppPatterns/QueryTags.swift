@@ -76,6 +76,10 @@ public struct QueryTags: Equatable, Sendable {
   public static func read(
     _ text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]
   ) -> (endpoint: String?, trace: UInt64?) {
+    // Most statements have no `/` at all: no parts to make.
+    guard let base = text.baseAddress, memchr(base, Int32(UInt8(ascii: "/")), text.count) != nil else {
+      return (nil, nil)
+    }
     var parts = EndpointParts()
     forEachComment(in: text) { parts.read(text, from: $0, to: $1) }
     let trace = parts.traceHash(text)

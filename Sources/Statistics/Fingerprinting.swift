@@ -27,15 +27,19 @@ public protocol FingerprintedEventSink {
   mutating func activity(_ event: ActivityEvent, from origin: EventOrigin)
 }
 
-public struct Fingerprinting<Downstream: FingerprintedEventSink>: ServerEventSink {
-  public var downstream: Downstream
+/// The step is written for the aggregate it feeds, not generic over it: a generic step instantiated in another
+/// module runs unspecialized, looking up its type's metadata for every statement (measured: 3% of a run).
+public struct Fingerprinting: ServerEventSink {
+  public var downstream: StatementAggregator
   /// The cache of the thread this step runs on: a step that moves to another thread (a file's first piece, folded
   /// on the reading thread) is given that thread's.
   public var fingerprinter: Fingerprinter
   /// --include-query, --exclude-query: statements (and plans) whose text this leaves out are not fingerprinted.
   public var statementFilter: StatementFilter?
 
-  public init(downstream: Downstream, fingerprinter: Fingerprinter, statementFilter: StatementFilter? = nil) {
+  public init(
+    downstream: StatementAggregator, fingerprinter: Fingerprinter, statementFilter: StatementFilter? = nil
+  ) {
     self.downstream = downstream
     self.fingerprinter = fingerprinter
     self.statementFilter = statementFilter
