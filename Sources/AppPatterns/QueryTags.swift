@@ -19,7 +19,10 @@ public struct QueryTags: Equatable, Sendable {
   /// Which code sent the statement, from the tags it carries: `controller#action`, a background job, the route,
   /// the controller or action alone, then the application; nil when the tags name none of them (a bare
   /// `traceparent`, a driver's name). `app` is marginalia's short form of `application`.
-  public var endpoint: String? {
+  public var endpoint: String? { Self.endpoint(value) }
+
+  /// The endpoint the tags `value` gives (by key) name; the one rule both readers follow.
+  static func endpoint(_ value: (String) -> String?) -> String? {
     let controller = value("controller")
     let action = value("action")
     if let controller, let action { return "\(controller)#\(action)" }
@@ -68,11 +71,6 @@ public struct QueryTags: Equatable, Sendable {
   /// The endpoint of the statement `text`, as `of(text)?.endpoint` names it, read from the bytes: the hot path's
   /// way, which makes a String only for the endpoint, and none when `cache` (by a hash of the values that name it)
   /// knows it already.
-  public static func endpoint(in text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]) -> String? {
-    read(text, cache: &cache).endpoint
-  }
-
-  /// The endpoint (as `endpoint(in:cache:)`) and a hash of the `traceparent`'s trace id, read in one pass.
   public static func read(
     _ text: UnsafeBufferPointer<UInt8>, cache: inout [UInt64: String]
   ) -> (endpoint: String?, trace: UInt64?) {
@@ -93,46 +91,73 @@ public struct QueryTags: Equatable, Sendable {
   }
 
   /// The pairs of one comment's body: `k='v',k2='v2'` (sqlcommenter) or `k:v,k2:v2` (QueryLogs, marginalia);
-  /// none when the body is prose.
+  /// none when the body is prose. Read as the hot path reads them (`items`).
   static func pairs(_ body: String) -> [(key: String, value: String)] {
-    let body = trimmed(body[...])
-    var result: [(key: String, value: String)] = []
-    for item in body.split(separator: ",", omittingEmptySubsequences: true) {
-      let item = trimmed(item)
-      if let equals = item.firstIndex(of: "="), item[item.index(after: equals)...].first == "'", item.last == "'",
-        item.count >= item.distance(from: item.startIndex, to: equals) + 3
-      {
-        let key = String(item[..<equals])
-        let quoted = item[item.index(equals, offsetBy: 2)..<item.index(before: item.endIndex)]
-        guard isKey(key) else { return [] }
-        result.append((percentDecoded(key), percentDecoded(String(quoted)).replacing("\\'", with: "'")))
-      } else if let colon = item.firstIndex(of: ":") {
-        let key = String(item[..<colon])
-        let value = String(item[item.index(after: colon)...])
-        guard isKey(key), !value.isEmpty, !value.contains(" ") else { return [] }
-        result.append((key, value))
-      } else {
-        // Prose, or a hint (`/*+ IndexScan(t) */`): not tags.
-        return []
+    var bytes = Array(body.utf8)
+    return bytes.withUnsafeMutableBufferPointer { buffer in
+      let text = UnsafeBufferPointer(buffer)
+      return (items(text, from: 0, to: text.count) ?? []).map { item in
+        (percentDecoded(string(text, item.key)), value(text, item.value, quoted: item.quoted))
       }
     }
-    return result
   }
 
-  /// Without the spaces, tabs and newlines around it.
-  static func trimmed(_ text: Substring) -> Substring {
-    let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" }
-    let start = text.drop(while: blank)
-    guard let last = start.lastIndex(where: { !blank($0) }) else { return start[start.endIndex...] }
-    return start[...last]
+  static func string(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self)
   }
 
-  /// A tag key: letters, digits, `_`, `.`, `-` (sqlcommenter keys are URL-encoded too).
-  static func isKey(_ key: String) -> Bool {
-    !key.isEmpty && key.count <= 64
-      && key.unicodeScalars.allSatisfy {
-        ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || "_.-%".unicodeScalars.contains($0)
-      }
+  /// A value as written: sqlcommenter's (quoted) URL-decoded, with `\'` for a quote.
+  static func value(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, quoted: Bool) -> String {
+    let raw = string(text, range)
+    return quoted ? percentDecoded(raw).replacing("\\'", with: "'") : raw
+  }
+
+  /// The items of a comment's body, `text[start..<end]`, split at commas, each `key='value'` or `key:value`; nil
+  /// when one of them is neither (prose, a hint such as `/*+ IndexScan(t) */`).
+  static func items(
+    _ text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int
+  ) -> [(key: Range<Int>, value: Range<Int>, quoted: Bool)]? {
+    var found: [(key: Range<Int>, value: Range<Int>, quoted: Bool)] = []
+    var item = start
+    while item < end {
+      var stop = item
+      while stop < end, text[stop] != UInt8(ascii: ",") { stop += 1 }
+      var a = item
+      var b = stop
+      while a < b, blank(text[a]) { a += 1 }
+      while b > a, blank(text[b - 1]) { b -= 1 }
+      item = stop + 1
+      guard a < b else { continue }
+      guard let pair = pair(text, a, b) else { return nil }
+      found.append(pair)
+    }
+    return found
+  }
+
+  static func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A }
+
+  /// `key='value'` or `key:value` in `text[a..<b]`: the key's and the value's ranges; nil when it is neither. A key
+  /// is letters, digits, `_`, `.`, `-` and `%` (sqlcommenter keys are URL-encoded too), 64 at most.
+  static func pair(
+    _ text: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int
+  ) -> (key: Range<Int>, value: Range<Int>, quoted: Bool)? {
+    var k = a
+    while k < b, text[k] != UInt8(ascii: "="), text[k] != UInt8(ascii: ":") { k += 1 }
+    guard k < b, k > a, k - a <= 64, (a..<k).allSatisfy({ isKeyByte(text[$0]) }) else { return nil }
+    if text[k] == UInt8(ascii: "="), k + 1 < b, text[k + 1] == UInt8(ascii: "'"), b - 1 > k + 1,
+      text[b - 1] == UInt8(ascii: "'")
+    {
+      return (a..<k, (k + 2)..<(b - 1), true)
+    }
+    guard text[k] == UInt8(ascii: ":"), k + 1 < b, !((k + 1)..<b).contains(where: { text[$0] == 0x20 }) else {
+      return nil
+    }
+    return (a..<k, (k + 1)..<b, false)
+  }
+
+  static func isKeyByte(_ c: UInt8) -> Bool {
+    (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "_")
+      || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "%")
   }
 
   /// `%5Eorders/%24` → `^orders/$`; a malformed escape is kept as written.
@@ -236,59 +261,18 @@ struct EndpointParts {
     return h
   }
 
-  /// Reads one comment's body, `text[start..<end]`: its pairs if every item of it is one, else nothing (prose, a
-  /// hint), as `QueryTags.pairs` has it.
+  /// Reads one comment's body, `text[start..<end]`: its values if every item of it is a pair, else nothing (prose,
+  /// a hint), as `QueryTags.pairs` has it.
   mutating func read(_ text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
-    var found: [(Int, Range<Int>, Bool)] = []
-    var item = start
-    var any = false
-    while item < end {
-      var stop = item
-      while stop < end, text[stop] != UInt8(ascii: ",") { stop += 1 }
-      var a = item
-      var b = stop
-      while a < b, Self.blank(text[a]) { a += 1 }
-      while b > a, Self.blank(text[b - 1]) { b -= 1 }
-      item = stop + 1
-      guard a < b else { continue }
-      guard let pair = Self.pair(text, a, b) else { return }
-      any = true
-      if let key = Self.keys.firstIndex(where: { key in
-        key.count == pair.key.count && key.indices.allSatisfy { text[pair.key.lowerBound + $0] == key[$0] }
-      }) {
-        found.append((key, pair.value, pair.quoted))
-      }
+    for item in QueryTags.items(text, from: start, to: end) ?? [] {
+      guard
+        let key = Self.keys.firstIndex(where: { key in
+          key.count == item.key.count && key.indices.allSatisfy { text[item.key.lowerBound + $0] == key[$0] }
+        }), ranges[key] == nil
+      else { continue }
+      ranges[key] = item.value
+      quoted[key] = item.quoted
     }
-    guard any else { return }
-    for (key, value, quoted) in found where ranges[key] == nil {
-      ranges[key] = value
-      self.quoted[key] = quoted
-    }
-  }
-
-  static func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A }
-
-  /// `key='value'` or `key:value` in `text[a..<b]`: the key's and the value's ranges; nil when it is neither.
-  static func pair(
-    _ text: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int
-  ) -> (key: Range<Int>, value: Range<Int>, quoted: Bool)? {
-    var k = a
-    while k < b, text[k] != UInt8(ascii: "="), text[k] != UInt8(ascii: ":") { k += 1 }
-    guard k < b, k > a, k - a <= 64, (a..<k).allSatisfy({ isKeyByte(text[$0]) }) else { return nil }
-    if text[k] == UInt8(ascii: "="), k + 2 < b + 1, k + 1 < b, text[k + 1] == UInt8(ascii: "'"), b - 1 > k + 1,
-      text[b - 1] == UInt8(ascii: "'")
-    {
-      return (a..<k, (k + 2)..<(b - 1), true)
-    }
-    guard text[k] == UInt8(ascii: ":"), k + 1 < b, !((k + 1)..<b).contains(where: { text[$0] == 0x20 }) else {
-      return nil
-    }
-    return (a..<k, (k + 1)..<b, false)
-  }
-
-  static func isKeyByte(_ c: UInt8) -> Bool {
-    (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "_")
-      || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "%")
   }
 
   /// A hash of which values were found and their bytes.
@@ -303,14 +287,11 @@ struct EndpointParts {
     return h
   }
 
-  /// The endpoint these values name, as `QueryTags.endpoint` does.
+  /// The endpoint these values name, by `QueryTags.endpoint`'s rule.
   func label(_ text: UnsafeBufferPointer<UInt8>) -> String? {
-    func value(_ key: Int) -> String? {
-      guard let range = ranges[key] else { return nil }
-      let raw = String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self)
-      return quoted[key] ? QueryTags.percentDecoded(raw).replacing("\\'", with: "'") : raw
+    QueryTags.endpoint { name in
+      guard let key = Self.keys.firstIndex(of: Array(name.utf8)), let range = ranges[key] else { return nil }
+      return QueryTags.value(text, range, quoted: quoted[key])
     }
-    if let controller = value(0), let action = value(1) { return "\(controller)#\(action)" }
-    return value(2) ?? value(3) ?? value(4) ?? value(0) ?? value(1) ?? value(5) ?? value(6) ?? value(7)
   }
 }

@@ -17,7 +17,10 @@ public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomString
   }
 
   /// 16 lower-case hex digits, as `pg_query_fingerprint` prints `fingerprint_str`.
-  public var hex: String {
+  public var hex: String { Self.hex(value) }
+
+  /// Any 64-bit value as 16 lower-case hex digits, as fingerprints are written.
+  public static func hex(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
   }

@@ -148,3 +148,10 @@ public struct NameCount: Codable, Sendable, Equatable {
     self.calls = calls
   }
 }
+
+extension NameCount {
+  /// Counts by name as a list, most first, ties by name.
+  public static func mostFirst(_ counts: [String: Int]) -> [NameCount] {
+    counts.map { NameCount(name: $0.key, calls: $0.value) }.sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
+  }
+}

@@ -127,7 +127,7 @@ public struct FileEnd: Sendable {
     summary.invalidUTF8Lines = counts.invalidUTF8Lines
     summary.outsideWindow = outside
     summary.filteredRecords = filtered
-    summary.prefixReadings = Self.mostFirst(counts.recordsByPrefix)
+    summary.prefixReadings = NameCount.mostFirst(counts.recordsByPrefix)
     let at = InputLocation(file: summary.path)
     if summary.prefixReadings.count > 1 {
       let others = summary.prefixReadings.filter { $0.name != summary.logLinePrefix }
@@ -137,7 +137,7 @@ public struct FileEnd: Sendable {
         "records read with other readings of the prefix than '\(summary.logLinePrefix ?? "")': \(others)")
     }
     summary.otherProgramLines = counts.otherProgramLines
-    summary.otherPrograms = Self.mostFirst(counts.otherPrograms)
+    summary.otherPrograms = NameCount.mostFirst(counts.otherPrograms)
     if counts.otherProgramLines > 0 {
       let named = summary.otherPrograms.prefix(5).map { "\($0.name) \($0.calls)" }.joined(separator: ", ")
       diagnostics.report(
@@ -145,10 +145,6 @@ public struct FileEnd: Sendable {
         "\(counts.otherProgramLines) lines of other programs passed over (\(named)"
           + "\(summary.otherPrograms.count > 5 ? ", …" : ""))")
     }
-  }
-
-  static func mostFirst(_ counts: [String: Int]) -> [NameCount] {
-    counts.map { NameCount(name: $0.key, calls: $0.value) }.sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
   }
 }
 

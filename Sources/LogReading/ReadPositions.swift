@@ -75,8 +75,7 @@ public struct ReadPositions: Codable, Sendable {
 
   /// The hash that names a file by its first bytes.
   public static func hash(_ bytes: ArraySlice<UInt8>) -> String {
-    let digits = String(Fingerprinter.fnv1a(bytes), radix: 16)
-    return String(repeating: "0", count: 16 - digits.count) + digits
+    Fingerprint.hex(Fingerprinter.fnv1a(bytes))
   }
 
   /// The position of the file that starts with `head`, preferring the one that covers the most of it.

@@ -65,11 +65,10 @@ public enum ComparisonOutput {
         // A query's finding starts with its fingerprint; the key keeps it, not the figures that change.
         let subject = failure.prefix { $0 != ":" }
         let key = "\(check.name):\(subject.count == 16 ? String(subject) : failure)"
-        let digits = String(Fingerprinter.fnv1a(Array(key.utf8)), radix: 16)
         issues.append(
           CodeQualityIssue(
             description: "pgsift \(check.name): \(failure)", checkName: "pgsift.\(check.name)",
-            fingerprint: String(repeating: "0", count: 16 - digits.count) + digits,
+            fingerprint: Fingerprint.hex(Fingerprinter.fnv1a(Array(key.utf8))),
             severity: subject.count == 16 ? "major" : "critical", location: .init(path: c.current.path)))
       }
     }

@@ -261,9 +261,7 @@ public enum ReportBuilder {
   /// Temporary files this large say work_mem is worth a look for their query.
   static let largeTempFileBytes: Int64 = 16 << 20
 
-  static func counts(_ dictionary: [String: Int]) -> [NameCount] {
-    dictionary.map { NameCount(name: $0.key, calls: $0.value) }.sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
-  }
+  static func counts(_ dictionary: [String: Int]) -> [NameCount] { NameCount.mostFirst(dictionary) }
 
   /// The server events section: each list sorted by its weight, ties by name, so the report is stable.
   static func events(_ aggregator: StatementAggregator) -> EventsReport {

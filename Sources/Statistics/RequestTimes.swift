@@ -117,10 +117,7 @@ public struct RequestTimes: Sendable, Codable {
     if let last = later.lastMs {
       lastMs = max(lastMs ?? last, last)
       // This side's requests that the later one shows over are finished now.
-      for (trace, request) in open where !request.early && last - request.lastMs >= Self.idleMs {
-        finish(request)
-        open.removeValue(forKey: trace)
-      }
+      sweep(now: last)
     }
   }
 

@@ -213,21 +213,22 @@ public struct StatementAggregator: FingerprintedEventSink {
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters)
     if let duration = event.durationUs {
+      let slow = duration >= thresholdUs
       timeByName.add(
         database: database, user: user, application: application, host: names.id(of: entry.clientHost),
-        CallTimes(durationUs: duration, slow: duration >= thresholdUs))
+        CallTimes(durationUs: duration, slow: slow))
       let tags = QueryTags.read(event.text, cache: &endpointCache)
       if let endpoint = tags.endpoint {
-        queries[index].noteEndpoint(endpoint, durationUs: duration, slow: duration >= thresholdUs)
+        queries[index].noteEndpoint(endpoint, durationUs: duration, slow: slow)
       }
       if let trace = tags.trace, let time = entry.time {
         requests.add(trace: trace, endpoint: tags.endpoint, durationUs: duration, timeMs: time.epochMs)
       }
       latency.record(duration)
-      if let time = entry.time { timeSeries.record(at: time, durationUs: duration, slow: duration >= thresholdUs) }
+      if let time = entry.time { timeSeries.record(at: time, durationUs: duration, slow: slow) }
       summary.timedStatements += 1
       summary.totalUs += duration
-      if duration >= thresholdUs { summary.slowStatements += 1 }
+      if slow { summary.slowStatements += 1 }
     } else {
       summary.untimedStatements += 1
     }

@@ -179,7 +179,7 @@ struct QueryTagsTests {
     ] {
       var bytes = Array(sql.utf8)
       let fast = bytes.withUnsafeMutableBufferPointer {
-        QueryTags.endpoint(in: UnsafeBufferPointer($0), cache: &cache)
+        QueryTags.read(UnsafeBufferPointer($0), cache: &cache).endpoint
       }
       #expect(fast == tags(sql)?.endpoint, "\(sql)")
     }
