@@ -46,6 +46,13 @@ public struct AnalysisOptions: Sendable {
   public var statementFilter: StatementFilter?
   /// A --state file: read only what is new since the last run, and remember how far this run read.
   public var statePath: String?
+  /// What the filters keep and leave out, for the report; nil when there is none.
+  public var filterDescription: String? {
+    let filters = [filter.description, statementFilter?.description].compactMap { $0 }
+    return filters.isEmpty ? nil : filters.joined(separator: "; ")
+  }
+  /// The zone the report shows its times in.
+  public var displayZone = DisplayZone.utc
   /// Called now and then while reading, for a progress display.
   public var progress: (@Sendable (ProgressUpdate) -> Void)?
   /// Threads that parse; 1 parses on the calling thread.
@@ -99,7 +106,7 @@ public enum Analyzer {
   ) throws(ReadState.StateError)
     -> PartialRun
   {
-    var state = try options.statePath.map { path throws(ReadState.StateError) in try ReadState.load(path) }
+    let state = try options.statePath.map { path throws(ReadState.StateError) in try ReadState.load(path) }
     var readingOptions = ReadingOptions(
       format: options.format, prefix: options.prefix,
       now: LogTime(epochMs: Int64((now.timeIntervalSince1970 * 1000).rounded())), pieceBytes: options.chunkBytes)
@@ -113,7 +120,12 @@ public enum Analyzer {
     var total = StatementAggregator(thresholdUs: options.thresholdUs, intervalMs: options.intervalMs)
     total.fingerprintBudget = options.fingerprintBudget
     total.requests.budgetUs = options.requestBudgetUs
-    if let state { total.resume(state.openSessions ?? .none, connections: state.openConnections ?? [:]) }
+    if let state {
+      total.resume(
+        StatementAggregator.OpenState(
+          sessions: state.openSessions ?? .none, connections: state.openConnections ?? [:],
+          requests: state.openRequests ?? .none))
+    }
     var consumer = PoolConsumer(
       pool: pool, settings: StageSettings(options), fold: Fold(total: total, fingerprinter: fingerprinter))
     for (ordinal, path) in options.paths.enumerated() { reader.read(path, ordinal: ordinal, into: &consumer) }
@@ -143,12 +155,14 @@ public enum Analyzer {
       parserCalls: contexts.reduce(0) { $0 + $1.fingerprinter.parserCalls },
       fingerprintLookups: contexts.reduce(0) { $0 + $1.fingerprinter.lookups })
     run.generator = generator
+    run.filters = options.filterDescription
     if var state, let resume = reader.resume {
       state.files = resume.positions
       // The sessions still open go to the next run, which counts them when they end.
       let open = run.aggregate.takeOpenState()
       state.openSessions = open.sessions.isEmpty ? nil : open.sessions
       state.openConnections = open.connections.isEmpty ? nil : open.connections
+      state.openRequests = open.requests.isEmpty ? nil : open.requests
       run.pendingState = state
     }
     return run
@@ -190,11 +204,10 @@ public enum Analyzer {
       validator?.check(&result, queries: aggregator.queries, catalog: catalog)
       advice = result
     }
-    let filters = [options.filter.description, options.statementFilter?.description].compactMap { $0 }
     let report = ReportBuilder.build(
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
-      generator: generator, appThresholds: options.appAdvice,
-      filters: filters.isEmpty ? nil : filters.joined(separator: "; "))
+      generator: generator, appThresholds: options.appAdvice, filters: options.filterDescription ?? run.filters,
+      zone: options.displayZone)
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
       fingerprintLookups: run.fingerprintLookups)

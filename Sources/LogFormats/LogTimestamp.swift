@@ -2,18 +2,6 @@
 import LogInput
 
 public enum LogTimestamp {
-  /// Days from 1970-01-01 to the given civil date (Howard Hinnant's algorithm).
-  @inlinable
-  static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = month > 2 ? month - 3 : month + 9
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-  }
-
   /// Result of parsing a timestamp: the time, where it ended, and whether its zone was understood.
   public struct Parsed {
     public var time: LogTime
@@ -48,7 +36,7 @@ public enum LogTimestamp {
     let month = mo0 * 10 + mo1
     let day = d0 * 10 + d1
     guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-    let days = daysFromCivil(year: year, month: month, day: day)
+    let days = LogTime.daysFromCivil(year: year, month: month, day: day)
     var ms = Int64(days) * 86_400_000
     ms += Int64((h0 * 10 + h1) * 3_600_000 + (mi0 * 10 + mi1) * 60_000 + (s0 * 10 + s1) * 1000)
     var i = o + 19

@@ -189,7 +189,7 @@ public struct SyslogParser: LogParser {
       else { return nil }
       let year = now.civil.year
       func epoch(_ year: Int) -> Int64 {
-        (Int64(LogTimestamp.daysFromCivil(year: year, month: month + 1, day: day)) * 86_400
+        (Int64(LogTime.daysFromCivil(year: year, month: month + 1, day: day)) * 86_400
           + Int64(hour * 3600 + minute * 60 + second)) * 1000
       }
       var ms = epoch(year)

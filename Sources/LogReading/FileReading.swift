@@ -403,6 +403,7 @@ final class FileReading {
   private func reportProgress() {
     options.progress?(
       ProgressUpdate(
-        file: name, storedBytes: input.storedBytesConsumed, totalStoredBytes: openedSize, lines: reader.lineNumber))
+        file: name, storedBytes: input.storedBytesConsumed, totalStoredBytes: openedSize, lines: reader.lineNumber,
+        startedAt: input.compression == nil ? end.summary.resumedAt : 0))
   }
 }

@@ -155,4 +155,6 @@ public struct ProgressUpdate: Sendable {
   public var storedBytes: Int
   public var totalStoredBytes: Int?
   public var lines: Int
+  /// Where this run started reading the file (a --state run resumes a plain file past what it read before).
+  public var startedAt: Int = 0
 }

@@ -12,7 +12,8 @@ extension HTMLReport {
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
     .card{background:var(--soft);border-radius:6px;padding:10px}.card b{display:block;font-size:20px}.card span{color:var(--muted)}
     .chart{width:100%;height:auto;background:var(--soft);border-radius:6px}.bar{fill:#9db9d8}.bar.slow{fill:var(--slow)}
-    .p95{fill:none;stroke:#1d232a;stroke-width:1.5}.axis{font-size:11px;fill:var(--muted)}.axis.end{text-anchor:end}
+    .p95{fill:none;stroke:#1d232a;stroke-width:1.5}.axis{font-size:11px;fill:var(--muted)}.axis.end{text-anchor:end}.axis.mid,.axis.title{text-anchor:middle}
+    .grid{stroke:var(--line);stroke-width:0.5}.tick{stroke:var(--muted)}
     .legend{color:var(--muted)}.key{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px}.key.all{background:#9db9d8}
     .key.slow{background:var(--slow)}.key.p95{background:#1d232a;height:2px}
     .tops{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}.top ol{padding-left:20px}.top li{margin-bottom:6px}

@@ -177,67 +177,6 @@ public struct HTMLReport {
     return histogram.last?.upperMs
   }
 
-  func timeline(_ r: AnalysisReport) -> String {
-    guard let series = r.timeSeries, !series.buckets.isEmpty else {
-      return "<section id=\"timeline\"><h2>Over time</h2><p>No timed statements.</p></section>\n"
-    }
-    let width = 800.0
-    let height = 200.0
-    let buckets = series.buckets
-    let maxCount = Double(max(1, buckets.map(\.statements).max() ?? 1))
-    let maxP95 = max(0.001, buckets.map(\.p95Ms).max() ?? 1)
-    let step = width / Double(buckets.count)
-    var svg =
-      "<svg id=\"timeline-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" "
-      + "aria-label=\"statements, slow statements and p95 per \(Self.number(series.intervalSeconds)) s\">"
-    for (i, b) in buckets.enumerated() {
-      let x = Double(i) * step
-      let h = Double(b.statements) / maxCount * height
-      let hs = Double(b.slowStatements) / maxCount * height
-      svg +=
-        "<rect class=\"bar\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
-        + "<title>\(Self.escape(b.start)): \(b.statements) statements, \(b.slowStatements) slow, p95 \(Self.number(b.p95Ms)) ms</title></rect>"
-      svg +=
-        "<rect class=\"bar slow\" x=\"\(Self.f(x))\" y=\"\(Self.f(height - hs))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(hs))\"/>"
-    }
-    let points = buckets.enumerated().map { i, b in
-      "\(Self.f(Double(i) * step + step / 2)),\(Self.f(height - b.p95Ms / maxP95 * height))"
-    }.joined(separator: " ")
-    svg += "<polyline class=\"p95\" points=\"\(points)\"/>"
-    svg += "<text x=\"2\" y=\"\(Int(height + 15))\" class=\"axis\">\(Self.escape(buckets.first!.start))</text>"
-    svg +=
-      "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.escape(buckets.last!.start))</text>"
-    svg += "</svg>"
-    return "<section id=\"timeline\"><h2>Over time</h2><p class=\"legend\"><span class=\"key all\"></span> statements "
-      + "<span class=\"key slow\"></span> slow <span class=\"key p95\"></span> p95 (max \(Self.number(maxP95)) ms); "
-      + "\(buckets.count) intervals of \(Self.number(series.intervalSeconds)) s, up to \(Self.group(Int(maxCount))) statements each</p>"
-      + svg + "</section>\n"
-  }
-
-  func latency(_ r: AnalysisReport) -> String {
-    guard let histogram = r.latencyHistogram, !histogram.isEmpty else {
-      return "<section id=\"latency\"><h2>Latency</h2><p>No timed statements.</p></section>\n"
-    }
-    let width = 800.0
-    let height = 160.0
-    let maxCount = Double(histogram.map(\.count).max() ?? 1)
-    let step = width / Double(histogram.count)
-    var svg =
-      "<svg id=\"latency-chart\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\" aria-label=\"latency histogram\">"
-    for (i, bucket) in histogram.enumerated() {
-      let h = Double(bucket.count) / maxCount * height
-      let slow = bucket.upperMs > r.thresholdMs
-      svg +=
-        "<rect class=\"bar\(slow ? " slow" : "")\" x=\"\(Self.f(Double(i) * step))\" y=\"\(Self.f(height - h))\" width=\"\(Self.f(max(step - 1, 0.5)))\" height=\"\(Self.f(h))\">"
-        + "<title>under \(Self.number(bucket.upperMs)) ms: \(bucket.count)</title></rect>"
-    }
-    svg += "<text x=\"2\" y=\"\(Int(height + 15))\" class=\"axis\">\(Self.number(histogram.first!.upperMs)) ms</text>"
-    svg +=
-      "<text x=\"\(Int(width - 2))\" y=\"\(Int(height + 15))\" class=\"axis end\">\(Self.number(histogram.last!.upperMs)) ms</text></svg>"
-    return "<section id=\"latency\"><h2>Latency</h2><p class=\"legend\">Statements by duration (logarithmic buckets); "
-      + "over the \(Self.number(r.thresholdMs)) ms threshold in red.</p>" + svg + "</section>\n"
-  }
-
   func topLists(_ r: AnalysisReport) -> String {
     let timed = r.queries.filter { $0.calls > 0 }
     func list(_ title: String, _ id: String, _ queries: [Query], _ figure: (Query) -> String) -> String {

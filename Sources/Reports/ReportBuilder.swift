@@ -9,10 +9,11 @@ import Statistics
 public enum ReportBuilder {
   public static func build(
     aggregator: StatementAggregator, advice: IndexAdvice?, files: [FileSummary], diagnostics: Diagnostics,
-    generator: String, appThresholds: AppAdviceThresholds = AppAdviceThresholds(), filters: String? = nil
+    generator: String, appThresholds: AppAdviceThresholds = AppAdviceThresholds(), filters: String? = nil,
+    zone: DisplayZone = .utc
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
-    var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts) }
+    var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts, zone: zone) }
     if let first = aggregator.summary.first, let last = aggregator.summary.last {
       for (index, stats) in aggregator.queries.enumerated() {
         queries[index].sparkline = stats.activity.resampled(from: first, to: last, slots: 40)
@@ -33,8 +34,8 @@ public enum ReportBuilder {
       fingerprints: aggregator.queries.count, untimedStatements: s.untimedStatements, prepareSteps: s.prepareSteps,
       bareDurations: s.bareDurations, errors: s.errors,
       unparsedFingerprints: aggregator.queries.filter { $0.fingerprint.source == .lexer }.count,
-      first: s.first?.iso8601, last: s.last?.iso8601)
-    let events = Self.events(aggregator)
+      first: s.first.map(zone.stamp), last: s.last.map(zone.stamp))
+    let events = Self.events(aggregator, zone: zone)
     summary.lockWaits = events.lockWaits.reduce(0) { $0 + $1.waits }
     summary.deadlocks = events.deadlocks.count
     summary.tempFiles = events.tempFiles.reduce(0) { $0 + $1.files }
@@ -64,19 +65,14 @@ public enum ReportBuilder {
         sqlStateClass: group.sqlState.flatMap(SQLState.className),
         message: group.message, fingerprint: group.fingerprint?.hex, count: group.count,
         exampleMessage: group.example.message, exampleDetail: group.example.detail, exampleHint: group.example.hint,
-        exampleStatement: group.example.statement, firstSeen: group.firstSeen?.iso8601,
-        lastSeen: group.lastSeen?.iso8601)
+        exampleStatement: group.example.statement, firstSeen: group.firstSeen.map(zone.stamp),
+        lastSeen: group.lastSeen.map(zone.stamp))
     }
     let note = writeCountNote(aggregator)
     let series = aggregator.timeSeries
     let timeSeries = TimeSeriesReport(
       intervalSeconds: Double(series.intervalMs) / 1000,
-      buckets: series.ordered.map { start, bucket in
-        TimeBucket(
-          start: start.iso8601, statements: bucket.statements, slowStatements: bucket.slowStatements,
-          totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors,
-          connections: bucket.connections)
-      })
+      buckets: timeBuckets(series.ordered, widthMs: series.intervalMs, of: series, zone: zone))
     let histogram = buckets(aggregator.latency)
     var report = AnalysisReport(
       generator: generator, thresholdMs: ms(aggregator.thresholdUs), input: input, summary: summary, queries: queries,
@@ -96,8 +92,57 @@ public enum ReportBuilder {
       }
       return endpoint
     }
+    report.requestsWithoutEndpoint = aggregator.requests.byEndpoint[""].map {
+      requestsReport($0, budgetUs: aggregator.requests.budgetUs)
+    }
     report.timeBy = timeBy(aggregator)
+    report.intervals = intervalTable(series, zone: zone)
+    report.timeZone = zone.name
     return report
+  }
+
+  /// Report buckets of `widthMs` from the series' buckets (or rows grouped from them), with the sessions open
+  /// during each.
+  static func timeBuckets(
+    _ rows: [(start: LogTime, bucket: TimeSeries.Bucket)], widthMs: Int64, of series: TimeSeries, zone: DisplayZone
+  ) -> [TimeBucket] {
+    let sessions = series.sessionsOpen(
+      during: rows.map { ($0.start, LogTime(epochMs: $0.start.epochMs + widthMs)) })
+    return zip(rows, sessions).map { row, open in
+      let bucket = row.bucket
+      return TimeBucket(
+        start: zone.stamp(row.start), statements: bucket.statements, slowStatements: bucket.slowStatements,
+        totalMs: ms(bucket.totalUs), p95Ms: ms(bucket.latency.valueUs(atPercentile: 95)), errors: bucket.errors,
+        connections: bucket.connections, sessions: open)
+    }
+  }
+
+  /// Round row widths for the interval table, in seconds.
+  static let rowWidths: [Int64] = [
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400, 604_800,
+  ]
+
+  /// The series in rows of the smallest round interval that keeps them to 24 (or of --interval, when one was
+  /// given and it keeps them to a week of hours), aligned to the zone's hours and midnights.
+  static func intervalTable(_ series: TimeSeries, zone: DisplayZone) -> IntervalTableReport? {
+    let ordered = series.ordered
+    guard let first = ordered.first?.start, let last = ordered.last?.start else { return nil }
+    let spanMs = last.epochMs - first.epochMs + series.intervalMs
+    let asked = series.baseMs != TimeSeries.defaultIntervalMs
+    var widthMs: Int64
+    if asked && spanMs / series.intervalMs <= 168 {
+      widthMs = series.intervalMs
+    } else {
+      let fewest = max(series.intervalMs, (spanMs + 23) / 24)
+      widthMs = (rowWidths.first { $0 * 1000 >= fewest } ?? rowWidths.last!) * 1000
+      while spanMs / widthMs > 168 { widthMs *= 2 }
+    }
+    let offsetMs = Int64(zone.offsetMinutes(at: first)) * 60_000
+    let rows = series.grouped(widthMs: widthMs, offsetMs: offsetMs)
+    return IntervalTableReport(
+      intervalSeconds: Double(widthMs) / 1000,
+      exact: widthMs % series.intervalMs == 0 && offsetMs % series.intervalMs == 0,
+      rows: timeBuckets(rows, widthMs: widthMs, of: series, zone: zone))
   }
 
   /// The workload by database, user, application and host.
@@ -264,7 +309,7 @@ public enum ReportBuilder {
   static func counts(_ dictionary: [String: Int]) -> [NameCount] { NameCount.mostFirst(dictionary) }
 
   /// The server events section: each list sorted by its weight, ties by name, so the report is stable.
-  static func events(_ aggregator: StatementAggregator) -> EventsReport {
+  static func events(_ aggregator: StatementAggregator, zone: DisplayZone = .utc) -> EventsReport {
     let a = aggregator.activity
     let lockWaits = a.lockWaits.map { key, w in
       LockWaitReport(
@@ -307,7 +352,7 @@ public enum ReportBuilder {
         count: a.deadlockCount,
         examples: a.deadlocks.map {
           DeadlockReport(
-            time: $0.time?.iso8601, detail: $0.detail, statement: $0.statement, fingerprint: $0.fingerprint?.hex)
+            time: $0.time.map(zone.stamp), detail: $0.detail, statement: $0.statement, fingerprint: $0.fingerprint?.hex)
         }),
       tempFiles: tempFiles,
       checkpoints: CheckpointReport(
@@ -379,7 +424,9 @@ public enum ReportBuilder {
 
   static func ms(_ us: Int64) -> Double { Double(us) / 1000 }
 
-  static func query(from q: QueryStats, aggregator: StatementAggregator, errors: [Fingerprint: Int]) -> Query {
+  static func query(
+    from q: QueryStats, aggregator: StatementAggregator, errors: [Fingerprint: Int], zone: DisplayZone = .utc
+  ) -> Query {
     func names(_ counts: NameCounts) -> [NameCount] {
       counts.map { NameCount(name: aggregator.name($0.0), calls: $0.1) }
         .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
@@ -407,8 +454,8 @@ public enum ReportBuilder {
       p95Ms: timed ? ms(q.distribution.valueUs(atPercentile: 95)) : nil,
       p99Ms: timed ? ms(q.distribution.valueUs(atPercentile: 99)) : nil, prepareMs: ms(q.prepareUs),
       untimedCalls: q.untimedCalls, errors: errors[q.fingerprint] ?? 0, databases: names(q.databases),
-      users: names(q.users), applications: names(q.applications), firstSeen: q.firstSeen?.iso8601,
-      lastSeen: q.lastSeen?.iso8601)
+      users: names(q.users), applications: names(q.applications), firstSeen: q.firstSeen.map(zone.stamp),
+      lastSeen: q.lastSeen.map(zone.stamp))
     query.plan = plan
     query.endpoints = endpointShares(q.endpoints)
     if timed {

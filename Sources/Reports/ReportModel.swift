@@ -37,10 +37,18 @@ public struct AnalysisReport: Codable, Sendable {
   @WritesNull public var endpoints: [EndpointReport]? = nil
   /// Timed calls and time by database, user, application and client host, most time first.
   @WritesNull public var timeBy: TimeByReport? = nil
+  /// Requests (the statements of one traceparent's trace id) whose tags name no endpoint; null when there is
+  /// none.
+  @WritesNull public var requestsWithoutEndpoint: RequestsReport? = nil
+  /// The time series in rows of a round interval (at most about 24, or the --interval asked for), for a table.
+  @WritesNull public var intervals: IntervalTableReport? = nil
+  /// The zone the report's times are shown in (`--timezone`): `UTC`, an IANA zone, or an offset.
+  public var timeZone: String?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
     case events, appAdvice = "app_advice", statementTypes = "statement_types", endpoints, timeBy = "time_by"
+    case intervals, timeZone = "time_zone", requestsWithoutEndpoint = "requests_without_endpoint"
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"
@@ -359,6 +367,25 @@ public struct TimeSeriesReport: Codable, Sendable {
   }
 }
 
+/// The time series grouped into rows of one round interval, aligned to the report's time zone.
+public struct IntervalTableReport: Codable, Sendable {
+  public var intervalSeconds: Double
+  /// False when the series' own interval does not divide the rows' (a bucket straddling two rows went to the
+  /// one it starts in).
+  public var exact: Bool
+  public var rows: [TimeBucket]
+
+  public init(intervalSeconds: Double, exact: Bool, rows: [TimeBucket]) {
+    self.intervalSeconds = intervalSeconds
+    self.exact = exact
+    self.rows = rows
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case intervalSeconds = "interval_s", exact, rows
+  }
+}
+
 public struct TimeBucket: Codable, Sendable {
   public var start: String
   public var statements: Int
@@ -369,15 +396,17 @@ public struct TimeBucket: Codable, Sendable {
   public var errors: Int
   /// Connections received (schema version 3).
   public var connections = 0
+  /// Sessions open during the interval, of those whose end the log shows (`log_disconnections`).
+  public var sessions = 0
 
   enum CodingKeys: String, CodingKey {
     case start, statements, slowStatements = "slow_statements", totalMs = "total_ms", p95Ms = "p95_ms", errors
-    case connections
+    case connections, sessions
   }
 
   public init(
     start: String, statements: Int, slowStatements: Int, totalMs: Double, p95Ms: Double, errors: Int,
-    connections: Int
+    connections: Int, sessions: Int = 0
   ) {
     self.start = start
     self.statements = statements
@@ -386,6 +415,7 @@ public struct TimeBucket: Codable, Sendable {
     self.p95Ms = p95Ms
     self.errors = errors
     self.connections = connections
+    self.sessions = sessions
   }
 
   public init(from decoder: any Decoder) throws {
@@ -397,6 +427,7 @@ public struct TimeBucket: Codable, Sendable {
     p95Ms = try c.decode(Double.self, forKey: .p95Ms)
     errors = try c.decode(Int.self, forKey: .errors)
     connections = try c.decodeIfPresent(Int.self, forKey: .connections) ?? 0
+    sessions = try c.decodeIfPresent(Int.self, forKey: .sessions) ?? 0
   }
 }
 

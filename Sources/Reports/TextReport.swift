@@ -21,7 +21,8 @@ public struct TextReport {
 
   /// The report, with every control character that came from the log shown as a visible escape.
   public func render(_ report: AnalysisReport) -> String {
-    let text = TerminalText.escaped(layOut(report))
+    var text = TerminalText.escaped(layOut(report))
+    if fitsTables { text = fitted(text) }
     guard colour else { return text }
     // Section titles are the lines that start at the margin.
     return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
@@ -43,7 +44,14 @@ public struct TextReport {
         file.format?.rawValue ?? (file.error != nil ? "unreadable" : file.resumedAt > 0 ? "nothing new" : "empty")
       if let prefix = file.logLinePrefix { what += ", log_line_prefix '\(prefix)'" }
       if file.compressed { what += ", \(file.compression?.rawValue ?? "compressed")" }
-      line("  \(file.path): \(what); \(group(file.lines)) lines, \(group(file.entries)) records")
+      let counts = "\(group(file.lines)) lines, \(group(file.entries)) records"
+      // On a narrow terminal the counts go to a line of their own (a prefix is never broken: its spaces count).
+      if fitsTables && file.path.count + what.count + counts.count + 6 > width {
+        line("  \(file.path): \(what)")
+        line("    \(counts)")
+      } else {
+        line("  \(file.path): \(what); \(counts)")
+      }
       if let inference = file.prefixInference {
         line(
           "    prefix inferred (\(inference.confidence)): reads \(group(inference.matchedRecords)) of "
@@ -68,7 +76,8 @@ public struct TextReport {
     }
     line()
     line("Summary")
-    line("  period:           \(s.first ?? "-") .. \(s.last ?? "-")")
+    let zone = report.timeZone.flatMap { $0 == "UTC" ? nil : "  (times in \($0))" } ?? ""
+    line("  period:           \(s.first ?? "-") .. \(s.last ?? "-")\(zone)")
     line("  statements:       \(group(s.statements)) timed, \(group(s.untimedStatements)) without duration")
     line(
       "  slow (>= \(formatMs(report.thresholdMs)) ms): \(group(s.slowStatements))"
@@ -115,6 +124,7 @@ public struct TextReport {
       total: s.totalMs)
     typesSection(&out, report)
     timeBySection(&out, report)
+    intervalSection(&out, report)
     endpointsSection(&out, report)
     indexSection(&out, report)
     if !report.errors.isEmpty {
@@ -304,11 +314,22 @@ public struct TextReport {
     out += "\n" + wrap(report.writeCountNote, indent: 0) + "\n"
   }
 
+  /// On a terminal (or with COLUMNS), the lines wider than it broken at spaces, each continued under its own
+  /// text (two columns further in); a quoted log_line_prefix is left whole, since its spaces count.
+  func fitted(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      guard line.count > width, !line.contains("log_line_prefix '") else { return String(line) }
+      let margin = line.prefix { $0 == " " }.count
+      return String(repeating: " ", count: margin)
+        + wrap(String(line.dropFirst(margin)), indent: margin + 2, first: width - margin)
+    }.joined(separator: "\n")
+  }
+
   /// Wraps text at the report width, continuing lines at `indent`.
-  func wrap(_ text: String, indent: Int) -> String {
+  func wrap(_ text: String, indent: Int, first: Int? = nil) -> String {
     var lines: [String] = []
     var current = ""
-    var limit = max(40, width - indent)
+    var limit = max(40, first ?? width - indent)
     for word in text.split(separator: " ") {
       if !current.isEmpty && current.count + 1 + word.count > limit {
         lines.append(current)
@@ -397,7 +418,28 @@ public struct TextReport {
           group($0.fingerprints),
         ]
       }
-    out += "\nStatements by type\n" + aligned(rows)
+    out += "\nStatements by type\n" + aligned(rows, dropping: ["fingerprints", "% calls"])
+  }
+
+  /// Rows of cells, each column as wide as its widest cell: the first to the left, the others to the right. On a
+  /// terminal (or with COLUMNS) the columns named in `dropping` (by their header) go, in that order, until the
+  /// table fits the width.
+  private func aligned(_ rows: [[String]], dropping: [String]) -> String {
+    var rows = rows
+    func tableWidth() -> Int {
+      (0..<(rows.first?.count ?? 0)).reduce(0) { sum, column in
+        sum + 2 + (rows.map { $0[column].count }.max() ?? 0)
+      }
+    }
+    for title in dropping where fitsTables && tableWidth() > width {
+      guard let column = rows.first?.firstIndex(of: title) else { continue }
+      rows = rows.map { row in
+        var row = row
+        row.remove(at: column)
+        return row
+      }
+    }
+    return aligned(rows)
   }
 
   /// Rows of cells, each column as wide as its widest cell: the first to the left, the others to the right.
@@ -434,9 +476,56 @@ public struct TextReport {
     out += "\nTime by database, user, application and host\n" + aligned(rows)
   }
 
+  /// The interval table: statements, slow ones, time, p95, errors, connections and sessions per row of a round
+  /// interval, labelled by its local start (the time of day alone when every row is on one day).
+  private func intervalSection(_ out: inout String, _ report: AnalysisReport) {
+    guard let table = report.intervals, table.rows.count > 1 else { return }
+    let rows = table.rows
+    let oneDay = Set(rows.map { $0.start.prefix(10) }).count == 1
+    let seconds = table.intervalSeconds.truncatingRemainder(dividingBy: 60) != 0
+    func label(_ start: String) -> String {
+      let chars = Array(start)
+      guard chars.count >= 19 else { return start }
+      let time = String(chars[11..<(seconds ? 19 : 16)])
+      return oneDay ? time : String(chars[5..<10]) + " " + time
+    }
+    let connections = rows.contains { $0.connections > 0 }
+    let sessions = rows.contains { $0.sessions > 0 }
+    let header =
+      [oneDay ? "from \(rows[0].start.prefix(10))" : "from", "statements", "slow", "total ms", "p95 ms", "errors"]
+      + (connections ? ["connections"] : []) + (sessions ? ["sessions"] : [])
+    let body = rows.map { r in
+      [
+        label(r.start), group(r.statements), group(r.slowStatements), formatMs(r.totalMs),
+        r.statements > 0 ? formatMs(r.p95Ms) : "-", group(r.errors),
+      ]
+        + (connections ? [group(r.connections)] : []) + (sessions ? [group(r.sessions)] : [])
+    }
+    let edges = table.exact ? "" : ", edges approximate"
+    out +=
+      "\nOver time (rows of \(Self.interval(table.intervalSeconds))\(edges))\n"
+      + aligned([header] + body, dropping: ["total ms", "sessions", "connections"])
+  }
+
+  /// `30 s`, `5 min`, `1 h`, `1 d`.
+  static func interval(_ seconds: Double) -> String {
+    let s = Int(seconds)
+    if s % 86_400 == 0 { return "\(s / 86_400) d" }
+    if s % 3_600 == 0 { return "\(s / 3_600) h" }
+    if s % 60 == 0 { return "\(s / 60) min" }
+    return "\(s) s"
+  }
+
   /// The workload by the endpoint the statements' tags name (sqlcommenter, Rails QueryLogs); columns as wide as
   /// their widest value.
   private func endpointsSection(_ out: inout String, _ report: AnalysisReport) {
+    if let r = report.requestsWithoutEndpoint {
+      out +=
+        "\nRequests whose tags name no endpoint (traceparent only): \(group(r.requests)), "
+        + "\(formatOne(Double(r.statements) / Double(max(1, r.requests)))) statements each, database time p95 "
+        + "\(formatMs(r.p95Ms)) ms, max \(formatMs(r.maxMs)) ms, \(group(r.overBudget)) at or over "
+        + "\(formatMs(r.budgetMs)) ms\n"
+    }
     guard let endpoints = report.endpoints, !endpoints.isEmpty else { return }
     let total = report.summary.totalMs
     // Requests, where the tags carry a traceparent: how many, database time per request, how many over budget.
@@ -461,7 +550,9 @@ public struct TextReport {
               ]
             } ?? ["-", "-", "-", "-", "-"])
       }
-    out += "\nTime by endpoint (query tags)\n" + aligned(rows)
+    out +=
+      "\nTime by endpoint (query tags)\n"
+      + aligned(rows, dropping: ["% time", "max ms/req", "stmts/req", "queries", "slow"])
     if endpoints.count > top { out += "  … \(endpoints.count - top) more endpoints in the JSON report\n" }
   }
 

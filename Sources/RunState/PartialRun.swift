@@ -24,6 +24,9 @@ public struct PartialRun: Codable {
   public var fingerprintLookups = 0
   /// The pgsift that read it (`pgsift 0.1.0`), saved with the run.
   public var generator: String?
+  /// What the filters (--database, --exclude-query, …) kept and left out, saved with the run so that a merged
+  /// report says it too; nil when nothing was filtered.
+  public var filters: String?
   /// With --state: how far each file is read now, to be written only once every output of the run is (see
   /// the analysis' `commitState`). Not saved with the run.
   public var pendingState: ReadState?
@@ -46,7 +49,7 @@ public struct PartialRun: Codable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case pgsiftState = "pgsift_state", generator, aggregate, files, diagnostics
+    case pgsiftState = "pgsift_state", generator, aggregate, files, diagnostics, filters
   }
 
   public init(from decoder: any Decoder) throws {
@@ -61,6 +64,7 @@ public struct PartialRun: Codable {
     files = try c.decode([FileSummary].self, forKey: .files)
     diagnostics = try c.decode(Diagnostics.self, forKey: .diagnostics)
     generator = try c.decodeIfPresent(String.self, forKey: .generator)
+    filters = try c.decodeIfPresent(String.self, forKey: .filters)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -70,6 +74,7 @@ public struct PartialRun: Codable {
     try c.encode(aggregate, forKey: .aggregate)
     try c.encode(files, forKey: .files)
     try c.encode(diagnostics, forKey: .diagnostics)
+    try c.encodeIfPresent(filters, forKey: .filters)
   }
 
   /// Adds a run over inputs that come after this run's, as if one run had read them all in that order.
@@ -81,6 +86,13 @@ public struct PartialRun: Codable {
         message:
           "slow threshold \(Double(other.aggregate.thresholdUs) / 1000) ms differs from "
           + "\(Double(aggregate.thresholdUs) / 1000) ms; save every part with the same --threshold")
+    }
+    guard other.filters == filters else {
+      throw LoadError(
+        path: other.files.first?.path ?? "-",
+        message:
+          "saved with \(other.filters.map { "filters (\($0))" } ?? "no filter"), the parts before with "
+          + "\(filters.map { "filters (\($0))" } ?? "none"); save every part with the same filters")
     }
     guard other.aggregate.timeSeries.baseMs == aggregate.timeSeries.baseMs else {
       throw LoadError(

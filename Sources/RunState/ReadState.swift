@@ -4,6 +4,7 @@ import AppPatterns
 import Foundation
 import LogReading
 import OutputFiles
+import Statistics
 
 public struct ReadState: Codable, Sendable {
   public var version = 1
@@ -14,9 +15,13 @@ public struct ReadState: Codable, Sendable {
   /// Connections received and not yet authorized at the end of the last run (process → time in ms): the next
   /// run times them when their `connection authorized` comes.
   public var openConnections: [Int32: Int64]?
+  /// Requests (a traceparent's statements) still going on at the end of the last run: the next run counts them,
+  /// whole, when their trace goes quiet.
+  public var openRequests: RequestTimes.OpenRequests?
 
   enum CodingKeys: String, CodingKey {
     case version, files, openSessions = "open_sessions", openConnections = "open_connections"
+    case openRequests = "open_requests"
   }
 
   public struct StateError: Error, Sendable, CustomStringConvertible {
@@ -31,7 +36,8 @@ public struct ReadState: Codable, Sendable {
     guard FileManager.default.fileExists(atPath: path) else { return ReadState() }
     guard let data = FileManager.default.contents(atPath: path),
       let state = try? JSONDecoder().decode(ReadState.self, from: data), state.version == 1,
-      state.openSessions?.isWellFormed ?? true, (state.openConnections?.count ?? 0) <= 1 << 20
+      state.openSessions?.isWellFormed ?? true, (state.openConnections?.count ?? 0) <= 1 << 20,
+      state.openRequests?.isWellFormed ?? true
     else {
       throw StateError(message: "\(path): the state file is damaged; fix or delete it (deleting reads every log again)")
     }

@@ -107,6 +107,8 @@ public struct RequestTimes: Sendable, Codable {
         if mine.endpoint == nil { mine.endpoint = request.endpoint }
         open[trace] = mine
       } else {
+        // A request of this side with the same trace that the later one does not continue is over.
+        if let mine = open[trace] { finish(mine) }
         var request = request
         request.early = request.early && nothingBefore
         open[trace] = request
@@ -119,6 +121,47 @@ public struct RequestTimes: Sendable, Codable {
       // This side's requests that the later one shows over are finished now.
       sweep(now: last)
     }
+  }
+
+  /// Requests handed from one --state run to the next: those whose trace was active within `idleMs` of the
+  /// run's last statement, which the next run may go on with.
+  public struct OpenRequests: Codable, Sendable {
+    var open: [UInt64: Open]
+    var lastMs: Int64?
+
+    public var isEmpty: Bool { open.isEmpty }
+    public static let none = OpenRequests(open: [:], lastMs: nil)
+
+    /// Whether what was read from a state file is within what a run writes.
+    public var isWellFormed: Bool {
+      open.count <= 1 << 20
+        && open.values.allSatisfy { $0.statements > 0 && $0.totalUs >= 0 && $0.firstMs <= $0.lastMs }
+    }
+  }
+
+  /// At the end of a --state run whose last record is at `logEndMs`: finishes the requests already over (their
+  /// trace quiet for `idleMs` before the log's end, traced statements or not), and hands the others to the next
+  /// run (they count in its report, whole, rather than split between two).
+  mutating func takeOpen(logEndMs: Int64?) -> OpenRequests {
+    guard let last = [lastMs, logEndMs].compactMap({ $0 }).max() else { return .none }
+    var carried: [UInt64: Open] = [:]
+    for (trace, request) in open.sorted(by: { $0.key < $1.key }) {
+      if last - request.lastMs >= Self.idleMs {
+        finish(request)
+      } else {
+        var request = request
+        request.early = false
+        carried[trace] = request
+      }
+    }
+    open.removeAll()
+    return OpenRequests(open: carried, lastMs: last)
+  }
+
+  /// Goes on with the requests a previous run handed over.
+  mutating func resume(_ carried: OpenRequests) {
+    for (trace, request) in carried.open { open[trace] = request }
+    if let last = carried.lastMs { lastMs = max(lastMs ?? last, last) }
   }
 
   /// Finishes every request: the input is over.

@@ -182,6 +182,12 @@ extension TimeSeries {
       try c.sum(bucket.totalUs, "time_series.total_us")
       try c.check(bucket.latency, "time_series.latency")
     }
+    guard max(sessionStarts.count, sessionEnds.count) <= 4 * Self.maxBuckets else {
+      throw SavedStateProblem(
+        field: "time_series", value: "\(sessionStarts.count) session starts, \(sessionEnds.count) session ends")
+    }
+    for count in sessionStarts.values { try c.count(Int(count), "time_series.session_starts") }
+    for count in sessionEnds.values { try c.count(Int(count), "time_series.session_ends") }
   }
 }
 

@@ -288,6 +288,9 @@ public struct StatementAggregator: FingerprintedEventSink {
     case .connectionReceived:
       if let time = origin.time { timeSeries.recordConnection(at: time) }
       activity.record(event, from: origin)
+    case .disconnection(let sessionMs):
+      if let time = origin.time, let sessionMs { timeSeries.recordSession(endingAt: time, sessionMs: sessionMs) }
+      activity.record(event, from: origin)
     default: activity.record(event, from: origin)
     }
     summary.otherEntries += 1
@@ -323,20 +326,39 @@ public struct StatementAggregator: FingerprintedEventSink {
     requests.finishAll()
   }
 
-  /// Hands what is open at the end of the run to --state: sessions (see `SessionBursts.takeOpenSessions`) and
-  /// connections received, not yet authorized (process → ms).
-  public mutating func takeOpenState() -> (sessions: SessionBursts.OpenSessions, connections: [Int32: Int64]) {
+  /// What one --state run hands the next: sessions (see `SessionBursts.takeOpenSessions`), connections received
+  /// and not yet authorized (process → ms), and requests whose trace may go on.
+  public struct OpenState: Sendable {
+    public var sessions: SessionBursts.OpenSessions
+    public var connections: [Int32: Int64]
+    public var requests: RequestTimes.OpenRequests
+
+    public init(
+      sessions: SessionBursts.OpenSessions = .none, connections: [Int32: Int64] = [:],
+      requests: RequestTimes.OpenRequests = .none
+    ) {
+      self.sessions = sessions
+      self.connections = connections
+      self.requests = requests
+    }
+  }
+
+  /// Hands what is open at the end of the run to --state.
+  public mutating func takeOpenState() -> OpenState {
     addSteps()
     let connections = activity.connections.openConnections
     activity.connections.openConnections = [:]
-    return (bursts.takeOpenSessions(), connections)
+    return OpenState(
+      sessions: bursts.takeOpenSessions(), connections: connections,
+      requests: requests.takeOpen(logEndMs: summary.last?.epochMs))
   }
 
   /// Goes on from what a previous run handed over; the first steps of processes are not kept apart then.
-  public mutating func resume(_ open: SessionBursts.OpenSessions, connections: [Int32: Int64]) {
+  public mutating func resume(_ open: OpenState) {
     bursts.keepsHeads = false
-    bursts.resume(open)
-    activity.connections.openConnections = connections
+    bursts.resume(open.sessions)
+    activity.connections.openConnections = open.connections
+    requests.resume(open.requests)
   }
 
   /// Gives the pending steps to the burst detector.

@@ -90,7 +90,7 @@ struct Analyze: ParsableCommand {
       the report is still written and counts what was skipped. 3 when the report cannot be written.
       """)
 
-  @Argument(help: ArgumentHelp("Log files to read; - for standard input.", valueName: "file"))
+  @Argument(help: ArgumentHelp("Log files to read; - for standard input.", valueName: "file"), completion: .file())
   var files: [String]
 
   @Option(
@@ -148,19 +148,20 @@ struct Analyze: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Also save what was read, before any report, for `pgsift merge` (each host saves its own; one job merges).",
-      valueName: "file"))
+      valueName: "file"), completion: .file())
   var saveState: String?
 
   @Option(
     help: ArgumentHelp(
       "Gate in one step: compare this run with a baseline JSON report under the budget options below.",
-      valueName: "file"))
+      valueName: "file"), completion: .file())
   var baseline: String?
 
   @Option(
     help: ArgumentHelp(
       "With --baseline: write the comparison here (format from the extension: .json, .md, .xml for JUnit, else "
-        + "text); repeatable. The verdict and findings go to standard error either way.", valueName: "file"))
+        + "text); repeatable. The verdict and findings go to standard error either way.", valueName: "file"),
+    completion: .file())
   var gateOutput: [String] = []
 
   @OptionGroup(title: "Budget options (with --baseline)") var budget: BudgetOptions
@@ -183,7 +184,7 @@ struct Analyze: ParsableCommand {
     help: ArgumentHelp(
       "Remember how far each file was read, and read only what is new on the next run (rotated, renamed and "
         + "gzipped copies are recognized; truncated files start over). Written atomically at the end.",
-      valueName: "file"))
+      valueName: "file"), completion: .file())
   var state: String?
 
   @Option(
@@ -252,6 +253,7 @@ struct Analyze: ParsableCommand {
       }
     }
     options.appAdvice = report.appThresholds
+    options.displayZone = try report.displayZone
     options.requestBudgetUs = requestBudget.microseconds
     options.fingerprintBudget = report.fingerprintBudget
     if let interval { options.intervalMs = interval.microseconds / 1_000 }
@@ -281,7 +283,7 @@ struct Analyze: ParsableCommand {
       }
     }
     defer { withExtendedLifetime(lock) {} }
-    let progress = quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressLine()
+    let progress = quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressBar(inputs: files)
     if let progress { options.progress = { progress.show($0) } }
     let run: PartialRun
     do {
@@ -378,27 +380,5 @@ enum Strftime {
     let count = strftime(&buffer, buffer.count, pattern, &parts)
     guard count > 0 else { return pattern }
     return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-}
-
-/// A progress line on standard error, only when it is a terminal.
-final class ProgressLine: @unchecked Sendable {
-  private var lastShown = Date.distantPast
-  private let lock = NSLock()
-
-  func show(_ update: ProgressUpdate) {
-    lock.lock()
-    defer { lock.unlock() }
-    guard Date().timeIntervalSince(lastShown) > 0.2 else { return }
-    lastShown = Date()
-    var text = "\r\u{1B}[Kpgsift: \(update.file): \(update.lines) lines"
-    if let total = update.totalStoredBytes, total > 0 {
-      text += ", \(min(100, update.storedBytes * 100 / total))%"
-    }
-    FileHandle.standardError.write(Data(text.utf8))
-  }
-
-  func clear() {
-    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }

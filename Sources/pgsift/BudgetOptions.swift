@@ -35,7 +35,8 @@ struct FactorArgument: SwitchableLimit {
 
 struct BudgetOptions: ParsableArguments {
   @Option(
-    help: ArgumentHelp("A JSON budget file (see docs/budgets.md); flags given here override it.", valueName: "file"))
+    help: ArgumentHelp("A JSON budget file (see docs/budgets.md); flags given here override it.", valueName: "file"),
+    completion: .file(extensions: ["json"]))
   var budget: String?
 
   @Option(

@@ -20,10 +20,12 @@ struct Compare: ParsableCommand {
       that cannot be read or is not a pgsift report, a bad budget file or option).
       """)
 
-  @Argument(help: ArgumentHelp("The baseline report (JSON).", valueName: "baseline"))
+  @Argument(
+    help: ArgumentHelp("The baseline report (JSON).", valueName: "baseline"), completion: .file(extensions: ["json"]))
   var baseline: String
 
-  @Argument(help: ArgumentHelp("The current report (JSON).", valueName: "current"))
+  @Argument(
+    help: ArgumentHelp("The current report (JSON).", valueName: "current"), completion: .file(extensions: ["json"]))
   var current: String
 
   @OptionGroup var budget: BudgetOptions
@@ -39,7 +41,8 @@ struct Compare: ParsableCommand {
     help: ArgumentHelp(
       "Write the comparison to this file (.json, .md, .xml for JUnit, .txt; a .json named code-quality or "
         + "codequality, as gl-code-quality-report.json, is GitLab's Code Quality report); repeatable, each in its "
-        + "extension's format. The verdict and findings still go to standard error.", valueName: "file"))
+        + "extension's format. The verdict and findings still go to standard error.", valueName: "file"),
+    completion: .file())
   var output: [String] = []
 
   @Option(help: "How many queries each list shows.")

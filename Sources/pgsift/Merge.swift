@@ -19,12 +19,14 @@ struct Merge: ParsableCommand {
       or its inputs had problems; 3 when the report cannot be written.
       """)
 
-  @Argument(help: ArgumentHelp("Files written by analyze --save-state (or by merge --save-state).", valueName: "state"))
+  @Argument(
+    help: ArgumentHelp("Files written by analyze --save-state (or by merge --save-state).", valueName: "state"),
+    completion: .file())
   var parts: [String]
 
   @OptionGroup(title: "Report options") var report: ReportOptions
 
-  @Option(help: ArgumentHelp("Also save the merged run, to merge again later.", valueName: "file"))
+  @Option(help: ArgumentHelp("Also save the merged run, to merge again later.", valueName: "file"), completion: .file())
   var saveState: String?
 
   func validate() throws {
@@ -53,6 +55,7 @@ struct Merge: ParsableCommand {
       paths: [], thresholdUs: merged.aggregate.thresholdUs, schemaPaths: report.schema,
       adviseIndexes: !report.noIndexAdvice, dsn: report.dsn)
     options.appAdvice = report.appThresholds
+    options.displayZone = try report.displayZone
     let result = Analyzer.report(from: consume merged, options: options)
     _ = try report.emit(result)
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }

@@ -21,7 +21,7 @@ struct ReportOptions: ParsableArguments {
     help: ArgumentHelp(
       "Write the report to this file instead of standard output; - is standard output; strftime patterns "
         + "(%Y-%m-%d) are expanded. Repeatable: each file in the format its extension names.",
-      valueName: "file"))
+      valueName: "file"), completion: .file())
   var output: [String] = []
 
   @Option(name: .long, help: "How many queries each text table lists.")
@@ -31,7 +31,7 @@ struct ReportOptions: ParsableArguments {
     name: .long,
     help: ArgumentHelp(
       "A schema dump (pg_dump --schema-only) so the index advisor skips existing indexes and knows column types; "
-        + "repeatable.", valueName: "file"))
+        + "repeatable.", valueName: "file"), completion: .file(extensions: ["sql"]))
   var schema: [String] = []
 
   @Option(
@@ -124,8 +124,25 @@ struct ReportOptions: ParsableArguments {
     help: "Print nothing but problems (for cron): no notices, no progress, no passing gate summary.")
   var quiet = false
 
+  @Option(
+    name: .customLong("timezone"),
+    help: ArgumentHelp(
+      "Show the report's times in this zone: an IANA zone of the tz database (Europe/Paris, its daylight-saving "
+        + "offsets applied), an offset (+05:30), or UTC (the default). Times keep their offset in JSON.",
+      valueName: "zone"))
+  var timeZone: String?
+
+  /// --timezone, read.
+  var displayZone: DisplayZone {
+    get throws {
+      guard let timeZone else { return .utc }
+      do { return try DisplayZone(timeZone) } catch { throw ValidationError(error.description) }
+    }
+  }
+
   func validate() throws {
     guard top > 0 else { throw ValidationError("--top must be at least 1.") }
+    _ = try displayZone
     guard maxFingerprints == 0 || maxFingerprints >= 100 else {
       throw ValidationError("--max-fingerprints must be 0 (no limit) or at least 100.")
     }

@@ -7,6 +7,7 @@ import Testing
 @Suite("Cron: incremental reading and windows")
 struct CronTests {
   static let shopLog = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+  static let otherLog = Paths.fixtures.appendingPathComponent("tenants/postgresql.log.gz").path
 
   func statements(_ arguments: [String]) throws -> (CLIResult, AnalysisReport) {
     let result = try pgsift(["analyze", "--format", "json"] + arguments)
@@ -120,18 +121,47 @@ struct CronDetailTests {
   }
 
   @Test(
-    "a progress line on a terminal, none otherwise",
+    "a progress bar on a terminal that fits its width and redraws in place; none in a pipe or with --quiet",
     .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
   func progress() throws {
     let dir = try TemporaryDirectory()
-    let command = "'\(Paths.binary.path)' analyze '\(CronTests.shopLog)' -o '\(dir.path("r.json"))'"
-    let onTerminal = try run("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
-    #expect(onTerminal.status == 0)
-    #expect(onTerminal.stdout.contains("pgsift: \(CronTests.shopLog): 57021 lines, 100%"))
-    let quiet = try run("/usr/bin/script", ["-q", "-e", "-c", command + " --quiet", "/dev/null"])
-    #expect(!quiet.stdout.contains("lines, "))
-    let plain = try pgsift(["analyze", CronTests.shopLog, "-o", dir.path("r2.json")])
-    #expect(!plain.stderr.contains("lines, "))
+    // A log big enough for several frames: the shop log six times over, gzipped; then another log.
+    let big = dir.path("big.log.gz")
+    try shell("for i in 1 2 3 4 5 6; do gzip -dc '\(CronTests.shopLog)'; done | gzip -1 > '\(big)'")
+    let size = try #require(FileManager.default.attributesOfItem(atPath: big)[.size] as? Int)
+    let lines = FilterTests.grouped(try grepCount("", in: "gzip -dc '\(CronTests.otherLog)'"))
+    for columns in [100, 60, 40] {
+      let command =
+        "COLUMNS=\(columns) '\(Paths.binary.path)' analyze '\(big)' '\(CronTests.otherLog)' -o '\(dir.path("r.json"))'"
+      let onTerminal = try run("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+      #expect(onTerminal.status == 0)
+      // Each frame starts with a carriage return and ends by clearing the rest of the line: no new lines until
+      // the bar is cleared (the run's notices come after).
+      let bar = try #require(onTerminal.stdout.range(of: "\r\u{1B}[K", options: .backwards))
+      let shown = String(onTerminal.stdout[..<bar.lowerBound])
+      #expect(!shown.contains("\n"), "\(shown)")
+      let frames = shown.split(separator: "\r").map { $0.replacingOccurrences(of: "\u{1B}[K", with: "") }
+        .filter { !$0.isEmpty }
+      #expect(frames.count >= 2, "\(onTerminal.stdout)")
+      for frame in frames { #expect(frame.count < columns, "\(columns): \(frame)") }
+      // The last frame: every byte of both files, as stored (the gzipped one by its compressed size).
+      let total = Double(
+        size + (try #require(FileManager.default.attributesOfItem(atPath: CronTests.otherLog)[.size] as? Int)))
+      let mib = total / 1_048_576
+      let last = try #require(frames.last)
+      #expect(last.hasPrefix("pgsift 100% "), "\(last)")
+      #expect(last.contains(String(format: "%.1f/%.1f MiB", mib, mib)), "\(last)")
+      if columns == 100 {
+        #expect(last.contains(" MiB/s") && last.contains("postgresql.log.gz: \(lines) lines"), "\(last)")
+        #expect(frames.contains { $0.contains("[###") && $0.contains("big.log.gz: ") }, "\(frames)")
+      }
+    }
+    let quiet = try run(
+      "/usr/bin/script",
+      ["-q", "-e", "-c", "'\(Paths.binary.path)' analyze '\(big)' -o '\(dir.path("q.json"))' --quiet", "/dev/null"])
+    #expect(!quiet.stdout.contains("pgsift "), "\(quiet.stdout)")
+    let plain = try pgsift(["analyze", big, "-o", dir.path("r2.json")])
+    #expect(!plain.stderr.contains("MiB"), "\(plain.stderr)")
   }
 }
 

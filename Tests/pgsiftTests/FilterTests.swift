@@ -92,4 +92,29 @@ struct FilterTests {
     #expect(none.stdout.contains("No statement is left after the filters (database nosuch)"))
     #expect(!none.stdout.contains("log_min_duration_statement"))
   }
+
+  @Test("a merge of filtered parts says what they filtered; parts filtered differently are refused")
+  func mergedFilters() throws {
+    let dir = try TemporaryDirectory()
+    let filtered = ["--database", "analytics", "--exclude-query", "^BEGIN"]
+    for (name, options) in [("a", filtered), ("b", filtered), ("c", [String]())] {
+      let saved = try pgsift(
+        [
+          "analyze", Self.log, "--no-index-advice", "-q", "--save-state", dir.path("\(name).state"), "-o",
+          dir.path("\(name).json"),
+        ]
+          + options)
+      #expect(saved.status == 0, "\(saved.stderr)")
+    }
+    let single = try report(filtered)
+    let merged = try pgsift(["merge", dir.path("a.state"), "--format", "json", "--no-index-advice"])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    #expect(try merged.report().input.filters == single.input.filters)
+    #expect(single.input.filters == "database analytics; not query matching /^BEGIN/")
+    let mixed = try pgsift(["merge", dir.path("a.state"), dir.path("c.state"), "--format", "json"])
+    #expect(mixed.status == 2)
+    #expect(
+      mixed.stderr.contains("saved with no filter, the parts before with filters (database analytics; "),
+      "\(mixed.stderr)")
+  }
 }

@@ -87,11 +87,16 @@ enum ManualPage {
       "PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE",
       "Read by libpq for --dsn, as psql reads them; prefer ~/.pgpass or PGPASSFILE to a password in the --dsn string."
     ),
-    ("TZ", "The local time zone strftime patterns in -o and --save-state names are expanded in."),
+    (
+      "TZ",
+      "The local time zone strftime patterns in -o and --save-state names are expanded in. The report's times are "
+        + "in UTC, or the zone --timezone names, whatever TZ says."
+    ),
     (
       "COLUMNS",
       "The width the text report fits: its query tables leave out the share, max and mean columns until they fit, "
-        + "and statements are clipped to it. Without it, the terminal's width; a file or a pipe keeps every column."
+        + "and statements are clipped to it. Without it, the terminal's width; a file or a pipe keeps every column. "
+        + "The progress bar fits the terminal's width, or COLUMNS when the terminal does not say."
     ),
     (
       "NO_COLOR, TERM",
@@ -113,6 +118,7 @@ enum ManualPage {
         + "next."
     ),
     ("~/.pgpass", "libpq's password file, for --dsn."),
+    ("/usr/share/zoneinfo", "The tz database --timezone and --log-timezone read zones from."),
   ]
 
   static func definitions(_ items: [(String, String)]) -> String {

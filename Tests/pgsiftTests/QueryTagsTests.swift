@@ -104,6 +104,62 @@ struct QueryTagsTests {
     #expect(merged.endpoints?.map(\.requests) == report.endpoints?.map(\.requests))
     #expect(report.endpoints?.first { $0.endpoint == "customers#show" }?.requests == nil)
     #expect(try pgsift(["analyze", Self.log]).stdout.contains("p95 ms/req"))
+    #expect(report.requestsWithoutEndpoint == nil)
+  }
+
+  @Test("with --state, a request that spans two runs is counted once, whole, by the second")
+  func requestsAcrossRuns() throws {
+    let whole = try pgsift(["analyze", Self.log, "--format", "json"]).report()
+    let dir = try TemporaryDirectory()
+    let live = dir.path("live.log")
+    let state = dir.path("state.json")
+    let lines = try grepCount("", in: "zcat '\(Self.log)'")
+    // Cut in the middle of a request: the half-way line, moved on to the next statement of the orders view.
+    let cut = try #require(
+      Int(
+        try shell(
+          "zcat '\(Self.log)' | awk 'NR > \(lines / 2) && /controller=.orders/ { print NR; exit }'"
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    try shell("zcat '\(Self.log)' | head -n \(cut) > '\(live)'")
+    let first = try pgsift(["analyze", live, "--state", state, "--format", "json", "-q"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let saved = try String(contentsOfFile: state, encoding: .utf8)
+    #expect(saved.contains("open_requests"))
+    try shell("zcat '\(Self.log)' | tail -n +\(cut + 1) >> '\(live)'")
+    let second = try pgsift(["analyze", live, "--state", state, "--format", "json", "-q"])
+    #expect(second.status == 0, "\(second.stderr)")
+    let runs = [try first.report(), try second.report()]
+    for endpoint in whole.endpoints ?? [] {
+      guard let all = endpoint.requests else { continue }
+      let parts = runs.compactMap { $0.endpoints?.first { $0.endpoint == endpoint.endpoint }?.requests }
+      #expect(parts.reduce(0) { $0 + $1.requests } == all.requests, "\(endpoint.endpoint)")
+      #expect(parts.reduce(0) { $0 + $1.statements } == all.statements, "\(endpoint.endpoint)")
+      #expect(abs(parts.reduce(0) { $0 + $1.totalMs } - all.totalMs) < 0.01, "\(endpoint.endpoint)")
+      #expect(parts.reduce(0) { $0 + $1.overBudget } == all.overBudget, "\(endpoint.endpoint)")
+      #expect(parts.map(\.maxStatements).max() == all.maxStatements, "\(endpoint.endpoint)")
+    }
+  }
+
+  @Test("requests whose statements carry only a traceparent are reported apart, equal to a sum by hand")
+  func requestsWithoutEndpoint() throws {
+    let dir = try TemporaryDirectory()
+    // The API's statements with their route and driver tags taken off: a traceparent alone names no endpoint.
+    let log = dir.path("traced.log")
+    try shell("zcat '\(Self.log)' | sed -E \"s#db_driver='psycopg2',route='[^']*',##\" > '\(log)'")
+    let report = try pgsift(["analyze", log, "--format", "json"]).report()
+    let requests = try #require(report.requestsWithoutEndpoint)
+    let hand = try shell(
+      "grep -v controller= '\(log)' | sed -nE 's/.*duration: ([0-9.]+) ms .*traceparent=.00-([0-9a-f]+)-.*/\\2 \\1/p'"
+        + " | awk '{s[$1]+=$2; n[$1]++} END {for (k in s) print s[k], n[k]}'"
+    ).stdout.split(separator: "\n").map { $0.split(separator: " ") }
+    #expect(hand.count > 20)
+    #expect(requests.requests == hand.count)
+    #expect(requests.statements == hand.reduce(0) { $0 + Int($1[1])! })
+    #expect(abs(requests.totalMs - hand.reduce(0) { $0 + Double($1[0])! }) < 0.01)
+    #expect(report.endpoints?.contains { $0.endpoint.hasPrefix("/api") } != true)
+    let text = try pgsift(["analyze", log]).stdout
+    #expect(
+      text.contains("Requests whose tags name no endpoint (traceparent only): \(FilterTests.grouped(hand.count)), "))
   }
 
   @Test("the csvlog and jsonlog of the same run give the same endpoints as its stderr log")

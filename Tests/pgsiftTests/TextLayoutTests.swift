@@ -55,6 +55,11 @@ struct TextLayoutTests {
     #expect(rows.contains { $0.contains("calls") && $0.contains("p95 ms") && !$0.contains("share") })
     // The statements under each row are clipped to the width too.
     #expect(rows.filter { $0.hasPrefix("        SELECT") }.allSatisfy { $0.count <= 80 })
+    // So is every other table and line (the log_line_prefix quoted under Input cannot be broken), the interval
+    // table leaving out its total first.
+    for line in rows where !line.contains("log_line_prefix '") { #expect(line.count <= 80, "\(line.count): \(line)") }
+    let intervals = try #require(rows.firstIndex { $0.hasPrefix("Over time (rows of 5 s)") })
+    #expect(rows[intervals + 1].contains("p95 ms") && !rows[intervals + 1].contains("total ms"))
     // Wide: every column.
     let wide = try pgsift(["analyze", "-", "--quiet"], stdinFile: log, environment: ["COLUMNS": "160"])
     #expect(wide.stdout.contains("share") && wide.stdout.contains("max ms"))
