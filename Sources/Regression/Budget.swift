@@ -21,11 +21,20 @@ public struct Budget: Sendable, Equatable {
   public var judgeTransactionControl = false
   /// Whether migrations and maintenance (DDL, VACUUM, ANALYZE, CHECKPOINT, …) are judged (off: listed apart).
   public var judgeMaintenance = false
-  /// A rise of p95 or mean is a regression only when a Mann–Whitney test of the two runs' durations gives a
-  /// one-sided p-value under this (0.01: one chance in a hundred that noise alone moved it so far).
+  /// A rise of p95 or mean past the limit is a regression only when a bootstrap of its ratio from the two runs'
+  /// histograms gives a one-sided p-value under this (0.01: one chance in a hundred that chance alone took it
+  /// past the limit), shared among the tests as `correction` says.
   public var significance = 0.01
   /// …and only when it is at least this many milliseconds: smaller rises are never regressions.
   public var minChangeMs = 2.0
+  /// How the significance level is shared among the queries judged: with Holm's step-down correction (the
+  /// default) the chance that noise alone fails the gate stays under `significance` however many queries there
+  /// are; with none, each query is tested at `significance` on its own.
+  public var correction = Correction.holm
+
+  public enum Correction: String, Sendable, Equatable, CaseIterable {
+    case holm, none
+  }
   public var allowances: [Allowance] = []
 
   public init() {}
@@ -96,7 +105,8 @@ public struct Budget: Sendable, Equatable {
 
   /// Applies a budget file (JSON) on top of this budget. Keys use the flag names with `_`:
   /// `max_p95_increase`, `max_mean_increase`, `max_new_slow`, `max_calls_factor`, `max_slow_share`,
-  /// `max_total_increase`, `min_calls`, `judge_transaction_control`, `judge_maintenance` (true or false), and
+  /// `max_total_increase`, `min_calls`, `significance`, `min_change_ms`, `correction` (`holm` or `none`),
+  /// `judge_transaction_control`, `judge_maintenance` (true or false), and
   /// `allow`: a list of `{fingerprint | pattern, max_p95_increase?, max_mean_increase?, max_calls_factor?,
   /// reason?}`. A limit of `null` turns it off.
   public mutating func apply(file path: String) throws(FileError) {
@@ -116,7 +126,7 @@ public struct Budget: Sendable, Equatable {
     let known: Set<String> = [
       "max_p95_increase", "max_mean_increase", "max_new_slow", "max_calls_factor", "max_slow_share",
       "max_total_increase", "min_calls", "allow", "judge_transaction_control", "judge_maintenance", "significance",
-      "min_change_ms",
+      "min_change_ms", "correction",
     ]
     if let unknown = object.keys.first(where: { !known.contains($0) }) {
       throw FileError(message: "\(path): unknown key '\(unknown)'")
@@ -137,6 +147,12 @@ public struct Budget: Sendable, Equatable {
     if let value = try limit("min_change_ms", { Double($0) }) {
       guard let value, value >= 0 else { throw FileError(message: "\(path): min_change_ms: milliseconds, 0 or more") }
       minChangeMs = value
+    }
+    if let value = object["correction"] {
+      guard let name = value as? String, let chosen = Correction(rawValue: name) else {
+        throw FileError(message: "\(path): correction: \"holm\" or \"none\"")
+      }
+      correction = chosen
     }
     if let value = object["judge_transaction_control"] {
       guard let on = value as? Bool else {

@@ -87,9 +87,15 @@ public enum ComparisonOutput {
     out +=
       "  baseline: \(c.baseline.path): \(c.baseline.statements) statements, \(Comparer.ms(c.baseline.totalMs)) ms, "
       + "slow share \(Comparer.percent(c.baseline.slowShare))\n"
+    for other in (c.baselines ?? []).dropFirst() {
+      out +=
+        "            \(other.path): \(other.statements) statements, \(Comparer.ms(other.totalMs)) ms, "
+        + "slow share \(Comparer.percent(other.slowShare))\n"
+    }
     out +=
       "  current:  \(c.current.path): \(c.current.statements) statements, \(Comparer.ms(c.current.totalMs)) ms, "
-      + "slow share \(Comparer.percent(c.current.slowShare))\n\n"
+      + "slow share \(Comparer.percent(c.current.slowShare))\n"
+    out += "  \(judging(c))\n\n"
     for check in c.checks {
       out += "  [\(check.passed ? "ok" : "FAIL")] \(check.name) \(check.limit): \(check.summary)\n"
       for failure in check.failures.prefix(top) { out += "         \(failure)\n" }
@@ -115,16 +121,29 @@ public enum ComparisonOutput {
     return out
   }
 
+  /// How the queries were judged: against how many baselines, with which correction.
+  static func judging(_ c: Comparison) -> String {
+    let runs = c.baselines?.count ?? 1
+    let against = runs > 1 ? "against the noise band of \(runs) baseline runs" : "against one baseline run"
+    let correction =
+      c.correction == "holm" ? "the significance level shared among them (Holm)" : "each at the significance level"
+    return "\(c.testedQueries) \(c.testedQueries == 1 ? "query" : "queries") tested \(against), \(correction)"
+  }
+
   static func markdown(_ c: Comparison, top: Int) -> String {
     func cell(_ text: String) -> String {
       text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
     var out = "### pgsift: \(c.passed ? "✅ within budget" : "❌ regression")\n\n"
     out += "| | statements | total ms | slow share | fingerprints |\n| --- | ---: | ---: | ---: | ---: |\n"
-    for (name, run) in [("baseline", c.baseline), ("current", c.current)] {
+    let baselines = (c.baselines ?? [c.baseline]).enumerated().map { index, run in
+      (index == 0 ? "baseline" : "baseline \(index + 1)", run)
+    }
+    for (name, run) in baselines + [("current", c.current)] {
       out +=
         "| \(name) | \(run.statements) | \(Comparer.ms(run.totalMs)) | \(Comparer.percent(run.slowShare)) | \(run.fingerprints) |\n"
     }
+    out += "\n\(judging(c)).\n"
     out += "\n| budget | limit | result |\n| --- | --- | --- |\n"
     for check in c.checks {
       out += "| `\(check.name)` | \(cell(check.limit)) | \(check.passed ? "✅" : "❌") \(cell(check.summary)) |\n"

@@ -8,6 +8,7 @@ extension AnalysisReport {
   /// Index advice keeps its DDL: a partial index's predicate is advice about the schema, not a logged value.
   public func redacted() -> AnalysisReport {
     var report = self
+    report.isRedacted = true
     for index in report.queries.indices {
       report.queries[index].example = nil
       report.queries[index].exampleParameters = nil

@@ -98,6 +98,7 @@ public enum ReportBuilder {
     report.timeBy = timeBy(aggregator)
     report.intervals = intervalTable(series, zone: zone)
     report.timeZone = zone.name
+    report.isRedacted = false
     return report
   }
 

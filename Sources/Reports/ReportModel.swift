@@ -44,11 +44,14 @@ public struct AnalysisReport: Codable, Sendable {
   @WritesNull public var intervals: IntervalTableReport? = nil
   /// The zone the report's times are shown in (`--timezone`): `UTC`, an IANA zone, or an offset.
   public var timeZone: String?
+  /// Whether --redact left the literal values out (reports of older versions: nil).
+  public var isRedacted: Bool?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
     case events, appAdvice = "app_advice", statementTypes = "statement_types", endpoints, timeBy = "time_by"
-    case intervals, timeZone = "time_zone", requestsWithoutEndpoint = "requests_without_endpoint"
+    case intervals, timeZone = "time_zone", requestsWithoutEndpoint = "requests_without_endpoint", isRedacted =
+      "redacted"
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"

@@ -153,9 +153,10 @@ struct Analyze: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Gate in one step: compare this run with a baseline JSON report under the budget options below.",
-      valueName: "file"), completion: .file())
-  var baseline: String?
+      "Gate in one step: compare this run with a baseline JSON report under the budget options below. "
+        + "Repeatable (the newest first), or a directory of reports: each query is judged against its noise band "
+        + "over them.", valueName: "file"), completion: .file())
+  var baseline: [String] = []
 
   @Option(
     help: ArgumentHelp(
@@ -214,7 +215,7 @@ struct Analyze: ParsableCommand {
   }
 
   func validate() throws {
-    if !gateOutput.isEmpty && baseline == nil { throw ValidationError("--gate-output needs --baseline.") }
+    if !gateOutput.isEmpty && baseline.isEmpty { throw ValidationError("--gate-output needs --baseline.") }
     if last != nil && since != nil { throw ValidationError("Give --since or --last, not both.") }
     if let since, let until, since.time >= until.time { throw ValidationError("--since must be before --until.") }
     if state != nil && files.contains("-") {
@@ -298,17 +299,19 @@ struct Analyze: ParsableCommand {
     let result = Analyzer.report(from: consume run, options: options)
     let output = try report.emit(result).first
     var regression = false
-    if let baseline {
+    if !baseline.isEmpty {
       let resolved: Budget
       do { resolved = try budget.resolve() } catch { throw Compare.Failure.badInput(error.message) }
-      let before = try Compare.load(baseline)
+      let baselines = try Compare.baselines(baseline, most: 10)
+      let currentPath = output ?? "this run"
+      let cautions = try Compare.settingsChecked(
+        baselines, result.report, currentPath: currentPath, allowed: budget.allowDifferentSettings)
       let comparison = Comparer.compare(
-        baseline: before, baselinePath: baseline, current: result.report, currentPath: output ?? "this run",
-        budget: resolved)
+        baselines: baselines, current: result.report, currentPath: currentPath, budget: resolved)
       regression = !comparison.passed
       // Standard output may hold the report: the gate's text and annotations go to standard error.
       try Compare.deliver(
-        comparison, cautions: Compare.cautions(before, result.report), outputs: gateOutput, format: nil,
+        comparison, cautions: cautions, outputs: gateOutput, format: nil,
         top: report.top, quiet: quiet, standardOutputTaken: output == nil)
     }
     // Last, once every output is written: the state moves on only now.

@@ -81,14 +81,28 @@ struct BudgetOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "A rise counts only when a Mann-Whitney test of the two runs' durations gives a p-value under this "
-        + "(default 0.01).", valueName: "p"))
+      "A rise past the limit counts only when a bootstrap of its ratio from the two runs' histograms gives a "
+        + "p-value under this, shared among the tests by --correction (default 0.01).", valueName: "p"))
   var significance: Double?
 
   @Option(
     name: .customLong("min-change"),
     help: ArgumentHelp("A rise counts only from this many milliseconds (default 2ms).", valueName: "duration"))
   var minChange: DurationArgument?
+
+  @Option(
+    help: ArgumentHelp(
+      "How --significance is shared among the queries judged: holm (the default: noise alone fails the gate with "
+        + "at most that chance, however many queries) or none (each query tested at it on its own).",
+      valueName: "method"))
+  var correction: Budget.Correction?
+
+  @Flag(
+    name: .customLong("allow-different-settings"),
+    help: ArgumentHelp(
+      "Compare reports made with different --threshold, filters or --redact (refused otherwise: their figures do "
+        + "not mean the same)."))
+  var allowDifferentSettings = false
 
   @Flag(
     name: .customLong("judge-transaction-control"),
@@ -123,6 +137,7 @@ struct BudgetOptions: ParsableArguments {
     if let minCalls { budget.minCalls = minCalls }
     if let significance { budget.significance = significance }
     if let minChange { budget.minChangeMs = Double(minChange.microseconds) / 1000 }
+    if let correction { budget.correction = correction }
     if judgeTransactionControl { budget.judgeTransactionControl = true }
     if judgeMaintenance { budget.judgeMaintenance = true }
     for fingerprint in allow { budget.allowances.append(.init(match: .fingerprint(fingerprint), reason: "--allow")) }
@@ -130,3 +145,5 @@ struct BudgetOptions: ParsableArguments {
     return budget
   }
 }
+
+extension Budget.Correction: ExpressibleByArgument {}

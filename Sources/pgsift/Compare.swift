@@ -11,7 +11,10 @@ struct Compare: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compare two JSON reports and fail when the current one is over budget.",
     discussion: """
-      BASELINE and CURRENT are reports written by `pgsift analyze --format json`. Per fingerprint the comparison \
+      The reports are written by `pgsift analyze --format json`: one baseline or several (the newest first; a \
+      directory stands for its reports, newest first), then the current one. With several baselines each query \
+      is judged against its noise band over them: a rise is measured from the band's top and must be \
+      significant against every baseline run. Per fingerprint the comparison \
       lists new slow queries, queries whose p95 or mean rose past the limit, queries whose calls multiplied (an \
       N+1 loop appearing), improved and gone queries, and the overall slow share and total time. Rises under \
       1 ms are never counted, and queries with fewer than --min-calls calls are not judged on p95, mean or calls.
@@ -21,12 +24,11 @@ struct Compare: ParsableCommand {
       """)
 
   @Argument(
-    help: ArgumentHelp("The baseline report (JSON).", valueName: "baseline"), completion: .file(extensions: ["json"]))
-  var baseline: String
-
-  @Argument(
-    help: ArgumentHelp("The current report (JSON).", valueName: "current"), completion: .file(extensions: ["json"]))
-  var current: String
+    help: ArgumentHelp(
+      "The baseline report (JSON), or several (the last runs of the main branch, newest first; a directory stands "
+        + "for the .json reports in it, newest first), then the current report.", valueName: "report"),
+    completion: .file(extensions: ["json"]))
+  var reports: [String]
 
   @OptionGroup var budget: BudgetOptions
 
@@ -48,26 +50,66 @@ struct Compare: ParsableCommand {
   @Option(help: "How many queries each list shows.")
   var top: Int = 10
 
+  @Option(help: "At most this many baseline reports of a directory, the newest.")
+  var maxBaselines: Int = 10
+
+  func validate() throws {
+    guard reports.count >= 2 else {
+      throw ValidationError("Give a baseline report (or several, or a directory of them) and the current report.")
+    }
+    guard maxBaselines >= 1 else { throw ValidationError("--max-baselines must be at least 1.") }
+  }
+
   func run() throws {
     let resolved: Budget
     do { resolved = try budget.resolve() } catch { throw Failure.badInput(error.message) }
-    let before = try Self.load(baseline)
+    let baselines = try Self.baselines(Array(reports.dropLast()), most: maxBaselines)
+    let current = reports.last!
     let after = try Self.load(current)
-    let comparison = Comparer.compare(
-      baseline: before, baselinePath: baseline, current: after, currentPath: current, budget: resolved)
+    let cautions = try Self.settingsChecked(
+      baselines, after, currentPath: current, allowed: budget.allowDifferentSettings)
+    let comparison = Comparer.compare(baselines: baselines, current: after, currentPath: current, budget: resolved)
     try Self.deliver(
-      comparison, cautions: Self.cautions(before, after), outputs: output, format: format, top: top, quiet: false,
+      comparison, cautions: cautions, outputs: output, format: format, top: top, quiet: false,
       standardOutputTaken: false)
     if !comparison.passed { throw ExitCode(1) }
   }
 
-  /// What makes two reports hard to compare, said next to the verdict.
-  static func cautions(_ baseline: AnalysisReport, _ current: AnalysisReport) -> [String] {
+  /// The baseline reports, read: each file as given, each directory's .json reports newest first (at most
+  /// `most` of them).
+  static func baselines(_ paths: [String], most: Int) throws -> [(report: AnalysisReport, path: String)] {
+    var files: [String] = []
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        files.append(path)
+        continue
+      }
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+      let reports = names.filter { $0.hasSuffix(".json") }.map { "\(path)/\($0)" }.map { file in
+        (file, (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? .distantPast)
+      }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(most).map(\.0)
+      guard !reports.isEmpty else { throw Failure.badInput("\(path): no .json report in this directory") }
+      files += reports
+    }
+    return try files.map { (try load($0), $0) }
+  }
+
+  /// Refuses reports made with settings that make their figures mean different things (threshold, filters,
+  /// redaction), unless `allowed`; then the differences are cautions said next to the verdict.
+  static func settingsChecked(
+    _ baselines: [(report: AnalysisReport, path: String)], _ current: AnalysisReport, currentPath: String,
+    allowed: Bool
+  ) throws -> [String] {
     var cautions: [String] = []
-    if baseline.thresholdMs != current.thresholdMs {
-      cautions.append(
-        "the reports were made with different --threshold (\(ReportBuilder.formatMs(baseline.thresholdMs)) ms and "
-          + "\(ReportBuilder.formatMs(current.thresholdMs)) ms): slow counts and new slow queries do not compare")
+    for baseline in baselines {
+      let differences = Comparer.settingsDiffer(baseline.report, current)
+      guard !differences.isEmpty else { continue }
+      let text = "\(baseline.path) and \(currentPath) were made with " + differences.joined(separator: "; ")
+      guard allowed else {
+        throw Failure.badInput("cannot compare: \(text). Give --allow-different-settings to compare them anyway")
+      }
+      cautions.append(text)
     }
     return cautions
   }

@@ -73,12 +73,14 @@ struct GateTests {
                 "reason": "index dropped on purpose"}]}
     """.write(toFile: file, atomically: true, encoding: .utf8)
     #expect(try status(["--budget", file]) == 0)
-    // The other rises over 20% are noise (40 calls each, confidence 64% and 96%): not regressions by default,
-    // regressions when the test is all but switched off.
+    // The other rises over 20% are noise (40 calls each): not regressions by default, regressions when the test
+    // is all but switched off.
     #expect(try status(["--budget", file, "--max-mean-increase", "20%"]) == 0)
     #expect(
-      try status(["--budget", file, "--max-mean-increase", "20%", "--significance", "0.999", "--min-change", "1ms"])
-        == 1)
+      try status([
+        "--budget", file, "--max-mean-increase", "20%", "--significance", "0.999", "--min-change", "1ms",
+        "--correction", "none",
+      ]) == 1)
     try #"{"max_p95_increase": "lots"}"#.write(toFile: file, atomically: true, encoding: .utf8)
     let bad = try pgsift(["compare", reports.with, reports.without, "--budget", file])
     #expect(bad.status == 2)
@@ -194,17 +196,30 @@ struct GateTests {
     #expect(!plain.stdout.contains("::error") && !plain.stderr.contains("::error"))
   }
 
-  @Test("reports made with different thresholds are compared with a caution")
-  func thresholdCaution() throws {
+  @Test("reports made with a different threshold, filters or redaction are refused unless allowed")
+  func differentSettings() throws {
     let reports = try Reports()
-    let other = reports.dir.path("other.json")
     let log = Self.gate.appendingPathComponent("with-indexes.log.gz").path
-    #expect(try pgsift(["analyze", log, "--threshold", "100ms", "-q", "-o", other]).status == 0)
-    let result = try pgsift(["compare", reports.with, other])
-    #expect(
-      result.stderr.contains(
-        "pgsift: caution: the reports were made with different --threshold (30 ms and 100 ms): slow counts and new "
-          + "slow queries do not compare"), "\(result.stderr)")
+    for (name, options, said) in [
+      ("threshold", ["--threshold", "100ms"], "--threshold 30 ms and 100 ms (slow counts and new slow queries"),
+      ("filters", ["--exclude-query", "^BEGIN"], "filters none and (not query matching /^BEGIN/)"),
+      ("redacted", ["--redact"], "one report redacted (--redact) and the other not"),
+    ] {
+      let other = reports.dir.path("\(name).json")
+      #expect(try pgsift(["analyze", log, "-q", "-o", other] + options).status == 0)
+      let refused = try pgsift(["compare", reports.with, other])
+      #expect(refused.status == 2, "\(name): \(refused.stderr)")
+      #expect(
+        refused.stderr.contains("cannot compare: \(reports.with) and \(other) were made with \(said)"),
+        "\(name): \(refused.stderr)")
+      #expect(refused.stderr.contains("Give --allow-different-settings to compare them anyway"))
+      let allowed = try pgsift(["compare", reports.with, other, "--allow-different-settings"])
+      #expect(allowed.status != 2, "\(name): \(allowed.stderr)")
+      #expect(allowed.stderr.contains("pgsift: caution: \(reports.with) and \(other) were made with \(said)"))
+      // analyze --baseline refuses the same way.
+      let oneStep = try pgsift(["analyze", log, "-q", "--baseline", other, "-o", reports.dir.path("x.json")])
+      #expect(oneStep.status == 2, "\(name): \(oneStep.stderr)")
+    }
     let same = try pgsift(["compare", reports.with, reports.with])
     #expect(!same.stderr.contains("caution"))
   }
@@ -249,7 +264,8 @@ struct GateTests {
       let gate = try pgsift(["compare"] + runs)
       #expect(gate.status == 0, "\(baseline) -> \(current): \(gate.stdout.prefix(2000))")
       // Without the test and with a 1 ms floor, as the gate was, noise fails it.
-      let bare = try pgsift(["compare"] + runs + ["--significance", "0.9999", "--min-change", "1ms"])
+      let bare = try pgsift(
+        ["compare"] + runs + ["--significance", "0.9999", "--min-change", "1ms", "--correction", "none"])
       #expect(bare.status == 1, "\(baseline) -> \(current)")
     }
     // The real regression is found with its confidence.
@@ -260,21 +276,151 @@ struct GateTests {
     #expect(comparison.regressed.map(\.fingerprint) == [Self.emailQuery])
     #expect((comparison.regressed.first?.confidence ?? 0) > 0.9999)
     let p95 = try #require(comparison.checks.first { $0.name == "max-p95-increase" })
-    #expect(p95.failures.first?.hasSuffix("confidence > 99.99%") == true, "\(p95.failures)")
+    #expect(
+      p95.failures.first?.hasSuffix("confidence > 99.99% (Holm's correction over \(comparison.tests) tests)") == true,
+      "\(p95.failures)")
+    #expect(comparison.testedQueries > 10 && comparison.correction == "holm")
   }
 
-  @Test("the rank test: identical samples give p = 0.5 or more, a clear shift a tiny p, an empty side nil")
-  func rankTest() {
+  /// JSON reports of the same-workload runs with their indexes (fixtures/gate, seeds 31 to 34) and of the noise
+  /// runs (fixtures/noise, seeds 401 to 403), by name.
+  static func heldOut(_ dir: TemporaryDirectory) throws -> [String: String] {
+    var reports: [String: String] = [:]
+    let logs =
+      [
+        ("with-indexes", gate.appendingPathComponent("with-indexes.log.gz")),
+        ("main-32", gate.appendingPathComponent("main-32.log.gz")),
+        ("main-33", gate.appendingPathComponent("main-33.log.gz")),
+        ("same-34", gate.appendingPathComponent("same-34.log.gz")),
+        ("dropped", gate.appendingPathComponent("email-index-dropped.log.gz")),
+      ]
+      + ["401", "402", "403"].map { ("noise-\($0)", Paths.fixtures.appendingPathComponent("noise/run-\($0).log.gz")) }
+    for (name, log) in logs {
+      let out = dir.path("\(name).json")
+      let result = try pgsift(["analyze", log.path, "-q", "-o", out])
+      #expect(result.status == 0, "\(name): \(result.stderr)")
+      reports[name] = out
+    }
+    return reports
+  }
+
+  @Test("held-out runs: every ordered pair of the same workload passes with the defaults; the lost index fails each")
+  func heldOutPairs() throws {
+    let dir = try TemporaryDirectory()
+    let reports = try Self.heldOut(dir)
+    var pairs = 0
+    for family in [["with-indexes", "main-32", "main-33", "same-34"], ["noise-401", "noise-402", "noise-403"]] {
+      for baseline in family {
+        for current in family where current != baseline {
+          let gate = try pgsift(["compare", reports[baseline]!, reports[current]!])
+          #expect(gate.status == 0, "\(baseline) -> \(current): \(gate.stdout.prefix(1500))")
+          pairs += 1
+        }
+      }
+    }
+    #expect(pairs == 18)
+    // Against each run with the index, the run without it fails on exactly the query the index served.
+    for baseline in ["with-indexes", "main-32", "main-33", "same-34"] {
+      let fail = try pgsift(["compare", reports[baseline]!, reports["dropped"]!, "--format", "json"])
+      #expect(fail.status == 1, "\(baseline)")
+      let comparison = try JSONDecoder().decode(Comparison.self, from: Data(fail.stdout.utf8))
+      #expect(comparison.regressed.map(\.fingerprint) == [Self.emailQuery], "\(baseline)")
+      #expect(comparison.newSlow.isEmpty && comparison.callsMultiplied.isEmpty, "\(baseline)")
+      #expect(comparison.drift?.allSatisfy { $0 >= 1 } == true)
+    }
+  }
+
+  @Test("several baselines: each query judged against its band over them; a directory is its reports, newest first")
+  func severalBaselines() throws {
+    let dir = try TemporaryDirectory()
+    let reports = try Self.heldOut(dir)
+    let main = ["main-33", "main-32", "with-indexes"].map { reports[$0]! }
+    let pass = try pgsift(["compare"] + main + [reports["same-34"]!, "--format", "json"])
+    #expect(pass.status == 0, "\(pass.stdout.prefix(1500))")
+    let passed = try JSONDecoder().decode(Comparison.self, from: Data(pass.stdout.utf8))
+    #expect(passed.baselines?.map(\.path) == main)
+    #expect(passed.baseline.path == main[0])
+    let fail = try pgsift(["compare"] + main + [reports["dropped"]!, "--format", "json"])
+    #expect(fail.status == 1)
+    let failed = try JSONDecoder().decode(Comparison.self, from: Data(fail.stdout.utf8))
+    #expect(failed.regressed.map(\.fingerprint) == [Self.emailQuery])
+    let email = try #require(failed.regressed.first)
+    #expect(email.band?.runs == 3)
+    let band = try #require(email.band?.p95Ms)
+    // The baseline shown is the band's top, and the band holds each run's p95.
+    #expect(email.baseline?.p95Ms == band[1] && band[0] <= band[1])
+    let text = try pgsift(["compare"] + main + [reports["dropped"]!]).stdout
+    #expect(text.contains("(top of 3 baselines)"))
+    #expect(text.contains("against the noise band of 3 baseline runs"))
+    // A directory of the main branch's reports, newest first by modification time.
+    let history = dir.path("main")
+    try FileManager.default.createDirectory(atPath: history, withIntermediateDirectories: true)
+    for (age, name) in ["with-indexes", "main-32", "main-33"].enumerated() {
+      let copy = "\(history)/\(name).json"
+      try FileManager.default.copyItem(atPath: reports[name]!, toPath: copy)
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSinceNow: Double(age - 10) * 60)], ofItemAtPath: copy)
+    }
+    let fromDirectory = try pgsift(["compare", history, reports["dropped"]!, "--format", "json"])
+    let viaDirectory = try JSONDecoder().decode(Comparison.self, from: Data(fromDirectory.stdout.utf8))
+    #expect(
+      viaDirectory.baselines?.map { ($0.path as NSString).lastPathComponent } == [
+        "main-33.json", "main-32.json", "with-indexes.json",
+      ])
+    #expect(viaDirectory.regressed.map(\.fingerprint) == [Self.emailQuery])
+    let newest = try pgsift(["compare", history, reports["dropped"]!, "--format", "json", "--max-baselines", "1"])
+    let one = try JSONDecoder().decode(Comparison.self, from: Data(newest.stdout.utf8))
+    #expect(one.baselines == nil && (one.baseline.path as NSString).lastPathComponent == "main-33.json")
+    // analyze --baseline takes several too.
+    let oneStep = try pgsift(
+      ["analyze", Self.gate.appendingPathComponent("email-index-dropped.log.gz").path, "-q", "-o", dir.path("x.json")]
+        + main.flatMap { ["--baseline", $0] } + ["--gate-output", dir.path("gate.json")])
+    #expect(oneStep.status == 1)
+    let gated = try JSONDecoder().decode(
+      Comparison.self, from: try Data(contentsOf: dir.url.appendingPathComponent("gate.json")))
+    #expect(gated.baselines?.count == 3 && gated.regressed.map(\.fingerprint) == [Self.emailQuery])
+    let empty = dir.path("empty")
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let none = try pgsift(["compare", empty, reports["dropped"]!])
+    #expect(none.status == 2 && none.stderr.contains("no .json report in this directory"))
+  }
+
+  @Test("the ratio bootstrap: a rise past the limit on many calls is sure, the same rise on a p95 of 40 calls is not")
+  func ratioBootstrap() {
     func buckets(_ pairs: [(Double, Int)]) -> [HistogramBucket] {
       pairs.map {
         try! JSONDecoder().decode(HistogramBucket.self, from: Data("{\"upper_ms\": \($0.0), \"count\": \($0.1)}".utf8))
       }
     }
-    let same = buckets([(1, 10), (2, 20), (4, 10)])
-    #expect((Comparer.pValueLarger(same, same) ?? 0) >= 0.5)
-    #expect((Comparer.pValueLarger(buckets([(1, 40)]), buckets([(8, 40)])) ?? 1) < 1e-9)
-    #expect((Comparer.pValueLarger(buckets([(8, 40)]), buckets([(1, 40)])) ?? 0) > 0.99)
-    #expect(Comparer.pValueLarger(nil, same) == nil)
-    #expect(Comparer.pValueLarger(buckets([]), same) == nil)
+    func p(_ a: [HistogramBucket]?, _ b: [HistogramBucket], observed: Double, limit: Double = 1.2) -> Double? {
+      RatioBootstrap.pValueAbove(.p95, baseline: a, current: b, observed: observed, limit: limit, seed: 7)
+    }
+    // 1,000 calls each, the slowest 10% moved from 8 to 32 ms: the p95 x4, far past +20%.
+    let before = buckets([(1, 800), (2, 100), (8, 100)])
+    let after = buckets([(1, 800), (2, 100), (32, 100)])
+    #expect((p(before, after, observed: 4) ?? 1) < 1e-6)
+    // The same histograms and a ratio of 1: no rise past the limit.
+    #expect((p(before, before, observed: 1) ?? 0) > 0.5)
+    // 40 calls whose p95 rests on its two slowest, one of them three times slower: x3 by chance is likely.
+    let few = buckets([(1, 36), (2, 2), (4, 1), (16, 1)])
+    let fewAfter = buckets([(1, 36), (2, 1), (4, 1), (16, 2)])
+    #expect((p(few, fewAfter, observed: 4) ?? 0) > 0.01)
+    // The same draws for the same seed; no histogram, no test.
+    #expect(p(few, fewAfter, observed: 4) == p(few, fewAfter, observed: 4))
+    #expect(p(nil, after, observed: 4) == nil)
+    #expect(p(buckets([]), after, observed: 4) == nil)
+  }
+
+  @Test("Holm's step-down: the smallest p against level/m, the next against level/(m-1), stopping at the first miss")
+  func holm() {
+    let p: [Double?] = [0.004, 0.02, nil, 0.001, 0.3, 0.012]
+    // m = 5 tested: 0.001 < 0.01/5, then 0.004 >= 0.01/4 stops; nil (no test) always counts.
+    #expect(Comparer.significant(p, level: 0.01, correction: .holm) == [false, false, true, true, false, false])
+    #expect(Comparer.significant(p, level: 0.01, correction: .none) == [true, false, true, true, false, false])
+    #expect(Comparer.significant(p, level: 0.05, correction: .none) == [true, true, true, true, false, true])
+    // 0.05: 0.001 < 0.01, 0.004 < 0.0125, 0.012 < 0.0167, 0.02 < 0.025, 0.3 >= 0.05.
+    #expect(Comparer.significant(p, level: 0.05, correction: .holm) == [true, true, true, true, false, true])
+    #expect(Comparer.significant([0.011, 0.012], level: 0.05, correction: .holm) == [true, true])
+    #expect(Comparer.significant([0.03, 0.04], level: 0.05, correction: .holm) == [false, false])
   }
 }
