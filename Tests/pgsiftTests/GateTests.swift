@@ -282,7 +282,7 @@ struct GateTests {
     #expect(comparison.testedQueries > 10 && comparison.correction == "holm")
   }
 
-  /// JSON reports of the same-workload runs with their indexes (fixtures/gate, seeds 31 to 34) and of the noise
+  /// JSON reports of the same-workload runs with their indexes (fixtures/gate, seeds 31 to 35) and of the noise
   /// runs (fixtures/noise, seeds 401 to 403), by name.
   static func heldOut(_ dir: TemporaryDirectory) throws -> [String: String] {
     var reports: [String: String] = [:]
@@ -292,6 +292,7 @@ struct GateTests {
         ("main-32", gate.appendingPathComponent("main-32.log.gz")),
         ("main-33", gate.appendingPathComponent("main-33.log.gz")),
         ("same-34", gate.appendingPathComponent("same-34.log.gz")),
+      ("main-35", gate.appendingPathComponent("main-35.log.gz")),
         ("dropped", gate.appendingPathComponent("email-index-dropped.log.gz")),
       ]
       + ["401", "402", "403"].map { ("noise-\($0)", Paths.fixtures.appendingPathComponent("noise/run-\($0).log.gz")) }
@@ -309,7 +310,8 @@ struct GateTests {
     let dir = try TemporaryDirectory()
     let reports = try Self.heldOut(dir)
     var pairs = 0
-    for family in [["with-indexes", "main-32", "main-33", "same-34"], ["noise-401", "noise-402", "noise-403"]] {
+    let withIndexes = ["with-indexes", "main-32", "main-33", "same-34", "main-35"]
+    for family in [withIndexes, ["noise-401", "noise-402", "noise-403"]] {
       for baseline in family {
         for current in family where current != baseline {
           let gate = try pgsift(["compare", reports[baseline]!, reports[current]!])
@@ -318,9 +320,9 @@ struct GateTests {
         }
       }
     }
-    #expect(pairs == 18)
+    #expect(pairs == 26)
     // Against each run with the index, the run without it fails on exactly the query the index served.
-    for baseline in ["with-indexes", "main-32", "main-33", "same-34"] {
+    for baseline in withIndexes {
       let fail = try pgsift(["compare", reports[baseline]!, reports["dropped"]!, "--format", "json"])
       #expect(fail.status == 1, "\(baseline)")
       let comparison = try JSONDecoder().decode(Comparison.self, from: Data(fail.stdout.utf8))
