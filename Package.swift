@@ -111,7 +111,7 @@ let package = Package(
       ]),
     .target(
       name: "Regression",
-      dependencies: ["Reports", "AppPatterns", "Fingerprint"]),
+      dependencies: ["Reports", "AppPatterns", "Fingerprint", "Statistics"]),
     .executableTarget(
       name: "pgsift",
       dependencies: [

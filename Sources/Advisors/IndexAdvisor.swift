@@ -1,12 +1,18 @@
 // The index advisor: from each slow query's parse tree, a candidate index per table (equality columns first,
-// then one range column, then the sort columns; at most three), made partial when one constant appears in
-// nearly every execution; candidates that are prefixes of one another merged; what the schema already has
-// dropped; ranked by the slow time they serve; each with the write cost from the same log.
+// then one range column, then the sort columns; at most three), made partial only when one constant appears in
+// every sampled execution and no UPDATE of the log sets its column; candidates that are prefixes of one another
+// merged; what the schema already has (or, without one, the conventional primary key) dropped; ranked by the
+// time of the calls they serve, a query's time split between the suggestions serving it; each with the write
+// cost from the same log.
 import Fingerprint
+import LogInput
 import Statistics
 
 public struct IndexAdvice: Sendable {
   public var suggestions: [IndexSuggestion]
+  /// `table.column`s taken for primary keys by ORM convention (no schema for the table), a suggestion on them
+  /// left out: --schema makes it certain.
+  public var assumedPrimaryKeys: [String] = []
   /// Suggestions a live database checked and found not worth it (the cost fell by less than half).
   public var rejected: [IndexSuggestion] = []
   public var unusable: [UnusableFinding]
@@ -18,12 +24,18 @@ public struct IndexAdvice: Sendable {
 
 public struct IndexAdvisor {
   public static let maxColumns = 3
-  /// Share of sampled executions that must use one constant for it to become a partial-index predicate.
-  public static let partialShare = 0.9
+  /// Sampled executions needed before a constant seen in every one of them makes a partial-index predicate.
+  public static let partialSamples = 8
+  /// A key column whose sampled executions show this few distinct values (out of at least `partialSamples`),
+  /// or whose pg_stats say so, is likely low-selectivity: the planner may prefer a scan.
+  public static let fewValues = 3
   /// Tables with fewer rows than this (known from a live database) get no suggestion: a scan is as cheap.
   public static let tinyTableRows = 1_000.0
 
   public var catalog: SchemaCatalog
+  /// Tables whose `id` (or `<table>_id`) was taken for the primary key by ORM convention, no schema saying so,
+  /// and a suggestion left out for it.
+  public private(set) var assumedPrimaryKeys: Set<String> = []
   public let thresholdUs: Int64
   /// Length of the log in minutes, for writes per minute.
   public let minutes: Double
@@ -35,6 +47,7 @@ public struct IndexAdvisor {
   }
 
   public mutating func advise(_ queries: [QueryStats]) -> IndexAdvice {
+    assumedPrimaryKeys = []
     // Parse every fingerprint once; DDL in the log tells what already exists.
     var parsed: [(QueryStats, StatementFacts)] = []
     var unparsed = 0
@@ -78,22 +91,37 @@ public struct IndexAdvisor {
           .fingerprints.append(query.fingerprint)
           unusable[key]?.slowUs += query.slowTotalUs
         }
-        let constants = recurringConstants(position: position, access: access, samples: sampleFacts)
-        if let candidate = candidate(for: access, constants: constants, query: query) {
+        var constants = constantsSeen(position: position, access: access, samples: sampleFacts)
+        Self.noteConstancy(&constants, access: access, example: query.example ?? query.normalized, query: query)
+        if let candidate = candidate(
+          for: access, constants: constants, query: query, activity: activity.activity(of: access.table))
+        {
           candidates.append(candidate)
         }
       }
     }
     var suggestions = merge(candidates)
+    // A query served by several suggestions (a join's tables) has its time split between them, never counted
+    // twice.
+    var servedBy: [Fingerprint: Int] = [:]
+    for suggestion in suggestions { for served in suggestion.served { servedBy[served.fingerprint, default: 0] += 1 } }
     for index in suggestions.indices {
-      let columns = suggestions[index].columns.map(\.name) + suggestions[index].predicateColumns
+      for s in suggestions[index].served.indices {
+        suggestions[index].served[s].share = 1 / Double(servedBy[suggestions[index].served[s].fingerprint] ?? 1)
+      }
       suggestions[index].writeCost = WriteCost.estimate(
-        activity: activity.activity(of: suggestions[index].table), indexColumns: columns, minutes: minutes,
-        catalog: catalog)
+        activity: activity.activity(of: suggestions[index].table),
+        keyColumns: suggestions[index].columns.map(\.column),
+        predicateColumns: suggestions[index].predicateColumns, minutes: minutes, catalog: catalog)
     }
-    suggestions.sort { ($0.slowUs, $0.totalUs, $1.name) > ($1.slowUs, $1.totalUs, $0.name) }
+    // Ranked by what each can save: the time of the calls it serves (a fast query run very often counts), the
+    // likely low-selectivity ones last.
+    suggestions.sort {
+      ($0.lowSelectivity == nil ? 1 : 0, $0.totalUs, $0.slowUs, $1.name)
+        > ($1.lowSelectivity == nil ? 1 : 0, $1.totalUs, $1.slowUs, $0.name)
+    }
     return IndexAdvice(
-      suggestions: suggestions,
+      suggestions: suggestions, assumedPrimaryKeys: assumedPrimaryKeys.sorted(),
       unusable: unusable.values.sorted { ($0.slowUs, $1.reason) > ($1.slowUs, $0.reason) },
       tables: activity.tables.sorted { $0.table < $1.table }, analyzedFingerprints: parsed.count,
       unparsedFingerprints: unparsed)
@@ -104,26 +132,61 @@ public struct IndexAdvisor {
     return head.hasPrefix("CREATE") || head.hasPrefix("ALTER TABLE")
   }
 
-  /// Equality columns whose constant is the same in nearly every sampled execution.
-  func recurringConstants(position: Int, access: TableAccess, samples: [StatementFacts]) -> [String: String] {
+  /// What the sampled executions compared each equality column with: the most common constant, how many of the
+  /// samples had it, and how many distinct constants there were.
+  struct Seen {
+    var value: String
+    var count: Int
+    var distinct: Int
+    /// Samples that compared the column with a constant, and all samples.
+    var withConstant: Int
+    var samples: Int
+    /// Whether every execution of the log had the example's constant there (the query's constancy, by the
+    /// constant's place in the text); nil when that cannot be told.
+    var everyExecution: Bool?
+    /// A constant for a partial index: in every execution of the log, and in every sample.
+    var inEvery: Bool { everyExecution == true && count == samples && samples >= IndexAdvisor.partialSamples }
+  }
+
+  /// Tells each equality column's constant whether the log's every execution had it, from where the constant
+  /// sits among the example's constants and which of the query's constants ever changed.
+  static func noteConstancy(_ seen: inout [String: Seen], access: TableAccess, example: String, query: QueryStats) {
+    guard !seen.isEmpty else { return }
+    var lexer = ShapeLexer()
+    var utf8 = example
+    utf8.withUTF8 { lexer.lex($0) }
+    let digest = lexer.constants
+    for predicate in access.equalities {
+      guard seen[predicate.column] != nil else { continue }
+      guard case .constant(let text, let location?) = predicate.value, let constancy = query.constancy,
+        let place = digest.place(startingAt: location), digest.count == constancy.first.count
+      else { continue }
+      // The example's own constant must be the sampled one, and unchanged in every execution.
+      seen[predicate.column]!.everyExecution = constancy.same(at: place) && text == seen[predicate.column]!.value
+    }
+  }
+
+  func constantsSeen(position: Int, access: TableAccess, samples: [StatementFacts]) -> [String: Seen] {
     guard !samples.isEmpty else { return [:] }
-    var result: [String: String] = [:]
+    var result: [String: Seen] = [:]
     for predicate in access.equalities {
       var counts: [String: Int] = [:]
       for sample in samples {
         let value = sample.accesses[position].equalities.first { $0.column == predicate.column }?.value
-        if case .constant(let text)? = value, text != "NULL" { counts[text, default: 0] += 1 }
+        if case .constant(let text, _)? = value, text != "NULL" { counts[text, default: 0] += 1 }
       }
-      if let (text, count) = counts.max(by: { $0.value < $1.value }),
-        Double(count) >= Self.partialShare * Double(samples.count)
-      {
-        result[predicate.column] = text
+      if let (text, count) = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
+        result[predicate.column] = Seen(
+          value: text, count: count, distinct: counts.count, withConstant: counts.values.reduce(0, +),
+          samples: samples.count)
       }
     }
     return result
   }
 
-  func candidate(for access: TableAccess, constants: [String: String], query: QueryStats) -> IndexSuggestion? {
+  mutating func candidate(
+    for access: TableAccess, constants: [String: Seen], query: QueryStats, activity: TableActivity
+  ) -> IndexSuggestion? {
     if let rows = catalog.rows(of: access.table), rows < Self.tinyTableRows { return nil }
     if access.table.name.hasPrefix("pg_") || access.table.schema == "pg_catalog"
       || access.table.schema == "information_schema"
@@ -139,15 +202,59 @@ public struct IndexAdvisor {
     }
     var predicateColumns: [String] = []
     var predicate: String?
+    var notes: [String] = []
     let otherColumns = Set(access.ranges + access.sorts.map(\.column) + equalityColumns)
-    let constantColumns = equalityColumns.filter { constants[$0] != nil }
+    // A constant makes a partial index only when every sampled execution has it and no UPDATE of the log sets
+    // its column: a partial index leaves the other values to a scan, and a row whose predicate column an UPDATE
+    // changes moves in or out of the index, so that UPDATE is never HOT.
+    let constantColumns = equalityColumns.filter { constants[$0]?.inEvery == true }
     if !constantColumns.isEmpty && otherColumns.count > constantColumns.count {
-      predicateColumns = constantColumns
-      predicate = constantColumns.map { "\(SQLText.identifier($0)) = \(constants[$0]!)" }.joined(separator: " AND ")
-      equalityColumns.removeAll { constants[$0] != nil }
+      for column in constantColumns {
+        let seen = constants[column]!
+        if let shapes = activity.updatesSetting[column], !shapes.isEmpty {
+          let calls = shapes.reduce(0) { $0 + activity.updates[$1].calls }
+          notes.append(
+            "\(column) = \(seen.value) left out: UPDATEs set \(column) (\(calls.grouped) calls, "
+              + "\(activity.updates[shapes[0]].fingerprint.hex)); in the index or its predicate it would stop them "
+              + "being HOT")
+          equalityColumns.removeAll { $0 == column }
+        } else {
+          predicateColumns.append(column)
+        }
+      }
+      if !predicateColumns.isEmpty {
+        predicate = predicateColumns.map { "\(SQLText.identifier($0)) = \(constants[$0]!.value)" }
+          .joined(separator: " AND ")
+        equalityColumns.removeAll { predicateColumns.contains($0) }
+      }
+    }
+    for column in equalityColumns {
+      guard let seen = constants[column], !seen.inEvery, Double(seen.count) >= 0.5 * Double(seen.samples),
+        seen.samples >= Self.partialSamples
+      else { continue }
+      let evidence =
+        seen.count < seen.samples
+        ? "in \(seen.count) of \(seen.samples) sampled executions, not every one"
+        : seen.everyExecution == false
+          ? "in all \(seen.samples) sampled executions but not in every execution of the log"
+          : "in all \(seen.samples) sampled executions, but whether in every execution of the log cannot be told"
+      notes.append(
+        "\(column) stays in the key: \(seen.value) \(evidence) (a partial index would leave the others to a scan)")
     }
     var columns = equalityColumns.map { IndexColumn(name: $0, descending: false, operatorClass: nil) }
     var reasons = equalityColumns.map { "\($0) = …" }
+    // A function or cast of a column compared with a value: the index holds the same expression (equalities
+    // with the equality columns; a range one where a range column would go).
+    for expression in access.expressions where expression.isEquality {
+      columns.append(
+        IndexColumn(name: expression.sql, descending: false, operatorClass: nil, expressionOf: expression.column))
+      reasons.append("\(expression.sql) = …: an index on the expression serves it")
+    }
+    if access.ranges.isEmpty, let expression = access.expressions.first(where: { !$0.isEquality }) {
+      columns.append(
+        IndexColumn(name: expression.sql, descending: false, operatorClass: nil, expressionOf: expression.column))
+      reasons.append("range on \(expression.sql): an index on the expression serves it")
+    }
     if let range = access.ranges.first, !equalityColumns.contains(range) {
       columns.append(
         IndexColumn(
@@ -179,29 +286,72 @@ public struct IndexAdvisor {
     }
     guard !columns.isEmpty else { return nil }
     if columns.count > Self.maxColumns { columns = Array(columns.prefix(Self.maxColumns)) }
-    if let predicate { reasons.append("partial: \(predicate) in nearly every execution") }
-    if isCovered(table: access.table, columns: columns.map(\.name), equalities: Set(equalityColumns + predicateColumns))
+    if let predicate {
+      let samples = predicateColumns.compactMap { constants[$0]?.samples }.min() ?? 0
+      reasons.append(
+        "partial: \(predicate) in every execution of the log (\((query.calls + query.untimedCalls).grouped), "
+          + "\(samples) of them sampled), and no UPDATE sets it")
+    }
+    reasons += notes
+    if isCovered(
+      table: access.table, columns: columns.map { $0.expressionOf == nil ? $0.name : "(\($0.name))" },
+      equalities: Set(equalityColumns + predicateColumns))
     {
       return nil
     }
     let served = IndexSuggestion.Served(
       fingerprint: query.fingerprint, calls: query.calls, slowCalls: query.slowCalls, slowUs: query.slowTotalUs,
       totalUs: query.totalUs)
-    return IndexSuggestion(
+    var suggestion = IndexSuggestion(
       table: access.table, columns: columns, predicate: predicate, predicateColumns: predicateColumns, served: [served],
       reasons: reasons, writeCost: .unknown, validation: nil)
+    suggestion.lowSelectivity = lowSelectivity(of: columns[0].name, in: access.table, seen: constants[columns[0].name])
+    if let low = suggestion.lowSelectivity { suggestion.reasons.append(low) }
+    return suggestion
+  }
+
+  /// Why the leading column is likely low-selectivity (few distinct values: the planner may prefer a scan), or
+  /// nil: from pg_stats with a live database, else from the sampled executions' constants.
+  func lowSelectivity(of column: String, in table: TableName, seen: Seen?) -> String? {
+    if let distinct = catalog.distinctValues(column, in: table) {
+      guard distinct <= Double(Self.fewValues * 3) else { return nil }
+      return "likely low-selectivity: \(column) has about \(Int(distinct.rounded())) distinct values (pg_stats); the "
+        + "planner may prefer a scan"
+    }
+    guard let seen, seen.withConstant >= Self.partialSamples, (2...Self.fewValues).contains(seen.distinct) else {
+      return nil
+    }
+    return "likely low-selectivity: \(seen.distinct) distinct values of \(column) in \(seen.samples) sampled "
+      + "executions; the planner may prefer a scan (--dsn checks it with pg_stats)"
   }
 
   /// Whether an index that exists already serves this one: it starts with these columns, or it is unique on
-  /// columns the query pins with equalities. With nothing known of the table, `id` is taken for its primary key.
-  func isCovered(table: TableName, columns: [String], equalities: Set<String>) -> Bool {
+  /// columns the query pins with equalities. With nothing known of the table, its primary key is taken to be
+  /// `id` (or `<table>_id`), as ORMs name it.
+  mutating func isCovered(table: TableName, columns: [String], equalities: Set<String>) -> Bool {
     let existing = catalog.indexes(on: table)
+    // Expressions compared as written, less spaces and case.
+    func plain(_ text: String) -> String { text.filter { !$0.isWhitespace }.lowercased() }
     for index in existing where !index.partial {
-      if index.columns.starts(with: columns) { return true }
+      if index.columns.map(plain).starts(with: columns.map(plain)) { return true }
       if index.unique && Set(index.columns).isSubset(of: equalities) { return true }
     }
-    if existing.isEmpty && catalog.table(table) == nil && equalities.contains("id") { return true }
+    guard existing.isEmpty && catalog.table(table) == nil else { return false }
+    let keys = Self.conventionalKeys(of: table.name)
+    if let first = columns.first, keys.contains(first) || !keys.isDisjoint(with: equalities) {
+      assumedPrimaryKeys.insert("\(table.description).\(keys.first { $0 == first || equalities.contains($0) }!)")
+      return true
+    }
     return false
+  }
+
+  /// The primary-key names ORMs give a table: `id`, and `<table>_id` with the table's name singular or as is
+  /// (`customers` → `customer_id`).
+  public static func conventionalKeys(of table: String) -> Set<String> {
+    var names: Set<String> = ["id", "\(table)_id"]
+    if table.hasSuffix("ies") { names.insert(String(table.dropLast(3)) + "y_id") }
+    if table.hasSuffix("s") { names.insert(String(table.dropLast()) + "_id") }
+    return names
   }
 
   /// Merges candidates on the same table and predicate whose columns are a prefix of another's: each kept

@@ -7,9 +7,14 @@ public struct IndexColumn: Sendable, Hashable {
   public var descending: Bool
   /// `text_pattern_ops` for a `LIKE 'prefix%'` column.
   public var operatorClass: String?
+  /// For an expression (`name` is then its SQL, `lower(email)`), the column it reads.
+  public var expressionOf: String? = nil
+
+  /// The table column this key reads.
+  public var column: String { expressionOf ?? name }
 
   var sql: String {
-    var text = SQLText.identifier(name)
+    var text = expressionOf != nil ? "(" + name + ")" : SQLText.identifier(name)
     if let operatorClass { text += " " + operatorClass }
     if descending { text += " DESC" }
     return text
@@ -28,6 +33,8 @@ public struct IndexSuggestion: Sendable {
   public var writeCost: WriteCost
   /// Filled in when a live database checked the suggestion with HypoPG.
   public var validation: Validation?
+  /// Why its leading column is likely low-selectivity (the planner may prefer a scan), or nil.
+  public var lowSelectivity: String? = nil
 
   public struct Served: Sendable {
     public var fingerprint: Fingerprint
@@ -35,6 +42,8 @@ public struct IndexSuggestion: Sendable {
     public var slowCalls: Int
     public var slowUs: Int64
     public var totalUs: Int64
+    /// This suggestion's share of the query's time: 1 over the suggestions that serve it.
+    public var share = 1.0
   }
 
   public struct Validation: Sendable {
@@ -76,15 +85,18 @@ public struct IndexSuggestion: Sendable {
     }
   }
 
-  /// Time over the threshold in the queries it serves: what ranks suggestions.
-  public var slowUs: Int64 { served.reduce(0) { $0 + $1.slowUs } }
-  public var totalUs: Int64 { served.reduce(0) { $0 + $1.totalUs } }
+  /// Time over the threshold, and all the time, of the queries it serves, each query's split between the
+  /// suggestions that serve it (never counted twice): what ranks suggestions.
+  public var slowUs: Int64 { served.reduce(0) { $0 + Int64((Double($1.slowUs) * $1.share).rounded()) } }
+  public var totalUs: Int64 { served.reduce(0) { $0 + Int64((Double($1.totalUs) * $1.share).rounded()) } }
 
   public var name: String {
     var parts = [table.name] + columns.map(\.name)
     if !predicateColumns.isEmpty { parts += ["where"] + predicateColumns }
     let base = parts.joined(separator: "_").lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
-    return String(String(base).prefix(59)) + "_idx"
+    // An expression's parentheses and spaces become one underscore, none at the ends.
+    let words = String(base).split(separator: "_", omittingEmptySubsequences: true).joined(separator: "_")
+    return String(words.prefix(59)) + "_idx"
   }
 
   /// Ready-to-run DDL: CONCURRENTLY so that building it does not block writes.

@@ -79,11 +79,22 @@ extension QueryAnalyzer {
         (column, other) = (nil, nil)
       }
       guard let column, let other, let otherValue = value(other) else {
-        // A function or expression around the column hides it from a plain index.
+        // A function or expression around the column hides it from a plain index; a function or cast of one
+        // column compared with a value is served by an index on the same expression.
         if let left, let right, Self.mentionsColumn(left) != Self.mentionsColumn(right),
           let mentioned = firstColumn(Self.mentionsColumn(left) ? left.fields : right.fields, scope: scope),
           !mentioned.outer
         {
+          let expression = Self.mentionsColumn(left) ? left : right
+          let compared = Self.mentionsColumn(left) ? right : left
+          if ["=", "<", ">", "<=", ">="].contains(op), value(compared) != nil,
+            let sql = Self.deparse(expression, column: mentioned.column), sql != mentioned.column
+          {
+            addExpression(
+              mentioned, TableAccess.IndexExpression(sql: sql, column: mentioned.column, isEquality: op == "="))
+            if case .expression? = value(compared) { subqueries(in: compared, scope: scope) }
+            return
+          }
           unusable(
             mentioned,
             "an expression on the column (\(Self.describe(Self.mentionsColumn(left) ? left : right))) \(op) …: a plain index cannot serve it; an expression index can"
@@ -118,7 +129,7 @@ extension QueryAnalyzer {
         unusable(leftColumn, "\(leftColumn.column) NOT LIKE …: cannot use a btree index")
         return
       }
-      if let right, right.type == "A_Const", case .constant(let pattern) = value(right) {
+      if let right, right.type == "A_Const", case .constant(let pattern, _) = value(right) {
         let body = pattern.dropFirst()
         if body.first == "%" || body.first == "_" {
           // The pattern itself is a value from the log: named by its first character only, so a report (redacted
@@ -151,6 +162,30 @@ extension QueryAnalyzer {
       }
     default:
       break
+    }
+  }
+
+  /// The SQL of a function or cast of `column` and constants, without table names, as an expression index
+  /// holds it (`lower(email)`, `date_trunc('day', created_at)`, `(created_at)::date`); nil for anything else.
+  static func deparse(_ node: TreeNode, column: String) -> String? {
+    switch node.type {
+    case "ColumnRef":
+      guard let name = node.names("fields").last, name == column else { return nil }
+      return SQLText.identifier(name)
+    case "A_Const": return constantText(node)
+    case "FuncCall":
+      let name = node.names("funcname")
+      guard !name.isEmpty, !node.bool("agg_star"), !node.bool("agg_distinct"), node["over"] == nil else { return nil }
+      let arguments = node.nodes("args").map { deparse($0, column: column) }
+      guard arguments.allSatisfy({ $0 != nil }) else { return nil }
+      return name.joined(separator: ".") + "(" + arguments.map { $0! }.joined(separator: ", ") + ")"
+    case "TypeCast":
+      guard let argument = node.node("arg"), let inner = deparse(argument, column: column),
+        let type = TreeNode(type: "TypeName", unwrapped: node["typeName"])?.names("names").last,
+        TreeNode(type: "TypeName", unwrapped: node["typeName"])?.nodes("typmods").isEmpty ?? false
+      else { return nil }
+      return "(\(inner))::\(type)"
+    default: return nil
     }
   }
 
@@ -221,6 +256,12 @@ extension QueryAnalyzer {
   mutating func addJoinKey(_ column: ResolvedColumn) {
     if !facts.accesses[column.access].joinKeys.contains(column.column) {
       facts.accesses[column.access].joinKeys.append(column.column)
+    }
+  }
+
+  mutating func addExpression(_ column: ResolvedColumn, _ expression: TableAccess.IndexExpression) {
+    if !facts.accesses[column.access].expressions.contains(expression) {
+      facts.accesses[column.access].expressions.append(expression)
     }
   }
 

@@ -204,7 +204,7 @@ public struct QueryAnalyzer {
   /// What a non-column side of a comparison is, or nil when it involves a column.
   func value(_ node: TreeNode) -> PredicateValue? {
     switch node.type {
-    case "A_Const": return .constant(Self.constantText(node))
+    case "A_Const": return .constant(Self.constantText(node), location: node["location"] as? Int)
     case "ParamRef": return .parameter
     case "TypeCast":
       guard let argument = node.node("arg") else { return .expression }

@@ -23,8 +23,9 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
 
 /// What a column is compared with.
 public enum PredicateValue: Sendable, Hashable {
-  /// A literal, as written (`'pending'`, `42`, `NULL`).
-  case constant(String)
+  /// A literal, as written (`'pending'`, `42`, `NULL`), and where it starts in the statement (a byte offset),
+  /// when the parser says.
+  case constant(String, location: Int? = nil)
   /// A bind parameter (`$1`).
   case parameter
   /// Anything else that does not involve the table's columns (`now() - interval '2 hours'`, a subquery).
@@ -60,6 +61,25 @@ public struct TableAccess: Sendable {
   public var unusable: [UnusablePredicate] = []
   /// The statement has a LIMIT (so an index in sort order can stop early).
   public var limited = false
+  /// Functions or casts of one column the statement compares (`lower(email) = …`): an expression index on the
+  /// same expression serves them.
+  public var expressions: [IndexExpression] = []
+
+  /// An expression of one column, as an index would hold it.
+  public struct IndexExpression: Sendable, Hashable {
+    /// The expression's SQL, rebuilt from the parse tree without table names (`lower(email)`).
+    public var sql: String
+    /// The column it reads.
+    public var column: String
+    /// Compared with `=` (else with a range operator).
+    public var isEquality: Bool
+
+    public init(sql: String, column: String, isEquality: Bool) {
+      self.sql = sql
+      self.column = column
+      self.isEquality = isEquality
+    }
+  }
 
   public struct SortColumn: Sendable, Hashable {
     public var column: String

@@ -62,15 +62,25 @@ public struct ActivityCounter: Sendable {
   }
 }
 
-/// The write side of one index suggestion, and the warning it earns.
+/// The write side of one index suggestion, and the warning it earns: counted from the writes of the log that
+/// add an entry to this index (every INSERT and COPY, the UPDATEs that set one of its columns; DELETEs add none,
+/// vacuum removes their entries later).
 public struct WriteCost: Sendable {
   public enum Warning: String, Sendable, Codable {
-    /// The table takes at least as many writes as reads, or more than 60 a minute.
+    /// The index's writes are at least the table's reads, or more than 60 a minute.
     case writeHeavy = "write-heavy"
     /// UPDATEs set a column the index would hold: they stop being HOT and must update every index.
     case breaksHot = "breaks-hot"
-    /// Writes are 20 to 50 percent of the table's statements.
+    /// The index's writes are 20 to 50 percent of the table's statements.
     case note
+  }
+
+  /// Where new entries go in the index, by its leading column.
+  public enum KeyOrder: String, Sendable, Codable {
+    /// Ever-growing values (a timestamp, a sequence): new entries land on the rightmost leaf page, cheap.
+    case appendOnly = "append-only"
+    /// Values in no order: each new entry lands on a leaf page anywhere in the index, more pages dirtied.
+    case random
   }
 
   public var reads: Int
@@ -78,54 +88,86 @@ public struct WriteCost: Sendable {
   public var writesByKind: [WriteKind: Int]
   public var writesPerMinute: Double
   public var readsPerMinute: Double
-  /// Writes as a share of the table's statements, 0 to 1.
+  /// The writes that add an entry to this index (INSERT, COPY, UPDATEs setting one of its columns), a minute.
+  public var indexWrites: Int
+  public var entriesPerMinute: Double
+  /// The index's writes as a share of the table's statements, 0 to 1.
   public var writeShare: Double
   /// UPDATE shapes whose SET list touches a column of the suggestion.
   public var hotBreakingUpdates: [TableActivity.UpdateShape]
-  /// Estimated bytes of one index entry and of one table row, when column types are known.
+  /// Estimated bytes of one index entry (its key columns) and of one table row, when column types are known.
   public var indexEntryBytes: Int?
   public var rowBytes: Int?
+  public var keyOrder: KeyOrder?
+  /// How `keyOrder` was told: its type (`timestamp with time zone`) or its name (`created_at`).
+  public var keyOrderBasis: String?
   /// Every warning that applies, most severe first; `warning` is the first.
   public var warnings: [Warning]
   public var warning: Warning? { warnings.first }
 
   /// Before the log's writes are counted (the advisor fills it in once it has seen every statement).
   static let unknown = WriteCost(
-    reads: 0, writes: 0, writesByKind: [:], writesPerMinute: 0, readsPerMinute: 0, writeShare: 0,
-    hotBreakingUpdates: [],
-    indexEntryBytes: nil, rowBytes: nil, warnings: [])
+    reads: 0, writes: 0, writesByKind: [:], writesPerMinute: 0, readsPerMinute: 0, indexWrites: 0,
+    entriesPerMinute: 0, writeShare: 0, hotBreakingUpdates: [], indexEntryBytes: nil, rowBytes: nil, keyOrder: nil,
+    keyOrderBasis: nil, warnings: [])
 
   static func estimate(
-    activity: TableActivity, indexColumns: [String], minutes: Double, catalog: SchemaCatalog
+    activity: TableActivity, keyColumns: [String], predicateColumns: [String], minutes: Double,
+    catalog: SchemaCatalog
   ) -> WriteCost {
-    let writes = activity.totalWrites
-    let total = writes + activity.reads
-    let share = total > 0 ? Double(writes) / Double(total) : 0
-    let perMinute = Double(writes) / max(minutes, 1.0 / 60)
-    let hot = Set(indexColumns.flatMap { activity.updatesSetting[$0] ?? [] }).sorted().map { activity.updates[$0] }
+    let perMinute = { (count: Int) in Double(count) / max(minutes, 1.0 / 60) }
+    // An UPDATE that sets a key or predicate column writes a new entry; one that sets none of them may be HOT
+    // and writes none.
+    let hot = Set((keyColumns + predicateColumns).flatMap { activity.updatesSetting[$0] ?? [] }).sorted()
+      .map { activity.updates[$0] }
+    let updatesTouching = hot.reduce(0) { $0 + $1.calls }
+    let indexWrites =
+      (activity.writes[.insert] ?? 0) + (activity.writes[.copy] ?? 0)
+      + min(updatesTouching, activity.writes[.update] ?? 0)
+    let total = activity.totalWrites + activity.reads
+    let share = total > 0 ? Double(indexWrites) / Double(total) : 0
     var warnings: [Warning] = []
     if !hot.isEmpty { warnings.append(.breaksHot) }
-    if writes > 0 && (writes >= activity.reads || perMinute > 60) {
+    if indexWrites > 0 && (indexWrites >= activity.reads || perMinute(indexWrites) > 60) {
       warnings.append(.writeHeavy)
     } else if share >= 0.2 && share <= 0.5 {
       warnings.append(.note)
     }
     var entryBytes: Int?
     var rowBytes: Int?
-    if let table = catalog.table(activity.table), !table.columns.isEmpty {
+    let table = catalog.table(activity.table)
+    if let table, !table.columns.isEmpty {
       let widths = Dictionary(
         table.columns.map { ($0.name, catalog.width(of: $0.name, in: activity.table, type: $0.type)) }
       ) { a, _ in a }
-      // Index tuple: 8-byte header, key data padded to 8, and a 4-byte line pointer.
-      let keyBytes = indexColumns.reduce(0) { $0 + (widths[$1] ?? 8) }
+      // Index tuple: 8-byte header, key data padded to 8, and a 4-byte line pointer (a partial index's
+      // predicate columns are not in its entries).
+      let keyBytes = keyColumns.reduce(0) { $0 + (widths[$1] ?? 8) }
       entryBytes = 8 + (keyBytes + 7) / 8 * 8 + 4
       // Heap tuple: 24-byte header, data padded to 8, a 4-byte line pointer.
       let dataBytes = table.columns.reduce(0) { $0 + (widths[$1.name] ?? 8) }
       rowBytes = 24 + (dataBytes + 7) / 8 * 8 + 4
     }
+    let order = keyColumns.first.map { key in keyOrder(of: key, type: table?.columns.first { $0.name == key }?.type) }
     return WriteCost(
-      reads: activity.reads, writes: writes, writesByKind: activity.writes, writesPerMinute: perMinute,
-      readsPerMinute: Double(activity.reads) / max(minutes, 1.0 / 60), writeShare: share, hotBreakingUpdates: hot,
-      indexEntryBytes: entryBytes, rowBytes: rowBytes, warnings: warnings)
+      reads: activity.reads, writes: activity.totalWrites, writesByKind: activity.writes,
+      writesPerMinute: perMinute(activity.totalWrites), readsPerMinute: perMinute(activity.reads),
+      indexWrites: indexWrites, entriesPerMinute: perMinute(indexWrites), writeShare: share, hotBreakingUpdates: hot,
+      indexEntryBytes: entryBytes, rowBytes: rowBytes, keyOrder: order?.order, keyOrderBasis: order?.basis,
+      warnings: warnings)
+  }
+
+  /// Whether a leading column's new values grow (timestamps, dates, sequences) or fall anywhere: by its type when
+  /// the schema gives one, else by its name.
+  static func keyOrder(of column: String, type: String?) -> (order: KeyOrder, basis: String) {
+    if let type = type?.lowercased() {
+      let growing = ["timestamp", "date", "serial", "bigserial", "smallserial"].contains { type.hasPrefix($0) }
+      return (growing ? .appendOnly : .random, "its type, \(type)")
+    }
+    let name = column.lowercased()
+    let growing =
+      name == "id" || name.hasSuffix("_at") || name.hasSuffix("_on") || name.hasSuffix("_time")
+      || name.hasPrefix("created") || name.hasPrefix("inserted") || name == "timestamp" || name == "ts"
+    return (growing ? .appendOnly : .random, "its name, \(column)")
   }
 }

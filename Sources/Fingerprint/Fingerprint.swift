@@ -48,3 +48,32 @@ public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomString
     self.init(value: try c.decode(UInt64.self, forKey: .value), source: try c.decode(Source.self, forKey: .source))
   }
 }
+
+/// The first constants of a statement's text, in order: where each starts and a hash of its bytes. Executions
+/// of one query whose digests agree at a place had the same constant there: what tells a value sent in every
+/// execution (`status = 'pending'` written in the code) from one that varies.
+public struct LiteralDigest: Sendable, Hashable, Codable {
+  /// Constants kept.
+  public static let kept = 4
+  /// Constants in the statement, all of them.
+  public var count = 0
+  /// Byte offsets and hashes of the first `kept`.
+  public var starts = SIMD4<Int32>(repeating: -1)
+  public var hashes = SIMD4<UInt64>(repeating: 0)
+
+  public init() {}
+
+  /// Which of the kept constants differ between two digests (a bit each); every bit when the counts differ, since
+  /// then the places do not line up.
+  public func differences(from other: LiteralDigest) -> UInt8 {
+    guard count == other.count else { return 0xF }
+    var bits: UInt8 = 0
+    for i in 0..<min(count, Self.kept) where hashes[i] != other.hashes[i] { bits |= 1 << i }
+    return bits
+  }
+
+  /// The place of the constant starting at byte `offset`, if it is one of the kept.
+  public func place(startingAt offset: Int) -> Int? {
+    (0..<min(count, Self.kept)).first { Int(starts[$0]) == offset }
+  }
+}

@@ -11,6 +11,14 @@ public struct ResolvedStatement: Sendable {
   public var fingerprint: Fingerprint
   /// The parser's complaint when the fingerprint had to come from the lexer.
   public var parseError: String?
+  /// This text's constants (not the shape's: the shape cache keeps none).
+  public var constants = LiteralDigest()
+
+  public init(fingerprint: Fingerprint, parseError: String?, constants: LiteralDigest = LiteralDigest()) {
+    self.fingerprint = fingerprint
+    self.parseError = parseError
+    self.constants = constants
+  }
 }
 
 public final class Fingerprinter {
@@ -89,6 +97,12 @@ public final class Fingerprinter {
   }
 
   private func resolveShape(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
+    var resolved = resolveLexed(statement)
+    resolved.constants = lexer.constants
+    return resolved
+  }
+
+  private func resolveLexed(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
     lexer.lex(statement)
     let key = ShapeKey(bytes: lexer.shape)
     if let hit = cache[key] { return hit }

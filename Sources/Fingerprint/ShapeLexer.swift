@@ -8,6 +8,8 @@
 public struct ShapeLexer {
   /// The shape of the last statement lexed: tokens separated by single spaces.
   public private(set) var shape: [UInt8] = []
+  /// Its constants: how many, and where the first ones start with a hash of each.
+  public private(set) var constants = LiteralDigest()
 
   /// Kinds of tokens the shape cares about.
   enum TokenKind: Equatable {
@@ -81,6 +83,7 @@ public struct ShapeLexer {
   public mutating func lex(_ text: UnsafeBufferPointer<UInt8>, foldingAllConstants: Bool = false) {
     foldEverything = foldingAllConstants
     shape.removeAll(keepingCapacity: true)
+    constants = LiteralDigest()
     groups.removeAll(keepingCapacity: true)
     foldConstants = true
     firstWordSeen = false
@@ -215,6 +218,13 @@ public struct ShapeLexer {
   private mutating func emitConstant(
     _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, isNumber: Bool = false
   ) {
+    if constants.count < LiteralDigest.kept {
+      var h: UInt64 = 0xCBF2_9CE4_8422_2325
+      for i in start..<end { h = (h ^ UInt64(text[i])) &* 0x0000_0100_0000_01B3 }
+      constants.starts[constants.count] = Int32(truncatingIfNeeded: start)
+      constants.hashes[constants.count] = h
+    }
+    constants.count += 1
     if foldConstants && !(isNumber && (groups.last?.keepsNumbers ?? false)) {
       emitBytes(constant: true, kind: .constant) { $0.append(UInt8(ascii: "?")) }
     } else {

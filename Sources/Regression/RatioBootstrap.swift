@@ -6,6 +6,7 @@
 // gives the same verdict.
 import Foundation
 import Reports
+import Statistics
 
 public enum RatioBootstrap {
   public enum Statistic: Sendable {
@@ -126,22 +127,4 @@ public enum RatioBootstrap {
     }
     return k
   }
-}
-
-/// A small seeded generator (Steele, Lea and Flood's SplitMix64): the same draws for the same seed.
-struct SplitMix64 {
-  private var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// Uniform in [0, 1).
-  mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

@@ -21,10 +21,13 @@ public struct IndexSuggestionReport: Codable, Sendable {
   /// `heuristic` from the log alone, `validated` when a live database confirmed it with HypoPG.
   public var confidence: String
   @WritesNull public var validated: ValidationReport? = nil
+  /// Why its leading column is likely low-selectivity (ranked after the others), or null.
+  @WritesNull public var lowSelectivity: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case table, columns, `where`, ddl, fingerprints, served, slowMs = "slow_ms", totalMs = "total_ms", reasons
     case writeWarning = "write_warning", writeCost = "write_cost", confidence, validated
+    case lowSelectivity = "low_selectivity"
   }
 }
 
@@ -34,9 +37,11 @@ public struct ServedQuery: Codable, Sendable {
   public var slowCalls: Int
   public var slowMs: Double
   public var totalMs: Double
+  /// The suggestion's share of the query's time (1 over the suggestions that serve it).
+  public var share: Double = 1
 
   enum CodingKeys: String, CodingKey {
-    case fingerprint, calls, slowCalls = "slow_calls", slowMs = "slow_ms", totalMs = "total_ms"
+    case fingerprint, calls, slowCalls = "slow_calls", slowMs = "slow_ms", totalMs = "total_ms", share
   }
 }
 
@@ -57,11 +62,20 @@ public struct WriteCostReport: Codable, Sendable {
   public var warnings: [String]
   /// What the figures mean, in words, including how a filtered log undercounts writes.
   public var explanation: String
+  /// The writes that add an entry to this index (INSERT, COPY, the UPDATEs setting one of its columns; not
+  /// DELETE), in all and a minute.
+  public var indexWrites = 0
+  public var entriesPerMinute = 0.0
+  /// `append-only` (a growing leading column: cheap) or `random`, and how it was told.
+  @WritesNull public var keyOrder: String? = nil
+  @WritesNull public var keyOrderBasis: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case reads, writes, inserts, updates, deletes, copies, readsPerMinute = "reads_per_minute"
     case writesPerMinute = "writes_per_minute", writeShare = "write_share", hotBreakingUpdates = "hot_breaking_updates"
     case indexEntryBytes = "index_entry_bytes", rowBytes = "row_bytes", warnings, explanation
+    case indexWrites = "index_writes", entriesPerMinute = "entries_per_minute", keyOrder = "key_order"
+    case keyOrderBasis = "key_order_basis"
   }
 }
 

@@ -99,6 +99,7 @@ public enum ReportBuilder {
     report.intervals = intervalTable(series, zone: zone)
     report.timeZone = zone.name
     report.isRedacted = false
+    report.assumedPrimaryKeys = advice?.assumedPrimaryKeys ?? []
     return report
   }
 
@@ -266,7 +267,7 @@ public enum ReportBuilder {
       served: s.served.map {
         ServedQuery(
           fingerprint: $0.fingerprint.hex, calls: $0.calls, slowCalls: $0.slowCalls, slowMs: ms($0.slowUs),
-          totalMs: ms($0.totalUs))
+          totalMs: ms($0.totalUs), share: (($0.share * 1000).rounded()) / 1000)
       }, slowMs: ms(s.slowUs), totalMs: ms(s.totalUs), reasons: s.reasons, writeWarning: cost.warning?.rawValue,
       writeCost: WriteCostReport(
         reads: cost.reads, writes: cost.writes, inserts: cost.writesByKind[.insert] ?? 0,
@@ -276,7 +277,8 @@ public enum ReportBuilder {
         hotBreakingUpdates: cost.hotBreakingUpdates.map {
           HotBreakingUpdate(fingerprint: $0.fingerprint.hex, columns: $0.columns, calls: $0.calls)
         }, indexEntryBytes: cost.indexEntryBytes, rowBytes: cost.rowBytes, warnings: cost.warnings.map(\.rawValue),
-        explanation: explanation),
+        explanation: explanation, indexWrites: cost.indexWrites, entriesPerMinute: round1(cost.entriesPerMinute),
+        keyOrder: cost.keyOrder?.rawValue, keyOrderBasis: cost.keyOrderBasis),
       confidence: s.confidence,
       validated: s.validation.map { v in
         ValidationReport(
@@ -285,7 +287,7 @@ public enum ReportBuilder {
               fingerprint: $0.fingerprint.hex, costBefore: $0.costBefore, costAfter: $0.costAfter,
               usesIndex: $0.usesIndex, generic: $0.generic)
           }, indexBytes: v.indexBytes, tableRows: v.tableRows)
-      })
+      }, lowSelectivity: s.lowSelectivity)
   }
 
   static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
@@ -382,28 +384,28 @@ public enum ReportBuilder {
       longestWaitUs: b.longestWaitUs)
   }
 
-  static func grouped(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = n < 0 ? "-" : ""
-    for (k, c) in digits.enumerated() {
-      if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
-      out.append(c)
-    }
-    return out
-  }
+  static func grouped(_ n: Int) -> String { n.grouped }
 
   /// The write cost in words: what the figures say about this index.
   static func writeCostText(_ s: IndexSuggestion) -> String {
     let c = s.writeCost
     var parts: [String] = []
     let table = s.table.description
+    let inserts = (c.writesByKind[.insert] ?? 0) + (c.writesByKind[.copy] ?? 0)
+    let updates = c.indexWrites - inserts
+    let perMinute = Int(c.entriesPerMinute.rounded())
     parts.append(
-      "\(table): \(grouped(c.writes)) writes and \(grouped(c.reads)) reads in the log (\(grouped(Int(c.writesPerMinute.rounded()))) writes/min, "
-        + "\(Int((c.writeShare * 100).rounded()))% of its statements).")
+      "\(table): \(grouped(c.indexWrites)) of its \(grouped(c.writes)) writes in the log \(c.indexWrites == 1 ? "adds" : "add") "
+        + "an entry to this index (\(grouped(inserts)) INSERT/COPY, \(grouped(updates)) UPDATEs setting its columns; "
+        + "DELETEs add none), about \(grouped(perMinute)) \(perMinute == 1 ? "entry" : "entries") a minute, beside "
+        + "\(grouped(c.reads)) reads.")
+    if s.predicate != nil && inserts > 0 {
+      parts.append("Partial: only the rows matching its predicate add entries; every INSERT is counted here.")
+    }
     for warning in c.warnings {
       switch warning {
       case .writeHeavy:
-        parts.append("Write-heavy: every INSERT, and every UPDATE that is not HOT, must also update this index.")
+        parts.append("Write-heavy: the index's writes are as many as the table's reads, or more than 60 a minute.")
       case .breaksHot:
         let shapes = c.hotBreakingUpdates.map {
           "\($0.fingerprint.hex) sets \($0.columns.joined(separator: ", ")) (\(grouped($0.calls)) calls)"
@@ -412,12 +414,19 @@ public enum ReportBuilder {
           "Breaks HOT updates: " + shapes.joined(separator: "; ")
             + "; once the index holds a column they set, those UPDATEs write a new entry in every index of the table.")
       case .note:
-        parts.append("Note: writes are a sizeable share of this table's statements.")
+        parts.append("Note: the index's writes are a sizeable share of this table's statements.")
       }
+    }
+    if let order = c.keyOrder, let basis = c.keyOrderBasis, c.indexWrites > 0 {
+      parts.append(
+        order == .appendOnly
+          ? "Its leading column grows (\(basis)): new entries go to the rightmost page, the cheap case."
+          : "Its leading column takes values in no order (\(basis)): each new entry lands on a page anywhere in the "
+            + "index, the costly case.")
     }
     if let entry = c.indexEntryBytes, let row = c.rowBytes {
       parts.append(
-        "Each new row adds an index entry of about \(entry) bytes (\(Int((Double(entry) / Double(row) * 100).rounded()))% of a \(row)-byte row)."
+        "Each new entry is about \(entry) bytes (\(Int((Double(entry) / Double(row) * 100).rounded()))% of a \(row)-byte row)."
       )
     }
     return parts.joined(separator: " ")

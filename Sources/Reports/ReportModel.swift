@@ -46,12 +46,16 @@ public struct AnalysisReport: Codable, Sendable {
   public var timeZone: String?
   /// Whether --redact left the literal values out (reports of older versions: nil).
   public var isRedacted: Bool?
+  /// `table.column`s the index advisor took for primary keys by ORM convention (`id`, `<table>_id`), no schema
+  /// giving the table, leaving a suggestion on them out.
+  public var assumedPrimaryKeys: [String]?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version", generator, thresholdMs = "threshold_ms", input, summary, queries, errors
     case events, appAdvice = "app_advice", statementTypes = "statement_types", endpoints, timeBy = "time_by"
     case intervals, timeZone = "time_zone", requestsWithoutEndpoint = "requests_without_endpoint", isRedacted =
       "redacted"
+    case assumedPrimaryKeys = "assumed_primary_keys"
     case indexSuggestions = "index_suggestions", rejectedIndexSuggestions = "rejected_index_suggestions"
     case unusablePredicates = "unusable_predicates"
     case writeCountNote = "write_count_note", timeSeries = "time_series", latencyHistogram = "latency_histogram"

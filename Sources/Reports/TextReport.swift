@@ -286,10 +286,12 @@ public struct TextReport {
       let served = s.served.prefix(3).map {
         "\($0.fingerprint) (\(group($0.calls)) calls, \(group($0.slowCalls)) slow)"
       }
+      let split =
+        s.served.contains { $0.share < 1 } ? " (a query served with another suggestion split between them)" : ""
       out +=
         "      serves \(s.served.count) \(s.served.count == 1 ? "query" : "queries"), "
-        + "\(formatMs(s.slowMs)) ms at or over the threshold: " + served.joined(separator: ", ")
-        + (s.served.count > 3 ? ", …" : "") + "\n"
+        + "\(formatMs(s.totalMs)) ms at stake, \(formatMs(s.slowMs)) at or over the threshold\(split): "
+        + served.joined(separator: ", ") + (s.served.count > 3 ? ", …" : "") + "\n"
       out += "      why: " + s.reasons.joined(separator: "; ") + "\n"
       if let validation = s.validated {
         for plan in validation.plans {
@@ -302,6 +304,13 @@ public struct TextReport {
       let warning = s.writeWarning.map { "[\($0)] " } ?? ""
       let explanation = s.writeCost.explanation.replacingOccurrences(of: " " + report.writeCountNote, with: "")
       out += "      " + wrap("write cost: " + warning + explanation, indent: 18) + "\n"
+    }
+    if let assumed = report.assumedPrimaryKeys, !assumed.isEmpty {
+      out +=
+        "  "
+        + wrap(
+          "Not suggested: \(assumed.joined(separator: ", ")), taken for primary keys by ORM convention (no schema "
+            + "gives their tables); --schema makes it certain.", indent: 2) + "\n"
     }
     if !report.unusablePredicates.isEmpty {
       out += "\nPredicates no btree index can serve as written\n"

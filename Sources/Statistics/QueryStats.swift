@@ -62,6 +62,21 @@ public struct QueryStats: Sendable, Codable {
   /// the lowest priorities, a hash of where and when each ran (a bottom-k sample, which merges exactly).
   public private(set) var sampled: [Sample] = []
   public static let sampleLimit = 16
+  /// Which of its first constants kept one value in every execution: the first execution's digest, and a bit
+  /// per constant that differed in another. Nil when that is not known (a run saved by an older pgsift).
+  public private(set) var constancy: Constancy?
+
+  public struct Constancy: Sendable, Codable, Equatable {
+    public var first: LiteralDigest
+    public var varied: UInt8
+
+    /// Whether the constant at `place` was the same in every execution.
+    public func same(at place: Int) -> Bool { varied & (1 << place) == 0 }
+
+    mutating func add(_ other: Constancy) {
+      varied |= other.varied | first.differences(from: other.first)
+    }
+  }
   /// auto_explain plans of this query, and what they say.
   public var plans = PlanFacts()
   /// Calls and time by the endpoint their tags name; nil while no call carried one.
@@ -98,8 +113,15 @@ public struct QueryStats: Sendable, Codable {
   /// Counts one execution; returns whether it became the example (so its parameters may follow).
   mutating func record(
     durationUs: Int64?, thresholdUs: Int64, time: LogTime?, pid: Int32, position: InputPosition, database: Int32,
-    user: Int32, application: Int32, text: ByteView, parameters: ByteView?
+    user: Int32, application: Int32, text: ByteView, parameters: ByteView?, constants: LiteralDigest? = nil
   ) -> Bool {
+    if let constants {
+      if constancy == nil && calls == 0 && untimedCalls == 0 {
+        constancy = Constancy(first: constants, varied: 0)
+      } else {
+        constancy?.add(Constancy(first: constants, varied: 0))
+      }
+    }
     seen(at: time)
     if let time { activity.record(at: time) }
     // One String for the text however many fields keep it (the first text, the example, a sample share it).
@@ -181,6 +203,15 @@ public struct QueryStats: Sendable, Codable {
 
   mutating func merge(_ other: QueryStats, names: [Int32]) {
     if parseError == nil { parseError = other.parseError }
+    // Either side without what its constants were makes the whole unknown.
+    let executions = calls + untimedCalls
+    if other.calls + other.untimedCalls > 0 {
+      if let theirs = other.constancy, executions == 0 || constancy != nil {
+        if constancy == nil { constancy = theirs } else { constancy!.add(theirs) }
+      } else {
+        constancy = nil
+      }
+    }
     if let offset = other.maxOffset { noteOffset(offset) }
     if other.firstPosition < firstPosition {
       firstPosition = other.firstPosition
@@ -303,4 +334,7 @@ public struct SplitMix64: Sendable {
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
   }
+
+  /// Uniform in [0, 1).
+  public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

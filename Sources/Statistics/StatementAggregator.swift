@@ -211,7 +211,8 @@ public struct StatementAggregator: FingerprintedEventSink {
         values: values, durationUs: event.durationUs ?? 0))
     let becameExample = queries[index].record(
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
-      database: database, user: user, application: application, text: event.text, parameters: event.parameters)
+      database: database, user: user, application: application, text: event.text, parameters: event.parameters,
+      constants: statement.resolved.constants)
     if let duration = event.durationUs {
       let slow = duration >= thresholdUs
       timeByName.add(

@@ -2,6 +2,7 @@
 // inputs (a compressed file by its compressed offset), the percentage, the rate and the time left, redrawn in
 // place on one line that never wraps.
 import Foundation
+import LogInput
 import LogReading
 
 final class ProgressBar: @unchecked Sendable {
@@ -79,7 +80,7 @@ final class ProgressBar: @unchecked Sendable {
     if let total, rate > 0, seconds >= 1, done < total {
       tail.append(duration(Double(total - done) / rate) + " left")
     }
-    tail.append("\(file.split(separator: "/").last.map(String.init) ?? file): \(grouped(lines)) lines")
+    tail.append("\(file.split(separator: "/").last.map(String.init) ?? file): \(lines.grouped) lines")
     let room = width - 1
     let start = "pgsift" + (head.isEmpty ? "" : " " + head.joined(separator: " "))
     // The bar's width depends on the terminal's alone, so it does not jump between frames. What does not fit
@@ -100,16 +101,6 @@ final class ProgressBar: @unchecked Sendable {
       }
       tail.removeLast()
     }
-  }
-
-  static func grouped(_ n: Int) -> String {
-    var digits = String(n)
-    var out = ""
-    while digits.count > 3 {
-      out = "," + digits.suffix(3) + out
-      digits.removeLast(3)
-    }
-    return digits + out
   }
 
   static func mebibytes(_ bytes: Int) -> String {

@@ -3,6 +3,7 @@
 // over the socket as postgres, beside billing@shop from billing-worker and reporter@analytics from metabase,
 // both over TCP from 127.0.0.1).
 import Foundation
+import LogInput
 import Reports
 import Testing
 
@@ -17,15 +18,7 @@ struct FilterTests {
   }
 
   /// A count as the text report writes it (1,234).
-  static func grouped(_ n: Int) -> String {
-    var digits = String(n)
-    var out = ""
-    while digits.count > 3 {
-      out = "," + digits.suffix(3) + out
-      digits.removeLast(3)
-    }
-    return digits + out
-  }
+  static func grouped(_ n: Int) -> String { n.grouped }
 
   func report(_ options: [String]) throws -> AnalysisReport {
     let result = try pgsift(["analyze", Self.log, "--format", "json", "--no-index-advice", "-q"] + options)

@@ -292,7 +292,7 @@ struct GateTests {
         ("main-32", gate.appendingPathComponent("main-32.log.gz")),
         ("main-33", gate.appendingPathComponent("main-33.log.gz")),
         ("same-34", gate.appendingPathComponent("same-34.log.gz")),
-      ("main-35", gate.appendingPathComponent("main-35.log.gz")),
+        ("main-35", gate.appendingPathComponent("main-35.log.gz")),
         ("dropped", gate.appendingPathComponent("email-index-dropped.log.gz")),
       ]
       + ["401", "402", "403"].map { ("noise-\($0)", Paths.fixtures.appendingPathComponent("noise/run-\($0).log.gz")) }
