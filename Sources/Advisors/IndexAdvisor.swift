@@ -98,6 +98,7 @@ public struct IndexAdvisor {
         {
           candidates.append(candidate)
         }
+        candidates += ginCandidates(for: access, query: query)
       }
     }
     var suggestions = merge(candidates)
@@ -113,6 +114,12 @@ public struct IndexAdvisor {
         activity: activity.activity(of: suggestions[index].table),
         keyColumns: suggestions[index].columns.map(\.column),
         predicateColumns: suggestions[index].predicateColumns, minutes: minutes, catalog: catalog)
+      if suggestions[index].method != nil {
+        // A GIN index holds an entry per key or element of each row, not one per row: no entry size or order.
+        suggestions[index].writeCost.indexEntryBytes = nil
+        suggestions[index].writeCost.keyOrder = nil
+        suggestions[index].writeCost.keyOrderBasis = nil
+      }
     }
     // Ranked by what each can save: the time of the calls it serves (a fast query run very often counts), the
     // likely low-selectivity ones last.
@@ -310,6 +317,73 @@ public struct IndexAdvisor {
     return suggestion
   }
 
+  /// GIN indexes for the operators only GIN serves: `jsonb_path_ops` where a jsonb column is only tested with
+  /// `@>` (smaller and faster), the default operator class for key existence (`?`), arrays (`&&`, `@>`) and
+  /// text search on an expression. What the column holds comes from the schema, else from the operator and its
+  /// operand; a column it cannot tell is left to the findings.
+  func ginCandidates(for access: TableAccess, query: QueryStats) -> [IndexSuggestion] {
+    guard !access.ginPredicates.isEmpty else { return [] }
+    if let rows = catalog.rows(of: access.table), rows < Self.tinyTableRows { return [] }
+    var byKey: [String: [TableAccess.GinPredicate]] = [:]
+    for predicate in access.ginPredicates { byKey[predicate.key, default: []].append(predicate) }
+    var result: [IndexSuggestion] = []
+    for (key, predicates) in byKey.sorted(by: { $0.key < $1.key }) {
+      let ops = Set(predicates.map(\.op))
+      let type =
+        predicates[0].expressionOf == nil
+        ? catalog.table(access.table)?.columns.first { $0.name == key }?.type.lowercased() : nil
+      let operand: TableAccess.GinPredicate.Operand
+      if let type {
+        operand =
+          type.hasPrefix("json")
+          ? .json
+          : type.hasSuffix("[]") || type.hasPrefix("_")
+            ? .array
+            : type == "tsvector" ? .textSearch : .unknown
+      } else if !ops.isDisjoint(with: ["?", "?|", "?&", "@?"]) {
+        operand = .json
+      } else if ops.contains("&&") {
+        operand = .array
+      } else {
+        operand = predicates.map(\.operand).first { $0 != .unknown } ?? .unknown
+      }
+      guard operand != .unknown else { continue }
+      let pathOps = operand == .json && ops.isSubset(of: ["@>", "@?", "@@"])
+      let column = IndexColumn(
+        name: key, descending: false, operatorClass: pathOps ? "jsonb_path_ops" : nil,
+        expressionOf: predicates[0].expressionOf)
+      // An index the schema has on the column already (its method is not recorded: any serves as a reason to
+      // suggest none).
+      let plainKey = key.filter { !$0.isWhitespace }
+      if catalog.indexes(on: access.table).contains(where: { index in
+        !index.partial && index.columns.first.map { $0.filter { !$0.isWhitespace }.hasPrefix(plainKey) } == true
+      }) {
+        continue
+      }
+      let what: String
+      switch operand {
+      case .json:
+        what =
+          pathOps
+          ? "GIN with jsonb_path_ops (only @> is used: smaller and faster than the default)"
+          : "GIN (key existence needs the default jsonb_ops)"
+      case .array: what = "GIN on the array"
+      case .textSearch: what = "GIN on the text search expression"
+      case .unknown: what = "GIN"
+      }
+      var suggestion = IndexSuggestion(
+        table: access.table, columns: [column], predicate: nil, predicateColumns: [],
+        served: [
+          IndexSuggestion.Served(
+            fingerprint: query.fingerprint, calls: query.calls, slowCalls: query.slowCalls, slowUs: query.slowTotalUs,
+            totalUs: query.totalUs)
+        ], reasons: ["\(key) \(ops.sorted().joined(separator: ", ")) …: \(what)"], writeCost: .unknown, validation: nil)
+      suggestion.method = "gin"
+      result.append(suggestion)
+    }
+    return result
+  }
+
   /// Why the leading column is likely low-selectivity (few distinct values: the planner may prefer a scan), or
   /// nil: from pg_stats with a live database, else from the sampled executions' constants.
   func lowSelectivity(of column: String, in table: TableName, seen: Seen?) -> String? {
@@ -361,6 +435,7 @@ public struct IndexAdvisor {
       var table: String
       var predicate: String?
       var columns: [String]
+      var method: String?
     }
     var kept: [IndexSuggestion] = []
     var servedBy: [Set<Fingerprint>] = []
@@ -369,8 +444,16 @@ public struct IndexAdvisor {
     let ordered = candidates.sorted { $0.columns.count > $1.columns.count }
     for candidate in ordered {
       let names = candidate.columns.map(\.name)
-      let key = Key(table: candidate.table.name, predicate: candidate.predicate, columns: names)
+      let key = Key(
+        table: candidate.table.name, predicate: candidate.predicate, columns: names, method: candidate.method)
       if let target = byPrefix[key]?.first(where: { kept[$0].table.sameTable(as: candidate.table) }) {
+        // Queries that need other operator classes of one GIN column share the default class, which serves all.
+        for i in kept[target].columns.indices
+        where i < candidate.columns.count && kept[target].columns[i].operatorClass != candidate.columns[i].operatorClass
+          && candidate.method == "gin"
+        {
+          kept[target].columns[i].operatorClass = nil
+        }
         for served in candidate.served where servedBy[target].insert(served.fingerprint).inserted {
           kept[target].served.append(served)
         }
@@ -384,7 +467,9 @@ public struct IndexAdvisor {
         reasonsOf.append(Set(candidate.reasons))
         for length in stride(from: names.count, through: 1, by: -1) {
           byPrefix[
-            Key(table: candidate.table.name, predicate: candidate.predicate, columns: Array(names[..<length])),
+            Key(
+              table: candidate.table.name, predicate: candidate.predicate, columns: Array(names[..<length]),
+              method: candidate.method),
             default: []
           ].append(position)
         }

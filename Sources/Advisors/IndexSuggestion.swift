@@ -35,6 +35,8 @@ public struct IndexSuggestion: Sendable {
   public var validation: Validation?
   /// Why its leading column is likely low-selectivity (the planner may prefer a scan), or nil.
   public var lowSelectivity: String? = nil
+  /// The index method when not btree: `gin`.
+  public var method: String? = nil
 
   public struct Served: Sendable {
     public var fingerprint: Fingerprint
@@ -91,7 +93,7 @@ public struct IndexSuggestion: Sendable {
   public var totalUs: Int64 { served.reduce(0) { $0 + Int64((Double($1.totalUs) * $1.share).rounded()) } }
 
   public var name: String {
-    var parts = [table.name] + columns.map(\.name)
+    var parts = [table.name] + columns.map(\.name) + (method.map { [$0] } ?? [])
     if !predicateColumns.isEmpty { parts += ["where"] + predicateColumns }
     let base = parts.joined(separator: "_").lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
     // An expression's parentheses and spaces become one underscore, none at the ends.
@@ -103,7 +105,9 @@ public struct IndexSuggestion: Sendable {
   public var ddl: String {
     var text = "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(SQLText.identifier(name)) ON "
     if let schema = table.schema { text += SQLText.identifier(schema) + "." }
-    text += SQLText.identifier(table.name) + " (" + columns.map(\.sql).joined(separator: ", ") + ")"
+    text +=
+      SQLText.identifier(table.name) + (method.map { " USING " + $0 } ?? "") + " ("
+      + columns.map(\.sql).joined(separator: ", ") + ")"
     if let predicate { text += " WHERE " + predicate }
     return text + ";"
   }
@@ -112,7 +116,9 @@ public struct IndexSuggestion: Sendable {
   public var hypotheticalDDL: String {
     var text = "CREATE INDEX ON "
     if let schema = table.schema { text += SQLText.identifier(schema) + "." }
-    text += SQLText.identifier(table.name) + " (" + columns.map(\.sql).joined(separator: ", ") + ")"
+    text +=
+      SQLText.identifier(table.name) + (method.map { " USING " + $0 } ?? "") + " ("
+      + columns.map(\.sql).joined(separator: ", ") + ")"
     if let predicate { text += " WHERE " + predicate }
     return text
   }

@@ -87,6 +87,15 @@ extension QueryAnalyzer {
         {
           let expression = Self.mentionsColumn(left) ? left : right
           let compared = Self.mentionsColumn(left) ? right : left
+          // A text search on an expression (`to_tsvector('english', body) @@ …`): a GIN index on it.
+          if op == "@@", value(compared) != nil, let sql = Self.deparse(expression, column: mentioned.column),
+            expression.type == "FuncCall"
+          {
+            addGin(
+              mentioned,
+              TableAccess.GinPredicate(key: sql, expressionOf: mentioned.column, op: op, operand: .textSearch))
+            return
+          }
           if ["=", "<", ">", "<=", ">="].contains(op), value(compared) != nil,
             let sql = Self.deparse(expression, column: mentioned.column), sql != mentioned.column
           {
@@ -110,6 +119,15 @@ extension QueryAnalyzer {
       case "<>", "!=": unusable(column, "\(column.column) \(op) …: a not-equal test cannot use a btree index")
       case "~", "~*", "!~", "!~*":
         unusable(column, "\(column.column) \(op) …: a regular expression needs a trigram (pg_trgm GIN) index")
+      case "@>", "<@", "&&", "?", "?|", "?&", "@?", "@@":
+        let operand = Self.operand(other)
+        addGin(column, TableAccess.GinPredicate(key: column.column, expressionOf: nil, op: flipped, operand: operand))
+        if operand == .unknown && ["@>", "<@", "@@"].contains(op) {
+          // Without the schema nothing tells a jsonb column from an array or a tsvector.
+          unusable(
+            column,
+            "\(column.column) \(op) …: a GIN index serves it; --schema tells which kind (jsonb, array, tsvector)")
+        }
       default:
         unusable(column, "\(column.column) \(op) …: this operator needs a GIN or GiST index, not a btree")
       }
@@ -256,6 +274,32 @@ extension QueryAnalyzer {
   mutating func addJoinKey(_ column: ResolvedColumn) {
     if !facts.accesses[column.access].joinKeys.contains(column.column) {
       facts.accesses[column.access].joinKeys.append(column.column)
+    }
+  }
+
+  /// What the value compared by a GIN operator is: a JSON document or key, an array, or unknown.
+  static func operand(_ node: TreeNode) -> TableAccess.GinPredicate.Operand {
+    switch node.type {
+    case "A_ArrayExpr": return .array
+    case "TypeCast":
+      let type = TreeNode(type: "TypeName", unwrapped: node["typeName"])
+      let name = type?.names("names").last ?? ""
+      if name == "jsonb" || name == "json" { return .json }
+      if type?.nodes("arrayBounds").isEmpty == false || name.hasPrefix("_") { return .array }
+      return node.node("arg").map(operand) ?? .unknown
+    case "A_Const":
+      let text = constantText(node)
+      if text.hasPrefix("'{") || text.hasPrefix("'[") {
+        return text.contains("\":") || text.hasPrefix("'[") ? .json : .array
+      }
+      return .unknown
+    default: return .unknown
+    }
+  }
+
+  mutating func addGin(_ column: ResolvedColumn, _ predicate: TableAccess.GinPredicate) {
+    if !facts.accesses[column.access].ginPredicates.contains(predicate) {
+      facts.accesses[column.access].ginPredicates.append(predicate)
     }
   }
 

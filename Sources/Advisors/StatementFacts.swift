@@ -65,6 +65,30 @@ public struct TableAccess: Sendable {
   /// same expression serves them.
   public var expressions: [IndexExpression] = []
 
+  /// Operators a GIN index serves on a column (`attrs @> '{…}'`, `tags && ARRAY[…]`, `attrs ? 'key'`) or on an
+  /// expression of one (`to_tsvector('english', body) @@ …`).
+  public var ginPredicates: [GinPredicate] = []
+
+  public struct GinPredicate: Sendable, Hashable {
+    /// What the operand is, as far as the statement tells (the schema, when known, decides).
+    public enum Operand: String, Sendable, Hashable {
+      case json, array, textSearch, unknown
+    }
+    /// The column, or the expression's SQL.
+    public var key: String
+    /// For an expression, the column it reads.
+    public var expressionOf: String?
+    public var op: String
+    public var operand: Operand
+
+    public init(key: String, expressionOf: String?, op: String, operand: Operand) {
+      self.key = key
+      self.expressionOf = expressionOf
+      self.op = op
+      self.operand = operand
+    }
+  }
+
   /// An expression of one column, as an index would hold it.
   public struct IndexExpression: Sendable, Hashable {
     /// The expression's SQL, rebuilt from the parse tree without table names (`lower(email)`).

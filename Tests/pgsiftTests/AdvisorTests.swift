@@ -351,3 +351,48 @@ struct TicketsAdviceTests {
     #expect(IndexAdvisor.conventionalKeys(of: "orders") == ["id", "orders_id", "order_id"])
   }
 }
+
+@Suite("Index advisor: GIN for jsonb, arrays and text search (fixtures/documents)")
+struct DocumentsAdviceTests {
+  static let log = Paths.fixtures.appendingPathComponent("documents/postgresql.log.gz").path
+
+  @Test("containment and key existence on one jsonb column share a default GIN; array overlap gets its own")
+  func gin() throws {
+    let report = try IndexAdviceTests.advice([Self.log])
+    let attrs = try #require(IndexAdviceTests.find(report, "documents", ["attrs"]))
+    #expect(
+      attrs.ddl == "CREATE INDEX CONCURRENTLY IF NOT EXISTS documents_attrs_gin_idx ON documents USING gin (attrs);")
+    #expect(attrs.fingerprints.count == 2)
+    let tags = try #require(IndexAdviceTests.find(report, "documents", ["tags"]))
+    #expect(tags.ddl == "CREATE INDEX CONCURRENTLY IF NOT EXISTS documents_tags_gin_idx ON documents USING gin (tags);")
+    #expect(tags.reasons == ["tags && …: GIN on the array"])
+    #expect(!report.unusablePredicates.contains { $0.table == "documents" })
+  }
+
+  @Test("a jsonb column only tested with @> gets jsonb_path_ops")
+  func pathOps() throws {
+    let dir = try TemporaryDirectory()
+    let log = dir.path("containment.log")
+    try shell("zcat '\(Self.log)' | grep -v \"attrs ? 'discount'\" > '\(log)'")
+    let report = try IndexAdviceTests.advice([log])
+    let attrs = try #require(IndexAdviceTests.find(report, "documents", ["attrs jsonb_path_ops"]))
+    #expect(
+      attrs.ddl
+        == "CREATE INDEX CONCURRENTLY IF NOT EXISTS documents_attrs_gin_idx ON documents USING gin (attrs jsonb_path_ops);"
+    )
+    #expect(attrs.writeCost.indexEntryBytes == nil && attrs.writeCost.keyOrder == nil)
+  }
+
+  @Test("what the operand is: a JSON document, an array, a text search; unknown left to a finding")
+  func operands() throws {
+    let f = try #require(
+      QueryAnalyzer.analyze(
+        "SELECT 1 FROM d WHERE a @> '{\"x\": 1}' AND b && ARRAY[1] AND c ? 'k' AND e @> '{1,2}' "
+          + "AND to_tsvector('english', body) @@ to_tsquery('cat') AND g @> $1"))
+    let d = try #require(f.accesses.first)
+    let operands = Dictionary(uniqueKeysWithValues: d.ginPredicates.map { ($0.key, $0.operand) })
+    #expect(operands["a"] == .json && operands["b"] == .array && operands["e"] == .array && operands["g"] == .unknown)
+    #expect(operands["to_tsvector('english', body)"] == .textSearch)
+    #expect(d.unusable.contains { $0.column == "g" && $0.reason.contains("--schema tells which kind") })
+  }
+}
