@@ -122,8 +122,10 @@ extension QueryStats {
     parseError = parseError.map(LiteralRedaction.message)
     plans.example = nil
     endpoints?.rename(LiteralRedaction.endpoint)
-    // The advisor's sample keeps the shape of each execution, not its constants.
+    // The advisor's sample keeps the shape of each execution, not its constants; nor are the hashes of the
+    // constants kept (a hash of 'pending' is easily guessed).
     redactSamples(LiteralRedaction.statement)
+    constancy = nil
   }
 }
 

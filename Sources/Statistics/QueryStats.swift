@@ -64,7 +64,7 @@ public struct QueryStats: Sendable, Codable {
   public static let sampleLimit = 16
   /// Which of its first constants kept one value in every execution: the first execution's digest, and a bit
   /// per constant that differed in another. Nil when that is not known (a run saved by an older pgsift).
-  public private(set) var constancy: Constancy?
+  public internal(set) var constancy: Constancy?
 
   public struct Constancy: Sendable, Codable, Equatable {
     public var first: LiteralDigest
