@@ -99,6 +99,7 @@ public struct IndexAdvisor {
           candidates.append(candidate)
         }
         candidates += ginCandidates(for: access, query: query)
+        candidates += orCandidates(for: access, query: query)
       }
     }
     var suggestions = merge(candidates)
@@ -315,6 +316,30 @@ public struct IndexAdvisor {
     suggestion.lowSelectivity = lowSelectivity(of: columns[0].name, in: access.table, seen: constants[columns[0].name])
     if let low = suggestion.lowSelectivity { suggestion.reasons.append(low) }
     return suggestion
+  }
+
+  /// One index per column of an OR of equalities (`email = … OR phone = …`): PostgreSQL combines them with a
+  /// BitmapOr; an index on one column alone leaves the other branch to a scan of the table.
+  mutating func orCandidates(for access: TableAccess, query: QueryStats) -> [IndexSuggestion] {
+    if let rows = catalog.rows(of: access.table), rows < Self.tinyTableRows { return [] }
+    var result: [IndexSuggestion] = []
+    for group in access.orColumns {
+      let branches = group.map { "\($0) = …" }.joined(separator: " OR ")
+      for column in group where !isCovered(table: access.table, columns: [column], equalities: [column]) {
+        result.append(
+          IndexSuggestion(
+            table: access.table, columns: [IndexColumn(name: column, descending: false, operatorClass: nil)],
+            predicate: nil, predicateColumns: [],
+            served: [
+              IndexSuggestion.Served(
+                fingerprint: query.fingerprint, calls: query.calls, slowCalls: query.slowCalls,
+                slowUs: query.slowTotalUs, totalUs: query.totalUs)
+            ],
+            reasons: ["\(branches): one index for each branch, combined by a BitmapOr"], writeCost: .unknown,
+            validation: nil))
+      }
+    }
+    return result
   }
 
   /// GIN indexes for the operators only GIN serves: `jsonb_path_ops` where a jsonb column is only tested with

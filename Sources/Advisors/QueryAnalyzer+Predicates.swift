@@ -34,21 +34,26 @@ extension QueryAnalyzer {
     }
   }
 
-  /// `a = 1 OR a = 2` is an IN list; other ORs are left alone (a btree serves each branch only with BitmapOr).
+  /// `a = 1 OR a = 2` is an IN list; `a = 1 OR b = 2` on one table is served by an index on each column,
+  /// combined by a BitmapOr; other ORs are left alone.
   mutating func disjunction(_ node: TreeNode, scope: Scope) {
-    var column: ResolvedColumn?
+    var columns: [ResolvedColumn] = []
     for argument in node.nodes("args") {
       guard argument.type == "A_Expr", argument.string("kind") == "AEXPR_OP" || argument.string("kind") == "AEXPR_IN",
         argument.names("name").last == "=", let left = argument.node("lexpr"),
         let resolved = resolve(left, scope: scope), argument.node("rexpr").flatMap(value) != nil,
-        column == nil || (column!.access == resolved.access && column!.column == resolved.column)
+        columns.isEmpty || columns[0].access == resolved.access, !resolved.outer
       else {
         subqueries(in: node, scope: scope)
         return
       }
-      column = resolved
+      if !columns.contains(where: { $0.column == resolved.column }) { columns.append(resolved) }
     }
-    if let column, !column.outer { addEquality(column, .expression) }
+    if columns.count == 1 {
+      addEquality(columns[0], .expression)
+    } else if columns.count > 1 && columns.count <= 3 {
+      facts.accesses[columns[0].access].orColumns.append(columns.map(\.column))
+    }
   }
 
   mutating func comparison(_ node: TreeNode, scope: Scope) {

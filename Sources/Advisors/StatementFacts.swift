@@ -65,6 +65,8 @@ public struct TableAccess: Sendable {
   /// same expression serves them.
   public var expressions: [IndexExpression] = []
 
+  /// ORs of equalities on different columns (`email = … OR phone = …`): an index on each serves them together.
+  public var orColumns: [[String]] = []
   /// Operators a GIN index serves on a column (`attrs @> '{…}'`, `tags && ARRAY[…]`, `attrs ? 'key'`) or on an
   /// expression of one (`to_tsvector('english', body) @@ …`).
   public var ginPredicates: [GinPredicate] = []

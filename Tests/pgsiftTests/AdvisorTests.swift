@@ -396,3 +396,21 @@ struct DocumentsAdviceTests {
     #expect(d.unusable.contains { $0.column == "g" && $0.reason.contains("--schema tells which kind") })
   }
 }
+
+@Suite("Index advisor: an OR of two columns (fixtures/contacts)")
+struct ContactsAdviceTests {
+  @Test("email = … OR phone = …: an index on each column, the query's time split between them")
+  func bitmapOr() throws {
+    let log = Paths.fixtures.appendingPathComponent("contacts/postgresql.log.gz").path
+    let report = try IndexAdviceTests.advice([log])
+    let email = try #require(IndexAdviceTests.find(report, "contacts", ["email"]))
+    let phone = try #require(IndexAdviceTests.find(report, "contacts", ["phone"]))
+    for index in [email, phone] {
+      #expect(index.reasons == ["email = … OR phone = …: one index for each branch, combined by a BitmapOr"])
+      #expect(index.served.map(\.share) == [0.5])
+    }
+    let query = try #require(report.queries.first { $0.fingerprint == email.fingerprints[0] })
+    #expect(abs(email.totalMs + phone.totalMs - query.totalMs) < 0.01)
+    #expect(query.calls == (try grepCount("FROM contacts WHERE email = ", in: "zcat '\(log)'")))
+  }
+}
