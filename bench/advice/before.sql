@@ -6,7 +6,8 @@ DECLARE r json; BEGIN
   EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO r;
   RETURN round((r->0->>'Execution Time')::numeric, 3);
 END $$;
-CREATE TEMP TABLE q(name text, sql text);
+-- The queries, kept for after.sql.
+CREATE TABLE q(name text, sql text);
 INSERT INTO q VALUES
  ('or', $q$SELECT id, name FROM contacts WHERE email = 'contact234786@example.com' OR phone = '+33' || (600000000 + 234786)$q$),
  ('jsonb @>', $q$SELECT id FROM documents WHERE attrs @> '{"size": 17}'$q$),
