@@ -96,7 +96,7 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "LogInput", "LogReading", "NullCoding", "Statistics", "Advisors", "AppPatterns",
+        "LogInput", "LogFormats", "LogReading", "NullCoding", "Statistics", "Advisors", "AppPatterns",
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "OutputFiles"),

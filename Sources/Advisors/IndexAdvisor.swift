@@ -307,9 +307,7 @@ public struct IndexAdvisor {
     {
       return nil
     }
-    let served = IndexSuggestion.Served(
-      fingerprint: query.fingerprint, calls: query.calls, slowCalls: query.slowCalls, slowUs: query.slowTotalUs,
-      totalUs: query.totalUs)
+    let served = IndexSuggestion.Served(query)
     var suggestion = IndexSuggestion(
       table: access.table, columns: columns, predicate: predicate, predicateColumns: predicateColumns, served: [served],
       reasons: reasons, writeCost: .unknown, validation: nil)
@@ -331,9 +329,7 @@ public struct IndexAdvisor {
             table: access.table, columns: [IndexColumn(name: column, descending: false, operatorClass: nil)],
             predicate: nil, predicateColumns: [],
             served: [
-              IndexSuggestion.Served(
-                fingerprint: query.fingerprint, calls: query.calls, slowCalls: query.slowCalls,
-                slowUs: query.slowTotalUs, totalUs: query.totalUs)
+              IndexSuggestion.Served(query)
             ],
             reasons: ["\(branches): one index for each branch, combined by a BitmapOr"], writeCost: .unknown,
             validation: nil))
@@ -379,9 +375,8 @@ public struct IndexAdvisor {
         expressionOf: predicates[0].expressionOf)
       // An index the schema has on the column already (its method is not recorded: any serves as a reason to
       // suggest none).
-      let plainKey = key.filter { !$0.isWhitespace }
       if catalog.indexes(on: access.table).contains(where: { index in
-        !index.partial && index.columns.first.map { $0.filter { !$0.isWhitespace }.hasPrefix(plainKey) } == true
+        !index.partial && index.columns.first.map { Self.plain($0).hasPrefix(Self.plain(key)) } == true
       }) {
         continue
       }
@@ -399,9 +394,7 @@ public struct IndexAdvisor {
       var suggestion = IndexSuggestion(
         table: access.table, columns: [column], predicate: nil, predicateColumns: [],
         served: [
-          IndexSuggestion.Served(
-            fingerprint: query.fingerprint, calls: query.calls, slowCalls: query.slowCalls, slowUs: query.slowTotalUs,
-            totalUs: query.totalUs)
+          IndexSuggestion.Served(query)
         ], reasons: ["\(key) \(ops.sorted().joined(separator: ", ")) …: \(what)"], writeCost: .unknown, validation: nil)
       suggestion.method = "gin"
       result.append(suggestion)
@@ -429,10 +422,8 @@ public struct IndexAdvisor {
   /// `id` (or `<table>_id`), as ORMs name it.
   mutating func isCovered(table: TableName, columns: [String], equalities: Set<String>) -> Bool {
     let existing = catalog.indexes(on: table)
-    // Expressions compared as written, less spaces and case.
-    func plain(_ text: String) -> String { text.filter { !$0.isWhitespace }.lowercased() }
     for index in existing where !index.partial {
-      if index.columns.map(plain).starts(with: columns.map(plain)) { return true }
+      if index.columns.map(Self.plain).starts(with: columns.map(Self.plain)) { return true }
       if index.unique && Set(index.columns).isSubset(of: equalities) { return true }
     }
     guard existing.isEmpty && catalog.table(table) == nil else { return false }
@@ -443,6 +434,9 @@ public struct IndexAdvisor {
     }
     return false
   }
+
+  /// An index key as compared with the schema's: expressions as written, less spaces and case.
+  static func plain(_ text: String) -> String { text.filter { !$0.isWhitespace }.lowercased() }
 
   /// The primary-key names ORMs give a table: `id`, and `<table>_id` with the table's name singular or as is
   /// (`customers` → `customer_id`).

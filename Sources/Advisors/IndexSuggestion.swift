@@ -1,6 +1,7 @@
 // One index the log argues for: its columns, the queries it serves and the time at stake, and what it costs
 // the table's writes.
 import Fingerprint
+import Statistics
 
 public struct IndexColumn: Sendable, Hashable {
   public var name: String
@@ -46,6 +47,14 @@ public struct IndexSuggestion: Sendable {
     public var totalUs: Int64
     /// This suggestion's share of the query's time: 1 over the suggestions that serve it.
     public var share = 1.0
+
+    init(_ query: QueryStats) {
+      fingerprint = query.fingerprint
+      calls = query.calls
+      slowCalls = query.slowCalls
+      slowUs = query.slowTotalUs
+      totalUs = query.totalUs
+    }
   }
 
   public struct Validation: Sendable {

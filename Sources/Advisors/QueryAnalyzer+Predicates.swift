@@ -204,8 +204,8 @@ extension QueryAnalyzer {
       return name.joined(separator: ".") + "(" + arguments.map { $0! }.joined(separator: ", ") + ")"
     case "TypeCast":
       guard let argument = node.node("arg"), let inner = deparse(argument, column: column),
-        let type = TreeNode(type: "TypeName", unwrapped: node["typeName"])?.names("names").last,
-        TreeNode(type: "TypeName", unwrapped: node["typeName"])?.nodes("typmods").isEmpty ?? false
+        let typeName = TreeNode(type: "TypeName", unwrapped: node["typeName"]), typeName.nodes("typmods").isEmpty,
+        let type = typeName.names("names").last
       else { return nil }
       return "(\(inner))::\(type)"
     default: return nil

@@ -219,10 +219,8 @@ public struct ShapeLexer {
     _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, isNumber: Bool = false
   ) {
     if constants.count < LiteralDigest.kept {
-      var h: UInt64 = 0xCBF2_9CE4_8422_2325
-      for i in start..<end { h = (h ^ UInt64(text[i])) &* 0x0000_0100_0000_01B3 }
       constants.starts[constants.count] = Int32(truncatingIfNeeded: start)
-      constants.hashes[constants.count] = h
+      constants.hashes[constants.count] = Fingerprinter.fnv1a(UnsafeBufferPointer(rebasing: text[start..<end]))
     }
     constants.count += 1
     if foldConstants && !(isNumber && (groups.last?.keepsNumbers ?? false)) {

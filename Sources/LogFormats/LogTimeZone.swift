@@ -81,20 +81,25 @@ public struct LogTimeZone: Sendable, Equatable {
     self.init(offsets: Self.standardOffsets.merging(zone) { _, own in own }, fixed: nil, name: name)
   }
 
-  /// `+08:00`, `-0530`, `+8`, `UTC+8`, `UTC-05:30`, `UTC`, `Z` as minutes east of UTC.
-  static func fixedOffset(_ text: String) -> Int? {
+  /// `+08:00`, `-0530`, `+8`, `UTC+8`, `UTC-05:30`, `UTC`, `Z` as minutes east of UTC (at most 14 hours, the
+  /// minutes under 60); nil for anything else.
+  public static func fixedOffset(_ text: String) -> Int? {
     var rest = Substring(text)
     if rest == "UTC" || rest == "Z" || rest == "GMT" { return 0 }
     if rest.hasPrefix("UTC") || rest.hasPrefix("GMT") { rest = rest.dropFirst(3) }
     guard let sign = rest.first, sign == "+" || sign == "-" else { return nil }
     let digits = rest.dropFirst().filter { $0 != ":" }
-    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int(digits) else {
+    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int(digits),
+      rest.dropFirst().count - digits.count <= 1
+    else {
       return nil
     }
     let minutes: Int
     switch digits.count {
     case 1, 2: minutes = value * 60
-    case 3, 4: minutes = value / 100 * 60 + value % 100
+    case 3, 4:
+      guard value % 100 < 60 else { return nil }
+      minutes = value / 100 * 60 + value % 100
     default: return nil
     }
     guard minutes <= 14 * 60 else { return nil }

@@ -165,6 +165,15 @@ public enum Comparer {
     var meanPValue: Double?
   }
 
+  /// The largest rise allowed of a statistic: the allowance's, else the budget's; nil when off.
+  static func limit(_ statistic: RatioBootstrap.Statistic, _ allowance: Budget.Allowance?, _ budget: Budget) -> Double?
+  {
+    switch statistic {
+    case .p95: return allowance?.maxP95Increase ?? budget.maxP95Increase
+    case .mean: return allowance?.maxMeanIncrease ?? budget.maxMeanIncrease
+    }
+  }
+
   static func value(_ query: Query, _ statistic: RatioBootstrap.Statistic) -> Double? {
     switch statistic {
     case .p95: return query.p95Ms
@@ -262,11 +271,9 @@ public enum Comparer {
       let seed =
         UInt64(item.query.fingerprint, radix: 16) ?? UInt64(truncatingIfNeeded: item.query.fingerprint.hashValue)
       for statistic in [RatioBootstrap.Statistic.p95, .mean] {
-        let limit =
-          statistic == .p95
-          ? item.allowance?.maxP95Increase ?? budget.maxP95Increase
-          : item.allowance?.maxMeanIncrease ?? budget.maxMeanIncrease
-        guard let limit, let new = value(item.query, statistic) else { continue }
+        guard let limit = limit(statistic, item.allowance, budget), let new = value(item.query, statistic) else {
+          continue
+        }
         let pValues = item.olds.map { old -> Double? in
           guard let a = value(old.query, statistic), a > 0 else { return nil }
           return RatioBootstrap.pValueAbove(
@@ -295,11 +302,8 @@ public enum Comparer {
       var isRegression = false
       let band = item.olds.count > 1 ? " (top of \(item.olds.count) baselines)" : ""
       for statistic in [RatioBootstrap.Statistic.p95, .mean] {
-        let limit =
-          statistic == .p95
-          ? allowance?.maxP95Increase ?? budget.maxP95Increase : allowance?.maxMeanIncrease ?? budget.maxMeanIncrease
         // Measured from the band's top: the baseline run where it was slowest.
-        guard let limit, let new = value(query, statistic),
+        guard let limit = limit(statistic, allowance, budget), let new = value(query, statistic),
           let top = item.olds.max(by: { (value($0.query, statistic) ?? 0) < (value($1.query, statistic) ?? 0) }),
           let old = value(top.query, statistic), old > 0
         else { continue }

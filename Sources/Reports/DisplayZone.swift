@@ -3,6 +3,7 @@
 // offset. Times keep their offset in the report (`2026-11-25T05:03:57.109+01:00`), so a JSON report read by
 // another tool means the same instants whatever zone it was shown in.
 import Foundation
+import LogFormats
 import LogInput
 
 public struct DisplayZone: Sendable, Equatable {
@@ -27,11 +28,12 @@ public struct DisplayZone: Sendable, Equatable {
     public var description: String
   }
 
-  /// `UTC`, an IANA zone (`Europe/Paris`, `America/New_York`) or an offset (`+05:30`, `-03`, `+0800`).
+  /// `UTC`, an IANA zone (`Europe/Paris`, `America/New_York`) or an offset (`+05:30`, `-03`, `+0800`, `UTC+8`,
+  /// read as --log-timezone reads one).
   public init(_ name: String) throws(UnknownZone) {
     if name == "UTC" || name == "Z" {
       self = .utc
-    } else if let minutes = Self.offset(name) {
+    } else if let minutes = LogTimeZone.fixedOffset(name) {
       self.init(kind: minutes == 0 ? .utc : .fixed(minutes: minutes), name: name)
     } else if name.contains("/") || name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }),
       let zone = TimeZone(identifier: name)
@@ -44,18 +46,6 @@ public struct DisplayZone: Sendable, Equatable {
     }
   }
 
-  /// `+HH`, `-HH:MM`, `+HHMM` as minutes east of UTC.
-  static func offset(_ text: String) -> Int? {
-    guard let sign = text.first, sign == "+" || sign == "-" else { return nil }
-    let digits = text.dropFirst().filter { $0 != ":" }
-    guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(\.isASCII), let value = Int(digits),
-      text.dropFirst().filter({ $0 == ":" }).count <= 1
-    else { return nil }
-    let minutes = digits.count <= 2 ? value * 60 : value / 100 * 60 + value % 100
-    guard minutes <= 14 * 60, digits.count <= 2 || value % 100 < 60 else { return nil }
-    return sign == "-" ? -minutes : minutes
-  }
-
   /// Minutes east of UTC at `time`.
   public func offsetMinutes(at time: LogTime) -> Int {
     switch kind {
@@ -65,8 +55,6 @@ public struct DisplayZone: Sendable, Equatable {
       return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(time.epochMs) / 1000)) / 60
     }
   }
-
-  public var isUTC: Bool { kind == .utc }
 
   /// ISO 8601 with milliseconds: `…Z` in UTC, `…+01:00` elsewhere.
   public func stamp(_ time: LogTime) -> String {

@@ -67,9 +67,10 @@ public struct TimeSeries: Sendable, Codable {
     sessionEnds = try c.decodeIfPresent([Int64: Int32].self, forKey: .sessionEnds) ?? [:]
   }
 
-  public func index(of time: LogTime) -> Int64 {
-    time.epochMs >= 0 ? time.epochMs / intervalMs : (time.epochMs - intervalMs + 1) / intervalMs
-  }
+  public func index(of time: LogTime) -> Int64 { Self.floorDivide(time.epochMs, intervalMs) }
+
+  /// `a / b` rounded down (toward earlier times), for times before 1970 too.
+  static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 
   /// Adds a statement; returns the bucket index it went to (the series may have coarsened).
   public mutating func record(at time: LogTime, durationUs: Int64, slow: Bool) {
@@ -101,16 +102,14 @@ public struct TimeSeries: Sendable, Codable {
     }
   }
 
-  private static func halved(_ i: Int64) -> Int64 { i >= 0 ? i / 2 : (i - 1) / 2 }
-
   private mutating func double() {
     intervalMs *= 2
     var merged: [Int64: Bucket] = [:]
-    for (i, bucket) in buckets { merged[Self.halved(i), default: Bucket()].add(bucket) }
+    for (i, bucket) in buckets { merged[Self.floorDivide(i, 2), default: Bucket()].add(bucket) }
     buckets = merged
     for keyPath in [\Self.sessionStarts, \Self.sessionEnds] {
       var counts: [Int64: Int32] = [:]
-      for (i, count) in self[keyPath: keyPath] { counts[Self.halved(i), default: 0] += count }
+      for (i, count) in self[keyPath: keyPath] { counts[Self.floorDivide(i, 2), default: 0] += count }
       self[keyPath: keyPath] = counts
     }
   }
@@ -155,7 +154,7 @@ public struct TimeSeries: Sendable, Codable {
     var rows: [Int64: Bucket] = [:]
     for (i, bucket) in buckets {
       let local = i * intervalMs + offsetMs
-      let row = local >= 0 ? local / widthMs : (local - widthMs + 1) / widthMs
+      let row = Self.floorDivide(local, widthMs)
       rows[row, default: Bucket()].add(bucket)
     }
     return rows.keys.sorted().map { (LogTime(epochMs: $0 * widthMs - offsetMs), rows[$0]!) }
@@ -188,7 +187,7 @@ public struct CallCounts: Sendable, Codable {
   public init() {}
 
   public mutating func record(at time: LogTime) {
-    let i = time.epochMs >= 0 ? time.epochMs / intervalMs : (time.epochMs - intervalMs + 1) / intervalMs
+    let i = TimeSeries.floorDivide(time.epochMs, intervalMs)
     counts[i, default: 0] += 1
     while counts.count > Self.maxBuckets { double() }
   }
@@ -196,7 +195,7 @@ public struct CallCounts: Sendable, Codable {
   private mutating func double() {
     intervalMs *= 2
     var merged: [Int64: Int32] = [:]
-    for (i, count) in counts { merged[i >= 0 ? i / 2 : (i - 1) / 2, default: 0] += count }
+    for (i, count) in counts { merged[TimeSeries.floorDivide(i, 2), default: 0] += count }
     counts = merged
   }
 

@@ -71,7 +71,7 @@ final class ProgressBar: @unchecked Sendable {
     if let total, total > 0 {
       let f = min(1, Double(done) / Double(total))
       fraction = f
-      head.append(pad("\(Int(f * 100))%", 4))
+      head.append(String(format: "%3d%%", Int(f * 100)))
       tail.append("\(mebibytes(done))/\(mebibytes(total)) MiB")
     } else {
       tail.append("\(mebibytes(done)) MiB")
@@ -113,9 +113,5 @@ final class ProgressBar: @unchecked Sendable {
     if s < 60 { return "\(s)s" }
     if s < 3600 { return "\(s / 60)m\(s % 60 < 10 ? "0" : "")\(s % 60)s" }
     return "\(s / 3600)h\(s / 60 % 60 < 10 ? "0" : "")\(s / 60 % 60)m"
-  }
-
-  static func pad(_ text: String, _ width: Int) -> String {
-    String(repeating: " ", count: max(0, width - text.count)) + text
   }
 }
