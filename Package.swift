@@ -124,7 +124,7 @@ let package = Package(
         "pgsift", "LogInput", "LogFormats", "LogReading", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics",
         "Advisors",
         "Reports",
-        "Analysis", "Regression", "OutputFiles", "RunState",
+        "Analysis", "Regression", "OutputFiles", "RunState", "LiveValidation",
       ]),
   ]
 )

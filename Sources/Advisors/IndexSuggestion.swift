@@ -58,22 +58,45 @@ public struct IndexSuggestion: Sendable {
   }
 
   public struct Validation: Sendable {
+    /// Which execution's values a plan was made with.
+    public enum Parameters: String, Sendable {
+      /// The slowest logged execution, with its bind parameters when the log gave them.
+      case slowest
+      /// The text most of the sampled executions share.
+      case mostCommon = "most common"
+      /// One sampled execution, when every sampled text differs.
+      case sampled
+      /// PostgreSQL's generic plan of a `$n` statement whose values the log did not give.
+      case generic
+    }
+
     public struct Plan: Sendable {
       public var fingerprint: Fingerprint
+      public var parameters: Parameters
+      /// Without any hypothetical index.
       public var costBefore: Double
+      /// With every suggestion of the run created together, as they would be.
       public var costAfter: Double
+      /// With this suggestion's index alone.
+      public var costAlone: Double
+      /// Whether the plan with every suggestion uses this one.
       public var usesIndex: Bool
+      public var usesIndexAlone: Bool
       /// Whether the plan is PostgreSQL's generic plan (statements with `$n` parameters).
       public var generic: Bool
-      /// How many times the query ran, to weigh its cost.
-      public var weight: Int
+      /// The query's calls, shared among its parameter sets, to weigh its cost.
+      public var weight: Double
       public init(
-        fingerprint: Fingerprint, costBefore: Double, costAfter: Double, usesIndex: Bool, generic: Bool, weight: Int
+        fingerprint: Fingerprint, parameters: Parameters, costBefore: Double, costAfter: Double, costAlone: Double,
+        usesIndex: Bool, usesIndexAlone: Bool, generic: Bool, weight: Double
       ) {
         self.fingerprint = fingerprint
+        self.parameters = parameters
         self.costBefore = costBefore
         self.costAfter = costAfter
+        self.costAlone = costAlone
         self.usesIndex = usesIndex
+        self.usesIndexAlone = usesIndexAlone
         self.generic = generic
         self.weight = weight
       }
@@ -81,17 +104,22 @@ public struct IndexSuggestion: Sendable {
     public var plans: [Plan]
     public var indexBytes: Int64?
     public var tableRows: Double?
-    public init(plans: [Plan], indexBytes: Int64?, tableRows: Double?) {
+    /// Why the check rejected it, or nil when it kept it.
+    public var rejection: String?
+    public init(plans: [Plan], indexBytes: Int64?, tableRows: Double?, rejection: String? = nil) {
       self.plans = plans
       self.indexBytes = indexBytes
       self.tableRows = tableRows
+      self.rejection = rejection
     }
 
-    /// Planner cost summed over the served queries, weighted by their calls.
-    public var weightedCosts: (before: Double, after: Double) {
+    /// Planner cost summed over the served queries and their parameter sets, weighted by calls: before, with
+    /// every suggestion, and with this one alone.
+    public var weightedCosts: (before: Double, after: Double, alone: Double) {
       (
-        plans.reduce(0) { $0 + $1.costBefore * Double($1.weight) },
-        plans.reduce(0) { $0 + $1.costAfter * Double($1.weight) }
+        plans.reduce(0) { $0 + $1.costBefore * $1.weight },
+        plans.reduce(0) { $0 + $1.costAfter * $1.weight },
+        plans.reduce(0) { $0 + $1.costAlone * $1.weight }
       )
     }
   }

@@ -113,53 +113,214 @@ public struct HypotheticalValidator {
   }
 
   public enum Outcome {
-    /// Checked: the plans, and whether the cost fell enough to keep the suggestion.
+    /// Checked: the plans, and whether to keep the suggestion.
     case checked(IndexSuggestion.Validation, keep: Bool)
     /// Could not be checked (no example parsed, every EXPLAIN failed); the suggestion stays heuristic.
     case unchecked(reason: String)
   }
 
-  /// Explains the served queries without and with the suggested index as a hypothetical one.
-  public func validate(_ suggestion: IndexSuggestion, examples: [Fingerprint: (text: String, calls: Int)]) -> Outcome {
-    guard hypoPGVersion != nil else { return .unchecked(reason: "HypoPG is not installed in this database") }
-    var plans: [IndexSuggestion.Validation.Plan] = []
-    var failures: [String] = []
-    var indexBytes: Int64?
-    defer { _ = try? connection.query("SELECT hypopg_reset()") }
-    for served in suggestion.served.prefix(Self.maxPlansPerSuggestion) {
-      guard let example = examples[served.fingerprint] else { continue }
-      do {
-        _ = try connection.query("SELECT hypopg_reset()")
-        let before = try explain(example.text)
-        let created = try connection.query(
-          "SELECT indexrelid FROM hypopg_create_index(\(PostgresConnection.literal(suggestion.hypotheticalDDL)))")
-        guard let oid = created.first?.first ?? nil else { throw DatabaseError(message: "HypoPG created no index") }
-        if indexBytes == nil {
-          indexBytes = try connection.query("SELECT hypopg_relation_size(\(oid)::oid)").first?.first?.flatMap {
-            Int64($0)
-          }
-        }
-        let after = try explain(example.text)
-        plans.append(
-          IndexSuggestion.Validation.Plan(
-            fingerprint: served.fingerprint, costBefore: before.cost, costAfter: after.cost,
-            usesIndex: after.plan.contains("<\(oid)>"), generic: before.generic, weight: max(1, example.calls)))
-      } catch {
-        failures.append("\(served.fingerprint.hex): \(error)")
-      }
-    }
-    guard !plans.isEmpty else {
-      return .unchecked(reason: failures.isEmpty ? "no example statement to explain" : failures.joined(separator: "; "))
-    }
-    let validation = IndexSuggestion.Validation(
-      plans: plans, indexBytes: indexBytes, tableRows: nil)
-    let (before, after) = validation.weightedCosts
-    return .checked(validation, keep: before > 0 && after <= before * (1 - Self.requiredCostCut))
+  /// One statement to plan for a served query: a text and, for `$n` statements, the values to bind (nil: the
+  /// generic plan).
+  public struct Statement: Sendable {
+    public var fingerprint: Fingerprint
+    public var parameters: IndexSuggestion.Validation.Parameters
+    public var text: String
+    public var values: [String?]?
+    public var weight: Double
   }
 
-  /// The planner's total cost for a statement. Statements with `$n` parameters get PostgreSQL's generic plan
-  /// (prepared anew each time, since a cached plan would not see a new hypothetical index).
-  func explain(_ sql: String) throws(DatabaseError) -> (cost: Double, plan: String, generic: Bool) {
+  /// The parameter sets a query is planned with: its slowest execution (with the logged bind values when it has
+  /// `$n` parameters) and its most common sampled text, or PostgreSQL's generic plan when the values are not in
+  /// the log. Each carries a share of the query's calls.
+  public static func statements(for query: QueryStats) -> [Statement] {
+    let slowest = query.example ?? query.normalized
+    var sets: [(IndexSuggestion.Validation.Parameters, String, [String?]?)] = []
+    if parameterCount(slowest) > 0 {
+      if let logged = query.exampleParameters, let values = bindValues(logged, count: parameterCount(slowest)) {
+        sets.append((.slowest, slowest, values))
+      }
+      sets.append((.generic, slowest, nil))
+    } else {
+      sets.append((.slowest, slowest, nil))
+      var counts: [String: Int] = [:]
+      let samples = query.samples
+      for text in samples { counts[text, default: 0] += 1 }
+      let common = samples.max { (counts[$0]!, $1) < (counts[$1]!, $0) }
+      if let common, common != slowest, parameterCount(common) == 0 {
+        sets.append((counts[common]! > 1 ? .mostCommon : .sampled, common, nil))
+      }
+    }
+    let weight = Double(max(1, query.calls)) / Double(sets.count)
+    return sets.map {
+      Statement(fingerprint: query.fingerprint, parameters: $0.0, text: $0.1, values: $0.2, weight: weight)
+    }
+  }
+
+  /// The values of a logged `parameters: $1 = '42', $2 = NULL` detail, in order; nil when it is not that, a
+  /// parameter is missing, or a value was cut short by `log_parameter_max_length` (it ends in `...`).
+  public static func bindValues(_ logged: String, count: Int) -> [String?]? {
+    var values = [String?](repeating: nil, count: count)
+    var seen = Set<Int>()
+    let bytes = Array(logged.utf8)
+    var i = 0
+    func skip(_ text: String) -> Bool {
+      let expected = Array(text.utf8)
+      guard bytes.count - i >= expected.count, Array(bytes[i..<i + expected.count]) == expected else { return false }
+      i += expected.count
+      return true
+    }
+    while i < bytes.count {
+      guard skip("$") else { return nil }
+      var number = 0
+      let digitsStart = i
+      while i < bytes.count, bytes[i] &- 0x30 < 10 {
+        number = number * 10 + Int(bytes[i] &- 0x30)
+        i += 1
+      }
+      guard i > digitsStart, number >= 1, number <= count, skip(" = ") else { return nil }
+      if skip("NULL") {
+        values[number - 1] = nil
+      } else {
+        guard skip("'") else { return nil }
+        var value: [UInt8] = []
+        while true {
+          guard i < bytes.count else { return nil }
+          if bytes[i] == UInt8(ascii: "'") {
+            if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "'") {
+              value.append(bytes[i])
+              i += 2
+              continue
+            }
+            i += 1
+            break
+          }
+          value.append(bytes[i])
+          i += 1
+        }
+        let text = String(decoding: value, as: UTF8.self)
+        if text.hasSuffix("...") { return nil }
+        values[number - 1] = text
+      }
+      seen.insert(number)
+      if i < bytes.count { guard skip(", ") else { return nil } }
+    }
+    return seen.count == count ? values : nil
+  }
+
+  /// Checks the suggestions as the set they are: every served statement is planned without any hypothetical
+  /// index, with all the suggestions created together, and with each suggestion alone. A suggestion is kept when
+  /// the plans with the whole set use it and its served queries' call-weighted cost falls by `requiredCostCut`;
+  /// so an index that helps only beside another (a join's two sides) is kept, and one the planner passes over
+  /// (a low-selectivity column) is rejected.
+  public func validate(_ suggestions: [IndexSuggestion], statements: [Fingerprint: [Statement]]) -> [Outcome] {
+    guard hypoPGVersion != nil else {
+      return suggestions.map { _ in .unchecked(reason: "HypoPG is not installed in this database") }
+    }
+    defer { _ = try? connection.query("SELECT hypopg_reset()") }
+    let served = suggestions.map { suggestion in
+      suggestion.served.prefix(Self.maxPlansPerSuggestion).flatMap { statements[$0.fingerprint] ?? [] }
+    }
+    struct Key: Hashable {
+      var fingerprint: Fingerprint
+      var parameters: IndexSuggestion.Validation.Parameters
+    }
+    var failures: [Key: String] = [:]
+    func plan(_ statement: Statement, into plans: inout [Key: (cost: Double, plan: String)]) {
+      let key = Key(fingerprint: statement.fingerprint, parameters: statement.parameters)
+      guard plans[key] == nil, failures[key] == nil else { return }
+      do { plans[key] = try explain(statement.text, values: statement.values) } catch {
+        failures[key] = "\(statement.fingerprint.hex): \(error)"
+      }
+    }
+    var before: [Key: (cost: Double, plan: String)] = [:]
+    var together: [Key: (cost: Double, plan: String)] = [:]
+    var oids: [String?] = []
+    var creation: [String?] = []
+    do {
+      _ = try connection.query("SELECT hypopg_reset()")
+      for statement in served.joined() { plan(statement, into: &before) }
+      for suggestion in suggestions {
+        do {
+          oids.append(try create(suggestion))
+          creation.append(nil)
+        } catch {
+          oids.append(nil)
+          creation.append("HypoPG could not create it: \(error)")
+        }
+      }
+      for statement in served.joined() { plan(statement, into: &together) }
+    } catch {
+      return suggestions.map { _ in .unchecked(reason: "\(error)") }
+    }
+    return suggestions.indices.map { index -> Outcome in
+      if let failure = creation[index] { return .unchecked(reason: failure) }
+      guard let oid = oids[index] else { return .unchecked(reason: "HypoPG created no index") }
+      var alone: [Key: (cost: Double, plan: String)] = [:]
+      var aloneOid = ""
+      var indexBytes: Int64?
+      do {
+        _ = try connection.query("SELECT hypopg_reset()")
+        aloneOid = try create(suggestions[index])
+        indexBytes = try connection.query("SELECT hypopg_relation_size(\(aloneOid)::oid)").first?.first?.flatMap {
+          Int64($0)
+        }
+        for statement in served[index] { plan(statement, into: &alone) }
+      } catch {
+        return .unchecked(reason: "\(error)")
+      }
+      var plans: [IndexSuggestion.Validation.Plan] = []
+      for statement in served[index] {
+        let key = Key(fingerprint: statement.fingerprint, parameters: statement.parameters)
+        guard let b = before[key], let t = together[key], let a = alone[key] else { continue }
+        plans.append(
+          IndexSuggestion.Validation.Plan(
+            fingerprint: statement.fingerprint, parameters: statement.parameters, costBefore: b.cost,
+            costAfter: t.cost, costAlone: a.cost, usesIndex: t.plan.contains("<\(oid)>"),
+            usesIndexAlone: a.plan.contains("<\(aloneOid)>"),
+            generic: statement.values == nil
+              && Self.parameterCount(statement.text) > 0, weight: statement.weight))
+      }
+      guard !plans.isEmpty else {
+        let reasons = served[index].compactMap {
+          failures[Key(fingerprint: $0.fingerprint, parameters: $0.parameters)]
+        }
+        return .unchecked(
+          reason: reasons.isEmpty ? "no example statement to explain" : reasons.joined(separator: "; "))
+      }
+      var validation = IndexSuggestion.Validation(plans: plans, indexBytes: indexBytes, tableRows: nil)
+      validation.rejection = Self.rejection(of: validation)
+      return .checked(validation, keep: validation.rejection == nil)
+    }
+  }
+
+  /// Why a checked suggestion is rejected, or nil to keep it.
+  static func rejection(of validation: IndexSuggestion.Validation) -> String? {
+    let (before, after, _) = validation.weightedCosts
+    guard validation.plans.contains(where: \.usesIndex) else {
+      return validation.plans.contains(where: \.usesIndexAlone)
+        ? "with the other suggestions created, the planner uses them instead"
+        : "the planner does not use it: a scan stays cheaper"
+    }
+    guard before > 0, after <= before * (1 - requiredCostCut) else {
+      return "the planner's cost falls by only \(percent(1 - after / max(before, 1e-9)))%, less than half"
+    }
+    return nil
+  }
+
+  static func percent(_ share: Double) -> Int { Int((max(0, share) * 100).rounded()) }
+
+  /// Creates a suggestion as a hypothetical index; its oid.
+  func create(_ suggestion: IndexSuggestion) throws(DatabaseError) -> String {
+    let created = try connection.query(
+      "SELECT indexrelid FROM hypopg_create_index(\(PostgresConnection.literal(suggestion.hypotheticalDDL)))")
+    guard let oid = created.first?.first ?? nil else { throw DatabaseError(message: "HypoPG created no index") }
+    return oid
+  }
+
+  /// The planner's total cost for a statement. Statements with `$n` parameters are prepared anew each time
+  /// (a cached plan would not see a new hypothetical index) and planned with the logged values bound (a custom
+  /// plan), or PostgreSQL's generic plan without them.
+  func explain(_ sql: String, values: [String?]? = nil) throws(DatabaseError) -> (cost: Double, plan: String) {
     var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
     while text.hasSuffix(";") { text = String(text.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
     let parameters = Self.parameterCount(text)
@@ -168,10 +329,11 @@ public struct HypotheticalValidator {
       _ = try? connection.query("DEALLOCATE pgsift_check")
       try connection.query("PREPARE pgsift_check AS " + text)
       defer { _ = try? connection.query("DEALLOCATE pgsift_check") }
-      try connection.query("SET plan_cache_mode = force_generic_plan")
-      let nulls = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
-      rows = try connection.query("EXPLAIN (FORMAT JSON) EXECUTE pgsift_check(\(nulls))")
-      try connection.query("RESET plan_cache_mode")
+      let bound: [String?] = values ?? Array(repeating: nil, count: parameters)
+      try connection.query("SET plan_cache_mode = " + (values == nil ? "force_generic_plan" : "force_custom_plan"))
+      defer { _ = try? connection.query("RESET plan_cache_mode") }
+      let arguments = bound.map { $0.map(PostgresConnection.literal) ?? "NULL" }.joined(separator: ", ")
+      rows = try connection.query("EXPLAIN (FORMAT JSON) EXECUTE pgsift_check(\(arguments))")
     } else {
       rows = try connection.query("EXPLAIN (FORMAT JSON) " + text)
     }
@@ -179,7 +341,7 @@ public struct HypotheticalValidator {
       let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
       let plan = parsed.first?["Plan"] as? [String: Any], let cost = plan["Total Cost"] as? Double
     else { throw DatabaseError(message: "EXPLAIN gave no plan") }
-    return (cost, json, parameters > 0)
+    return (cost, json)
   }
 
   /// The highest `$n` in a statement (outside string literals).
@@ -209,16 +371,28 @@ public struct HypotheticalValidator {
 }
 
 extension HypotheticalValidator {
-  /// Checks each suggestion: keeps those that cut the planner's cost by `requiredCostCut`, moves the others to
-  /// `rejected`, and leaves the ones it could not check as heuristic, saying why.
+  /// Checks the suggestions as a set: keeps those the planner uses and that cut their queries' cost by
+  /// `requiredCostCut`, moves the others to `rejected` with the reason, and leaves the ones it could not check as
+  /// heuristic, saying why.
   public func check(_ advice: inout IndexAdvice, queries: [QueryStats], catalog: SchemaCatalog) {
-    var examples: [Fingerprint: (text: String, calls: Int)] = [:]
-    for query in queries { examples[query.fingerprint] = (query.example ?? query.normalized, query.calls) }
+    var statements: [Fingerprint: [Statement]] = [:]
+    let wanted = Set(advice.suggestions.flatMap { $0.served.prefix(Self.maxPlansPerSuggestion).map(\.fingerprint) })
+    for query in queries where wanted.contains(query.fingerprint) {
+      statements[query.fingerprint] = Self.statements(for: query)
+    }
     var kept: [IndexSuggestion] = []
-    for var suggestion in advice.suggestions {
-      switch validate(suggestion, examples: examples) {
+    let outcomes = validate(advice.suggestions, statements: statements)
+    for (var suggestion, outcome) in zip(advice.suggestions, outcomes) {
+      switch outcome {
       case .checked(var validation, let keep):
         validation.tableRows = catalog.rows(of: suggestion.table)
+        let (before, after, alone) = validation.weightedCosts
+        if keep && before > 0 && alone > before * (1 - Self.requiredCostCut) {
+          suggestion.reasons.append(
+            "create it with the others: alone it cuts the planner's cost by \(Self.percent(1 - alone / before))%, "
+              + "with them by \(Self.percent(1 - after / before))%")
+        }
+        if let rejection = validation.rejection { suggestion.reasons.append("rejected: " + rejection) }
         suggestion.validation = validation
         if keep { kept.append(suggestion) } else { advice.rejected.append(suggestion) }
       case .unchecked(let reason):

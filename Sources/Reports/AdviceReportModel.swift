@@ -89,21 +89,30 @@ public struct ValidationReport: Codable, Sendable {
   public var plans: [PlanCost]
   @WritesNull public var indexBytes: Int64? = nil
   @WritesNull public var tableRows: Double? = nil
+  /// Why the check rejected it; null when kept.
+  @WritesNull public var rejection: String? = nil
 
   enum CodingKeys: String, CodingKey {
-    case plans, indexBytes = "index_bytes", tableRows = "table_rows"
+    case plans, indexBytes = "index_bytes", tableRows = "table_rows", rejection
   }
 }
 
 public struct PlanCost: Codable, Sendable {
   public var fingerprint: String
+  /// `slowest`, `most common`, `sampled` or `generic`: which execution's values the plan was made with.
+  public var parameters: String
   public var costBefore: Double
+  /// With every suggestion created together.
   public var costAfter: Double
+  /// With this suggestion alone.
+  public var costAlone: Double
   public var usesIndex: Bool
+  public var usesIndexAlone: Bool
   public var generic: Bool
 
   enum CodingKeys: String, CodingKey {
-    case fingerprint, costBefore = "cost_before", costAfter = "cost_after", usesIndex = "uses_index", generic
+    case fingerprint, parameters, costBefore = "cost_before", costAfter = "cost_after", costAlone = "cost_alone"
+    case usesIndex = "uses_index", usesIndexAlone = "uses_index_alone", generic
   }
 }
 

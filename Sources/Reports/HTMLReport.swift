@@ -311,10 +311,18 @@ public struct HTMLReport {
         html +=
           "<p class=\"cost\">"
           + validation.plans.map {
-            "\($0.fingerprint): cost \(Self.number($0.costBefore)) → \(Self.number($0.costAfter))"
+            "\($0.fingerprint) (\($0.parameters)): cost \(Self.number($0.costBefore)) → "
+              + "\(Self.number($0.costAfter)) with every suggestion, \(Self.number($0.costAlone)) alone"
           }.joined(separator: "; ") + "</p>"
       }
       html += "</div>"
+    }
+    if !r.rejectedIndexSuggestions.isEmpty {
+      html +=
+        "<h3>Rejected by the planner (--dsn)</h3><ul>"
+        + r.rejectedIndexSuggestions.map {
+          "<li><code>\(Self.escape($0.ddl))</code>: \(Self.escape($0.validated?.rejection ?? ""))</li>"
+        }.joined() + "</ul>"
     }
     if !r.unusablePredicates.isEmpty {
       html +=

@@ -284,9 +284,10 @@ public enum ReportBuilder {
         ValidationReport(
           plans: v.plans.map {
             PlanCost(
-              fingerprint: $0.fingerprint.hex, costBefore: $0.costBefore, costAfter: $0.costAfter,
-              usesIndex: $0.usesIndex, generic: $0.generic)
-          }, indexBytes: v.indexBytes, tableRows: v.tableRows)
+              fingerprint: $0.fingerprint.hex, parameters: $0.parameters.rawValue, costBefore: $0.costBefore,
+              costAfter: $0.costAfter, costAlone: $0.costAlone, usesIndex: $0.usesIndex,
+              usesIndexAlone: $0.usesIndexAlone, generic: $0.generic)
+          }, indexBytes: v.indexBytes, tableRows: v.tableRows, rejection: v.rejection)
       }, lowSelectivity: s.lowSelectivity)
   }
 

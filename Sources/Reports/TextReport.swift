@@ -277,7 +277,10 @@ public struct TextReport {
   }
 
   private func indexSection(_ out: inout String, _ report: AnalysisReport) {
-    guard !report.indexSuggestions.isEmpty || !report.unusablePredicates.isEmpty else { return }
+    guard
+      !report.indexSuggestions.isEmpty || !report.unusablePredicates.isEmpty
+        || !report.rejectedIndexSuggestions.isEmpty
+    else { return }
     out += "\nIndex suggestions"
     let validated = report.indexSuggestions.contains { $0.validated != nil }
     out += validated ? " (checked against the database with HypoPG)\n" : " (from the log alone: heuristic)\n"
@@ -296,14 +299,20 @@ public struct TextReport {
       if let validation = s.validated {
         for plan in validation.plans {
           out +=
-            "      plan cost \(plan.fingerprint): \(formatMs(plan.costBefore)) -> \(formatMs(plan.costAfter))"
-            + (plan.generic ? " (generic plan)" : "") + "\n"
+            "      plan cost \(plan.fingerprint) (\(plan.parameters)): \(formatMs(plan.costBefore)) -> "
+            + "\(formatMs(plan.costAfter)) with every suggestion, \(formatMs(plan.costAlone)) with this one alone\n"
         }
         if let bytes = validation.indexBytes { out += "      hypothetical size: \(group(Int(bytes / 1024))) kB\n" }
       }
       let warning = s.writeWarning.map { "[\($0)] " } ?? ""
       let explanation = s.writeCost.explanation.replacingOccurrences(of: " " + report.writeCountNote, with: "")
       out += "      " + wrap("write cost: " + warning + explanation, indent: 18) + "\n"
+    }
+    if !report.rejectedIndexSuggestions.isEmpty {
+      out += "  Rejected by the planner (--dsn):\n"
+      for s in report.rejectedIndexSuggestions.prefix(top) {
+        out += "    " + wrap(s.ddl + " — " + (s.validated?.rejection ?? ""), indent: 6) + "\n"
+      }
     }
     if let assumed = report.assumedPrimaryKeys, !assumed.isEmpty {
       out +=

@@ -37,8 +37,9 @@ struct ReportOptions: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Check index suggestions on this database with HypoPG (libpq connection string or URI; PG* variables and "
-        + ".pgpass apply). Read-only: EXPLAIN without ANALYZE, hypothetical indexes only, with timeouts.",
+      "Check the index suggestions, as a set and each alone, on this database with HypoPG (libpq connection "
+        + "string or URI; PG* variables and .pgpass apply). Read-only: EXPLAIN without ANALYZE, hypothetical "
+        + "indexes only, with timeouts.",
       valueName: "connection"))
   var dsn: String?
   @Flag(name: .long, help: "Leave out the index advisor.")
