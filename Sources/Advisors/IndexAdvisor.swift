@@ -111,10 +111,14 @@ public struct IndexAdvisor {
       for s in suggestions[index].served.indices {
         suggestions[index].served[s].share = 1 / Double(servedBy[suggestions[index].served[s].fingerprint] ?? 1)
       }
+      let partial =
+        suggestions[index].predicateValues.isEmpty
+        ? nil : Self.partialInserts(suggestions[index], parsed: parsed, samplesOf: { $0.samples.compactMap(analyze) })
       suggestions[index].writeCost = WriteCost.estimate(
         activity: activity.activity(of: suggestions[index].table),
         keyColumns: suggestions[index].columns.map(\.column),
-        predicateColumns: suggestions[index].predicateColumns, minutes: minutes, catalog: catalog)
+        predicateColumns: suggestions[index].predicateColumns, partialInserts: partial, minutes: minutes,
+        catalog: catalog)
       if suggestions[index].method != nil {
         // A GIN index holds an entry per key or element of each row, not one per row: no entry size or order.
         suggestions[index].writeCost.indexEntryBytes = nil
@@ -159,19 +163,91 @@ public struct IndexAdvisor {
   /// Tells each equality column's constant whether the log's every execution had it, from where the constant
   /// sits among the example's constants and which of the query's constants ever changed.
   static func noteConstancy(_ seen: inout [String: Seen], access: TableAccess, example: String, query: QueryStats) {
-    guard !seen.isEmpty else { return }
+    guard !seen.isEmpty, let unchanged = unchangedConstants(example: example, query: query) else { return }
+    for predicate in access.equalities {
+      guard let value = seen[predicate.column]?.value, case .constant(let text, let location?) = predicate.value,
+        let same = unchanged(location)
+      else { continue }
+      // The example's own constant must be the sampled one, and unchanged in every execution.
+      seen[predicate.column]!.everyExecution = same && text == value
+    }
+  }
+
+  /// Which of the example's constants, by where each starts in its text, had one value in every execution of the
+  /// query; nil when that cannot be told (a run saved without it, a text the lexer reads otherwise), and nil for a
+  /// constant past the first few the lexer hashes.
+  static func unchangedConstants(example: String, query: QueryStats) -> ((Int) -> Bool?)? {
+    guard let constancy = query.constancy else { return nil }
     var lexer = ShapeLexer()
     var utf8 = example
     utf8.withUTF8 { lexer.lex($0) }
     let digest = lexer.constants
-    for predicate in access.equalities {
-      guard seen[predicate.column] != nil else { continue }
-      guard case .constant(let text, let location?) = predicate.value, let constancy = query.constancy,
-        let place = digest.place(startingAt: location), digest.count == constancy.first.count
-      else { continue }
-      // The example's own constant must be the sampled one, and unchanged in every execution.
-      seen[predicate.column]!.everyExecution = constancy.same(at: place) && text == seen[predicate.column]!.value
+    guard digest.count == constancy.first.count else { return nil }
+    return { location in digest.place(startingAt: location).map { constancy.same(at: $0) } }
+  }
+
+  /// The logged INSERTs into a partial index's table, told apart by whether the rows they add match its
+  /// predicate: from the values each INSERT gives the predicate's columns, exactly when those constants never
+  /// changed in the log, else in the proportion of its sampled executions.
+  static func partialInserts(
+    _ suggestion: IndexSuggestion, parsed: [(QueryStats, StatementFacts)],
+    samplesOf: (QueryStats) -> [StatementFacts]
+  ) -> WriteCost.PartialInserts {
+    var result = WriteCost.PartialInserts()
+    for (query, facts) in parsed {
+      let executions = query.calls + query.untimedCalls
+      for write in facts.writes where write.kind == .insert && write.table.sameTable(as: suggestion.table) {
+        let verdict = matching(write, suggestion.predicateValues)
+        switch verdict.match {
+        case nil:
+          result.unknown += executions
+        case let match?:
+          let unchanged = unchangedConstants(example: query.example ?? query.normalized, query: query)
+          if let unchanged, verdict.locations.allSatisfy({ unchanged($0) == true }) {
+            if match { result.matching += executions } else { result.notMatching += executions }
+            continue
+          }
+          // The constants changed between executions: the share of the samples whose rows match.
+          let verdicts = samplesOf(query).compactMap { sample in
+            sample.writes.first { $0.kind == .insert && $0.table.sameTable(as: suggestion.table) }
+              .flatMap { matching($0, suggestion.predicateValues).match }
+          }
+          guard !verdicts.isEmpty else {
+            result.unknown += executions
+            continue
+          }
+          let matched = Int(
+            (Double(executions) * Double(verdicts.filter { $0 }.count) / Double(verdicts.count)).rounded())
+          result.matching += matched
+          result.notMatching += executions - matched
+          result.estimated += executions
+        }
+      }
     }
+    return result
+  }
+
+  /// Whether an INSERT's rows match a predicate of constants (true when any row does): nil when a value is not
+  /// a constant (a bind parameter, an expression, a column's default), with where the compared constants start.
+  static func matching(_ write: TableWrite, _ predicate: [String: String]) -> (match: Bool?, locations: [Int]) {
+    guard let values = write.insertedValues else { return (nil, []) }
+    var rows: Int?
+    for column in predicate.keys {
+      guard let list = values[column] else { return (nil, []) }
+      rows = list.count
+    }
+    var locations: [Int] = []
+    var any = false
+    for row in 0..<(rows ?? 0) {
+      var all = true
+      for (column, wanted) in predicate {
+        guard case .constant(let text, let location)? = values[column]![row] else { return (nil, []) }
+        if let location { locations.append(location) } else { return (nil, []) }
+        if text != wanted { all = false }
+      }
+      if all { any = true }
+    }
+    return (rows == nil ? nil : any, locations)
   }
 
   func constantsSeen(position: Int, access: TableAccess, samples: [StatementFacts]) -> [String: Seen] {
@@ -311,6 +387,7 @@ public struct IndexAdvisor {
     var suggestion = IndexSuggestion(
       table: access.table, columns: columns, predicate: predicate, predicateColumns: predicateColumns, served: [served],
       reasons: reasons, writeCost: .unknown, validation: nil)
+    for column in predicateColumns { suggestion.predicateValues[column] = constants[column]?.value }
     suggestion.lowSelectivity = lowSelectivity(of: columns[0].name, in: access.table, seen: constants[columns[0].name])
     if let low = suggestion.lowSelectivity { suggestion.reasons.append(low) }
     return suggestion

@@ -28,6 +28,8 @@ public struct IndexSuggestion: Sendable {
   /// The partial-index predicate, e.g. `status = 'pending'`, when one constant appears in nearly every execution.
   public var predicate: String?
   public var predicateColumns: [String]
+  /// The constant each predicate column equals (`'buy'`), as written.
+  public var predicateValues: [String: String] = [:]
   /// The queries it serves, with what each contributes.
   public var served: [Served]
   public var reasons: [String]

@@ -89,7 +89,8 @@ public struct QueryAnalyzer {
   mutating func insert(_ node: TreeNode, parent: Scope?) {
     guard let relation = TreeNode(type: "RangeVar", unwrapped: node["relation"]) else { return }
     let table = tableName(relation)
-    facts.writes.append(TableWrite(table: table, kind: .insert, setColumns: []))
+    facts.writes.append(
+      TableWrite(table: table, kind: .insert, setColumns: [], insertedValues: insertedValues(node)))
     let scope = Scope(parent: parent)
     withClause(node, scope: scope)
     if let select = node.node("selectStmt"), select["valuesLists"] == nil {
@@ -101,6 +102,24 @@ public struct QueryAnalyzer {
       let columns = conflict.nodes("targetList").compactMap { $0.string("name") }
       facts.writes.append(TableWrite(table: table, kind: .update, setColumns: columns))
     }
+  }
+
+  /// The values an INSERT gives the columns it names, row by row (see `TableWrite.insertedValues`).
+  func insertedValues(_ node: TreeNode) -> [String: [PredicateValue?]]? {
+    let columns = node.nodes("cols").compactMap { $0.string("name") }
+    guard !columns.isEmpty, let select = node.node("selectStmt"), select.type == "SelectStmt" else { return nil }
+    var rows: [[TreeNode]] = select.nodes("valuesLists").map { $0.nodes("items") }
+    if rows.isEmpty {
+      // INSERT … SELECT: the output of one plain SELECT (a UNION's rows are not told apart).
+      guard (select.string("op") ?? "SETOP_NONE") == "SETOP_NONE" else { return [:] }
+      rows = [select.nodes("targetList").compactMap { $0.node("val") }]
+    }
+    var values: [String: [PredicateValue?]] = [:]
+    for row in rows {
+      guard row.count == columns.count else { return nil }
+      for (column, item) in zip(columns, row) { values[column, default: []].append(value(item)) }
+    }
+    return values
   }
 
   mutating func update(_ node: TreeNode, parent: Scope?) {

@@ -126,6 +126,10 @@ public struct TableWrite: Sendable {
   public var kind: WriteKind
   /// Columns an UPDATE (or ON CONFLICT DO UPDATE) sets.
   public var setColumns: [String]
+  /// What an INSERT puts in each column it names: a value per row of its VALUES lists, or the SELECT's output
+  /// (nil where it is another column or not told); nil when the INSERT names no columns. A column it does not name
+  /// gets its default.
+  public var insertedValues: [String: [PredicateValue?]]? = nil
 }
 
 public struct StatementFacts: Sendable {

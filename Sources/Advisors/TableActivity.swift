@@ -63,8 +63,8 @@ public struct ActivityCounter: Sendable {
 }
 
 /// The write side of one index suggestion, and the warning it earns: counted from the writes of the log that
-/// add an entry to this index (every INSERT and COPY, the UPDATEs that set one of its columns; DELETEs add none,
-/// vacuum removes their entries later).
+/// add an entry to this index (every INSERT and COPY, only those matching its predicate for a partial index, and
+/// the UPDATEs that set one of its columns; DELETEs add none, vacuum removes their entries later).
 public struct WriteCost: Sendable {
   public enum Warning: String, Sendable, Codable {
     /// The index's writes are at least the table's reads, or more than 60 a minute.
@@ -111,9 +111,23 @@ public struct WriteCost: Sendable {
     entriesPerMinute: 0, writeShare: 0, hotBreakingUpdates: [], indexEntryBytes: nil, rowBytes: nil, keyOrder: nil,
     keyOrderBasis: nil, warnings: [])
 
+  /// The INSERTs of a partial index's table, by whether their rows match its predicate.
+  public struct PartialInserts: Sendable, Equatable {
+    public var matching = 0
+    public var notMatching = 0
+    /// Of those, how many were judged from the sampled executions (their constants changed in the log).
+    public var estimated = 0
+    /// INSERTs whose predicate values the log does not give (bind parameters, expressions, defaults): counted as
+    /// adding an entry.
+    public var unknown = 0
+  }
+
+  /// For a partial index, its table's INSERTs by whether they match the predicate; nil for a full index.
+  public var partialInserts: PartialInserts?
+
   static func estimate(
-    activity: TableActivity, keyColumns: [String], predicateColumns: [String], minutes: Double,
-    catalog: SchemaCatalog
+    activity: TableActivity, keyColumns: [String], predicateColumns: [String], partialInserts: PartialInserts? = nil,
+    minutes: Double, catalog: SchemaCatalog
   ) -> WriteCost {
     let perMinute = { (count: Int) in Double(count) / max(minutes, 1.0 / 60) }
     // An UPDATE that sets a key or predicate column writes a new entry; one that sets none of them may be HOT
@@ -121,9 +135,9 @@ public struct WriteCost: Sendable {
     let hot = Set((keyColumns + predicateColumns).flatMap { activity.updatesSetting[$0] ?? [] }).sorted()
       .map { activity.updates[$0] }
     let updatesTouching = hot.reduce(0) { $0 + $1.calls }
-    let indexWrites =
-      (activity.writes[.insert] ?? 0) + (activity.writes[.copy] ?? 0)
-      + min(updatesTouching, activity.writes[.update] ?? 0)
+    // A partial index takes only the INSERTs whose rows match its predicate (or whose values the log lacks).
+    let inserts = partialInserts.map { $0.matching + $0.unknown } ?? (activity.writes[.insert] ?? 0)
+    let indexWrites = inserts + (activity.writes[.copy] ?? 0) + min(updatesTouching, activity.writes[.update] ?? 0)
     let total = activity.totalWrites + activity.reads
     let share = total > 0 ? Double(indexWrites) / Double(total) : 0
     var warnings: [Warning] = []
@@ -149,12 +163,14 @@ public struct WriteCost: Sendable {
       rowBytes = 24 + (dataBytes + 7) / 8 * 8 + 4
     }
     let order = keyColumns.first.map { key in keyOrder(of: key, type: table?.columns.first { $0.name == key }?.type) }
-    return WriteCost(
+    var cost = WriteCost(
       reads: activity.reads, writes: activity.totalWrites, writesByKind: activity.writes,
       writesPerMinute: perMinute(activity.totalWrites), readsPerMinute: perMinute(activity.reads),
       indexWrites: indexWrites, entriesPerMinute: perMinute(indexWrites), writeShare: share, hotBreakingUpdates: hot,
       indexEntryBytes: entryBytes, rowBytes: rowBytes, keyOrder: order?.order, keyOrderBasis: order?.basis,
       warnings: warnings)
+    cost.partialInserts = partialInserts
+    return cost
   }
 
   /// Whether a leading column's new values grow (timestamps, dates, sequences) or fall anywhere: by its type when

@@ -69,13 +69,26 @@ public struct WriteCostReport: Codable, Sendable {
   /// `append-only` (a growing leading column: cheap) or `random`, and how it was told.
   @WritesNull public var keyOrder: String? = nil
   @WritesNull public var keyOrderBasis: String? = nil
+  /// For a partial index, the table's INSERTs by whether their rows match its predicate; null for a full index.
+  @WritesNull public var partialInserts: PartialInsertsReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case reads, writes, inserts, updates, deletes, copies, readsPerMinute = "reads_per_minute"
     case writesPerMinute = "writes_per_minute", writeShare = "write_share", hotBreakingUpdates = "hot_breaking_updates"
     case indexEntryBytes = "index_entry_bytes", rowBytes = "row_bytes", warnings, explanation
     case indexWrites = "index_writes", entriesPerMinute = "entries_per_minute", keyOrder = "key_order"
-    case keyOrderBasis = "key_order_basis"
+    case keyOrderBasis = "key_order_basis", partialInserts = "partial_inserts"
+  }
+}
+
+public struct PartialInsertsReport: Codable, Sendable {
+  public var matching: Int
+  public var notMatching: Int
+  public var estimated: Int
+  public var unknown: Int
+
+  enum CodingKeys: String, CodingKey {
+    case matching, notMatching = "not_matching", estimated, unknown
   }
 }
 

@@ -278,7 +278,11 @@ public enum ReportBuilder {
           HotBreakingUpdate(fingerprint: $0.fingerprint.hex, columns: $0.columns, calls: $0.calls)
         }, indexEntryBytes: cost.indexEntryBytes, rowBytes: cost.rowBytes, warnings: cost.warnings.map(\.rawValue),
         explanation: explanation, indexWrites: cost.indexWrites, entriesPerMinute: round1(cost.entriesPerMinute),
-        keyOrder: cost.keyOrder?.rawValue, keyOrderBasis: cost.keyOrderBasis),
+        keyOrder: cost.keyOrder?.rawValue, keyOrderBasis: cost.keyOrderBasis,
+        partialInserts: cost.partialInserts.map {
+          PartialInsertsReport(
+            matching: $0.matching, notMatching: $0.notMatching, estimated: $0.estimated, unknown: $0.unknown)
+        }),
       confidence: s.confidence,
       validated: s.validation.map { v in
         ValidationReport(
@@ -392,7 +396,9 @@ public enum ReportBuilder {
     let c = s.writeCost
     var parts: [String] = []
     let table = s.table.description
-    let inserts = (c.writesByKind[.insert] ?? 0) + (c.writesByKind[.copy] ?? 0)
+    let inserts =
+      (c.partialInserts.map { $0.matching + $0.unknown } ?? (c.writesByKind[.insert] ?? 0))
+      + (c.writesByKind[.copy] ?? 0)
     let updates = c.indexWrites - inserts
     let perMinute = Int(c.entriesPerMinute.rounded())
     parts.append(
@@ -400,8 +406,19 @@ public enum ReportBuilder {
         + "an entry to this index (\(grouped(inserts)) INSERT/COPY, \(grouped(updates)) UPDATEs setting its columns; "
         + "DELETEs add none), about \(grouped(perMinute)) \(perMinute == 1 ? "entry" : "entries") a minute, beside "
         + "\(grouped(c.reads)) reads.")
-    if s.predicate != nil && inserts > 0 {
-      parts.append("Partial: only the rows matching its predicate add entries; every INSERT is counted here.")
+    if let partial = c.partialInserts, partial.matching + partial.notMatching + partial.unknown > 0 {
+      var words =
+        "Partial: of the table's \(grouped(partial.matching + partial.notMatching + partial.unknown)) INSERTs, "
+        + "\(grouped(partial.matching)) add rows matching its predicate and \(grouped(partial.notMatching)) do not"
+      if partial.estimated > 0 {
+        words += " (\(grouped(partial.estimated)) judged from their sampled executions, their values changing)"
+      }
+      if partial.unknown > 0 {
+        words +=
+          "; \(grouped(partial.unknown)) whose values the log does not give (bind parameters, expressions, "
+          + "defaults) \(partial.unknown == 1 ? "is" : "are") counted as adding an entry"
+      }
+      parts.append(words + ".")
     }
     for warning in c.warnings {
       switch warning {
