@@ -45,6 +45,10 @@ let package = Package(
     .systemLibrary(
       name: "CZlib",
       providers: [.apt(["zlib1g-dev"])]),
+    // Intel ISA-L's inflate, loaded at run time (dlopen): gzip falls back to zlib where it is absent.
+    .systemLibrary(
+      name: "CIsal",
+      providers: [.apt(["libisal-dev"])]),
     .systemLibrary(
       name: "CBzip2",
       providers: [.apt(["libbz2-dev"])]),
@@ -62,7 +66,7 @@ let package = Package(
       providers: [.apt(["libpq-dev"])]),
     .target(
       name: "LogInput",
-      dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"],
+      dependencies: ["CZlib", "CIsal", "CBzip2", "CLzma", "CZstd"],
       swiftSettings: classHeavyHotPath),
     .target(
       name: "LogFormats",

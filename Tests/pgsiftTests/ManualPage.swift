@@ -103,6 +103,11 @@ enum ManualPage {
       "On a terminal the text report sets its section titles in bold, unless NO_COLOR is set or TERM is dumb."
     ),
     (
+      "PGSIFT_INFLATE",
+      "Set to zlib to inflate gzip with zlib. Otherwise gzip goes through Intel's ISA-L when libisal.so.2 is "
+        + "installed (several times zlib's speed), and through zlib when it is not."
+    ),
+    (
       "GITHUB_ACTIONS, GITHUB_STEP_SUMMARY",
       "When GITHUB_ACTIONS is true, compare and --baseline write an ::error annotation per regression and append "
         + "the Markdown comparison to the file GITHUB_STEP_SUMMARY names."
