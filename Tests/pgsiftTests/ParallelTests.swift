@@ -135,3 +135,56 @@ struct ParallelTests {
     #expect(try first.report().summary.statements + second.report().summary.statements == 21_875)
   }
 }
+
+/// A fleet, or a log cut by rotation: each part analyzed by its own process under GNU parallel (a real job
+/// runner), the saved parts merged in order.
+@Suite("Fleet: separate processes under GNU parallel, merged")
+struct FleetTests {
+  static let parallel = ["/usr/bin/parallel", "/usr/local/bin/parallel"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+  }
+
+  @Test(
+    "a log cut into four parts at record boundaries, four processes, one merge: the single run's report",
+    .enabled(if: parallel != nil, "needs GNU parallel (Debian package parallel; scripts/install-deps --server)"))
+  func cutAndMerged() throws {
+    let dir = try TemporaryDirectory()
+    let shop = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    // Cuts before a line that starts a record of its own (never before its DETAIL, STATEMENT, HINT or CONTEXT).
+    try shell(
+      """
+      cd '\(dir.url.path)' && gzip -dc '\(shop)' > whole.log && python3 -c '
+      import re
+      lines = open("whole.log", "rb").read().split(b"\\n")[:-1]
+      cuts = [0]
+      for k in range(1, 4):
+          i = len(lines) * k // 4
+          while not re.match(rb"^\\d{4}-\\d\\d-\\d\\d .* (LOG|ERROR|FATAL|WARNING):  ", lines[i]): i += 1
+          cuts.append(i)
+      cuts.append(len(lines))
+      for k in range(4):
+          open("part%d.log" % k, "wb").write(b"".join(l + b"\\n" for l in lines[cuts[k]:cuts[k + 1]]))
+      '
+      """)
+    let parts = (0..<4).map { dir.path("part\($0).log") }
+    let jobs = try run(
+      Self.parallel!,
+      [
+        "-j", "2", "--halt", "now,fail=1", Paths.binary.path, "analyze", "{}", "--save-state", "{}.state", "-q", "-o",
+        "/dev/null", ":::",
+      ] + parts)
+    #expect(jobs.status == 0, "\(jobs.stderr)")
+    let merged = try pgsift(["merge"] + parts.map { $0 + ".state" } + ["--format", "json"])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    let single = try pgsift(["analyze", dir.path("whole.log"), "--format", "json"])
+    // The same report but for the list of files read: four of them, whose lines add up to the whole's.
+    var mergedReport = try merged.report()
+    let singleReport = try single.report()
+    #expect(mergedReport.input.files.count == 4)
+    #expect(mergedReport.input.lines == singleReport.input.lines)
+    #expect(mergedReport.input.problems == singleReport.input.problems)
+    mergedReport.input.files = singleReport.input.files
+    #expect(try JSONReport.render(mergedReport) == JSONReport.render(singleReport))
+    #expect(mergedReport.summary.statements == HostileInputTests.shopStatements)
+  }
+}
