@@ -13,8 +13,7 @@ struct ValidationTests {
     .enabled(if: LiveServer.available, "needs PostgreSQL 15 and postgresql-15-hypopg (scripts/test installs them)"))
   func validated() throws {
     let extensionScript = try TemporaryDirectory()
-    let hypopg = extensionScript.path("hypopg.sql")
-    try "CREATE EXTENSION hypopg;\n".write(toFile: hypopg, atomically: true, encoding: .utf8)
+    let hypopg = try Self.hypoPGScript(in: extensionScript)
     let schema = Paths.shop.appendingPathComponent("schema.sql").path
     let server = try LiveServer(databases: ["shop": [schema, hypopg], "plain": [schema]])
     let indexesBefore = try server.psql("shop", "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'")
@@ -88,6 +87,13 @@ struct ValidationTests {
     #expect(plainReport.indexSuggestions.allSatisfy { $0.confidence == "heuristic" })
   }
 
+  /// A setup script that creates HypoPG in a test database.
+  static func hypoPGScript(in directory: TemporaryDirectory) throws -> String {
+    let path = directory.path("hypopg.sql")
+    try "CREATE EXTENSION hypopg;\n".write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
   func served(_ suggestion: IndexSuggestionReport, _ fingerprint: String) -> Int {
     suggestion.served.first { $0.fingerprint == fingerprint }?.calls ?? 1
   }
@@ -110,8 +116,7 @@ struct ValidationTests {
     .enabled(if: LiveServer.available, "needs PostgreSQL 15 and postgresql-15-hypopg (scripts/test installs them)"))
   func tickets() throws {
     let extensionScript = try TemporaryDirectory()
-    let hypopg = extensionScript.path("hypopg.sql")
-    try "CREATE EXTENSION hypopg;\n".write(toFile: hypopg, atomically: true, encoding: .utf8)
+    let hypopg = try Self.hypoPGScript(in: extensionScript)
     let tickets = Paths.fixtures.appendingPathComponent("tickets")
     let server = try LiveServer(databases: ["tickets": [tickets.appendingPathComponent("setup.sql").path, hypopg]])
     let log = tickets.appendingPathComponent("postgresql.log.gz").path
