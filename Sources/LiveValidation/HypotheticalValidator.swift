@@ -234,18 +234,14 @@ public struct HypotheticalValidator {
     }
     var before: [Key: (cost: Double, plan: String)] = [:]
     var together: [Key: (cost: Double, plan: String)] = [:]
-    var oids: [String?] = []
-    var creation: [String?] = []
+    // Each suggestion's hypothetical index in the set: its oid, or why HypoPG could not create it.
+    var created: [Result<String, DatabaseError>] = []
     do {
       _ = try connection.query("SELECT hypopg_reset()")
       for statement in served.joined() { plan(statement, into: &before) }
       for suggestion in suggestions {
-        do {
-          oids.append(try create(suggestion))
-          creation.append(nil)
-        } catch {
-          oids.append(nil)
-          creation.append("HypoPG could not create it: \(error)")
+        do throws(DatabaseError) { created.append(.success(try create(suggestion))) } catch {
+          created.append(.failure(error))
         }
       }
       for statement in served.joined() { plan(statement, into: &together) }
@@ -253,8 +249,11 @@ public struct HypotheticalValidator {
       return suggestions.map { _ in .unchecked(reason: "\(error)") }
     }
     return suggestions.indices.map { index -> Outcome in
-      if let failure = creation[index] { return .unchecked(reason: failure) }
-      guard let oid = oids[index] else { return .unchecked(reason: "HypoPG created no index") }
+      let oid: String
+      switch created[index] {
+      case .success(let made): oid = made
+      case .failure(let error): return .unchecked(reason: "HypoPG could not create it: \(error)")
+      }
       var alone: [Key: (cost: Double, plan: String)] = [:]
       var aloneOid = ""
       var indexBytes: Int64?
@@ -277,8 +276,7 @@ public struct HypotheticalValidator {
             fingerprint: statement.fingerprint, parameters: statement.parameters, costBefore: b.cost,
             costAfter: t.cost, costAlone: a.cost, usesIndex: t.plan.contains("<\(oid)>"),
             usesIndexAlone: a.plan.contains("<\(aloneOid)>"),
-            generic: statement.values == nil
-              && Self.parameterCount(statement.text) > 0, weight: statement.weight))
+            generic: statement.parameters == .generic, weight: statement.weight))
       }
       guard !plans.isEmpty else {
         let reasons = served[index].compactMap {
