@@ -195,14 +195,16 @@ public struct IndexAdvisor {
   ) -> WriteCost.PartialInserts {
     var result = WriteCost.PartialInserts()
     for (query, facts) in parsed {
+      let inserts = facts.writes.filter { $0.kind == .insert && $0.table.sameTable(as: suggestion.table) }
+      guard !inserts.isEmpty else { continue }
       let executions = query.calls + query.untimedCalls
-      for write in facts.writes where write.kind == .insert && write.table.sameTable(as: suggestion.table) {
+      let unchanged = unchangedConstants(example: query.example ?? query.normalized, query: query)
+      for write in inserts {
         let verdict = matching(write, suggestion.predicateValues)
         switch verdict.match {
         case nil:
           result.unknown += executions
         case let match?:
-          let unchanged = unchangedConstants(example: query.example ?? query.normalized, query: query)
           if let unchanged, verdict.locations.allSatisfy({ unchanged($0) == true }) {
             if match { result.matching += executions } else { result.notMatching += executions }
             continue

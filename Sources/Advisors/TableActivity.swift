@@ -120,6 +120,16 @@ public struct WriteCost: Sendable {
     /// INSERTs whose predicate values the log does not give (bind parameters, expressions, defaults): counted as
     /// adding an entry.
     public var unknown = 0
+
+    /// The INSERTs counted as adding an entry: the matching ones and the unknown.
+    public var adding: Int { matching + unknown }
+    /// Every INSERT of the table.
+    public var total: Int { matching + notMatching + unknown }
+  }
+
+  /// The INSERTs and COPYs that add an entry to this index.
+  public var insertEntries: Int {
+    (partialInserts?.adding ?? writesByKind[.insert] ?? 0) + (writesByKind[.copy] ?? 0)
   }
 
   /// For a partial index, its table's INSERTs by whether they match the predicate; nil for a full index.
@@ -136,7 +146,7 @@ public struct WriteCost: Sendable {
       .map { activity.updates[$0] }
     let updatesTouching = hot.reduce(0) { $0 + $1.calls }
     // A partial index takes only the INSERTs whose rows match its predicate (or whose values the log lacks).
-    let inserts = partialInserts.map { $0.matching + $0.unknown } ?? (activity.writes[.insert] ?? 0)
+    let inserts = partialInserts?.adding ?? activity.writes[.insert] ?? 0
     let indexWrites = inserts + (activity.writes[.copy] ?? 0) + min(updatesTouching, activity.writes[.update] ?? 0)
     let total = activity.totalWrites + activity.reads
     let share = total > 0 ? Double(indexWrites) / Double(total) : 0

@@ -396,9 +396,7 @@ public enum ReportBuilder {
     let c = s.writeCost
     var parts: [String] = []
     let table = s.table.description
-    let inserts =
-      (c.partialInserts.map { $0.matching + $0.unknown } ?? (c.writesByKind[.insert] ?? 0))
-      + (c.writesByKind[.copy] ?? 0)
+    let inserts = c.insertEntries
     let updates = c.indexWrites - inserts
     let perMinute = Int(c.entriesPerMinute.rounded())
     parts.append(
@@ -406,9 +404,9 @@ public enum ReportBuilder {
         + "an entry to this index (\(grouped(inserts)) INSERT/COPY, \(grouped(updates)) UPDATEs setting its columns; "
         + "DELETEs add none), about \(grouped(perMinute)) \(perMinute == 1 ? "entry" : "entries") a minute, beside "
         + "\(grouped(c.reads)) reads.")
-    if let partial = c.partialInserts, partial.matching + partial.notMatching + partial.unknown > 0 {
+    if let partial = c.partialInserts, partial.total > 0 {
       var words =
-        "Partial: of the table's \(grouped(partial.matching + partial.notMatching + partial.unknown)) INSERTs, "
+        "Partial: of the table's \(grouped(partial.total)) INSERTs, "
         + "\(grouped(partial.matching)) add rows matching its predicate and \(grouped(partial.notMatching)) do not"
       if partial.estimated > 0 {
         words += " (\(grouped(partial.estimated)) judged from their sampled executions, their values changing)"
