@@ -113,7 +113,14 @@ public struct IndexAdvisor {
       }
       let partial =
         suggestions[index].predicateValues.isEmpty
-        ? nil : Self.partialInserts(suggestions[index], parsed: parsed, samplesOf: { $0.samples.compactMap(analyze) })
+        ? nil
+        : Self.partialInserts(
+          suggestions[index], parsed: parsed,
+          samplesOf: { query in
+            query.sampledExecutions.compactMap { sample in
+              analyze(sample.text).map { ($0, sample.parameters.flatMap(BindParameters.parse)) }
+            }
+          })
       suggestions[index].writeCost = WriteCost.estimate(
         activity: activity.activity(of: suggestions[index].table),
         keyColumns: suggestions[index].columns.map(\.column),
@@ -188,10 +195,11 @@ public struct IndexAdvisor {
 
   /// The logged INSERTs into a partial index's table, told apart by whether the rows they add match its
   /// predicate: from the values each INSERT gives the predicate's columns, exactly when those constants never
-  /// changed in the log, else in the proportion of its sampled executions.
+  /// changed in the log, else (constants that changed, bind parameters) in the proportion of its sampled
+  /// executions, with the bind values logged after each.
   static func partialInserts(
     _ suggestion: IndexSuggestion, parsed: [(QueryStats, StatementFacts)],
-    samplesOf: (QueryStats) -> [StatementFacts]
+    samplesOf: (QueryStats) -> [(facts: StatementFacts, parameters: [Int: BindParameters.Value]?)]
   ) -> WriteCost.PartialInserts {
     var result = WriteCost.PartialInserts()
     for (query, facts) in parsed {
@@ -201,55 +209,92 @@ public struct IndexAdvisor {
       let unchanged = unchangedConstants(example: query.example ?? query.normalized, query: query)
       for write in inserts {
         let verdict = matching(write, suggestion.predicateValues)
-        switch verdict.match {
-        case nil:
-          result.unknown += executions
-        case let match?:
-          if let unchanged, verdict.locations.allSatisfy({ unchanged($0) == true }) {
-            if match { result.matching += executions } else { result.notMatching += executions }
-            continue
-          }
-          // The constants changed between executions: the share of the samples whose rows match.
-          let verdicts = samplesOf(query).compactMap { sample in
-            sample.writes.first { $0.kind == .insert && $0.table.sameTable(as: suggestion.table) }
-              .flatMap { matching($0, suggestion.predicateValues).match }
-          }
-          guard !verdicts.isEmpty else {
-            result.unknown += executions
-            continue
-          }
-          let matched = Int(
-            (Double(executions) * Double(verdicts.filter { $0 }.count) / Double(verdicts.count)).rounded())
-          result.matching += matched
-          result.notMatching += executions - matched
-          result.estimated += executions
+        if let match = verdict.match, let unchanged, verdict.locations.allSatisfy({ unchanged($0) == true }) {
+          if match { result.matching += executions } else { result.notMatching += executions }
+          continue
         }
+        guard verdict.match != nil || verdict.usesParameters else {
+          result.unknown += executions
+          continue
+        }
+        // The constants changed between executions, or the values are bind parameters: the share of the samples
+        // whose rows match.
+        let verdicts = samplesOf(query).compactMap { sample in
+          sample.facts.writes.first { $0.kind == .insert && $0.table.sameTable(as: suggestion.table) }
+            .flatMap { matching($0, suggestion.predicateValues, parameters: sample.parameters).match }
+        }
+        guard !verdicts.isEmpty else {
+          result.unknown += executions
+          continue
+        }
+        let matched = Int(
+          (Double(executions) * Double(verdicts.filter { $0 }.count) / Double(verdicts.count)).rounded())
+        result.matching += matched
+        result.notMatching += executions - matched
+        result.estimated += executions
       }
     }
     return result
   }
 
-  /// Whether an INSERT's rows match a predicate of constants (true when any row does): nil when a value is not
-  /// a constant (a bind parameter, an expression, a column's default), with where the compared constants start.
-  static func matching(_ write: TableWrite, _ predicate: [String: String]) -> (match: Bool?, locations: [Int]) {
-    guard let values = write.insertedValues else { return (nil, []) }
+  /// Whether an INSERT's rows match a predicate of constants (true when any row does), with where the compared
+  /// constants start and whether bind parameters give any of the compared values. Nil when a value is not known:
+  /// an expression, a column's default, or a bind parameter that `parameters` (the logged values) does not give.
+  static func matching(
+    _ write: TableWrite, _ predicate: [String: String], parameters: [Int: BindParameters.Value]? = nil
+  ) -> (match: Bool?, locations: [Int], usesParameters: Bool) {
+    guard let values = write.insertedValues else { return (nil, [], false) }
     var rows: Int?
     for column in predicate.keys {
-      guard let list = values[column] else { return (nil, []) }
+      guard let list = values[column] else { return (nil, [], false) }
       rows = list.count
     }
     var locations: [Int] = []
+    var usesParameters = false
+    var unresolved = false
     var any = false
     for row in 0..<(rows ?? 0) {
       var all = true
       for (column, wanted) in predicate {
-        guard case .constant(let text, let location)? = values[column]![row] else { return (nil, []) }
-        if let location { locations.append(location) } else { return (nil, []) }
-        if text != wanted { all = false }
+        switch values[column]![row] {
+        case .constant(let text, let location?)?:
+          locations.append(location)
+          if text != wanted { all = false }
+        case .parameter(let number)?:
+          usesParameters = true
+          switch parameters?[number] {
+          case .text(let value)?:
+            guard let equal = boundValue(value, equals: wanted) else {
+              unresolved = true
+              continue
+            }
+            if !equal { all = false }
+          case .null?: all = false
+          case .truncated?, nil: unresolved = true
+          }
+        default:
+          return (nil, [], false)
+        }
       }
       if all { any = true }
     }
-    return (rows == nil ? nil : any, locations)
+    return (rows == nil || unresolved ? nil : any, locations, usesParameters)
+  }
+
+  /// Whether a logged bind value is the constant `wanted` (as the parser writes constants: strings quoted,
+  /// numbers and booleans bare); nil when that cannot be told.
+  static func boundValue(_ value: String, equals wanted: String) -> Bool? {
+    if wanted.hasPrefix("'") { return "'" + value.replacingOccurrences(of: "'", with: "''") + "'" == wanted }
+    if wanted == "true" || wanted == "false" {
+      switch value.lowercased() {
+      case "t", "true", "y", "yes", "on", "1": return wanted == "true"
+      case "f", "false", "n", "no", "off", "0": return wanted == "false"
+      default: return nil
+      }
+    }
+    if value == wanted { return true }
+    if let a = Double(value), let b = Double(wanted) { return a == b }
+    return wanted.hasPrefix("B'") ? nil : false
   }
 
   func constantsSeen(position: Int, access: TableAccess, samples: [StatementFacts]) -> [String: Seen] {

@@ -224,7 +224,7 @@ public struct QueryAnalyzer {
   func value(_ node: TreeNode) -> PredicateValue? {
     switch node.type {
     case "A_Const": return .constant(Self.constantText(node), location: node["location"] as? Int)
-    case "ParamRef": return .parameter
+    case "ParamRef": return .parameter(node["number"] as? Int ?? 0)
     case "TypeCast":
       guard let argument = node.node("arg") else { return .expression }
       return value(argument)

@@ -26,8 +26,8 @@ public enum PredicateValue: Sendable, Hashable {
   /// A literal, as written (`'pending'`, `42`, `NULL`), and where it starts in the statement (a byte offset),
   /// when the parser says.
   case constant(String, location: Int? = nil)
-  /// A bind parameter (`$1`).
-  case parameter
+  /// A bind parameter (`$1`), by its number.
+  case parameter(Int)
   /// Anything else that does not involve the table's columns (`now() - interval '2 hours'`, a subquery).
   case expression
 }

@@ -129,15 +129,24 @@ public struct HypotheticalValidator {
     public var weight: Double
   }
 
-  /// The parameter sets a query is planned with: its slowest execution (with the logged bind values when it has
-  /// `$n` parameters) and its most common sampled text, or PostgreSQL's generic plan when the values are not in
-  /// the log. Each carries a share of the query's calls.
+  /// The parameter sets a query is planned with: its slowest execution and its most common sampled execution
+  /// (for `$n` statements, with the bind values logged after each), and for `$n` statements PostgreSQL's generic
+  /// plan too. Each carries a share of the query's calls.
   public static func statements(for query: QueryStats) -> [Statement] {
     let slowest = query.example ?? query.normalized
     var sets: [(IndexSuggestion.Validation.Parameters, String, [String?]?)] = []
-    if parameterCount(slowest) > 0 {
-      if let logged = query.exampleParameters, let values = bindValues(logged, count: parameterCount(slowest)) {
+    let count = parameterCount(slowest)
+    if count > 0 {
+      if let logged = query.exampleParameters, let values = bindValues(logged, count: count) {
         sets.append((.slowest, slowest, values))
+      }
+      // The bind values most sampled executions of this text share, or one of them when they all differ.
+      let logged = query.sampledExecutions.filter { $0.text == slowest }.compactMap(\.parameters)
+        .filter { bindValues($0, count: count) != nil }
+      var counts: [String: Int] = [:]
+      for values in logged { counts[values, default: 0] += 1 }
+      if let common = logged.max(by: { (counts[$0]!, $1) < (counts[$1]!, $0) }), common != query.exampleParameters {
+        sets.append((counts[common]! > 1 ? .mostCommon : .sampled, slowest, bindValues(common, count: count)))
       }
       sets.append((.generic, slowest, nil))
     } else {
@@ -159,52 +168,16 @@ public struct HypotheticalValidator {
   /// The values of a logged `parameters: $1 = '42', $2 = NULL` detail, in order; nil when it is not that, a
   /// parameter is missing, or a value was cut short by `log_parameter_max_length` (it ends in `...`).
   public static func bindValues(_ logged: String, count: Int) -> [String?]? {
-    var values = [String?](repeating: nil, count: count)
-    var seen = Set<Int>()
-    let bytes = Array(logged.utf8)
-    var i = 0
-    func skip(_ text: String) -> Bool {
-      let expected = Array(text.utf8)
-      guard bytes.count - i >= expected.count, Array(bytes[i..<i + expected.count]) == expected else { return false }
-      i += expected.count
-      return true
-    }
-    while i < bytes.count {
-      guard skip("$") else { return nil }
-      var number = 0
-      let digitsStart = i
-      while i < bytes.count, bytes[i] &- 0x30 < 10 {
-        number = number * 10 + Int(bytes[i] &- 0x30)
-        i += 1
+    guard let parsed = BindParameters.parse(logged), parsed.count == count else { return nil }
+    var values: [String?] = []
+    for number in stride(from: 1, through: count, by: 1) {
+      switch parsed[number] {
+      case .text(let text)?: values.append(text)
+      case .null?: values.append(nil)
+      case .truncated?, nil: return nil
       }
-      guard i > digitsStart, number >= 1, number <= count, skip(" = ") else { return nil }
-      if skip("NULL") {
-        values[number - 1] = nil
-      } else {
-        guard skip("'") else { return nil }
-        var value: [UInt8] = []
-        while true {
-          guard i < bytes.count else { return nil }
-          if bytes[i] == UInt8(ascii: "'") {
-            if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "'") {
-              value.append(bytes[i])
-              i += 2
-              continue
-            }
-            i += 1
-            break
-          }
-          value.append(bytes[i])
-          i += 1
-        }
-        let text = String(decoding: value, as: UTF8.self)
-        if text.hasSuffix("...") { return nil }
-        values[number - 1] = text
-      }
-      seen.insert(number)
-      if i < bytes.count { guard skip(", ") else { return nil } }
     }
-    return seen.count == count ? values : nil
+    return values
   }
 
   /// Checks the suggestions as the set they are: every served statement is planned without any hypothetical

@@ -81,7 +81,7 @@ public struct WriteCostReport: Codable, Sendable {
   }
 }
 
-public struct PartialInsertsReport: Codable, Sendable {
+public struct PartialInsertsReport: Codable, Sendable, Equatable {
   public var matching: Int
   public var notMatching: Int
   public var estimated: Int

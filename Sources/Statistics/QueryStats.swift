@@ -82,10 +82,20 @@ public struct QueryStats: Sendable, Codable {
   /// Calls and time by the endpoint their tags name; nil while no call carried one.
   public var endpoints: EndpointTimes?
 
+  /// One sampled execution: its text and, for a `$n` statement, the bind values its `DETAIL: parameters` gave
+  /// (`$1 = 'ready', $2 = NULL`, as logged).
   public struct Sample: Sendable, Codable, Equatable {
     public var priority: UInt64
     public var text: String
+    public var parameters: String?
     static func < (a: Sample, b: Sample) -> Bool { (a.priority, a.text) < (b.priority, b.text) }
+  }
+
+  /// What recording an execution kept of it: whether it became the example, and its sample's priority when it
+  /// entered the sample (so the parameters that follow it go there too).
+  public struct Recorded {
+    public var example = false
+    public var sample: UInt64?
   }
 
   public init(fingerprint: Fingerprint, parseError: String?) {
@@ -97,11 +107,24 @@ public struct QueryStats: Sendable, Codable {
 
   /// The sample with each text rewritten (redaction keeps the executions, not their values).
   mutating func redactSamples(_ rewrite: (String) -> String) {
-    for index in sampled.indices { sampled[index].text = rewrite(sampled[index].text) }
+    for index in sampled.indices {
+      sampled[index].text = rewrite(sampled[index].text)
+      sampled[index].parameters = nil
+    }
   }
 
   /// The sampled texts, in priority order.
   public var samples: [String] { sampled.sorted(by: <).map(\.text) }
+
+  /// The sampled executions, texts and bind values, in priority order.
+  public var sampledExecutions: [Sample] { sampled.sorted(by: <) }
+
+  /// Gives the sampled execution of `priority`, when it is still in the sample, the bind values logged after it.
+  mutating func noteSampleParameters(_ detail: ByteView, priority: UInt64) {
+    guard let index = sampled.firstIndex(where: { $0.priority == priority }), sampled[index].parameters == nil
+    else { return }
+    sampled[index].parameters = Self.parametersText(detail)
+  }
 
   /// Notes the text of a statement seen at `position` (any step), keeping the earliest.
   mutating func noteText(_ text: ByteView, at position: InputPosition) {
@@ -110,11 +133,12 @@ public struct QueryStats: Sendable, Codable {
     firstText = text.string
   }
 
-  /// Counts one execution; returns whether it became the example (so its parameters may follow).
+  /// Counts one execution; returns whether it became the example and entered the sample (so its parameters may
+  /// follow).
   mutating func record(
     durationUs: Int64?, thresholdUs: Int64, time: LogTime?, pid: Int32, position: InputPosition, database: Int32,
     user: Int32, application: Int32, text: ByteView, parameters: ByteView?, constants: LiteralDigest? = nil
-  ) -> Bool {
+  ) -> Recorded {
     if let constants {
       if constancy == nil && calls == 0 && untimedCalls == 0 {
         constancy = Constancy(first: constants, varied: 0)
@@ -134,17 +158,20 @@ public struct QueryStats: Sendable, Codable {
       made = value
       return value
     }
-    sample(priority: Self.priority(position: position, time: time, pid: pid, durationUs: durationUs), string)
+    var recorded = Recorded()
+    let priority = Self.priority(position: position, time: time, pid: pid, durationUs: durationUs)
+    if sample(priority: priority, parameters: parameters, string) { recorded.sample = priority }
     databases.add(database)
     users.add(user)
     applications.add(application)
     guard let duration = durationUs else {
       untimedCalls += 1
-      guard exampleDurationUs < 0, position < examplePosition else { return false }
+      guard exampleDurationUs < 0, position < examplePosition else { return recorded }
       example = string()
       exampleParameters = parameters.map(Self.parametersText)
       examplePosition = position
-      return true
+      recorded.example = true
+      return recorded
     }
     calls += 1
     totalUs += duration
@@ -156,13 +183,14 @@ public struct QueryStats: Sendable, Codable {
     }
     distribution.record(duration)
     guard duration > exampleDurationUs || (duration == exampleDurationUs && position < examplePosition) else {
-      return false
+      return recorded
     }
     exampleDurationUs = duration
     example = string()
     exampleParameters = parameters.map(Self.parametersText)
     examplePosition = position
-    return true
+    recorded.example = true
+    return recorded
   }
 
   /// A sample priority that depends only on the execution: its line, time, process and duration.
@@ -175,16 +203,20 @@ public struct QueryStats: Sendable, Codable {
     return mix.next()
   }
 
-  private mutating func sample(priority: UInt64, _ text: () -> String) {
+  /// Offers an execution to the bottom-k sample; returns whether it entered.
+  private mutating func sample(priority: UInt64, parameters: ByteView?, _ text: () -> String) -> Bool {
     if sampled.count < Self.sampleLimit {
-      sampled.append(Sample(priority: priority, text: text()))
-      return
+      sampled.append(Sample(priority: priority, text: text(), parameters: parameters.map(Self.parametersText)))
+      return true
     }
     var largest = 0
     for i in 1..<sampled.count where sampled[largest] < sampled[i] { largest = i }
-    guard priority <= sampled[largest].priority else { return }
+    guard priority <= sampled[largest].priority else { return false }
     let candidate = Sample(priority: priority, text: text())
-    if candidate < sampled[largest] { sampled[largest] = candidate }
+    guard candidate < sampled[largest] else { return false }
+    sampled[largest] = candidate
+    sampled[largest].parameters = parameters.map(Self.parametersText)
+    return true
   }
 
   static func parametersText(_ detail: ByteView) -> String {

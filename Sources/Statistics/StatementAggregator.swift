@@ -62,8 +62,17 @@ public struct StatementAggregator: FingerprintedEventSink {
   /// Endpoint names by a hash of the tag values that make them, so that a tagged statement makes no String.
   private var endpointCache: [UInt64: String] = [:]
 
-  /// The latest statement of each process that became its query's example, waiting for its parameters.
-  private var awaitingParameters: [Int32: (query: Int, position: InputPosition)] = [:]
+  /// The latest statement of each process that became its query's example or entered its sample, waiting for
+  /// its parameters.
+  private var awaitingParameters: [Int32: Awaiting] = [:]
+
+  private struct Awaiting {
+    var query: Int
+    var position: InputPosition
+    var example: Bool
+    /// The priority of its sampled execution, when it entered the sample.
+    var sample: UInt64?
+  }
 
   public internal(set) var errorGroups: [ErrorGroup] = []
   private var errorGroupIndex: [ErrorGroup.Key: Int] = [:]
@@ -209,7 +218,7 @@ public struct StatementAggregator: FingerprintedEventSink {
       SessionStep(
         pid: pid, timeMs: entry.time?.epochMs, fingerprint: queries[index].fingerprint, traits: traits,
         values: values, durationUs: event.durationUs ?? 0))
-    let becameExample = queries[index].record(
+    let recorded = queries[index].record(
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters,
       constants: statement.resolved.constants)
@@ -233,18 +242,20 @@ public struct StatementAggregator: FingerprintedEventSink {
     } else {
       summary.untimedStatements += 1
     }
-    if becameExample && event.parameters == nil {
-      awaitingParameters[pid] = (index, position)
+    if event.parameters == nil && (recorded.example || recorded.sample != nil) {
+      awaitingParameters[pid] = Awaiting(
+        query: index, position: position, example: recorded.example, sample: recorded.sample)
     } else if !awaitingParameters.isEmpty {
       awaitingParameters.removeValue(forKey: pid)
     }
   }
 
   public mutating func parameters(_ detail: ByteView, pid: Int32) {
-    guard let awaiting = awaitingParameters.removeValue(forKey: pid),
-      queries[awaiting.query].examplePosition == awaiting.position
-    else { return }
-    queries[awaiting.query].exampleParameters = QueryStats.parametersText(detail)
+    guard let awaiting = awaitingParameters.removeValue(forKey: pid) else { return }
+    if awaiting.example && queries[awaiting.query].examplePosition == awaiting.position {
+      queries[awaiting.query].exampleParameters = QueryStats.parametersText(detail)
+    }
+    if let priority = awaiting.sample { queries[awaiting.query].noteSampleParameters(detail, priority: priority) }
   }
 
   public mutating func message(_ event: ServerMessage, fingerprint: Fingerprint?) {
@@ -402,7 +413,9 @@ public struct StatementAggregator: FingerprintedEventSink {
     }
     for pid in continuing { awaitingParameters.removeValue(forKey: pid) }
     for (pid, awaiting) in other.awaitingParameters {
-      awaitingParameters[pid] = (queryMap[awaiting.query], awaiting.position)
+      var moved = awaiting
+      moved.query = queryMap[awaiting.query]
+      awaitingParameters[pid] = moved
     }
     folded.add(other.folded)
     keepWithinBudget()
@@ -424,9 +437,12 @@ public struct StatementAggregator: FingerprintedEventSink {
   mutating func reindexQueries(moved: (Int) -> Int?) {
     indexByFingerprint.removeAll(keepingCapacity: true)
     for index in queries.indices { indexByFingerprint[queries[index].fingerprint] = index }
-    var still: [Int32: (query: Int, position: InputPosition)] = [:]
+    var still: [Int32: Awaiting] = [:]
     for (pid, awaiting) in awaitingParameters {
-      if let index = moved(awaiting.query) { still[pid] = (index, awaiting.position) }
+      guard let index = moved(awaiting.query) else { continue }
+      var kept = awaiting
+      kept.query = index
+      still[pid] = kept
     }
     awaitingParameters = still
   }

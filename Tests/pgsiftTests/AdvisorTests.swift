@@ -41,7 +41,7 @@ struct QueryAnalyzerTests {
     )
     let t = try access(f, "t")
     #expect(t.equalities.map(\.column) == ["a", "b", "c", "e"])
-    #expect(t.equalities.first?.value == .parameter)
+    #expect(t.equalities.first?.value == .parameter(1))
     #expect(t.ranges == ["d"])
     #expect(t.sorts == [TableAccess.SortColumn(column: "f", descending: true)])
     #expect(t.limited)
@@ -419,7 +419,7 @@ struct ContactsAdviceTests {
   }
 }
 
-@Suite("Index advisor: the write cost of a partial index (fixtures/queue, fixtures/shop)")
+@Suite("Index advisor: the write cost of a partial index (fixtures/queue, fixtures/tasks, fixtures/shop)")
 struct PartialWriteCostTests {
   @Test("an INSERT adds an entry only when its row matches the predicate: exactly when its value never changes")
   func noInsertMatches() throws {
@@ -469,5 +469,34 @@ struct PartialWriteCostTests {
     let tolerance = 3 * (share * (1 - share) / Double(QueryStats.sampleLimit)).squareRoot() * single
     #expect(abs(Double(inserts.matching - batches) - Double(ready)) <= tolerance, "\(inserts), \(ready) ready")
     #expect(partial.writeCost.indexWrites == inserts.matching)
+  }
+
+  @Test(
+    "a prepared INSERT's status is a bind parameter: its share judged from the samples' logged values, in stderr and csvlog",
+    arguments: ["postgresql.log.gz", "postgresql.csv.gz"])
+  func bindParameters(file: String) throws {
+    let tasks = Paths.fixtures.appendingPathComponent("tasks")
+    let report = try IndexAdviceTests.advice([tasks.appendingPathComponent(file).path])
+    // The worker's query writes status = 0 in its text, in every execution: a partial index.
+    let partial = try #require(report.indexSuggestions.first { $0.table == "tasks" && $0.where == "status = 0" })
+    #expect(partial.columns == ["queue", "id"])
+    let inserts = try #require(partial.writeCost.partialInserts)
+    // The producer's INSERT is `VALUES ($1, $2, 'task')`, its status in `DETAIL: parameters` (grep's count of the
+    // stderr log, where each execution's parameters follow it).
+    let stderr =
+      "zcat '\(tasks.appendingPathComponent("postgresql.log.gz").path)' | grep -A1 'execute P_[0-9]*: INSERT INTO tasks'"
+    let queued = try grepCount("parameters: .1 = .[0-9]+., .2 = .0.$", in: stderr)
+    let done = try grepCount("parameters: .1 = .[0-9]+., .2 = .2.$", in: stderr)
+    #expect(queued > 2 * done && done > 0)
+    #expect(inserts.unknown == 0 && inserts.estimated == queued + done, "\(inserts)")
+    #expect(inserts.matching + inserts.notMatching == queued + done)
+    let share = Double(queued) / Double(queued + done)
+    let tolerance = 3 * (share * (1 - share) / Double(QueryStats.sampleLimit)).squareRoot() * Double(queued + done)
+    #expect(abs(Double(inserts.matching) - Double(queued)) <= tolerance, "\(inserts), \(queued) queued")
+    #expect(inserts.notMatching > 0)
+    #expect(partial.writeCost.explanation.contains("judged from their sampled executions"))
+    // Read in pieces of 4 KiB, a statement's parameters often come in the piece after it: the same samples.
+    let pieces = try IndexAdviceTests.advice([tasks.appendingPathComponent(file).path, "--chunk-size", "4096"])
+    #expect(pieces.indexSuggestions.first { $0.where == "status = 0" }?.writeCost.partialInserts == inserts)
   }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import LiveValidation
 import Reports
+import Statistics
 import Testing
 
 @Suite("Index advisor validated with HypoPG", .serialized)
@@ -51,9 +52,10 @@ struct ValidationTests {
     }
     // The events lookup by customer runs through pgbench -M prepared: its $1 gets PostgreSQL's generic plan.
     let events = try #require(validated.first { $0.table == "events" && $0.columns == ["customer_id"] })
-    // It is planned twice: with the slowest call's logged values bound, and as that generic plan.
-    #expect(events.validated?.plans.map(\.parameters) == ["slowest", "generic"])
-    #expect(events.validated?.plans.map(\.generic) == [false, true])
+    // It is planned three times: with the slowest call's logged values bound, with a sampled call's (every
+    // customer id differs), and as that generic plan.
+    #expect(events.validated?.plans.map(\.parameters) == ["slowest", "sampled", "generic"])
+    #expect(events.validated?.plans.map(\.generic) == [false, false, true])
     // Rejected ones are reported with their figures, and did not halve the cost.
     #expect(!report.rejectedIndexSuggestions.isEmpty)
     for rejected in report.rejectedIndexSuggestions {
@@ -138,6 +140,31 @@ struct ValidationTests {
     #expect(plans.allSatisfy { $0.usesIndex && $0.costAfter < $0.costBefore * 0.5 })
   }
 
+  @Test(
+    "tasks: a prepared statement is planned with its slowest and its most common logged bind values, and generic",
+    .enabled(if: LiveServer.available, "needs PostgreSQL 15 and postgresql-15-hypopg (scripts/test installs them)"))
+  func preparedTasks() throws {
+    let extensionScript = try TemporaryDirectory()
+    let hypopg = try Self.hypoPGScript(in: extensionScript)
+    let tasks = Paths.fixtures.appendingPathComponent("tasks")
+    let schema = Paths.shop.appendingPathComponent("schema.sql").path
+    let server = try LiveServer(databases: [
+      "shop": [schema, tasks.appendingPathComponent("setup.sql").path, hypopg]
+    ])
+    let log = tasks.appendingPathComponent("postgresql.log.gz").path
+    let result = try pgsift(["analyze", log, "--format", "json", "--dsn", server.dsn("shop")])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try result.report()
+    // `queue = $1 AND status = 0`: the worker's 40 queues repeat among its 16 samples, so one queue's values are
+    // the most common set; the generic plan proves status = 0 from the text and uses the partial index too.
+    let partial = try #require(
+      report.indexSuggestions.first { $0.table == "tasks" && $0.where == "status = 0" },
+      "\(report.rejectedIndexSuggestions.map(\.ddl))")
+    let plans = try #require(partial.validated?.plans)
+    #expect(plans.map(\.parameters) == ["slowest", "most common", "generic"], "\(plans.map(\.parameters))")
+    #expect(plans.allSatisfy { $0.usesIndex && $0.costAfter < $0.costBefore * 0.5 }, "\(plans)")
+  }
+
   @Test("logged bind parameters are read back as values; a cut or odd detail is refused")
   func bindValues() {
     #expect(HypotheticalValidator.bindValues("$1 = '42', $2 = NULL", count: 2) == ["42", nil])
@@ -148,6 +175,12 @@ struct ValidationTests {
     #expect(HypotheticalValidator.bindValues("$3 = '1'", count: 2) == nil)
     #expect(HypotheticalValidator.bindValues("$1 = 'open", count: 1) == nil)
     #expect(HypotheticalValidator.bindValues("$1 = 42", count: 1) == nil)
+    #expect(HypotheticalValidator.bindValues("$1 = '1', $1 = '2'", count: 1) == nil)
+    // What the advisor reads: values by number, NULL and cut ones told apart, with or without the detail's head.
+    #expect(BindParameters.parse("parameters: $2 = '0', $1 = NULL") == [1: .null, 2: .text("0")])
+    #expect(BindParameters.parse("$1 = 'done', $12 = 'abc...'") == [1: .text("done"), 12: .truncated])
+    #expect(BindParameters.parse("$1 = 'a'  $2 = 'b'") == nil)
+    #expect(BindParameters.parse("parameters: none") == nil)
   }
 
   @Test("a database that cannot be reached: exit 2, the offline advice still written")
