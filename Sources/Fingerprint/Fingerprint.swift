@@ -35,6 +35,13 @@ public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomString
 
   public static func < (a: Fingerprint, b: Fingerprint) -> Bool { a.value < b.value }
 
+  /// The value and the source's case: a String-valued enum would otherwise hash its raw text, on every lookup
+  /// of every dictionary keyed by fingerprint.
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(value)
+    hasher.combine(source == .libpgQuery)
+  }
+
   enum CodingKeys: String, CodingKey { case value, source }
 
   /// Reads `{"value": …, "source": …}`, or a bare number (how session steps and bursts of saved runs and --state

@@ -590,31 +590,50 @@ struct FieldTyping {
     // connection message names it for that field; per value counted, so columns of any length compare.
     var score: [Int: [PrefixField: Double]] = [:]
     var support: [Int: [PrefixField: Int]] = [:]
+    let unknown = Array("[unknown]".utf8)
+    let namedByField = Self.names.map { named[$0] }
+    var namedFields: [[UInt8]: Int] = [:]
     for index in textColumns {
       var counted = 0
+      // By field, in the order of `names`: the votes and the values that had one.
+      var votes = [Double](repeating: 0, count: Self.names.count)
+      var voted = [Int](repeating: 0, count: Self.names.count)
       for value in columns[index].values {
-        guard !value.bytes.isEmpty, value.bytes != Array("[unknown]".utf8) else { continue }
+        guard !value.bytes.isEmpty, value.bytes != unknown else { continue }
         counted += 1
-        for field in Self.names {
+        // What the record's own message and its process's messages say, looked up once for every field.
+        let own = direct[value.record]
+        let session = processOf[value.record].flatMap { sessions[$0] }
+        // The fields whose connection messages name this value, a bit each, found once per distinct value.
+        let namedAs =
+          namedFields[value.bytes]
+          ?? {
+            var bits = 0
+            for place in Self.names.indices where namedByField[place]?.contains(value.bytes) == true {
+              bits |= 1 << place
+            }
+            namedFields[value.bytes] = bits
+            return bits
+          }()
+        for (place, field) in Self.names.enumerated() {
           var vote = 0.0
-          if let own = direct[value.record], expected(own, field) == value.bytes {
+          if let own, expected(own, field) == value.bytes {
             vote = 3
-          } else if let process = processOf[value.record], let session = sessions[process],
-            expected(session, field) == value.bytes
-          {
+          } else if let session, expected(session, field) == value.bytes {
             vote = 2
-          } else if named[field]?.contains(value.bytes) == true {
+          } else if namedAs & (1 << place) != 0 {
             vote = 1
           }
           if vote > 0 {
-            score[index, default: [:]][field, default: 0] += vote
-            support[index, default: [:]][field, default: 0] += 1
+            votes[place] += vote
+            voted[place] += 1
           }
         }
       }
-      if counted > 0, var scores = score[index] {
-        for (field, total) in scores { scores[field] = total / Double(counted) }
-        score[index] = scores
+      guard counted > 0 else { continue }
+      for (place, field) in Self.names.enumerated() where voted[place] > 0 {
+        score[index, default: [:]][field] = votes[place] / Double(counted)
+        support[index, default: [:]][field] = voted[place]
       }
     }
     // The assignment of fields to columns with the most votes in all, each field and column used once.
