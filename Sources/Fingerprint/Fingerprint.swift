@@ -42,6 +42,11 @@ public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomString
     hasher.combine(source == .libpgQuery)
   }
 
+  /// The value is a 64-bit hash already: dictionaries keyed by fingerprint take their buckets from it.
+  public func _rawHashValue(seed: Int) -> Int {
+    Fingerprinter.bucket(source == .libpgQuery ? value : ~value, seed: seed)
+  }
+
   enum CodingKeys: String, CodingKey { case value, source }
 
   /// Reads `{"value": …, "source": …}`, or a bare number (how session steps and bursts of saved runs and --state

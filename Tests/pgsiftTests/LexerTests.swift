@@ -48,6 +48,23 @@ func shape(_ sql: String) -> String {
 
 @Suite("Lexer cache rule")
 struct LexerTests {
+  @Test("fingerprints as dictionary keys: one value from libpg_query and from the lexer stays two keys; buckets spread")
+  func fingerprintKeys() {
+    // Sequential values: the worst case for a table that takes its buckets from the value (a fingerprint is a
+    // well-mixed hash, a lexer's id too, but a hostile log could aim at the low bits).
+    var keys: [Fingerprint: Int] = [:]
+    for value in 0..<UInt64(20_000) {
+      keys[Fingerprint(value: value, source: .libpgQuery)] = Int(value)
+      keys[Fingerprint(value: value, source: .lexer)] = -Int(value) - 1
+    }
+    #expect(keys.count == 40_000)
+    #expect(keys[Fingerprint(value: 7, source: .libpgQuery)] == 7 && keys[Fingerprint(value: 7, source: .lexer)] == -8)
+    // Sequential values spread over a table of their size as random ones would (1 - 1/e of the buckets).
+    var buckets = Set<Int>()
+    for value in 0..<UInt64(4_096) { buckets.insert(Fingerprinter.bucket(value, seed: 12_345) & 4_095) }
+    #expect(buckets.count > 2_400, "\(buckets.count) of 4096 buckets used")
+  }
+
   @Test("same shape => same fingerprint, over every statement of the real logs")
   func corpusProperty() throws {
     var texts: Set<String> = []
