@@ -96,6 +96,20 @@ struct ValidationTests {
     return path
   }
 
+  /// The JSON report of a fixture's log checked with --dsn against a test server loaded with the fixtures' `scripts`
+  /// (paths under fixtures/) and HypoPG.
+  static func validatedReport(_ fixture: String, loading scripts: [String]) throws -> AnalysisReport {
+    let extensionScript = try TemporaryDirectory()
+    let hypopg = try hypoPGScript(in: extensionScript)
+    let server = try LiveServer(databases: [
+      "db": scripts.map { Paths.fixtures.appendingPathComponent($0).path } + [hypopg]
+    ])
+    let log = Paths.fixtures.appendingPathComponent("\(fixture)/postgresql.log.gz").path
+    let result = try pgsift(["analyze", log, "--format", "json", "--dsn", server.dsn("db")])
+    #expect(result.status == 0, "\(result.stderr)")
+    return try result.report()
+  }
+
   func served(_ suggestion: IndexSuggestionReport, _ fingerprint: String) -> Int {
     suggestion.served.first { $0.fingerprint == fingerprint }?.calls ?? 1
   }
@@ -117,14 +131,7 @@ struct ValidationTests {
     "tickets: the low-selectivity priority index is rejected; a query is planned with its slowest and most common text",
     .enabled(if: LiveServer.available, "needs PostgreSQL 15 and postgresql-15-hypopg (scripts/test installs them)"))
   func tickets() throws {
-    let extensionScript = try TemporaryDirectory()
-    let hypopg = try Self.hypoPGScript(in: extensionScript)
-    let tickets = Paths.fixtures.appendingPathComponent("tickets")
-    let server = try LiveServer(databases: ["tickets": [tickets.appendingPathComponent("setup.sql").path, hypopg]])
-    let log = tickets.appendingPathComponent("postgresql.log.gz").path
-    let result = try pgsift(["analyze", log, "--format", "json", "--dsn", server.dsn("tickets")])
-    #expect(result.status == 0, "\(result.stderr)")
-    let report = try result.report()
+    let report = try Self.validatedReport("tickets", loading: ["tickets/setup.sql"])
     // A third of the rows per value: the planner keeps its scan, and says so.
     let priority = try #require(
       report.rejectedIndexSuggestions.first { $0.table == "tickets" && $0.columns == ["priority"] })
@@ -144,17 +151,7 @@ struct ValidationTests {
     "tasks: a prepared statement is planned with its slowest and its most common logged bind values, and generic",
     .enabled(if: LiveServer.available, "needs PostgreSQL 15 and postgresql-15-hypopg (scripts/test installs them)"))
   func preparedTasks() throws {
-    let extensionScript = try TemporaryDirectory()
-    let hypopg = try Self.hypoPGScript(in: extensionScript)
-    let tasks = Paths.fixtures.appendingPathComponent("tasks")
-    let schema = Paths.shop.appendingPathComponent("schema.sql").path
-    let server = try LiveServer(databases: [
-      "shop": [schema, tasks.appendingPathComponent("setup.sql").path, hypopg]
-    ])
-    let log = tasks.appendingPathComponent("postgresql.log.gz").path
-    let result = try pgsift(["analyze", log, "--format", "json", "--dsn", server.dsn("shop")])
-    #expect(result.status == 0, "\(result.stderr)")
-    let report = try result.report()
+    let report = try Self.validatedReport("tasks", loading: ["shop/schema.sql", "tasks/setup.sql"])
     // `queue = $1 AND status = 0`: the worker's 40 queues repeat among its 16 samples, so one queue's values are
     // the most common set; the generic plan proves status = 0 from the text and uses the partial index too.
     let partial = try #require(
