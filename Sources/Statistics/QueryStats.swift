@@ -123,7 +123,7 @@ public struct QueryStats: Sendable, Codable {
   mutating func noteSampleParameters(_ detail: ByteView, priority: UInt64) {
     guard let index = sampled.firstIndex(where: { $0.priority == priority }), sampled[index].parameters == nil
     else { return }
-    sampled[index].parameters = Self.parametersText(detail)
+    sampled[index].parameters = Self.sampleParametersText(detail)
   }
 
   /// Notes the text of a statement seen at `position` (any step), keeping the earliest.
@@ -206,7 +206,8 @@ public struct QueryStats: Sendable, Codable {
   /// Offers an execution to the bottom-k sample; returns whether it entered.
   private mutating func sample(priority: UInt64, parameters: ByteView?, _ text: () -> String) -> Bool {
     if sampled.count < Self.sampleLimit {
-      sampled.append(Sample(priority: priority, text: text(), parameters: parameters.map(Self.parametersText)))
+      sampled.append(
+        Sample(priority: priority, text: text(), parameters: parameters.flatMap(Self.sampleParametersText)))
       return true
     }
     var largest = 0
@@ -215,8 +216,33 @@ public struct QueryStats: Sendable, Codable {
     let candidate = Sample(priority: priority, text: text())
     guard candidate < sampled[largest] else { return false }
     sampled[largest] = candidate
-    sampled[largest].parameters = parameters.map(Self.parametersText)
+    sampled[largest].parameters = parameters.flatMap(Self.sampleParametersText)
     return true
+  }
+
+  /// Bytes of a sampled execution's bind values kept: a value as long as a bytea or a document would otherwise be
+  /// held sixteen times a query.
+  public static let sampleParametersLimit = 4_096
+
+  /// The bind values a sample keeps: the whole detail, or its first values that fit the limit (cut before the
+  /// `, $n = ` of the first value past it); nil when not even the first fits.
+  public static func sampleParametersText(_ detail: ByteView) -> String? {
+    let text = parametersText(detail)
+    guard text.utf8.count > sampleParametersLimit else { return text }
+    let bytes = Array(text.utf8.prefix(sampleParametersLimit + 3))
+    // Where each value ends, outside quotes (a quote inside a value is doubled, which toggles twice).
+    var cut: Int?
+    var quoted = false
+    for i in bytes.indices {
+      if bytes[i] == UInt8(ascii: "'") {
+        quoted.toggle()
+      } else if !quoted, i + 2 < bytes.count, i <= sampleParametersLimit, bytes[i] == UInt8(ascii: ","),
+        bytes[i + 1] == UInt8(ascii: " "), bytes[i + 2] == UInt8(ascii: "$")
+      {
+        cut = i
+      }
+    }
+    return cut.map { String(decoding: bytes[..<$0], as: UTF8.self) }
   }
 
   static func parametersText(_ detail: ByteView) -> String {

@@ -4,6 +4,19 @@ import Testing
 
 @Suite("Statistics")
 struct StatisticsTests {
+  @Test("a sample keeps at most 4 KiB of bind values, cut between values, never inside a quoted one")
+  func sampleParameters() {
+    func kept(_ detail: String) -> String? {
+      Array(detail.utf8).withUnsafeBufferPointer { QueryStats.sampleParametersText($0) }
+    }
+    #expect(kept("parameters: $1 = '0', $2 = NULL") == "$1 = '0', $2 = NULL")
+    let long = String(repeating: "x", count: 5_000)
+    #expect(kept("parameters: $1 = '0', $2 = '7', $3 = '\(long)', $4 = 'a'") == "$1 = '0', $2 = '7'")
+    // A `, $` inside a quoted value is not a place between values; doubled quotes stay inside the value.
+    #expect(kept("parameters: $1 = 'it''s, $9 = no', $2 = '\(long)'") == "$1 = 'it''s, $9 = no'")
+    #expect(kept("parameters: $1 = '\(long)', $2 = '0'") == nil)
+  }
+
   @Test("percentiles are exact for few calls, within 0.1% after")
   func percentiles() {
     var small = DurationDistribution()
