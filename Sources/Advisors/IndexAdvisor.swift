@@ -207,6 +207,8 @@ public struct IndexAdvisor {
       guard !inserts.isEmpty else { continue }
       let executions = query.calls + query.untimedCalls
       let unchanged = unchangedConstants(example: query.example ?? query.normalized, query: query)
+      // The query's sampled executions, read once for all its INSERTs when one needs them.
+      var sampled: [(facts: StatementFacts, parameters: [Int: BindParameters.Value]?)]?
       for write in inserts {
         let verdict = matching(write, suggestion.predicateValues)
         if let match = verdict.match, let unchanged, verdict.locations.allSatisfy({ unchanged($0) == true }) {
@@ -219,7 +221,8 @@ public struct IndexAdvisor {
         }
         // The constants changed between executions, or the values are bind parameters: the share of the samples
         // whose rows match.
-        let verdicts = samplesOf(query).compactMap { sample in
+        if sampled == nil { sampled = samplesOf(query) }
+        let verdicts = sampled!.compactMap { sample in
           sample.facts.writes.first { $0.kind == .insert && $0.table.sameTable(as: suggestion.table) }
             .flatMap { matching($0, suggestion.predicateValues, parameters: sample.parameters).match }
         }

@@ -128,8 +128,12 @@ public struct WriteCost: Sendable {
   }
 
   /// The INSERTs and COPYs that add an entry to this index.
-  public var insertEntries: Int {
-    (partialInserts?.adding ?? writesByKind[.insert] ?? 0) + (writesByKind[.copy] ?? 0)
+  public var insertEntries: Int { Self.insertEntries(writesByKind, partialInserts) }
+
+  /// The INSERTs and COPYs of `writes` that add an entry: for a partial index only the INSERTs whose rows match
+  /// its predicate (or whose values the log lacks).
+  static func insertEntries(_ writes: [WriteKind: Int], _ partial: PartialInserts?) -> Int {
+    (partial?.adding ?? writes[.insert] ?? 0) + (writes[.copy] ?? 0)
   }
 
   /// For a partial index, its table's INSERTs by whether they match the predicate; nil for a full index.
@@ -145,9 +149,8 @@ public struct WriteCost: Sendable {
     let hot = Set((keyColumns + predicateColumns).flatMap { activity.updatesSetting[$0] ?? [] }).sorted()
       .map { activity.updates[$0] }
     let updatesTouching = hot.reduce(0) { $0 + $1.calls }
-    // A partial index takes only the INSERTs whose rows match its predicate (or whose values the log lacks).
-    let inserts = partialInserts?.adding ?? activity.writes[.insert] ?? 0
-    let indexWrites = inserts + (activity.writes[.copy] ?? 0) + min(updatesTouching, activity.writes[.update] ?? 0)
+    let indexWrites =
+      insertEntries(activity.writes, partialInserts) + min(updatesTouching, activity.writes[.update] ?? 0)
     let total = activity.totalWrites + activity.reads
     let share = total > 0 ? Double(indexWrites) / Double(total) : 0
     var warnings: [Warning] = []

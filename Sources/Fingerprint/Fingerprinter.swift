@@ -114,7 +114,8 @@ public final class Fingerprinter {
     return h ^ (h >> 31)
   }
 
-  /// A fast hash of a statement's bytes, eight at a time (the cache checks the bytes, so it need not be strong).
+  /// A fast hash of a statement's bytes, eight at a time: with `checkHash` and the length it keys the text cache,
+  /// and alone it places a shape (whose bytes are compared).
   public static func textHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     guard let base = bytes.baseAddress else { return 0 }
     let raw = UnsafeRawPointer(base)

@@ -141,12 +141,15 @@ public struct HypotheticalValidator {
         sets.append((.slowest, slowest, values))
       }
       // The bind values most sampled executions of this text share, or one of them when they all differ.
-      let logged = query.sampledExecutions.filter { $0.text == slowest }.compactMap(\.parameters)
-        .filter { bindValues($0, count: count) != nil }
+      let logged = query.sampledExecutions.filter { $0.text == slowest }.compactMap { sample in
+        sample.parameters.flatMap { text in bindValues(text, count: count).map { (text: text, values: $0) } }
+      }
       var counts: [String: Int] = [:]
-      for values in logged { counts[values, default: 0] += 1 }
-      if let common = logged.max(by: { (counts[$0]!, $1) < (counts[$1]!, $0) }), common != query.exampleParameters {
-        sets.append((counts[common]! > 1 ? .mostCommon : .sampled, slowest, bindValues(common, count: count)))
+      for set in logged { counts[set.text, default: 0] += 1 }
+      if let common = logged.max(by: { (counts[$0.text]!, $1.text) < (counts[$1.text]!, $0.text) }),
+        common.text != query.exampleParameters
+      {
+        sets.append((counts[common.text]! > 1 ? .mostCommon : .sampled, slowest, common.values))
       }
       sets.append((.generic, slowest, nil))
     } else {

@@ -34,7 +34,9 @@ struct Pgsift: ParsableCommand {
     #if canImport(Glibc)
       // glibc keeps up to 32 MiB freed at the top of each heap by default, and the parsing threads' heaps grow
       // and shrink with every piece: handing back what passes 1 MiB keeps a 2 GB run's peak under 64 MiB
-      // (67 MiB without it, bench/RESULTS.md) at no measurable cost.
+      // (67 MiB without it, bench/RESULTS.md). Setting it also fixes glibc's mapping threshold at 128 KiB, so each
+      // 1 MiB piece is mapped and faulted in afresh; reusing piece buffers to avoid that cost more memory than the
+      // wall time it saved (none measurable, bench/RESULTS.md).
       // mallopt is in malloc.h, which Swift's Glibc module leaves out; M_TRIM_THRESHOLD is -1 there.
       typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
       if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
