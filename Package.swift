@@ -18,9 +18,12 @@ import PackageDescription
 // The line reader and the fingerprint cache are classes touched once per line: in release builds their
 // run-time exclusivity checks cost more than the work (measured with callgrind; see bench/RESULTS.md). The
 // checks stay on in debug builds, where the tests run.
-let classHeavyHotPath: [SwiftSetting] = [
-  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-]
+// The stages a line passes through are generic over the stage after them (a parser over its sink), and each
+// is in a module of its own. Cross-module optimization lets the release build specialize them for the stages
+// Analysis wires together, instead of calling through witness tables once a record (callgrind, bench/RESULTS.md).
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+let classHeavyHotPath: [SwiftSetting] =
+  crossModule + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
   name: "pgsift",
@@ -70,27 +73,32 @@ let package = Package(
       swiftSettings: classHeavyHotPath),
     .target(
       name: "LogFormats",
-      dependencies: ["LogInput"]),
+      dependencies: ["LogInput"],
+      swiftSettings: crossModule),
     .target(name: "NullCoding"),
     .target(
       name: "LogReading",
-      dependencies: ["LogInput", "LogFormats", "Fingerprint", "NullCoding"]),
+      dependencies: ["LogInput", "LogFormats", "Fingerprint", "NullCoding"],
+      swiftSettings: crossModule),
     .target(
       name: "ServerEvents",
-      dependencies: ["LogFormats"]),
+      dependencies: ["LogFormats"],
+      swiftSettings: crossModule),
     .target(
       name: "Fingerprint",
       dependencies: ["CPgQuery"],
       swiftSettings: classHeavyHotPath),
     .target(
       name: "AppPatterns",
-      dependencies: ["Fingerprint"]),
+      dependencies: ["Fingerprint"],
+      swiftSettings: crossModule),
     .target(
       name: "Statistics",
       dependencies: [
         "ServerEvents", "Fingerprint", "AppPatterns",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
-      ]),
+      ],
+      swiftSettings: crossModule),
     .target(
       name: "Advisors",
       dependencies: ["Statistics", "Fingerprint", "AppPatterns"]),

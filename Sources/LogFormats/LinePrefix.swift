@@ -141,6 +141,8 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   private let literalBytes: [UInt8]
   /// For each step, what follows it (past any %q): where a free-text field at that step can end.
   private let followers: [Follower]
+  /// The steps once more, for the search almost every line takes: plain values, literals as words.
+  private let quickSteps: [QuickStep]
 
   enum Step: Sendable, Equatable {
     case literal(Range<Int>)
@@ -228,12 +230,16 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     }
     self.steps = steps
     self.literalBytes = literalBytes
-    followers = steps.indices.map { index in
+    let followers = steps.indices.map { index -> Follower in
       var next = index + 1
       while next < steps.count, steps[next] == .sessionOnlyFollows { next += 1 }
       guard next < steps.count else { return .end }
       if case .literal(let range) = steps[next] { return .literal(range) }
       return .field
+    }
+    self.followers = followers
+    quickSteps = steps.indices.map { index in
+      QuickStep(steps[index], follower: followers[index], literals: literalBytes)
     }
   }
 
@@ -244,9 +250,15 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// Matches the prefix at the start of `line`, then requires a severity marker right after it; where it
   /// does not, each alternate in turn.
   public func match(_ line: ByteView) -> PrefixMatch? {
-    if let found = matchOwn(line) { return found }
+    var memo = LogTimestamp.Memo()
+    return match(line, memo: &memo)
+  }
+
+  /// `match`, for a parser reading lines in order: `memo` keeps the minute of the last timestamp read.
+  public func match(_ line: ByteView, memo: inout LogTimestamp.Memo) -> PrefixMatch? {
+    if let found = matchOwn(line, memo: &memo) { return found }
     for (index, alternate) in alternates.enumerated() {
-      if var found = alternate.matchOwn(line) {
+      if var found = alternate.matchOwn(line, memo: &memo) {
         found.reading = UInt8(truncatingIfNeeded: min(index + 1, 255))
         return found
       }
@@ -265,29 +277,37 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     return result
   }
 
-  private func matchOwn(_ line: ByteView) -> PrefixMatch? {
+  private func matchOwn(_ line: ByteView, memo: inout LogTimestamp.Memo) -> PrefixMatch? {
     var result = PrefixMatch()
-    let end = steps.withUnsafeBufferPointer { steps in
-      literalBytes.withUnsafeBufferPointer { literals in
-        followers.withUnsafeBufferPointer { followers -> Int? in
-          let matcher = Matcher(steps: steps, literals: literals, followers: followers, line: line, zones: zones)
-          // Almost every line matches with each free-text field at its first possible end; only when that
-          // fails is the search with backtracking run, from scratch: first with names, hosts and codes kept
-          // free of spaces (so that an application name with spaces before them takes its spaces), then, for
-          // a role or database whose name has one, without.
-          if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .firstEnds, into: &result) {
-            return end
+    let marker = withUnsafeMutablePointer(to: &memo) { memo in
+      steps.withUnsafeBufferPointer { steps in
+        literalBytes.withUnsafeBufferPointer { literals in
+          followers.withUnsafeBufferPointer { followers in
+            quickSteps.withUnsafeBufferPointer { quickSteps -> Marker? in
+              let matcher = Matcher(
+                steps: steps, literals: literals, followers: followers, quickSteps: quickSteps, line: line,
+                zones: zones, memo: memo)
+              // Almost every line matches with each free-text field at its first possible end; only when that
+              // fails is the search with backtracking run, from scratch: first with names, hosts and codes kept
+              // free of spaces (so that an application name with spaces before them takes its spaces), then,
+              // for a role or database whose name has one, without.
+              if let marker = matcher.matchFirstEnds(into: &result) { return marker }
+              result = PrefixMatch()
+              if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .validating, into: &result) {
+                return Marker(line, at: end)
+              }
+              result = PrefixMatch()
+              guard let end = matcher.match(element: 0, at: 0, mayStop: false, search: .any, into: &result) else {
+                return nil
+              }
+              return Marker(line, at: end)
+            }
           }
-          result = PrefixMatch()
-          if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .validating, into: &result) {
-            return end
-          }
-          result = PrefixMatch()
-          return matcher.match(element: 0, at: 0, mayStop: false, search: .any, into: &result)
         }
       }
     }
-    guard let end, let (severity, textStart) = Severity.parseMarker(line, at: end) else { return nil }
+    guard let marker else { return nil }
+    let (end, severity, textStart) = (marker.start, marker.severity, marker.textStart)
     if result.pid == 0, let sessionPid = result.sessionPid { result.pid = sessionPid }
     result.end = end
     result.severity = severity
@@ -331,9 +351,75 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     case end
   }
 
+  /// The severity marker a prefix ends at.
+  struct Marker {
+    var start: Int
+    var severity: Severity
+    var textStart: Int
+
+    @inline(__always)
+    init?(_ line: ByteView, at start: Int) {
+      guard let (severity, textStart) = Severity.parseMarker(line, at: start) else { return nil }
+      (self.start, self.severity, self.textStart) = (start, severity, textStart)
+    }
+  }
+
+  /// A step as the first-ends search reads it, with nothing to unpack: a literal (its own, or the one after a
+  /// free-text field) is a range of `literalBytes` whose first eight bytes are also kept as one word, to be
+  /// compared with one load.
+  struct QuickStep: Sendable {
+    enum Kind: UInt8, Sendable {
+      case literal, sessionOnlyFollows, field
+      /// A free-text field followed by a literal: it runs to the literal's first occurrence.
+      case textToLiteral
+      /// A free-text field followed by another field (taken as empty) or by nothing (to the severity marker).
+      case textToField, textToEnd
+    }
+    var kind: Kind
+    /// The field a field step reads (`.pid`, unread, for the other steps).
+    var field: PrefixField
+    /// Whether the field's value may not hold a space.
+    var holdsNoSpace: Bool
+    var first: UInt8
+    var literalStart: Int32
+    var literalCount: Int32
+    /// The literal's first (up to) eight bytes, little-endian, and the mask of those it has.
+    var word: UInt64
+    var mask: UInt64
+
+    init(_ step: Step, follower: Follower, literals: [UInt8]) {
+      var range = 0..<0
+      switch step {
+      case .literal(let own):
+        (kind, field, range) = (.literal, .pid, own)
+      case .sessionOnlyFollows:
+        (kind, field) = (.sessionOnlyFollows, .pid)
+      case .field(let name) where name.isFreeText:
+        field = name
+        switch follower {
+        case .literal(let next): (kind, range) = (.textToLiteral, next)
+        case .field: kind = .textToField
+        case .end: kind = .textToEnd
+        }
+      case .field(let name):
+        (kind, field) = (.field, name)
+      }
+      holdsNoSpace = field.holdsNoSpace
+      literalStart = Int32(range.lowerBound)
+      literalCount = Int32(range.count)
+      first = range.isEmpty ? 0 : literals[range.lowerBound]
+      word = 0
+      mask = 0
+      for (k, index) in range.prefix(8).enumerated() {
+        word |= UInt64(literals[index]) << (8 * k)
+        mask |= 0xFF << (8 * k)
+      }
+    }
+  }
+
   /// How a match searches where free-text fields end.
   enum Search {
-    /// Each at its first possible end, a name, host or code with no space in it.
+    /// Each at its first possible end, a name, host or code with no space in it (`matchFirstEnds`).
     case firstEnds
     /// Every end in turn (backtracking), a name, host or code with no space in it.
     case validating
@@ -347,8 +433,77 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     let steps: UnsafeBufferPointer<Step>
     let literals: UnsafeBufferPointer<UInt8>
     let followers: UnsafeBufferPointer<Follower>
+    let quickSteps: UnsafeBufferPointer<QuickStep>
     let line: ByteView
     let zones: LogTimeZone
+    let memo: UnsafeMutablePointer<LogTimestamp.Memo>
+
+    /// Whether the step's literal is at `position`: its first eight bytes compared as one word where the line
+    /// has eight bytes left, the rest byte by byte.
+    @inline(__always)
+    func quickLiteralMatches(_ step: QuickStep, at position: Int) -> Bool {
+      let n = Int(step.literalCount)
+      guard position + n <= line.count else { return false }
+      let a = line.baseAddress! + position
+      if position + 8 <= line.count {
+        let word = UInt64(littleEndian: UnsafeRawPointer(a).loadUnaligned(as: UInt64.self))
+        guard word & step.mask == step.word else { return false }
+        if n <= 8 { return true }
+        let b = literals.baseAddress! + Int(step.literalStart)
+        for k in 8..<n where a[k] != b[k] { return false }
+        return true
+      }
+      let b = literals.baseAddress! + Int(step.literalStart)
+      for k in 0..<n where a[k] != b[k] { return false }
+      return true
+    }
+
+    /// The `.firstEnds` search, on the quick steps in one pass: each free-text field runs to the first place
+    /// its follower occurs, and fails (for the searches with backtracking to try) when a name, host or code
+    /// would hold a space. Returns the severity marker the prefix ends at.
+    func matchFirstEnds(into result: inout PrefixMatch) -> Marker? {
+      let count = line.count
+      guard count > 0 else { return nil }
+      let base = line.baseAddress!
+      var position = 0
+      var mayStop = false
+      for step in quickSteps {
+        // Background processes print nothing from %q on.
+        if mayStop, let marker = Marker(line, at: position) { return marker }
+        switch step.kind {
+        case .literal:
+          guard quickLiteralMatches(step, at: position) else { return nil }
+          position += Int(step.literalCount)
+        case .sessionOnlyFollows:
+          mayStop = true
+        case .textToLiteral:
+          var end = position
+          while true {
+            guard end < count else { return nil }
+            let b = base[end]
+            if b == step.first && quickLiteralMatches(step, at: end) { break }
+            if b == 0x20 && step.holdsNoSpace { return nil }
+            end += 1
+          }
+          result.setText(step.field, position..<end)
+          position = end
+        case .textToField:
+          result.setText(step.field, position..<position)
+        case .textToEnd:
+          guard let end = textFieldEnd(from: position, follower: .end, retry: false),
+            allows(step.field, position..<end, .firstEnds)
+          else { return nil }
+          result.setText(step.field, position..<end)
+          position = end
+        case .field:
+          guard
+            let end = LinePrefix.matchField(step.field, in: line, at: position, zones: zones, memo: memo, into: &result)
+          else { return nil }
+          position = end
+        }
+      }
+      return Marker(line, at: position)
+    }
 
     @inline(__always)
     func literalMatches(_ range: Range<Int>, at position: Int) -> Bool {
@@ -381,7 +536,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
 
     /// Matches elements from `element` on at `position`; returns where the prefix ends, which is always at a
     /// severity marker.
-    /// With `.firstEnds`, each free-text field takes its first possible end and no other.
+    /// The search with backtracking (`.validating`, `.any`); `matchFirstEnds` runs the first one.
     func match(
       element: Int, at position: Int, mayStop: Bool, search: Search, into result: inout PrefixMatch
     ) -> Int? {
@@ -397,12 +552,6 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           position += range.count
         case .sessionOnlyFollows:
           mayStop = true
-        case .field(let field) where field.isFreeText && search == .firstEnds:
-          guard let end = textFieldEnd(from: position, follower: followers[index], retry: false),
-            allows(field, position..<end, search)
-          else { return nil }
-          result.setText(field, position..<end)
-          position = end
         case .field(let field) where field.isFreeText:
           // Try each place the field could end, shortest first, until the rest of the prefix fits.
           var end = textFieldEnd(from: position, follower: followers[index], retry: false)
@@ -423,7 +572,8 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           }
           return nil
         case .field(let field):
-          guard let end = LinePrefix.matchField(field, in: line, at: position, zones: zones, into: &result) else {
+          guard let end = LinePrefix.matchField(field, in: line, at: position, zones: zones, memo: memo, into: &result)
+          else {
             return nil
           }
           position = end
@@ -454,11 +604,16 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   }
 
   private static func matchField(
-    _ field: PrefixField, in line: ByteView, at position: Int, zones: LogTimeZone, into result: inout PrefixMatch
+    _ field: PrefixField, in line: ByteView, at position: Int, zones: LogTimeZone,
+    memo: UnsafeMutablePointer<LogTimestamp.Memo>, into result: inout PrefixMatch
   ) -> Int? {
     switch field {
     case .timestamp, .timestampMillis, .sessionStart:
-      guard let parsed = LogTimestamp.parse(line, at: position, zones: zones) else { return nil }
+      // A session's start is another minute than the line's: it keeps out of the memo.
+      guard
+        let parsed = LogTimestamp.parse(
+          line, at: position, zones: zones, memo: field == .sessionStart ? nil : memo)
+      else { return nil }
       if field != .sessionStart {
         result.time = parsed.time
         result.zoneKnown = parsed.zoneKnown

@@ -12,11 +12,28 @@ public enum LogTimestamp {
     public var zone: Range<Int>?
   }
 
+  /// The minute the last timestamp a parser read began with (`YYYY-MM-DD HH:MM`, as two words) and its time:
+  /// the lines of a log share their minute with the line before almost always, and then only the seconds
+  /// are read (callgrind: a fifth of reading a stderr prefix).
+  public struct Memo {
+    var head: (UInt64, UInt64) = (0, 0)
+    var minuteMs: Int64 = 0
+    var valid = false
+
+    public init() {}
+
+    init(head: (UInt64, UInt64), minuteMs: Int64) {
+      (self.head, self.minuteMs, valid) = (head, minuteMs, true)
+    }
+  }
+
   /// Parses `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]` at `offset` (the zone may be an abbreviation or `+HH[:MM]`),
   /// reading the zone with `zones`. Unknown abbreviations are read as UTC and flagged, so the caller can warn
-  /// once; so are ambiguous ones, read as `zones` says.
+  /// once; so are ambiguous ones, read as `zones` says. With `memo`, a line in the minute of the one before
+  /// it reads only its seconds.
   public static func parse(
-    _ bytes: ByteView, at offset: Int, withZone: Bool = true, zones: LogTimeZone = .standard
+    _ bytes: ByteView, at offset: Int, withZone: Bool = true, zones: LogTimeZone = .standard,
+    memo: UnsafeMutablePointer<Memo>? = nil
   ) -> Parsed? {
     let o = offset
     guard o + 19 <= bytes.count else { return nil }
@@ -24,21 +41,29 @@ public enum LogTimestamp {
       let d = bytes[o + i] &- 0x30
       return d < 10 ? Int(d) : nil
     }
-    guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
-      bytes[o + 4] == UInt8(ascii: "-"), let mo0 = digit(5), let mo1 = digit(6),
-      bytes[o + 7] == UInt8(ascii: "-"), let d0 = digit(8), let d1 = digit(9),
-      bytes[o + 10] == UInt8(ascii: " ") || bytes[o + 10] == UInt8(ascii: "T"),
-      let h0 = digit(11), let h1 = digit(12), bytes[o + 13] == UInt8(ascii: ":"),
-      let mi0 = digit(14), let mi1 = digit(15), bytes[o + 16] == UInt8(ascii: ":"),
-      let s0 = digit(17), let s1 = digit(18)
-    else { return nil }
-    let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
-    let month = mo0 * 10 + mo1
-    let day = d0 * 10 + d1
-    guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-    let days = LogTime.daysFromCivil(year: year, month: month, day: day)
-    var ms = Int64(days) * 86_400_000
-    ms += Int64((h0 * 10 + h1) * 3_600_000 + (mi0 * 10 + mi1) * 60_000 + (s0 * 10 + s1) * 1000)
+    guard bytes[o + 16] == UInt8(ascii: ":"), let s0 = digit(17), let s1 = digit(18) else { return nil }
+    var ms: Int64
+    let start = UnsafeRawPointer(bytes.baseAddress! + o)
+    let head = (start.loadUnaligned(as: UInt64.self), start.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    if let memo, memo.pointee.valid, memo.pointee.head == head {
+      ms = memo.pointee.minuteMs
+    } else {
+      guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
+        bytes[o + 4] == UInt8(ascii: "-"), let mo0 = digit(5), let mo1 = digit(6),
+        bytes[o + 7] == UInt8(ascii: "-"), let d0 = digit(8), let d1 = digit(9),
+        bytes[o + 10] == UInt8(ascii: " ") || bytes[o + 10] == UInt8(ascii: "T"),
+        let h0 = digit(11), let h1 = digit(12), bytes[o + 13] == UInt8(ascii: ":"),
+        let mi0 = digit(14), let mi1 = digit(15)
+      else { return nil }
+      let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
+      let month = mo0 * 10 + mo1
+      let day = d0 * 10 + d1
+      guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+      let days = LogTime.daysFromCivil(year: year, month: month, day: day)
+      ms = Int64(days) * 86_400_000 + Int64((h0 * 10 + h1) * 3_600_000 + (mi0 * 10 + mi1) * 60_000)
+      memo?.pointee = Memo(head: head, minuteMs: ms)
+    }
+    ms += Int64((s0 * 10 + s1) * 1000)
     var i = o + 19
     if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
       i += 1

@@ -114,6 +114,8 @@ public struct StderrParser: LogParser {
   public private(set) var diagnostics = Diagnostics()
   /// Records each reading of the prefix read: 0 the prefix, then each alternate.
   private var readings: [Int] = []
+  /// The minute of the last timestamp a prefix match read.
+  private var timestampMemo = LogTimestamp.Memo()
 
   public var counts: ParseCounts {
     var result = tally
@@ -239,7 +241,7 @@ public struct StderrParser: LogParser {
       }
       return
     }
-    if let match = prefix.match(line) {
+    if let match = prefix.match(line, memo: &timestampMemo) {
       emitRecord(into: &sink)
       PrefixMatch.count(match, in: &readings)
       if linesStay && !replaying {

@@ -24,7 +24,15 @@ extension UnsafeBufferPointer where Element == UInt8 {
   public func matches(_ literal: StaticString, at offset: Int) -> Bool {
     let n = literal.utf8CodeUnitCount
     guard offset >= 0, offset + n <= count else { return false }
-    return memcmp(baseAddress! + offset, literal.utf8Start, n) == 0
+    // Most calls are turned away by the first byte, and most literals are short: a call to memcmp costs more
+    // than comparing them here (callgrind).
+    let a = baseAddress! + offset
+    let b = literal.utf8Start
+    guard n > 0 else { return true }
+    guard a[0] == b[0] else { return false }
+    if n > 16 { return memcmp(a, b, n) == 0 }
+    for k in 1..<n where a[k] != b[k] { return false }
+    return true
   }
 
   @inlinable

@@ -115,6 +115,59 @@ struct LogFormatTests {
     #expect(epoch?.time.epochMs == 1_795_579_437_109)
   }
 
+  @Test("a timestamp read in the minute of the one before reads the same as on its own")
+  func timestampMemo() {
+    var memo = LogTimestamp.Memo()
+    func both(_ s: String) -> (Int64?, Int64?) {
+      Array(s.utf8).withUnsafeBufferPointer { bytes in
+        let alone = LogTimestamp.parse(bytes, at: 0)?.time.epochMs
+        let remembered = withUnsafeMutablePointer(to: &memo) {
+          LogTimestamp.parse(bytes, at: 0, memo: $0)?.time.epochMs
+        }
+        return (alone, remembered)
+      }
+    }
+    // Across a minute, a day and a year, back in time, into a zone, and a line whose seconds are broken after
+    // a minute the memo holds.
+    let stamps = [
+      "2026-12-31 23:59:58 UTC", "2026-12-31 23:59:59.999 UTC", "2027-01-01 00:00:00 UTC", "2026-12-31 23:59:30 UTC",
+      "2026-12-31 23:59:31 CET", "2026-12-31 23:59:3x UTC", "2026-12-31 23:59:32 UTC", "2026-12-31T23:59:33 UTC",
+      "2026-12-31 23:60:00 UTC",
+    ]
+    for stamp in stamps {
+      let (alone, remembered) = both(stamp)
+      #expect(alone == remembered, "\(stamp)")
+    }
+    #expect(both("2026-12-31 23:59:3x UTC").0 == nil)
+  }
+
+  @Test("stderr lines matched in order read what each line matched alone reads", arguments: LogSet.all)
+  func prefixInOrder(log: LogSet) throws {
+    let configured = try String(
+      contentsOf: log.directory.appendingPathComponent("log_line_prefix.txt"), encoding: .utf8
+    ).trimmingCharacters(in: .newlines)
+    let prefix = try LinePrefix(configured)
+    let text = try shell("gzip -dc '\(log.file("log"))'").stdout
+    var memo = LogTimestamp.Memo()
+    var matched = 0
+    for line in text.split(separator: "\n") {
+      let bytes = Array(line.utf8)
+      bytes.withUnsafeBufferPointer { view in
+        let alone = prefix.match(view)
+        let inOrder = prefix.match(view, memo: &memo)
+        #expect((alone == nil) == (inOrder == nil), "\(line)")
+        guard let alone, let inOrder else { return }
+        matched += 1
+        #expect(
+          alone.time == inOrder.time && alone.pid == inOrder.pid && alone.user == inOrder.user
+            && alone.database == inOrder.database && alone.application == inOrder.application
+            && alone.client == inOrder.client && alone.end == inOrder.end && alone.textStart == inOrder.textStart,
+          "\(line)")
+      }
+    }
+    #expect(matched > 1000, "the fixture's lines match its prefix")
+  }
+
   @Test("statement messages of every kind")
   func statementMessages() throws {
     func parse(_ s: String) -> (Int64?, StatementStep, String, String)? {
