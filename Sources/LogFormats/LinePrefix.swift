@@ -536,7 +536,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
 
     /// Matches elements from `element` on at `position`; returns where the prefix ends, which is always at a
     /// severity marker.
-    /// The search with backtracking (`.validating`, `.any`); `matchFirstEnds` runs the first one.
+    /// For the searches with backtracking, `.validating` and `.any`; `.firstEnds` is `matchFirstEnds`.
     func match(
       element: Int, at position: Int, mayStop: Bool, search: Search, into result: inout PrefixMatch
     ) -> Int? {

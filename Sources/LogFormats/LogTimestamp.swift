@@ -14,7 +14,8 @@ public enum LogTimestamp {
 
   /// The minute the last timestamp a parser read began with (`YYYY-MM-DD HH:MM`, as two words) and its time:
   /// the lines of a log share their minute with the line before almost always, and then only the seconds
-  /// are read (callgrind: a fifth of reading a stderr prefix).
+  /// are read (callgrind: 0.7 instructions fewer a byte of the varied log, 1.2%). Set only from a minute read
+  /// whole and found valid, so that it never stands for bytes it was not read from.
   public struct Memo {
     var head: (UInt64, UInt64) = (0, 0)
     var minuteMs: Int64 = 0
