@@ -139,16 +139,6 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// The elements again, for matching: literals as ranges of `literalBytes`, so that reading one retains nothing.
   private let steps: [Step]
   private let literalBytes: [UInt8]
-  /// For each step, what follows it (past any %q): where a free-text field at that step can end.
-  private let followers: [Follower]
-  /// The steps once more, for the search almost every line takes: plain values, literals as words.
-  private let quickSteps: [QuickStep]
-
-  enum Step: Sendable, Equatable {
-    case literal(Range<Int>)
-    case field(PrefixField)
-    case sessionOnlyFollows
-  }
   /// The prefix as written in `log_line_prefix` syntax.
   public let text: String
   /// Other readings, tried in order on a line this one does not match: the same log with a `%q` stop that
@@ -217,29 +207,32 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     flush()
     self.elements = elements
     self.text = text
-    var steps: [Step] = []
     var literalBytes: [UInt8] = []
+    var ranges: [Range<Int>] = []
     for element in elements {
-      switch element {
-      case .literal(let bytes):
-        steps.append(.literal(literalBytes.count..<(literalBytes.count + bytes.count)))
-        literalBytes += bytes
-      case .field(let field): steps.append(.field(field))
-      case .sessionOnlyFollows: steps.append(.sessionOnlyFollows)
-      }
+      let start = literalBytes.count
+      if case .literal(let bytes) = element { literalBytes += bytes }
+      ranges.append(start..<literalBytes.count)
     }
-    self.steps = steps
     self.literalBytes = literalBytes
-    let followers = steps.indices.map { index -> Follower in
-      var next = index + 1
-      while next < steps.count, steps[next] == .sessionOnlyFollows { next += 1 }
-      guard next < steps.count else { return .end }
-      if case .literal(let range) = steps[next] { return .literal(range) }
-      return .field
-    }
-    self.followers = followers
-    quickSteps = steps.indices.map { index in
-      QuickStep(steps[index], follower: followers[index], literals: literalBytes)
+    steps = elements.indices.map { index in
+      switch elements[index] {
+      case .literal:
+        return Step(.literal, literal: ranges[index], literals: literalBytes)
+      case .sessionOnlyFollows:
+        return Step(.sessionOnlyFollows, literal: 0..<0, literals: literalBytes)
+      case .field(let field) where field.isFreeText:
+        // What follows it, past any %q, decides where it can end.
+        guard let next = elements[(index + 1)...].firstIndex(where: { $0 != .sessionOnlyFollows }) else {
+          return Step(.textToEnd, field: field, literal: 0..<0, literals: literalBytes)
+        }
+        guard case .literal = elements[next] else {
+          return Step(.textToField, field: field, literal: 0..<0, literals: literalBytes)
+        }
+        return Step(.textToLiteral, field: field, literal: ranges[next], literals: literalBytes)
+      case .field(let field):
+        return Step(.field, field: field, literal: 0..<0, literals: literalBytes)
+      }
     }
   }
 
@@ -281,28 +274,22 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     var result = PrefixMatch()
     let marker = withUnsafeMutablePointer(to: &memo) { memo in
       steps.withUnsafeBufferPointer { steps in
-        literalBytes.withUnsafeBufferPointer { literals in
-          followers.withUnsafeBufferPointer { followers in
-            quickSteps.withUnsafeBufferPointer { quickSteps -> Marker? in
-              let matcher = Matcher(
-                steps: steps, literals: literals, followers: followers, quickSteps: quickSteps, line: line,
-                zones: zones, memo: memo)
-              // Almost every line matches with each free-text field at its first possible end; only when that
-              // fails is the search with backtracking run, from scratch: first with names, hosts and codes kept
-              // free of spaces (so that an application name with spaces before them takes its spaces), then,
-              // for a role or database whose name has one, without.
-              if let marker = matcher.matchFirstEnds(into: &result) { return marker }
-              result = PrefixMatch()
-              if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .validating, into: &result) {
-                return Marker(line, at: end)
-              }
-              result = PrefixMatch()
-              guard let end = matcher.match(element: 0, at: 0, mayStop: false, search: .any, into: &result) else {
-                return nil
-              }
-              return Marker(line, at: end)
-            }
+        literalBytes.withUnsafeBufferPointer { literals -> Marker? in
+          let matcher = Matcher(steps: steps, literals: literals, line: line, zones: zones, memo: memo)
+          // Almost every line matches with each free-text field at its first possible end; only when that
+          // fails is the search with backtracking run, from scratch: first with names, hosts and codes kept
+          // free of spaces (so that an application name with spaces before them takes its spaces), then, for
+          // a role or database whose name has one, without.
+          if let marker = matcher.matchFirstEnds(into: &result) { return marker }
+          result = PrefixMatch()
+          if let end = matcher.match(element: 0, at: 0, mayStop: false, search: .validating, into: &result) {
+            return Marker(line, at: end)
           }
+          result = PrefixMatch()
+          guard let end = matcher.match(element: 0, at: 0, mayStop: false, search: .any, into: &result) else {
+            return nil
+          }
+          return Marker(line, at: end)
         }
       }
     }
@@ -341,16 +328,6 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// separator that follows them, such as an application name with spaces).
   static let maxTextFieldTries = 8
 
-  /// What follows a free-text field, which decides where it can end.
-  enum Follower: Sendable, Equatable {
-    /// A literal (as a range of `literalBytes`): the field runs to one of its occurrences.
-    case literal(Range<Int>)
-    /// Another field with nothing between: the field is taken as empty.
-    case field
-    /// Nothing: the field runs to the severity marker.
-    case end
-  }
-
   /// The severity marker a prefix ends at.
   struct Marker {
     var start: Int
@@ -364,13 +341,13 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// A step as the first-ends search reads it, with nothing to unpack: a literal (its own, or the one after a
-  /// free-text field) is a range of `literalBytes` whose first eight bytes are also kept as one word, to be
-  /// compared with one load.
-  struct QuickStep: Sendable {
+  /// One element of the prefix as both searches read it, with nothing to unpack: a literal (its own, or the one
+  /// after a free-text field, where the field can end) is a range of `literalBytes` whose first eight bytes are
+  /// also kept as one word, to be compared with one load.
+  struct Step: Sendable {
     enum Kind: UInt8, Sendable {
       case literal, sessionOnlyFollows, field
-      /// A free-text field followed by a literal: it runs to the literal's first occurrence.
+      /// A free-text field followed by a literal (past any %q): it runs to an occurrence of the literal.
       case textToLiteral
       /// A free-text field followed by another field (taken as empty) or by nothing (to the severity marker).
       case textToField, textToEnd
@@ -387,23 +364,9 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     var word: UInt64
     var mask: UInt64
 
-    init(_ step: Step, follower: Follower, literals: [UInt8]) {
-      var range = 0..<0
-      switch step {
-      case .literal(let own):
-        (kind, field, range) = (.literal, .pid, own)
-      case .sessionOnlyFollows:
-        (kind, field) = (.sessionOnlyFollows, .pid)
-      case .field(let name) where name.isFreeText:
-        field = name
-        switch follower {
-        case .literal(let next): (kind, range) = (.textToLiteral, next)
-        case .field: kind = .textToField
-        case .end: kind = .textToEnd
-        }
-      case .field(let name):
-        (kind, field) = (.field, name)
-      }
+    init(_ kind: Kind, field: PrefixField = .pid, literal range: Range<Int>, literals: [UInt8]) {
+      self.kind = kind
+      self.field = field
       holdsNoSpace = field.holdsNoSpace
       literalStart = Int32(range.lowerBound)
       literalCount = Int32(range.count)
@@ -432,8 +395,6 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   private struct Matcher {
     let steps: UnsafeBufferPointer<Step>
     let literals: UnsafeBufferPointer<UInt8>
-    let followers: UnsafeBufferPointer<Follower>
-    let quickSteps: UnsafeBufferPointer<QuickStep>
     let line: ByteView
     let zones: LogTimeZone
     let memo: UnsafeMutablePointer<LogTimestamp.Memo>
@@ -441,7 +402,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     /// Whether the step's literal is at `position`: its first eight bytes compared as one word where the line
     /// has eight bytes left, the rest byte by byte.
     @inline(__always)
-    func quickLiteralMatches(_ step: QuickStep, at position: Int) -> Bool {
+    func literalMatches(_ step: Step, at position: Int) -> Bool {
       let n = Int(step.literalCount)
       guard position + n <= line.count else { return false }
       let a = line.baseAddress! + position
@@ -458,39 +419,38 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       return true
     }
 
-    /// The `.firstEnds` search, on the quick steps in one pass: each free-text field runs to the first place
-    /// its follower occurs, and fails (for the searches with backtracking to try) when a name, host or code
-    /// would hold a space. Returns the severity marker the prefix ends at.
+    /// The `.firstEnds` search in one pass: each free-text field runs to the first place its follower occurs,
+    /// and fails (for the searches with backtracking to try) when a name, host or code would hold a space.
+    /// Returns the severity marker the prefix ends at.
     func matchFirstEnds(into result: inout PrefixMatch) -> Marker? {
       let count = line.count
       guard count > 0 else { return nil }
       let base = line.baseAddress!
       var position = 0
       var mayStop = false
-      for step in quickSteps {
+      for step in steps {
         // Background processes print nothing from %q on.
         if mayStop, let marker = Marker(line, at: position) { return marker }
         switch step.kind {
         case .literal:
-          guard quickLiteralMatches(step, at: position) else { return nil }
+          guard literalMatches(step, at: position) else { return nil }
           position += Int(step.literalCount)
         case .sessionOnlyFollows:
           mayStop = true
         case .textToLiteral:
+          // `literalIndex` and `allows` in one scan.
           var end = position
           while true {
             guard end < count else { return nil }
             let b = base[end]
-            if b == step.first && quickLiteralMatches(step, at: end) { break }
+            if b == step.first && literalMatches(step, at: end) { break }
             if b == 0x20 && step.holdsNoSpace { return nil }
             end += 1
           }
           result.setText(step.field, position..<end)
           position = end
-        case .textToField:
-          result.setText(step.field, position..<position)
-        case .textToEnd:
-          guard let end = textFieldEnd(from: position, follower: .end, retry: false),
+        case .textToField, .textToEnd:
+          guard let end = textFieldEnd(step, from: position, retry: false),
             allows(step.field, position..<end, .firstEnds)
           else { return nil }
           result.setText(step.field, position..<end)
@@ -505,22 +465,11 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       return Marker(line, at: position)
     }
 
-    @inline(__always)
-    func literalMatches(_ range: Range<Int>, at position: Int) -> Bool {
-      let n = range.count
-      guard position + n <= line.count else { return false }
-      let a = line.baseAddress! + position
-      let b = literals.baseAddress! + range.lowerBound
-      for k in 0..<n where a[k] != b[k] { return false }
-      return true
-    }
-
-    /// First offset at or after `from` where the literal occurs.
-    func literalIndex(_ range: Range<Int>, from: Int) -> Int? {
-      let first = literals[range.lowerBound]
+    /// First offset at or after `from` where the step's literal occurs.
+    func literalIndex(_ step: Step, from: Int) -> Int? {
       var position = from
-      while let candidate = line.firstIndex(of: first, from: position) {
-        if literalMatches(range, at: candidate) { return candidate }
+      while let candidate = line.firstIndex(of: step.first, from: position) {
+        if literalMatches(step, at: candidate) { return candidate }
         position = candidate + 1
       }
       return nil
@@ -546,20 +495,21 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       while index < steps.count {
         // Background processes print nothing from %q on.
         if mayStop, Severity.parseMarker(line, at: position) != nil { return position }
-        switch steps[index] {
-        case .literal(let range):
-          guard literalMatches(range, at: position) else { return nil }
-          position += range.count
+        let step = steps[index]
+        switch step.kind {
+        case .literal:
+          guard literalMatches(step, at: position) else { return nil }
+          position += Int(step.literalCount)
         case .sessionOnlyFollows:
           mayStop = true
-        case .field(let field) where field.isFreeText:
+        case .textToLiteral, .textToField, .textToEnd:
           // Try each place the field could end, shortest first, until the rest of the prefix fits.
-          var end = textFieldEnd(from: position, follower: followers[index], retry: false)
+          var end = textFieldEnd(step, from: position, retry: false)
           var tries = 0
           while let candidate = end, tries < LinePrefix.maxTextFieldTries {
-            if allows(field, position..<candidate, search) {
+            if allows(step.field, position..<candidate, search) {
               var attempt = result
-              attempt.setText(field, position..<candidate)
+              attempt.setText(step.field, position..<candidate)
               if let finished = match(
                 element: index + 1, at: candidate, mayStop: mayStop, search: search, into: &attempt)
               {
@@ -568,14 +518,13 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
               }
             }
             tries += 1
-            end = textFieldEnd(from: candidate + 1, follower: followers[index], retry: true)
+            end = textFieldEnd(step, from: candidate + 1, retry: true)
           }
           return nil
-        case .field(let field):
-          guard let end = LinePrefix.matchField(field, in: line, at: position, zones: zones, memo: memo, into: &result)
-          else {
-            return nil
-          }
+        case .field:
+          guard
+            let end = LinePrefix.matchField(step.field, in: line, at: position, zones: zones, memo: memo, into: &result)
+          else { return nil }
           position = end
         }
         index += 1
@@ -584,21 +533,22 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       return Severity.parseMarker(line, at: position) != nil ? position : nil
     }
 
-    /// A free-text field runs to the next literal of the prefix, or to the severity marker when none follows.
-    func textFieldEnd(from position: Int, follower: Follower, retry: Bool) -> Int? {
-      switch follower {
-      case .literal(let range):
-        return literalIndex(range, from: position)
-      case .field:
-        // Two fields with nothing between them cannot be split; take the field as empty, once.
-        return retry ? nil : position
-      case .end:
+    /// Where a free-text field can end at or after `position`: at the next literal of the prefix, or at the
+    /// severity marker when none follows.
+    func textFieldEnd(_ step: Step, from position: Int, retry: Bool) -> Int? {
+      switch step.kind {
+      case .textToLiteral:
+        return literalIndex(step, from: position)
+      case .textToEnd:
         var i = position
         while i < line.count {
           if Severity.parseMarker(line, at: i) != nil { return i }
           i += 1
         }
         return nil
+      default:
+        // Two fields with nothing between them cannot be split; take the field as empty, once.
+        return retry ? nil : position
       }
     }
   }

@@ -205,18 +205,21 @@ public struct QueryStats: Sendable, Codable {
 
   /// Offers an execution to the bottom-k sample; returns whether it entered.
   private mutating func sample(priority: UInt64, parameters: ByteView?, _ text: () -> String) -> Bool {
+    let slot: Int
     if sampled.count < Self.sampleLimit {
-      sampled.append(
-        Sample(priority: priority, text: text(), parameters: parameters.flatMap(Self.sampleParametersText)))
-      return true
+      sampled.append(Sample(priority: priority, text: text()))
+      slot = sampled.count - 1
+    } else {
+      var largest = 0
+      for i in 1..<sampled.count where sampled[largest] < sampled[i] { largest = i }
+      guard priority <= sampled[largest].priority else { return false }
+      let candidate = Sample(priority: priority, text: text())
+      guard candidate < sampled[largest] else { return false }
+      sampled[largest] = candidate
+      slot = largest
     }
-    var largest = 0
-    for i in 1..<sampled.count where sampled[largest] < sampled[i] { largest = i }
-    guard priority <= sampled[largest].priority else { return false }
-    let candidate = Sample(priority: priority, text: text())
-    guard candidate < sampled[largest] else { return false }
-    sampled[largest] = candidate
-    sampled[largest].parameters = parameters.flatMap(Self.sampleParametersText)
+    // Its bind values, when the record carries them (csvlog, jsonlog); a stderr log's come after it.
+    sampled[slot].parameters = parameters.flatMap(Self.sampleParametersText)
     return true
   }
 
