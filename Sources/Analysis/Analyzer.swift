@@ -113,9 +113,8 @@ public enum Analyzer {
     readingOptions.zones = options.logTimeZone
     readingOptions.progress = options.progress
     var reader = LogReader(readingOptions, resume: state.map { ResumePoints($0.files, now: now) })
-    let pool = Pool(threads: options.jobs > 1 ? options.jobs : 0, window: 2 * options.jobs + 2) {
-      WorkerContext()
-    }
+    let window = 2 * options.jobs + 2
+    let pool = Pool(threads: options.jobs > 1 ? options.jobs : 0, window: window) { WorkerContext() }
     let fingerprinter = Fingerprinter()
     var total = StatementAggregator(thresholdUs: options.thresholdUs, intervalMs: options.intervalMs)
     total.fingerprintBudget = options.fingerprintBudget
@@ -126,8 +125,11 @@ public enum Analyzer {
           sessions: state.openSessions ?? .none, connections: state.openConnections ?? [:],
           requests: state.openRequests ?? .none))
     }
+    // A buffer spare for each thread and one for the cutter: more are wanted only while pieces pile up, and
+    // those are allocated again (at 800 MB, 26 times in 800 pieces).
     var consumer = PoolConsumer(
-      pool: pool, settings: StageSettings(options), fold: Fold(total: total, fingerprinter: fingerprinter))
+      pool: pool, settings: StageSettings(options), fold: Fold(total: total, fingerprinter: fingerprinter),
+      spares: PieceSpares(limit: options.jobs + 1))
     for (ordinal, path) in options.paths.enumerated() { reader.read(path, ordinal: ordinal, into: &consumer) }
     consumer.finish()
     var fold = consumer.fold

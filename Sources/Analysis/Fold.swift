@@ -26,18 +26,39 @@ struct UncheckedPiece: @unchecked Sendable {
 
 typealias Pool = WorkPool<WorkerContext, UncheckedPiece>
 
-/// Takes what reading hands out: pieces go to the pool, results to the fold.
+/// A piece on its way to the worker that parses it, taken out once, so that the worker holds the only
+/// reference to its buffer and can hand the buffer back to be filled again.
+private final class PieceHandoff: @unchecked Sendable {
+  private var piece: PieceCutter.Piece?
+
+  init(_ piece: PieceCutter.Piece) { self.piece = piece }
+
+  func take() -> PieceCutter.Piece {
+    let taken = piece!
+    piece = nil
+    return taken
+  }
+}
+
+/// Takes what reading hands out: pieces go to the pool, results to the fold; the buffers of parsed pieces go
+/// back to `spares`.
 struct PoolConsumer: PieceConsumer {
   let pool: Pool
   let settings: StageSettings
   var fold: Fold
+  let spares: PieceSpares?
 
-  mutating func parse(_ piece: PieceCutter.Piece, of file: FileContext) {
+  mutating func parse(_ piece: consuming PieceCutter.Piece, of file: FileContext) {
     let settings = settings
+    let handoff = PieceHandoff(consume piece)
+    let spares = spares
     pool.submit(
       { context in
-        var parse = PieceParse(piece: piece, file: file, settings: settings, fingerprinter: context.fingerprinter)
-        return UncheckedPiece(piece: .parsed(file.withParser(&parse)))
+        var parse = PieceParse(
+          piece: handoff.take(), file: file, settings: settings, fingerprinter: context.fingerprinter)
+        let result = file.withParser(&parse)
+        spares?.give(&parse.piece.bytes)
+        return UncheckedPiece(piece: .parsed(result))
       }, receive: { fold.add($0.piece) })
   }
 

@@ -74,7 +74,7 @@ struct PieceParser<P: LogParser> {
 
 /// Parses a piece cut at record boundaries, with the parser of its file's format.
 struct PieceParse: ParserVisitor {
-  let piece: PieceCutter.Piece
+  var piece: PieceCutter.Piece
   let file: FileContext
   let settings: StageSettings
   let fingerprinter: Fingerprinter

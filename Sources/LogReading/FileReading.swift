@@ -258,7 +258,7 @@ final class FileReading {
 
   /// Cuts the text into pieces at record boundaries; the consumer may parse them while the next are read.
   private func cut<C: PieceConsumer>(_ context: FileContext, into consumer: inout C) {
-    var cutter = PieceCutter(context.format, pieceBytes: options.pieceBytes)
+    var cutter = PieceCutter(context.format, pieceBytes: options.pieceBytes, spares: consumer.spares)
     func add(_ line: ByteView, number: Int, endOffset: Int) {
       if let piece = cutter.add(line: line, number: number) { consumer.parse(piece, of: context) }
       if cutter.atBoundary { cursor = Cursor(offset: endOffset, line: number) }
@@ -270,7 +270,7 @@ final class FileReading {
       do {
         while let block = try reader.nextBlock() {
           if !block.terminated && reader.lastLineUnterminated && leavesUnterminatedLine() { break }
-          if let piece = cutter.add(block, lastLine: reader.lineNumber) { consumer.parse(piece, of: context) }
+          cutter.add(block, lastLine: reader.lineNumber) { consumer.parse($0, of: context) }
           cursor = Cursor(offset: reader.bytesRead, line: reader.lineNumber)
           advance(block.lines)
         }

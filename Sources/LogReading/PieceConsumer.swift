@@ -7,8 +7,9 @@ import LogInput
 /// Where reading hands each file's pieces and, after them, its end.
 public protocol PieceConsumer {
   /// Whole records of the file, cut at record boundaries: they parse on their own (on any thread; see
-  /// `FileContext.parse`), and fold in the order they were handed out.
-  mutating func parse(_ piece: PieceCutter.Piece, of file: FileContext)
+  /// `FileContext.parse`), and fold in the order they were handed out. The piece is handed over, not shared,
+  /// so that its buffer can come back through `spares` without a copy.
+  mutating func parse(_ piece: consuming PieceCutter.Piece, of file: FileContext)
   /// A file whose records need its lines in order (syslog, logplex, multi-line cloud exports): `lines` hands each
   /// line to `feed` on this thread, which reads it with `parser` and says whether the parser then stands at a
   /// record boundary (where a later run could resume).
@@ -16,6 +17,12 @@ public protocol PieceConsumer {
     _ parser: P, of file: FileContext, lines: (_ feed: (ByteView, _ number: Int) -> Bool) -> Void)
   /// What reading found besides the pieces; the file is over.
   mutating func end(_ file: FileEnd)
+  /// Where the buffers of parsed pieces come back, for the next pieces to be cut into; nil to allocate each.
+  var spares: PieceSpares? { get }
+}
+
+extension PieceConsumer {
+  public var spares: PieceSpares? { nil }
 }
 
 /// What every piece of one file is read with.

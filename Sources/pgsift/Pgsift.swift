@@ -34,13 +34,17 @@ struct Pgsift: ParsableCommand {
     #if canImport(Glibc)
       // glibc keeps up to 32 MiB freed at the top of each heap by default, and the parsing threads' heaps grow
       // and shrink with every piece: handing back what passes 1 MiB keeps a 2 GB run's peak under 64 MiB
-      // (67 MiB without it, bench/RESULTS.md). Setting it also fixes glibc's mapping threshold at 128 KiB, so each
-      // 1 MiB piece is mapped and faulted in afresh; reusing piece buffers to avoid that cost more memory than the
-      // wall time it saved (none measurable, bench/RESULTS.md).
-      // mallopt is in malloc.h, which Swift's Glibc module leaves out; M_TRIM_THRESHOLD is -1 there.
+      // (67 MiB without it, bench/RESULTS.md). Setting it also fixes glibc's mapping threshold, at 128 KiB unless
+      // set too: then each piece's session steps (arrays of 180 and 360 KiB) were mapped afresh and faulted in
+      // page by page, 90,000 page faults on an 800 MB log. At 512 KiB they come from the heap, and the piece
+      // buffers, which are larger, are reused (PieceSpares): 9,000 faults, and 0.2 s in the kernel, not 0.8 s.
+      // mallopt is in malloc.h, which Swift's Glibc module leaves out; M_TRIM_THRESHOLD is -1 there, and
+      // M_MMAP_THRESHOLD -3.
       typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
       if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(-1, 1 << 20)
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        _ = mallopt(-1, 1 << 20)
+        _ = mallopt(-3, 512 << 10)
       }
     #endif
     do {

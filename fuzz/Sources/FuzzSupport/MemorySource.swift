@@ -104,7 +104,7 @@ public func cutAndCheck(_ format: DetectedFormat, _ log: UnsafeBufferPointer<UIn
     }
   } else {
     while let block = try! reader.nextBlock() {
-      if let piece = cutter.add(block, lastLine: reader.lineNumber) { pieces.append(piece) }
+      cutter.add(block, lastLine: reader.lineNumber) { pieces.append($0) }
     }
   }
   pieces.append(cutter.finish())
