@@ -229,7 +229,9 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
         guard case .literal = elements[next] else {
           return Step(.textToField, field: field, literal: 0..<0, literals: literalBytes)
         }
-        return Step(.textToLiteral, field: field, literal: ranges[next], literals: literalBytes)
+        var step = Step(.textToLiteral, field: field, literal: ranges[next], literals: literalBytes)
+        step.passesLiteral = next == index + 1 && !elements[..<index].contains(.sessionOnlyFollows)
+        return step
       case .field(let field):
         return Step(.field, field: field, literal: 0..<0, literals: literalBytes)
       }
@@ -363,6 +365,9 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     /// The literal's first (up to) eight bytes, little-endian, and the mask of those it has.
     var word: UInt64
     var mask: UInt64
+    /// For a free-text field: the literal it runs to is the next step, with no %q before either, so that the
+    /// first-ends search, having found the literal, passes over it at once instead of comparing it again.
+    var passesLiteral = false
 
     init(_ kind: Kind, field: PrefixField = .pid, literal range: Range<Int>, literals: [UInt8]) {
       self.kind = kind
@@ -428,7 +433,10 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       let base = line.baseAddress!
       var position = 0
       var mayStop = false
-      for step in steps {
+      var index = 0
+      while index < steps.count {
+        let step = steps[index]
+        index += 1
         // Background processes print nothing from %q on.
         if mayStop, let marker = Marker(line, at: position) { return marker }
         switch step.kind {
@@ -449,6 +457,10 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           }
           result.setText(step.field, position..<end)
           position = end
+          if step.passesLiteral {
+            position += Int(step.literalCount)
+            index += 1
+          }
         case .textToField, .textToEnd:
           guard let end = textFieldEnd(step, from: position, retry: false),
             allows(step.field, position..<end, .firstEnds)

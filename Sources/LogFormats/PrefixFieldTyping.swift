@@ -285,10 +285,25 @@ struct FieldTyping {
 
   private func nonEmpty(_ column: Column) -> [[UInt8]] { column.values.map(\.bytes).filter { !$0.isEmpty } }
 
+  private func hasValues(_ column: Column) -> Bool { column.values.contains { !$0.bytes.isEmpty } }
+
+  /// The share of a column's values (the empty ones left out) that pass `test`. A value like the one before it
+  /// (the same session's user, database, application) is not tested again.
   private func share(_ column: Column, _ test: (ValueShape) -> Bool) -> Double {
-    let values = nonEmpty(column)
-    guard !values.isEmpty else { return 0 }
-    return Double(values.filter { test(ValueShape($0)) }.count) / Double(values.count)
+    var values = 0
+    var passing = 0
+    var last: [UInt8] = []
+    var lastPasses = false
+    for value in column.values where !value.bytes.isEmpty {
+      values += 1
+      if value.bytes != last {
+        last = value.bytes
+        lastPasses = test(ValueShape(value.bytes))
+      }
+      if lastPasses { passing += 1 }
+    }
+    guard values > 0 else { return 0 }
+    return Double(passing) / Double(values)
   }
 
   private mutating func typeTimes() {
@@ -323,8 +338,7 @@ struct FieldTyping {
   private mutating func typeShapes() {
     for index in unnamed {
       let column = columns[index]
-      let values = nonEmpty(column)
-      guard !values.isEmpty else { continue }
+      guard hasValues(column) else { continue }
       if share(column, \.isSessionID) >= 0.9 {
         name(index, .sessionID, "hex.hex values: the session's start time and process id", .certain)
       } else if share(column, \.isVirtualXID) >= 0.9 {
@@ -475,7 +489,7 @@ struct FieldTyping {
   private mutating func typeByVocabulary() {
     for index in unnamed {
       let column = columns[index]
-      guard !nonEmpty(column).isEmpty else { continue }
+      guard hasValues(column) else { continue }
       if share(column, \.isBackendType) >= 0.8 {
         name(index, .backendType, "process types (client backend, checkpointer, …)", .certain)
       } else if share(column, \.isCommandTag) >= 0.8, commandTagsAgree(column) {
@@ -521,7 +535,7 @@ struct FieldTyping {
   private static let names: [PrefixField] = [.user, .database, .applicationName, .remoteHost, .remoteHostPort]
 
   private mutating func typeBySessions() {
-    let textColumns = unnamed.filter { !nonEmpty(columns[$0]).isEmpty }
+    let textColumns = unnamed.filter { hasValues(columns[$0]) }
     guard !textColumns.isEmpty else { return }
     // Which process each record is, where the prefix says.
     var processOf: [Int: [UInt8]] = [:]
@@ -752,7 +766,7 @@ struct FieldTyping {
     }
     for index in unnamed {
       let column = columns[index]
-      if nonEmpty(column).isEmpty {
+      if !hasValues(column) {
         name(
           index, .parallelLeader, "empty on every sampled line: read as %P (empty but for parallel workers)", .likely)
         doubts.append("a field is empty on every sampled line; it is read as %P and its values are not kept")

@@ -45,6 +45,16 @@ public struct ByteInterner: Sendable {
     return Int32(id)
   }
 
+  /// `id(of:)`, trying `last` first, the id this caller got the time before, and setting it. One session's
+  /// records name the same user, database and application again and again: comparing the bytes with the last
+  /// name costs a tenth of hashing them and probing the table.
+  @inline(__always)
+  public mutating func id(of bytes: UnsafeBufferPointer<UInt8>, last: inout Int32) -> Int32 {
+    if last >= 0 && Int(last) < spans.count && equal(Int(last), bytes) { return last }
+    last = id(of: bytes)
+    return last
+  }
+
   /// Lends the bytes of `id`.
   public func withBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
     let span = spans[Int(id)]

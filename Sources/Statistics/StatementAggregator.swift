@@ -91,6 +91,14 @@ public struct StatementAggregator: FingerprintedEventSink {
   /// Executed statements not yet given to `bursts`: a piece's, in log order per process, until the fold adds
   /// them after the pieces before it (see `merge`).
   private var steps: [SessionStep] = []
+  /// The names the last statement's record gave, by id, tried first for the next (`ByteInterner.id(of:last:)`).
+  private var lastNames = LastNames()
+  private struct LastNames: Sendable {
+    var database: Int32 = -1
+    var user: Int32 = -1
+    var application: Int32 = -1
+    var host: Int32 = -1
+  }
 
   public struct Summary: Sendable, Codable {
     public var timedStatements = 0
@@ -205,9 +213,9 @@ public struct StatementAggregator: FingerprintedEventSink {
       queries[index].prepareUs += event.durationUs ?? 0
       return
     }
-    let database = names.id(of: entry.database)
-    let user = names.id(of: entry.user)
-    let application = names.id(of: entry.application)
+    let database = names.id(of: entry.database, last: &lastNames.database)
+    let user = names.id(of: entry.user, last: &lastNames.user)
+    let application = names.id(of: entry.application, last: &lastNames.application)
     let traits = StatementTraits.of(event.text)
     if let offset = traits.offset { queries[index].noteOffset(offset) }
     var values: UInt64?
@@ -225,7 +233,8 @@ public struct StatementAggregator: FingerprintedEventSink {
     if let duration = event.durationUs {
       let slow = duration >= thresholdUs
       timeByName.add(
-        database: database, user: user, application: application, host: names.id(of: entry.clientHost),
+        database: database, user: user, application: application,
+        host: names.id(of: entry.clientHost, last: &lastNames.host),
         CallTimes(durationUs: duration, slow: slow))
       let tags = QueryTags.read(event.text, cache: &endpointCache)
       if let endpoint = tags.endpoint {

@@ -57,4 +57,21 @@ struct StatisticsTests {
     #expect(interner.string(ids[4]) == "psql")
     #expect(interner.string(ids.last!) == "db199")
   }
+
+  @Test("the interner's last-name hint gives the id a lookup gives, whatever the hint holds")
+  func internerHint() {
+    var plain = ByteInterner()
+    var hinted = ByteInterner()
+    var last: Int32 = -1
+    // Runs of one name, a change, an empty name, a hint past the names known, and a hint naming another name.
+    let names = ["shop", "shop", "shop", "blog", "", "", "shop", "shopping", "shop"] + (0..<100).map { "db\($0 % 7)" }
+    for (step, name) in names.enumerated() {
+      if step == 20 { last = 1_000 }
+      if step == 40 { last = 0 }
+      let (a, b) = Array(name.utf8).withUnsafeBufferPointer { (plain.id(of: $0), hinted.id(of: $0, last: &last)) }
+      #expect(a == b, "\(name) at step \(step): \(a) looked up, \(b) with the hint")
+      #expect(last == b && hinted.string(b) == name)
+    }
+    #expect(hinted.count == plain.count)
+  }
 }
