@@ -126,7 +126,7 @@ public enum Analyzer {
           requests: state.openRequests ?? .none))
     }
     // A buffer spare for each thread and one for the cutter: more are wanted only while pieces pile up, and
-    // those are allocated again (at 800 MB, 26 times in 800 pieces).
+    // those are allocated again.
     var consumer = PoolConsumer(
       pool: pool, settings: StageSettings(options), fold: Fold(total: total, fingerprinter: fingerprinter),
       spares: PieceSpares(limit: options.jobs + 1))

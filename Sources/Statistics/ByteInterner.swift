@@ -47,7 +47,7 @@ public struct ByteInterner: Sendable {
 
   /// `id(of:)`, trying `last` first, the id this caller got the time before, and setting it. One session's
   /// records name the same user, database and application again and again: comparing the bytes with the last
-  /// name costs a tenth of hashing them and probing the table.
+  /// name costs less than hashing them and probing the table (1.8 instructions a byte less in all, callgrind).
   @inline(__always)
   public mutating func id(of bytes: UnsafeBufferPointer<UInt8>, last: inout Int32) -> Int32 {
     if last >= 0 && Int(last) < spans.count && equal(Int(last), bytes) { return last }

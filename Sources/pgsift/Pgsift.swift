@@ -36,8 +36,9 @@ struct Pgsift: ParsableCommand {
       // and shrink with every piece: handing back what passes 1 MiB keeps a 2 GB run's peak under 64 MiB
       // (67 MiB without it, bench/RESULTS.md). Setting it also fixes glibc's mapping threshold, at 128 KiB unless
       // set too: then each piece's session steps (arrays of 180 and 360 KiB) were mapped afresh and faulted in
-      // page by page, 90,000 page faults on an 800 MB log. At 512 KiB they come from the heap, and the piece
-      // buffers, which are larger, are reused (PieceSpares): 9,000 faults, and 0.2 s in the kernel, not 0.8 s.
+      // page by page: 76,000 to 93,000 page faults on an 800 MB log. At 512 KiB they come from the heap, and the
+      // piece buffers, which are larger, are reused (PieceSpares): 8,700 to 14,000 faults, and 0.16 to 0.49 s in
+      // the kernel instead of 0.59 to 0.84 s (bench/RESULTS.md).
       // mallopt is in malloc.h, which Swift's Glibc module leaves out; M_TRIM_THRESHOLD is -1 there, and
       // M_MMAP_THRESHOLD -3.
       typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
