@@ -607,33 +607,51 @@ struct FieldTyping {
     let unknown = Array("[unknown]".utf8)
     let namedByField = Self.names.map { named[$0] }
     var namedFields: [[UInt8]: Int] = [:]
+    // What each record's own message and its process's messages say, by field in the order of `names`: made
+    // once per record and per process, not once per value and field.
+    func expectations(_ session: Session) -> [[UInt8]?] { Self.names.map { expected(session, $0) } }
+    var ownSays = [[[UInt8]?]?](repeating: nil, count: records.count)
+    for (record, own) in direct { ownSays[record] = expectations(own) }
+    var processSays = [[[UInt8]?]?](repeating: nil, count: records.count)
+    var saysByProcess: [[UInt8]: [[UInt8]?]] = [:]
+    for (record, process) in processOf {
+      guard let session = sessions[process] else { continue }
+      if saysByProcess[process] == nil { saysByProcess[process] = expectations(session) }
+      processSays[record] = saysByProcess[process]
+    }
     for index in textColumns {
       var counted = 0
       // By field, in the order of `names`: the votes and the values that had one.
       var votes = [Double](repeating: 0, count: Self.names.count)
       var voted = [Int](repeating: 0, count: Self.names.count)
+      var last: [UInt8] = []
+      var lastNamedAs = 0
       for value in columns[index].values {
         guard !value.bytes.isEmpty, value.bytes != unknown else { continue }
         counted += 1
-        // What the record's own message and its process's messages say, looked up once for every field.
-        let own = direct[value.record]
-        let session = processOf[value.record].flatMap { sessions[$0] }
-        // The fields whose connection messages name this value, a bit each, found once per distinct value.
-        let namedAs =
-          namedFields[value.bytes]
-          ?? {
-            var bits = 0
-            for place in Self.names.indices where namedByField[place]?.contains(value.bytes) == true {
-              bits |= 1 << place
-            }
-            namedFields[value.bytes] = bits
-            return bits
-          }()
-        for (place, field) in Self.names.enumerated() {
+        let own = ownSays[value.record]
+        let session = processSays[value.record]
+        // The fields whose connection messages name this value, a bit each, found once per distinct value (and
+        // not looked up again for a value like the one before).
+        if value.bytes != last {
+          last = value.bytes
+          lastNamedAs =
+            namedFields[value.bytes]
+            ?? {
+              var bits = 0
+              for place in Self.names.indices where namedByField[place]?.contains(value.bytes) == true {
+                bits |= 1 << place
+              }
+              namedFields[value.bytes] = bits
+              return bits
+            }()
+        }
+        let namedAs = lastNamedAs
+        for place in Self.names.indices {
           var vote = 0.0
-          if let own, expected(own, field) == value.bytes {
+          if let own, own[place] == value.bytes {
             vote = 3
-          } else if let session, expected(session, field) == value.bytes {
+          } else if let session, session[place] == value.bytes {
             vote = 2
           } else if namedAs & (1 << place) != 0 {
             vote = 1
