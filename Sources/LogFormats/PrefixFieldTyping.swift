@@ -545,8 +545,21 @@ struct FieldTyping {
       for value in columns[key].values { processOf[value.record] = value.bytes }
     }
     var sessions: [[UInt8]: Session] = [:]
+    // What a session's messages say, by field in the order of `names` (`host(port)` made once, not once a value).
+    func expectations(_ session: Session) -> [[UInt8]?] {
+      Self.names.map { field in
+        switch field {
+        case .user: session.user
+        case .database: session.database
+        case .applicationName: session.application
+        case .remoteHost: session.host
+        case .remoteHostPort: session.host.map { Self.hostPort($0, session.port) }
+        default: nil
+        }
+      }
+    }
     // What each record's own message says, and the values every connection message names, by field.
-    var direct: [Int: Session] = [:]
+    var ownSays = [[[UInt8]?]?](repeating: nil, count: records.count)
     var named: [PrefixField: Set<[UInt8]>] = [:]
     var messages = 0
     for (index, record) in records.enumerated() {
@@ -571,7 +584,7 @@ struct FieldTyping {
         // The authorized line's own prefix still prints no application: it is set after.
         var own = facts
         own.application = nil
-        direct[index] = own
+        ownSays[index] = expectations(own)
         for (field, value) in [
           (PrefixField.user, facts.user), (.database, facts.database), (.applicationName, facts.application),
           (.remoteHost, facts.host),
@@ -590,16 +603,6 @@ struct FieldTyping {
       }
     }
     guard messages > 0 else { return }
-    func expected(_ session: Session, _ field: PrefixField) -> [UInt8]? {
-      switch field {
-      case .user: session.user
-      case .database: session.database
-      case .applicationName: session.application
-      case .remoteHost: session.host
-      case .remoteHostPort: session.host.map { Self.hostPort($0, session.port) }
-      default: nil
-      }
-    }
     // Votes: 3 when a line's own message names the value, 2 when its process's messages do, 1 when some
     // connection message names it for that field; per value counted, so columns of any length compare.
     var score: [Int: [PrefixField: Double]] = [:]
@@ -607,11 +610,7 @@ struct FieldTyping {
     let unknown = Array("[unknown]".utf8)
     let namedByField = Self.names.map { named[$0] }
     var namedFields: [[UInt8]: Int] = [:]
-    // What each record's own message and its process's messages say, by field in the order of `names`: made
-    // once per record and per process, not once per value and field.
-    func expectations(_ session: Session) -> [[UInt8]?] { Self.names.map { expected(session, $0) } }
-    var ownSays = [[[UInt8]?]?](repeating: nil, count: records.count)
-    for (record, own) in direct { ownSays[record] = expectations(own) }
+    // What each record's process's messages say: made once per process, not once per value and field.
     var processSays = [[[UInt8]?]?](repeating: nil, count: records.count)
     var saysByProcess: [[UInt8]: [[UInt8]?]] = [:]
     for (record, process) in processOf {
