@@ -4,7 +4,9 @@
 // merged; what the schema already has (or, without one, the conventional primary key) dropped; ranked by the
 // time of the calls they serve, a query's time split between the suggestions serving it; each with the write
 // cost from the same log.
+import Dispatch
 import Fingerprint
+import Foundation
 import LogInput
 import Statistics
 
@@ -56,8 +58,11 @@ public struct IndexAdvisor {
       if Self.isDDL(text) { catalog.add(ddl: text) }
     }
     var activity = ActivityCounter()
-    // A sample is often the example itself: each text is parsed once.
-    var factsOf: [String: StatementFacts?] = [:]
+    // A sample is often the example itself: each text is parsed once. The examples, and the samples of the slow
+    // queries, are parsed ahead on every core: parsing is most of the advisor's time, and the report waits for it.
+    var factsOf = Self.analyzeAll(
+      queries.map { $0.example ?? $0.normalized } + queries.filter { $0.slowCalls > 0 }.flatMap(\.samples),
+      catalog: catalog)
     func analyze(_ text: String) -> StatementFacts? {
       if let known = factsOf[text] { return known }
       let facts = QueryAnalyzer.analyze(text, catalog: catalog)
@@ -144,6 +149,34 @@ public struct IndexAdvisor {
       unusable: unusable.values.sorted { ($0.slowUs, $1.reason) > ($1.slowUs, $0.reason) },
       tables: activity.tables.sorted { $0.table < $1.table }, analyzedFingerprints: parsed.count,
       unparsedFingerprints: unparsed)
+  }
+
+  /// The facts of each distinct text, analyzed on as many threads as there are cores.
+  static func analyzeAll(_ texts: [String], catalog: SchemaCatalog) -> [String: StatementFacts?] {
+    var seen: Set<String> = []
+    let distinct = texts.filter { seen.insert($0).inserted }
+    let results = UnsafeMutableBufferPointer<StatementFacts?>.allocate(capacity: distinct.count)
+    defer { results.deallocate() }
+    results.initialize(repeating: nil)
+    let slots = SendableSlots(results)
+    let threads = min(distinct.count, ProcessInfo.processInfo.activeProcessorCount)
+    DispatchQueue.concurrentPerform(iterations: max(threads, 1)) { thread in
+      // Every thread takes each `threads`-th text: the long ones are spread, and no two write one slot.
+      for index in stride(from: thread, to: distinct.count, by: max(threads, 1)) {
+        slots.buffer[index] = QueryAnalyzer.analyze(distinct[index], catalog: catalog)
+      }
+    }
+    var facts: [String: StatementFacts?] = [:]
+    facts.reserveCapacity(distinct.count)
+    for (index, text) in distinct.enumerated() { facts[text] = results[index] }
+    results.deinitialize()
+    return facts
+  }
+
+  /// Result slots the analyzing threads write, each its own.
+  private struct SendableSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<StatementFacts?>
+    init(_ buffer: UnsafeMutableBufferPointer<StatementFacts?>) { self.buffer = buffer }
   }
 
   static func isDDL(_ text: String) -> Bool {

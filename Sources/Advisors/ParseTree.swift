@@ -1,39 +1,72 @@
-// Reading libpg_query's JSON parse trees (`pg_query_parse`): each node is `{"TypeName": {fields}}`.
+// Reading libpg_query's JSON parse trees (`pg_query_parse`): each node is `{"TypeName": {fields}}`. Read into
+// typed values in one pass over the bytes, members in the order libpg_query writes them: Foundation's
+// JSONSerialization built bridged dictionaries and cast every field back, most of the report's time (callgrind).
 import Fingerprint
-import Foundation
+
+/// One value of a parse tree.
+enum TreeValue {
+  /// Members in the order written.
+  case object([(key: String, value: TreeValue)])
+  case array([TreeValue])
+  case string(String)
+  case integer(Int)
+  case number(Double)
+  case bool(Bool)
+  case null
+
+  /// The member named `key` of an object.
+  subscript(key: String) -> TreeValue? {
+    guard case .object(let members) = self else { return nil }
+    return members.first { $0.key == key }?.value
+  }
+}
 
 /// One parse tree node: its type name and its fields.
 struct TreeNode {
   let type: String
-  let fields: [String: Any]
+  let fields: [(key: String, value: TreeValue)]
 
   /// Reads a wrapped node (`{"SelectStmt": {...}}`).
-  init?(_ value: Any?) {
-    guard let dictionary = value as? [String: Any], dictionary.count == 1, let (type, inner) = dictionary.first,
-      let fields = inner as? [String: Any]
+  init?(_ value: TreeValue?) {
+    guard case .object(let members)? = value, members.count == 1, case .object(let fields) = members[0].value
     else { return nil }
-    self.type = type
+    self.type = members[0].key
     self.fields = fields
   }
 
   /// Reads an unwrapped node of a known type (some fields, such as `UpdateStmt.relation`, are not wrapped).
-  init?(type: String, unwrapped value: Any?) {
-    guard let fields = value as? [String: Any] else { return nil }
+  init?(type: String, unwrapped value: TreeValue?) {
+    guard case .object(let fields)? = value else { return nil }
     self.type = type
     self.fields = fields
   }
 
-  subscript(key: String) -> Any? { fields[key] }
+  subscript(key: String) -> TreeValue? { fields.first { $0.key == key }?.value }
 
-  func node(_ key: String) -> TreeNode? { TreeNode(fields[key]) }
+  /// The node's fields as one object value, for the searches that walk any value.
+  var object: TreeValue { .object(fields) }
+
+  func node(_ key: String) -> TreeNode? { TreeNode(self[key]) }
 
   func nodes(_ key: String) -> [TreeNode] {
-    (fields[key] as? [Any] ?? []).compactMap { TreeNode($0) }
+    guard case .array(let items)? = self[key] else { return [] }
+    return items.compactMap { TreeNode($0) }
   }
 
-  func string(_ key: String) -> String? { fields[key] as? String }
+  func string(_ key: String) -> String? {
+    guard case .string(let text)? = self[key] else { return nil }
+    return text
+  }
 
-  func bool(_ key: String) -> Bool { fields[key] as? Bool ?? false }
+  func integer(_ key: String) -> Int? {
+    guard case .integer(let value)? = self[key] else { return nil }
+    return value
+  }
+
+  func bool(_ key: String) -> Bool {
+    guard case .bool(let value)? = self[key] else { return false }
+    return value
+  }
 
   /// The strings of a list of `String` nodes, as in `ColumnRef.fields` or `A_Expr.name`.
   func names(_ key: String) -> [String] {
@@ -50,10 +83,175 @@ struct TreeNode {
 enum ParseTree {
   /// The top-level statements of `sql`, or nil when libpg_query cannot parse it.
   static func statements(_ sql: String) -> [TreeNode]? {
-    guard case .success(let json) = PgQuery.parseTreeJSON(sql),
-      let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    guard case .success(var json) = PgQuery.parseTreeJSON(sql),
+      let object = json.withUTF8({ TreeReader.read($0) }), case .array(let statements)? = object["stmts"]
     else { return nil }
-    let statements = object["stmts"] as? [[String: Any]] ?? []
     return statements.compactMap { TreeNode($0["stmt"]) }
+  }
+}
+
+/// Reads one JSON value, as libpg_query writes it; nil where the text is not JSON.
+struct TreeReader {
+  private let text: UnsafeBufferPointer<UInt8>
+  private var i = 0
+  /// How deep values may nest: JSONSerialization's limit, which this reader replaced, so that the statements
+  /// read are the ones read before.
+  private static let depthLimit = 512
+
+  static func read(_ text: UnsafeBufferPointer<UInt8>) -> TreeValue? {
+    var reader = TreeReader(text: text)
+    reader.skipSpace()
+    guard let value = reader.value(depth: 0) else { return nil }
+    reader.skipSpace()
+    return reader.i == text.count ? value : nil
+  }
+
+  private init(text: UnsafeBufferPointer<UInt8>) { self.text = text }
+
+  private mutating func skipSpace() {
+    while i < text.count, text[i] == 0x20 || text[i] == 0x0A || text[i] == 0x0D || text[i] == 0x09 { i += 1 }
+  }
+
+  /// Whether the next byte, past white space, is `byte`; passes over it when it is.
+  private mutating func take(_ byte: UInt8) -> Bool {
+    skipSpace()
+    guard i < text.count, text[i] == byte else { return false }
+    i += 1
+    return true
+  }
+
+  private mutating func value(depth: Int) -> TreeValue? {
+    guard i < text.count else { return nil }
+    switch text[i] {
+    case UInt8(ascii: "{"):
+      guard depth < Self.depthLimit else { return nil }
+      i += 1
+      var members: [(key: String, value: TreeValue)] = []
+      if take(UInt8(ascii: "}")) { return .object(members) }
+      repeat {
+        skipSpace()
+        guard let key = string(), take(UInt8(ascii: ":")) else { return nil }
+        skipSpace()
+        guard let member = value(depth: depth + 1) else { return nil }
+        members.append((key, member))
+      } while take(UInt8(ascii: ","))
+      return take(UInt8(ascii: "}")) ? .object(members) : nil
+    case UInt8(ascii: "["):
+      guard depth < Self.depthLimit else { return nil }
+      i += 1
+      var items: [TreeValue] = []
+      if take(UInt8(ascii: "]")) { return .array(items) }
+      repeat {
+        skipSpace()
+        guard let item = value(depth: depth + 1) else { return nil }
+        items.append(item)
+      } while take(UInt8(ascii: ","))
+      return take(UInt8(ascii: "]")) ? .array(items) : nil
+    case UInt8(ascii: "\""):
+      return string().map { .string($0) }
+    case UInt8(ascii: "t"):
+      return word("true") ? .bool(true) : nil
+    case UInt8(ascii: "f"):
+      return word("false") ? .bool(false) : nil
+    case UInt8(ascii: "n"):
+      return word("null") ? .null : nil
+    default:
+      return number()
+    }
+  }
+
+  private mutating func word(_ word: StaticString) -> Bool {
+    let n = word.utf8CodeUnitCount
+    guard i + n <= text.count,
+      UnsafeBufferPointer(rebasing: text[i..<(i + n)]).elementsEqual(
+        UnsafeBufferPointer(start: word.utf8Start, count: n))
+    else { return false }
+    i += n
+    return true
+  }
+
+  /// A number: an integer where it has no fraction or exponent and fits, else a double.
+  private mutating func number() -> TreeValue? {
+    let start = i
+    var integral = true
+    while i < text.count {
+      let b = text[i]
+      if b &- 0x30 < 10 || b == UInt8(ascii: "-") {
+      } else if b == UInt8(ascii: ".") || b | 0x20 == UInt8(ascii: "e") || b == UInt8(ascii: "+") {
+        integral = false
+      } else {
+        break
+      }
+      i += 1
+    }
+    guard i > start else { return nil }
+    let digits = String(decoding: UnsafeBufferPointer(rebasing: text[start..<i]), as: UTF8.self)
+    if integral, let value = Int(digits) { return .integer(value) }
+    return Double(digits).map { .number($0) }
+  }
+
+  /// A string at `i` (its opening quote), unescaped; a run without escapes is taken whole.
+  private mutating func string() -> String? {
+    guard i < text.count, text[i] == UInt8(ascii: "\"") else { return nil }
+    i += 1
+    let start = i
+    while i < text.count, text[i] != UInt8(ascii: "\""), text[i] != UInt8(ascii: "\\") { i += 1 }
+    guard i < text.count else { return nil }
+    if text[i] == UInt8(ascii: "\"") {
+      defer { i += 1 }
+      return String(decoding: UnsafeBufferPointer(rebasing: text[start..<i]), as: UTF8.self)
+    }
+    var bytes = Array(text[start..<i])
+    while i < text.count {
+      let b = text[i]
+      i += 1
+      if b == UInt8(ascii: "\"") { return String(decoding: bytes, as: UTF8.self) }
+      guard b == UInt8(ascii: "\\") else {
+        bytes.append(b)
+        continue
+      }
+      guard i < text.count else { return nil }
+      let escape = text[i]
+      i += 1
+      switch escape {
+      case UInt8(ascii: "n"): bytes.append(0x0A)
+      case UInt8(ascii: "t"): bytes.append(0x09)
+      case UInt8(ascii: "r"): bytes.append(0x0D)
+      case UInt8(ascii: "b"): bytes.append(0x08)
+      case UInt8(ascii: "f"): bytes.append(0x0C)
+      case UInt8(ascii: "u"):
+        guard var scalar = hex4() else { return nil }
+        // A surrogate pair stands for one scalar beyond the basic plane.
+        if scalar & 0xFC00 == 0xD800, i + 1 < text.count, text[i] == UInt8(ascii: "\\"),
+          text[i + 1] == UInt8(ascii: "u")
+        {
+          i += 2
+          guard let low = hex4(), low & 0xFC00 == 0xDC00 else { return nil }
+          scalar = 0x10000 + (scalar - 0xD800) << 10 + (low - 0xDC00)
+        }
+        bytes += Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+      default: bytes.append(escape)
+      }
+    }
+    return nil
+  }
+
+  private mutating func hex4() -> UInt32? {
+    guard i + 4 <= text.count else { return nil }
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      let b = text[i]
+      let digit: UInt8
+      if b &- 0x30 < 10 {
+        digit = b &- 0x30
+      } else if (b | 0x20) &- 0x61 < 6 {
+        digit = (b | 0x20) &- 0x61 + 10
+      } else {
+        return nil
+      }
+      value = value << 4 | UInt32(digit)
+      i += 1
+    }
+    return value
   }
 }

@@ -87,7 +87,7 @@ extension QueryAnalyzer {
         // A function or expression around the column hides it from a plain index; a function or cast of one
         // column compared with a value is served by an index on the same expression.
         if let left, let right, Self.mentionsColumn(left) != Self.mentionsColumn(right),
-          let mentioned = firstColumn(Self.mentionsColumn(left) ? left.fields : right.fields, scope: scope),
+          let mentioned = firstColumn(Self.mentionsColumn(left) ? left.object : right.object, scope: scope),
           !mentioned.outer
         {
           let expression = Self.mentionsColumn(left) ? left : right
@@ -229,22 +229,24 @@ extension QueryAnalyzer {
   }
 
   /// Finds subqueries anywhere in an expression and analyzes them with this scope as their parent.
-  mutating func subqueries(in value: Any?, scope: Scope) {
+  mutating func subqueries(in value: TreeValue, scope: Scope) {
     if let node = TreeNode(value) {
       if node.type == "SubLink" {
         if let subselect = node.node("subselect") { statement(subselect, parent: scope) }
         return
       }
-      for field in node.fields.values { subqueries(in: field, scope: scope) }
-    } else if let array = value as? [Any] {
-      for item in array { subqueries(in: item, scope: scope) }
-    } else if let dictionary = value as? [String: Any] {
-      for item in dictionary.values { subqueries(in: item, scope: scope) }
+      subqueries(in: node, scope: scope)
+      return
+    }
+    switch value {
+    case .array(let items): for item in items { subqueries(in: item, scope: scope) }
+    case .object(let members): for member in members { subqueries(in: member.value, scope: scope) }
+    default: break
     }
   }
 
   mutating func subqueries(in node: TreeNode, scope: Scope) {
-    for field in node.fields.values { subqueries(in: field, scope: scope) }
+    for field in node.fields { subqueries(in: field.value, scope: scope) }
   }
 
   mutating func sort(_ items: [TreeNode], scope: Scope) {

@@ -223,8 +223,8 @@ public struct QueryAnalyzer {
   /// What a non-column side of a comparison is, or nil when it involves a column.
   func value(_ node: TreeNode) -> PredicateValue? {
     switch node.type {
-    case "A_Const": return .constant(Self.constantText(node), location: node["location"] as? Int)
-    case "ParamRef": return .parameter(node["number"] as? Int ?? 0)
+    case "A_Const": return .constant(Self.constantText(node), location: node.integer("location"))
+    case "ParamRef": return .parameter(node.integer("number") ?? 0)
     case "TypeCast":
       guard let argument = node.node("arg") else { return .expression }
       return value(argument)
@@ -237,14 +237,15 @@ public struct QueryAnalyzer {
 
   static func constantText(_ node: TreeNode) -> String {
     if node.bool("isnull") { return "NULL" }
-    if let inner = node["ival"] as? [String: Any] { return String(inner["ival"] as? Int ?? 0) }
-    if let inner = node["fval"] as? [String: Any] { return inner["fval"] as? String ?? "0" }
-    if let inner = node["boolval"] as? [String: Any] { return (inner["boolval"] as? Bool ?? false) ? "true" : "false" }
-    if let inner = node["sval"] as? [String: Any] {
-      let text = inner["sval"] as? String ?? ""
+    func inner(_ key: String) -> TreeNode? { TreeNode(type: key, unwrapped: node[key]) }
+    if let inner = inner("ival") { return String(inner.integer("ival") ?? 0) }
+    if let inner = inner("fval") { return inner.string("fval") ?? "0" }
+    if let inner = inner("boolval") { return inner.bool("boolval") ? "true" : "false" }
+    if let inner = inner("sval") {
+      let text = inner.string("sval") ?? ""
       return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
-    if let inner = node["bsval"] as? [String: Any] { return "B'\(inner["bsval"] as? String ?? "")'" }
+    if let inner = inner("bsval") { return "B'\(inner.string("bsval") ?? "")'" }
     return "?"
   }
 
@@ -252,33 +253,33 @@ public struct QueryAnalyzer {
   static func mentionsColumn(_ node: TreeNode) -> Bool {
     if node.type == "ColumnRef" { return true }
     if node.type == "SubLink" { return false }
-    return node.fields.values.contains { mentionsColumn($0) }
+    return node.fields.contains { mentionsColumn($0.value) }
   }
 
-  static func mentionsColumn(_ value: Any?) -> Bool {
-    if let node = TreeNode(value) {
-      if node.type == "ColumnRef" { return true }
-      if node.type == "SubLink" { return false }
-      return node.fields.values.contains { mentionsColumn($0) }
+  static func mentionsColumn(_ value: TreeValue) -> Bool {
+    if let node = TreeNode(value) { return mentionsColumn(node) }
+    switch value {
+    case .array(let items): return items.contains { mentionsColumn($0) }
+    case .object(let members): return members.contains { mentionsColumn($0.value) }
+    default: return false
     }
-    if let array = value as? [Any] { return array.contains { mentionsColumn($0) } }
-    if let dictionary = value as? [String: Any] { return dictionary.values.contains { mentionsColumn($0) } }
-    return false
   }
 
   /// The first column an expression mentions, for naming an unusable predicate.
-  func firstColumn(_ value: Any?, scope: Scope) -> ResolvedColumn? {
+  /// Fields are searched in the order libpg_query writes them.
+  func firstColumn(_ value: TreeValue, scope: Scope) -> ResolvedColumn? {
     if let node = TreeNode(value) {
       if let resolved = resolve(node, scope: scope) { return resolved }
       if node.type == "SubLink" { return nil }
-      for field in node.fields.values { if let found = firstColumn(field, scope: scope) { return found } }
+      for field in node.fields { if let found = firstColumn(field.value, scope: scope) { return found } }
       return nil
     }
-    if let array = value as? [Any] {
-      for item in array { if let found = firstColumn(item, scope: scope) { return found } }
-    }
-    if let dictionary = value as? [String: Any] {
-      for item in dictionary.values { if let found = firstColumn(item, scope: scope) { return found } }
+    switch value {
+    case .array(let items):
+      for item in items { if let found = firstColumn(item, scope: scope) { return found } }
+    case .object(let members):
+      for member in members { if let found = firstColumn(member.value, scope: scope) { return found } }
+    default: break
     }
     return nil
   }

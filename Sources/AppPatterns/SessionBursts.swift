@@ -123,7 +123,72 @@ public struct SessionBursts: Sendable, Codable {
   struct Session: Codable {
     var lastFingerprint: Fingerprint?
     var lastMs: Int64?
-    var bursts: [Fingerprint: Burst] = [:]
+    var bursts = OpenBursts()
+  }
+
+  /// The open bursts of one session, by the query they repeat: at most 33, kept in a list in the order they
+  /// began. Every step of a session looks at all of them, and a list looked through is cheaper than a
+  /// dictionary hashing a fingerprint for each (callgrind). Saved as the dictionary it replaced.
+  struct OpenBursts: Codable {
+    private(set) var entries: [(fingerprint: Fingerprint, burst: Burst)] = []
+
+    init() {}
+
+    var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+
+    /// The open burst of `fingerprint`, begun as `begin` makes it when there is none.
+    mutating func extend(_ fingerprint: Fingerprint, begin: () -> Burst, with step: SessionStep) {
+      if let index = entries.firstIndex(where: { $0.fingerprint == fingerprint }) {
+        SessionBursts.extend(&entries[index].burst, with: step)
+      } else {
+        entries.append((fingerprint, begin()))
+        SessionBursts.extend(&entries[entries.count - 1].burst, with: step)
+      }
+    }
+
+    /// Takes out the bursts `ends` says are over, in the order they began, and calls `other` with each
+    /// one left.
+    mutating func end(
+      where ends: (Burst) -> Bool, closing close: (Burst, Fingerprint) -> Void,
+      other: (inout Burst, Fingerprint) -> Void
+    ) {
+      var index = 0
+      while index < entries.count {
+        if ends(entries[index].burst) {
+          let (fingerprint, burst) = entries.remove(at: index)
+          close(burst, fingerprint)
+        } else {
+          other(&entries[index].burst, entries[index].fingerprint)
+          index += 1
+        }
+      }
+    }
+
+    /// Takes out the burst that went quiet first (the lowest fingerprint among equals).
+    mutating func removeOldest() -> (fingerprint: Fingerprint, burst: Burst)? {
+      guard
+        let index = entries.indices.min(by: {
+          (entries[$0].burst.lastMs ?? 0, entries[$0].fingerprint) < (
+            entries[$1].burst.lastMs ?? 0, entries[$1].fingerprint
+          )
+        })
+      else { return nil }
+      return entries.remove(at: index)
+    }
+
+    /// The bursts by fingerprint, lowest first.
+    var sorted: [(fingerprint: Fingerprint, burst: Burst)] { entries.sorted { $0.fingerprint < $1.fingerprint } }
+
+    init(from decoder: any Decoder) throws {
+      let saved = try decoder.singleValueContainer().decode([Fingerprint: Burst].self)
+      entries = saved.map { ($0.key, $0.value) }.sorted { $0.fingerprint < $1.fingerprint }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.singleValueContainer()
+      try c.encode(Dictionary(uniqueKeysWithValues: entries.map { ($0.fingerprint, $0.burst) }))
+    }
   }
 
   /// The first steps of a process seen in the first second of the input, up to its first gap: a part before
@@ -185,8 +250,8 @@ public struct SessionBursts: Sendable, Codable {
     }
   }
 
-  private var sessions: [Int32: Session] = [:]
-  private var heads: [Int32: Head] = [:]
+  private var sessions = ProcessTable<Session>()
+  private var heads = ProcessTable<Head>()
   private var sinceSweep = 0
   /// The first and latest step times of the input.
   private var firstMs: Int64?
@@ -210,8 +275,8 @@ public struct SessionBursts: Sendable, Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     tallies = try c.decode([BurstKey: BurstTally].self, forKey: .tallies)
-    sessions = try c.decodeIfPresent([Int32: Session].self, forKey: .sessions) ?? [:]
-    heads = try c.decodeIfPresent([Int32: Head].self, forKey: .heads) ?? [:]
+    sessions = try c.decodeIfPresent(ProcessTable<Session>.self, forKey: .sessions) ?? ProcessTable()
+    heads = try c.decodeIfPresent(ProcessTable<Head>.self, forKey: .heads) ?? ProcessTable()
     firstMs = try c.decodeIfPresent(Int64.self, forKey: .firstMs)
     latestMs = try c.decodeIfPresent(Int64.self, forKey: .latestMs)
     headSteps = heads.values.reduce(0) { $0 + $1.steps.count }
@@ -293,31 +358,19 @@ public struct SessionBursts: Sendable, Codable {
     func close(_ burst: Burst, child: Fingerprint) { Self.close(burst, child: child, pid: step.pid, into: &tallies) }
     if !session.bursts.isEmpty {
       // Bursts that have gone quiet are over; so are those after a parent query that runs again, since that
-      // starts the next round of its loop.
-      var ended: [Fingerprint] = []
-      for (fingerprint, burst) in session.bursts
-      where !Self.near(burst.lastMs, step.timeMs) || burst.parent == step.fingerprint {
-        ended.append(fingerprint)
-      }
-      for fingerprint in ended {
-        close(session.bursts.removeValue(forKey: fingerprint)!, child: fingerprint)
-      }
-      var index = session.bursts.startIndex
-      while index != session.bursts.endIndex {
-        if session.bursts.keys[index] != step.fingerprint { session.bursts.values[index].othersSinceLast += 1 }
-        session.bursts.formIndex(after: &index)
-      }
+      // starts the next round of its loop. The others see one more statement that is not theirs.
+      session.bursts.end(
+        where: { !Self.near($0.lastMs, step.timeMs) || $0.parent == step.fingerprint },
+        closing: { close($0, child: $1) },
+        other: { burst, fingerprint in if fingerprint != step.fingerprint { burst.othersSinceLast += 1 } })
     }
     if step.traits.kind != .other {
       let parent =
         session.lastFingerprint != step.fingerprint && Self.near(session.lastMs, step.timeMs)
         ? session.lastFingerprint : nil
-      Self.extend(&session.bursts[step.fingerprint, default: Burst(parent: parent, traits: step.traits)], with: step)
-      if session.bursts.count > 32,
-        let oldest = session.bursts.min(by: { ($0.value.lastMs ?? 0, $0.key) < ($1.value.lastMs ?? 0, $1.key) })
-      {
-        close(oldest.value, child: oldest.key)
-        session.bursts.removeValue(forKey: oldest.key)
+      session.bursts.extend(step.fingerprint, begin: { Burst(parent: parent, traits: step.traits) }, with: step)
+      if session.bursts.count > 32, let oldest = session.bursts.removeOldest() {
+        close(oldest.burst, child: oldest.fingerprint)
       }
     }
     session.lastFingerprint = step.fingerprint
@@ -342,7 +395,7 @@ public struct SessionBursts: Sendable, Codable {
   /// Ends the sessions quiet since before `limit`, so that a log of many short sessions keeps little.
   private mutating func sweep(before limit: Int64) {
     for (pid, session) in sessions where (session.lastMs ?? limit) < limit {
-      for (fingerprint, burst) in session.bursts { close(burst, child: fingerprint, pid: pid) }
+      for (fingerprint, burst) in session.bursts.entries { close(burst, child: fingerprint, pid: pid) }
       sessions.removeValue(forKey: pid)
     }
   }
@@ -358,7 +411,7 @@ public struct SessionBursts: Sendable, Codable {
   }
 
   private mutating func finish(_ session: Session, pid: Int32) {
-    for (fingerprint, burst) in session.bursts.sorted(by: { $0.key < $1.key }) {
+    for (fingerprint, burst) in session.bursts.sorted {
       close(burst, child: fingerprint, pid: pid)
     }
   }
@@ -392,7 +445,7 @@ public struct SessionBursts: Sendable, Codable {
   /// run counts them when they end.
   public mutating func takeOpenSessions() -> OpenSessions {
     settle()
-    let open = OpenSessions(sessions: sessions, latestMs: latestMs)
+    let open = OpenSessions(sessions: sessions.dictionary, latestMs: latestMs)
     sessions.removeAll()
     return open
   }
@@ -490,7 +543,7 @@ public struct SessionBursts: Sendable, Codable {
         else { return "a burst length \(length) with \(bucket.bursts) bursts, \(bucket.calls) calls" }
       }
     }
-    guard OpenSessions(sessions: sessions, latestMs: latestMs).isWellFormed else {
+    guard OpenSessions(sessions: sessions.dictionary, latestMs: latestMs).isWellFormed else {
       return "\(sessions.count) open sessions"
     }
     guard heads.values.allSatisfy({ $0.steps.count <= Self.headCap }),
@@ -502,9 +555,75 @@ public struct SessionBursts: Sendable, Codable {
 
 extension SessionBursts.Session {
   var isWellFormed: Bool {
-    bursts.values.allSatisfy {
-      $0.count >= 0 && $0.changes >= 0 && $0.changes <= $0.count && $0.totalUs >= 0 && $0.others >= 0
-        && $0.othersSinceLast >= 0 && $0.count <= 1 << 40
+    bursts.entries.allSatisfy { entry in
+      let burst = entry.burst
+      return burst.count >= 0 && burst.changes >= 0 && burst.changes <= burst.count && burst.totalUs >= 0
+        && burst.others >= 0 && burst.othersSinceLast >= 0 && burst.count <= 1 << 40
     }
+  }
+}
+
+/// A table by process id, as `[Int32: Value]` is, saved as one: its buckets come from the id by one multiply
+/// (`Fingerprinter.bucket`), where an `Int32` key would run SipHash on every step of every session (callgrind).
+struct ProcessTable<Value> {
+  struct Process: Hashable {
+    var pid: Int32
+    func hash(into hasher: inout Hasher) { hasher.combine(pid) }
+    func _rawHashValue(seed: Int) -> Int { Fingerprinter.bucket(UInt64(UInt32(bitPattern: pid)), seed: seed) }
+  }
+
+  private(set) var storage: [Process: Value] = [:]
+
+  init() {}
+
+  init(_ dictionary: [Int32: Value]) {
+    storage.reserveCapacity(dictionary.count)
+    for (pid, value) in dictionary { storage[Process(pid: pid)] = value }
+  }
+
+  var dictionary: [Int32: Value] { Dictionary(uniqueKeysWithValues: storage.map { ($0.key.pid, $0.value) }) }
+  var isEmpty: Bool { storage.isEmpty }
+  var count: Int { storage.count }
+  var keys: [Int32] { storage.keys.map(\.pid) }
+
+  var values: Dictionary<Process, Value>.Values {
+    get { storage.values }
+    _modify { yield &storage.values }
+  }
+
+  subscript(pid: Int32) -> Value? {
+    get { storage[Process(pid: pid)] }
+    _modify { yield &storage[Process(pid: pid)] }
+  }
+
+  subscript(pid: Int32, default value: @autoclosure () -> Value) -> Value {
+    get { storage[Process(pid: pid), default: value()] }
+    _modify { yield &storage[Process(pid: pid), default: value()] }
+  }
+
+  func index(forKey pid: Int32) -> Dictionary<Process, Value>.Index? { storage.index(forKey: Process(pid: pid)) }
+
+  @discardableResult
+  mutating func removeValue(forKey pid: Int32) -> Value? { storage.removeValue(forKey: Process(pid: pid)) }
+
+  mutating func removeAll() { storage.removeAll() }
+}
+
+extension ProcessTable: Sequence {
+  func makeIterator() -> some IteratorProtocol<(key: Int32, value: Value)> {
+    storage.lazy.map { (key: $0.key.pid, value: $0.value) }.makeIterator()
+  }
+}
+
+extension ProcessTable: Sendable where Value: Sendable {}
+
+extension ProcessTable: Codable where Value: Codable {
+  init(from decoder: any Decoder) throws {
+    self.init(try decoder.singleValueContainer().decode([Int32: Value].self))
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    try c.encode(dictionary)
   }
 }

@@ -26,17 +26,44 @@ public final class Fingerprinter {
   public static let defaultCacheLimit = 50_000
 
   /// A shape, with a hash of its bytes made once: the cache's table takes its buckets from that hash instead
-  /// of running SipHash over the bytes (see `bucket(_:seed:)`).
+  /// of running SipHash over the bytes (see `bucket(_:seed:)`). A key looked up lends the lexer's bytes, valid
+  /// until it lexes again; a key kept in the cache holds its own copy.
   struct ShapeKey: Hashable {
-    var bytes: [UInt8]
+    private var kept: [UInt8]
+    private var lent: UnsafeBufferPointer<UInt8>?
     var hash: UInt64
 
     init(bytes: [UInt8]) {
-      self.bytes = bytes
+      kept = bytes
       hash = bytes.withUnsafeBufferPointer { Fingerprinter.textHash($0) }
     }
 
-    static func == (a: ShapeKey, b: ShapeKey) -> Bool { a.hash == b.hash && a.bytes == b.bytes }
+    init(lending bytes: UnsafeBufferPointer<UInt8>) {
+      kept = []
+      lent = bytes
+      hash = Fingerprinter.textHash(bytes)
+    }
+
+    /// This key with a copy of its bytes, to be kept.
+    func keeping() -> ShapeKey {
+      guard let lent else { return self }
+      var key = self
+      key.kept = Array(lent)
+      key.lent = nil
+      return key
+    }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+      if let lent { return body(lent) }
+      return kept.withUnsafeBufferPointer(body)
+    }
+
+    static func == (a: ShapeKey, b: ShapeKey) -> Bool {
+      a.hash == b.hash
+        && a.withBytes { x in
+          b.withBytes { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) }
+        }
+    }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     func _rawHashValue(seed: Int) -> Int { Fingerprinter.bucket(hash, seed: seed) }
   }
@@ -144,7 +171,7 @@ public final class Fingerprinter {
 
   private func resolveLexed(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
     lexer.lex(statement)
-    let key = ShapeKey(bytes: lexer.shape)
+    let key = lexer.withShape { ShapeKey(lending: $0) }
     if let hit = cache[key] { return hit }
     parserCalls += 1
     let sql = String(decoding: statement, as: UTF8.self)
@@ -159,13 +186,7 @@ public final class Fingerprinter {
         fingerprint: Fingerprint(value: Self.fnv1a(coarse.shape), source: .lexer), parseError: error.description)
     }
     if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
-    // The key is kept as a copy of the shape's bytes alone: the lexer's buffer has room for long statements,
-    // and a cache of its copies would hold 4 KB a shape.
-    cache[
-      ShapeKey(
-        bytes: Array(unsafeUninitializedCapacity: key.bytes.count) { buffer, count in
-          count = buffer.initialize(fromContentsOf: key.bytes)
-        })] = resolved
+    cache[key.keeping()] = resolved
     return resolved
   }
 
@@ -176,7 +197,7 @@ public final class Fingerprinter {
   /// nor its result is cached: a fingerprint found this way must not stand for the shape's shorter statements.
   private func resolveOversize(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
     lexer.lex(statement)
-    if let hit = cache[ShapeKey(bytes: lexer.shape)] { return hit }
+    if let hit = cache[lexer.withShape({ ShapeKey(lending: $0) })] { return hit }
     parserCalls += 1
     let normalized = LexerNormalizer.normalize(String(decoding: statement, as: UTF8.self))
     if case .success(let value) = PgQuery.fingerprint(normalized) {

@@ -4,10 +4,26 @@
 // drops only what the fingerprint ignores: constants of every kind, the length of IN, VALUES and ARRAY lists of
 // constants, the case of unquoted words, whitespace, comments and a trailing `;`. It keeps everything else,
 // and in statements other than queries and DML it keeps constants too, since there they can be names.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
-public struct ShapeLexer {
+public struct ShapeLexer: ~Copyable {
   /// The shape of the last statement lexed: tokens separated by single spaces.
-  public private(set) var shape: [UInt8] = []
+  public var shape: [UInt8] { withShape { Array($0) } }
+
+  /// Lends the shape's bytes, without copying them.
+  public func withShape<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    body(UnsafeBufferPointer(start: bytes, count: count))
+  }
+
+  /// The shape's bytes, written in place: a token is appended as a copy into room made ahead, where an array
+  /// checked that its buffer was not shared and called out to append a collection for every token (callgrind).
+  private var bytes: UnsafeMutablePointer<UInt8>
+  private var count = 0
+  private var capacity: Int
   /// Its constants: how many, and where the first ones start with a hash of each.
   public private(set) var constants = LiteralDigest()
 
@@ -50,7 +66,34 @@ public struct ShapeLexer {
   private var trailingSemicolonAt: Int?
 
   public init() {
-    shape.reserveCapacity(4096)
+    capacity = 4096
+    bytes = .allocate(capacity: capacity)
+  }
+
+  deinit { bytes.deallocate() }
+
+  /// Room for `extra` more bytes.
+  @inline(__always)
+  private mutating func reserve(_ extra: Int) {
+    guard count + extra > capacity else { return }
+    let grown = max(count + extra, 2 * capacity)
+    let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+    moved.initialize(from: bytes, count: count)
+    bytes.deallocate()
+    bytes = moved
+    capacity = grown
+  }
+
+  @inline(__always)
+  private mutating func append(_ byte: UInt8) {
+    reserve(1)
+    bytes[count] = byte
+    count += 1
+  }
+
+  /// Whether two stretches of the shape hold the same bytes.
+  private func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+    a.count == b.count && memcmp(bytes + a.lowerBound, bytes + b.lowerBound, a.count) == 0
   }
 
   /// Whether the last word is `literal` (given in lower case), ignoring case.
@@ -82,7 +125,7 @@ public struct ShapeLexer {
   /// Computes the shape of `text` into `shape`; `foldingAllConstants` folds constants whatever the statement.
   public mutating func lex(_ text: UnsafeBufferPointer<UInt8>, foldingAllConstants: Bool = false) {
     foldEverything = foldingAllConstants
-    shape.removeAll(keepingCapacity: true)
+    count = 0
     constants = LiteralDigest()
     groups.removeAll(keepingCapacity: true)
     foldConstants = true
@@ -210,7 +253,7 @@ public struct ShapeLexer {
       emit(text, i, i + 1, kind: .punctuation)
       i += 1
     }
-    if let at = trailingSemicolonAt { shape.removeSubrange(at...) }
+    if let at = trailingSemicolonAt { count = at }
   }
 
   // MARK: - Emitting tokens
@@ -224,7 +267,7 @@ public struct ShapeLexer {
     }
     constants.count += 1
     if foldConstants && !(isNumber && (groups.last?.keepsNumbers ?? false)) {
-      emitBytes(constant: true, kind: .constant) { $0.append(UInt8(ascii: "?")) }
+      emitPlaceholder()
     } else {
       emit(text, start, end, kind: .constant, verbatim: true)
     }
@@ -252,13 +295,13 @@ public struct ShapeLexer {
       } else if single == UInt8(ascii: "(") && valuesExpectRow && valuesDepth == groups.count {
         kindOfGroup = .valuesRow
         valuesExpectRow = false
-        valuesRowStart = shape.count
+        valuesRowStart = count
       } else {
         kindOfGroup = .other
       }
       let keeps = previousKind == .word && lastWordKeepsNumbers()
       appendToken(text, start, end, kind: kind)
-      groups.append(Group(kind: kindOfGroup, contentStart: shape.count, keepsNumbers: keeps))
+      groups.append(Group(kind: kindOfGroup, contentStart: count, keepsNumbers: keeps))
       setPrevious(kind: kind, word: false)
       return
     }
@@ -269,16 +312,15 @@ public struct ShapeLexer {
       if (group.kind == .inList || group.kind == .arrayList) && group.onlyConstants && group.elements > 0
         && foldConstants
       {
-        shape.removeSubrange(group.contentStart...)
-        shape.append(contentsOf: [0x20, UInt8(ascii: "?")])
+        count = group.contentStart
+        append(0x20)
+        append(UInt8(ascii: "?"))
       }
       appendToken(text, start, end, kind: kind)
       if group.kind == .valuesRow {
-        let row = valuesRowStart..<shape.count
-        if let previous = valuesPreviousRow, let commaAt = valuesCommaAt,
-          shape[previous].elementsEqual(shape[row])
-        {
-          shape.removeSubrange(commaAt...)
+        let row = valuesRowStart..<count
+        if let previous = valuesPreviousRow, let commaAt = valuesCommaAt, same(previous, row) {
+          count = commaAt
         } else {
           valuesPreviousRow = row
         }
@@ -291,7 +333,7 @@ public struct ShapeLexer {
       finishElement(&group)
       groups[groups.count - 1] = group
       if valuesDepth == groups.count {
-        valuesCommaAt = shape.count
+        valuesCommaAt = count
         valuesExpectRow = true
       }
       appendToken(text, start, end, kind: kind)
@@ -299,7 +341,7 @@ public struct ShapeLexer {
       return
     }
     if kind == .punctuation && single == UInt8(ascii: ","), groups.isEmpty, valuesDepth == 0 {
-      valuesCommaAt = shape.count
+      valuesCommaAt = count
       valuesExpectRow = true
       appendToken(text, start, end, kind: kind)
       setPrevious(kind: kind, word: false)
@@ -307,7 +349,7 @@ public struct ShapeLexer {
     }
     noteToken(isConstant: kind == .constant && !verbatim)
     if kind == .punctuation && single == UInt8(ascii: ";") && groups.isEmpty {
-      trailingSemicolonAt = shape.count
+      trailingSemicolonAt = count
       appendToken(text, start, end, kind: kind)
       // A new statement follows: it decides its own folding.
       firstWordSeen = false
@@ -330,13 +372,14 @@ public struct ShapeLexer {
     setPrevious(kind: kind, word: kind == .word)
   }
 
-  private mutating func emitBytes(constant: Bool, kind: TokenKind, _ write: (inout [UInt8]) -> Void) {
-    noteToken(isConstant: constant)
+  /// A folded constant: `?`.
+  private mutating func emitPlaceholder() {
+    noteToken(isConstant: true)
     trailingSemicolonAt = nil
     if valuesDepth == groups.count && !valuesExpectRow && valuesCommaAt == nil { valuesDepth = nil }
-    if !shape.isEmpty { shape.append(0x20) }
-    write(&shape)
-    setPrevious(kind: kind, word: false)
+    if count > 0 { append(0x20) }
+    append(UInt8(ascii: "?"))
+    setPrevious(kind: .constant, word: false)
   }
 
   private mutating func setPrevious(kind: TokenKind, word: Bool) {
@@ -366,13 +409,17 @@ public struct ShapeLexer {
   private mutating func appendToken(
     _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, kind: TokenKind, verbatim: Bool = false
   ) {
-    if !shape.isEmpty { shape.append(0x20) }
-    let from = shape.count
-    shape.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
-    if kind == .word && !verbatim {
-      shape.withUnsafeMutableBufferPointer { out in
-        for k in from..<out.count { out[k] = Self.lower(out[k]) }
-      }
+    reserve(end - start + 1)
+    if count > 0 {
+      bytes[count] = 0x20
+      count += 1
     }
+    let out = bytes + count
+    if kind == .word && !verbatim {
+      for k in 0..<(end - start) { out[k] = Self.lower(text[start + k]) }
+    } else {
+      out.update(from: text.baseAddress! + start, count: end - start)
+    }
+    count += end - start
   }
 }
