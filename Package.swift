@@ -12,7 +12,8 @@
 //   RunState keeps what a run saves (--state positions and open sessions, --save-state parts for merge);
 //   Analysis wires the stages for the CLI: files x work pool x fold;
 //   OutputFiles writes what a run produces durably (atomic, synced, mode kept) and locks the --state file;
-//   NullCoding writes a report's empty optional fields as null.
+//   NullCoding writes a report's empty optional fields as null; IntegerTables are dictionaries and sets by
+//   integer (process ids, time buckets) that hash a key by one multiply.
 import PackageDescription
 
 // The line reader and the fingerprint cache are classes touched once per line: in release builds their
@@ -76,13 +77,14 @@ let package = Package(
       dependencies: ["LogInput"],
       swiftSettings: crossModule),
     .target(name: "NullCoding"),
+    .target(name: "IntegerTables", swiftSettings: crossModule),
     .target(
       name: "LogReading",
       dependencies: ["LogInput", "LogFormats", "Fingerprint", "NullCoding"],
       swiftSettings: crossModule),
     .target(
       name: "ServerEvents",
-      dependencies: ["LogFormats"],
+      dependencies: ["LogFormats", "IntegerTables"],
       swiftSettings: crossModule),
     .target(
       name: "Fingerprint",
@@ -90,12 +92,12 @@ let package = Package(
       swiftSettings: classHeavyHotPath),
     .target(
       name: "AppPatterns",
-      dependencies: ["Fingerprint"],
+      dependencies: ["Fingerprint", "IntegerTables"],
       swiftSettings: crossModule),
     .target(
       name: "Statistics",
       dependencies: [
-        "ServerEvents", "Fingerprint", "AppPatterns",
+        "ServerEvents", "Fingerprint", "AppPatterns", "IntegerTables",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       swiftSettings: crossModule),

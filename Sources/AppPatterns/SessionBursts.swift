@@ -6,6 +6,7 @@
 // handed to the next through --state, or kept in a saved part together with the first steps of the processes
 // the part begins with, so that a merge joins them as one read of the whole log would have.
 import Fingerprint
+import IntegerTables
 
 /// One executed statement, as little as the detector needs.
 public struct SessionStep: Sendable, Codable {
@@ -250,8 +251,8 @@ public struct SessionBursts: Sendable, Codable {
     }
   }
 
-  private var sessions = ProcessTable<Session>()
-  private var heads = ProcessTable<Head>()
+  private var sessions = IntegerTable<Int32, Session>()
+  private var heads = IntegerTable<Int32, Head>()
   private var sinceSweep = 0
   /// The first and latest step times of the input.
   private var firstMs: Int64?
@@ -275,8 +276,8 @@ public struct SessionBursts: Sendable, Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     tallies = try c.decode([BurstKey: BurstTally].self, forKey: .tallies)
-    sessions = try c.decodeIfPresent(ProcessTable<Session>.self, forKey: .sessions) ?? ProcessTable()
-    heads = try c.decodeIfPresent(ProcessTable<Head>.self, forKey: .heads) ?? ProcessTable()
+    sessions = try c.decodeIfPresent(IntegerTable<Int32, Session>.self, forKey: .sessions) ?? IntegerTable()
+    heads = try c.decodeIfPresent(IntegerTable<Int32, Head>.self, forKey: .heads) ?? IntegerTable()
     firstMs = try c.decodeIfPresent(Int64.self, forKey: .firstMs)
     latestMs = try c.decodeIfPresent(Int64.self, forKey: .latestMs)
     headSteps = heads.values.reduce(0) { $0 + $1.steps.count }
@@ -560,70 +561,5 @@ extension SessionBursts.Session {
       return burst.count >= 0 && burst.changes >= 0 && burst.changes <= burst.count && burst.totalUs >= 0
         && burst.others >= 0 && burst.othersSinceLast >= 0 && burst.count <= 1 << 40
     }
-  }
-}
-
-/// A table by process id, as `[Int32: Value]` is, saved as one: its buckets come from the id by one multiply
-/// (`Fingerprinter.bucket`), where an `Int32` key would run SipHash on every step of every session (callgrind).
-struct ProcessTable<Value> {
-  struct Process: Hashable {
-    var pid: Int32
-    func hash(into hasher: inout Hasher) { hasher.combine(pid) }
-    func _rawHashValue(seed: Int) -> Int { Fingerprinter.bucket(UInt64(UInt32(bitPattern: pid)), seed: seed) }
-  }
-
-  private(set) var storage: [Process: Value] = [:]
-
-  init() {}
-
-  init(_ dictionary: [Int32: Value]) {
-    storage.reserveCapacity(dictionary.count)
-    for (pid, value) in dictionary { storage[Process(pid: pid)] = value }
-  }
-
-  var dictionary: [Int32: Value] { Dictionary(uniqueKeysWithValues: storage.map { ($0.key.pid, $0.value) }) }
-  var isEmpty: Bool { storage.isEmpty }
-  var count: Int { storage.count }
-  var keys: [Int32] { storage.keys.map(\.pid) }
-
-  var values: Dictionary<Process, Value>.Values {
-    get { storage.values }
-    _modify { yield &storage.values }
-  }
-
-  subscript(pid: Int32) -> Value? {
-    get { storage[Process(pid: pid)] }
-    _modify { yield &storage[Process(pid: pid)] }
-  }
-
-  subscript(pid: Int32, default value: @autoclosure () -> Value) -> Value {
-    get { storage[Process(pid: pid), default: value()] }
-    _modify { yield &storage[Process(pid: pid), default: value()] }
-  }
-
-  func index(forKey pid: Int32) -> Dictionary<Process, Value>.Index? { storage.index(forKey: Process(pid: pid)) }
-
-  @discardableResult
-  mutating func removeValue(forKey pid: Int32) -> Value? { storage.removeValue(forKey: Process(pid: pid)) }
-
-  mutating func removeAll() { storage.removeAll() }
-}
-
-extension ProcessTable: Sequence {
-  func makeIterator() -> some IteratorProtocol<(key: Int32, value: Value)> {
-    storage.lazy.map { (key: $0.key.pid, value: $0.value) }.makeIterator()
-  }
-}
-
-extension ProcessTable: Sendable where Value: Sendable {}
-
-extension ProcessTable: Codable where Value: Codable {
-  init(from decoder: any Decoder) throws {
-    self.init(try decoder.singleValueContainer().decode([Int32: Value].self))
-  }
-
-  func encode(to encoder: any Encoder) throws {
-    var c = encoder.singleValueContainer()
-    try c.encode(dictionary)
   }
 }

@@ -3,6 +3,7 @@
 // STATEMENT arrives or the process logs something else, then sends it whole. Likewise a statement logged by
 // log_statement is held until the process's next record: when that is a bare `duration:` (log_duration, or
 // log_min_duration_statement after log_statement already printed the text), the two make one timed statement.
+import IntegerTables
 import LogFormats
 import LogInput
 
@@ -14,11 +15,11 @@ struct SessionState {
   typealias HeldStatement = (entry: OwnedEntry, step: StatementStep)
 
   /// Messages (errors, lock waits, temporary files) waiting for their secondary records, by process id.
-  var pendingErrors: [Int32: ServerMessage] = [:]
+  var pendingErrors = IntegerTable<Int32, ServerMessage>()
   /// What each process logged last, so that a secondary record finds what it belongs to.
-  var lastPrimary: [Int32: PrimaryKind] = [:]
+  var lastPrimary = IntegerTable<Int32, PrimaryKind>()
   /// Statements logged without a duration, waiting to see whether a bare duration follows.
-  var pendingUntimed: [Int32: HeldStatement] = [:]
+  var pendingUntimed = IntegerTable<Int32, HeldStatement>()
 
   mutating func takeError(_ pid: Int32) -> ServerMessage? {
     pendingErrors.isEmpty ? nil : pendingErrors.removeValue(forKey: pid)
@@ -100,7 +101,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
   /// (secondary records, a bare duration) depend on what came before, so they are kept for `append`.
   private let midStream: Bool
   /// The processes whose records this piece reads from a primary record on.
-  private var started: Set<Int32> = []
+  private var started = IntegerSet<Int32>()
   private var deferred: [OwnedEntry] = []
 
   public init(downstream: Downstream, midStream: Bool = false) {
@@ -216,7 +217,7 @@ public struct EventClassifier<Downstream: ServerEventSink>: LogEntrySink {
       if let pending = sessions.takeError(pid) { send(pending) }
       if let pending = sessions.takeUntimed(pid) { sendUntimed(pending) }
     }
-    merge(&downstream, next.downstream, next.started)
+    merge(&downstream, next.downstream, next.started.set)
     for pid in next.started { sessions.replace(pid, from: next.sessions) }
     if midStream { started.formUnion(next.started) }
     secondaryRecords += next.secondaryRecords

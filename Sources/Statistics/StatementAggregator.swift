@@ -6,6 +6,7 @@
 // lie in the input (`InputPosition`), never by the order they arrived in.
 import AppPatterns
 import Fingerprint
+import IntegerTables
 import LogInput
 import ServerEvents
 
@@ -64,7 +65,7 @@ public struct StatementAggregator: FingerprintedEventSink {
 
   /// The latest statement of each process that became its query's example or entered its sample, waiting for
   /// its parameters.
-  private var awaitingParameters: [Int32: Awaiting] = [:]
+  private var awaitingParameters = IntegerTable<Int32, Awaiting>()
 
   private struct Awaiting {
     var query: Int
@@ -446,7 +447,7 @@ public struct StatementAggregator: FingerprintedEventSink {
   mutating func reindexQueries(moved: (Int) -> Int?) {
     indexByFingerprint.removeAll(keepingCapacity: true)
     for index in queries.indices { indexByFingerprint[queries[index].fingerprint] = index }
-    var still: [Int32: Awaiting] = [:]
+    var still = IntegerTable<Int32, Awaiting>()
     for (pid, awaiting) in awaitingParameters {
       guard let index = moved(awaiting.query) else { continue }
       var kept = awaiting

@@ -1,3 +1,4 @@
+import IntegerTables
 import LogInput
 
 // Statements, slow statements, errors and latency per time interval. The interval starts at one second and
@@ -39,14 +40,14 @@ public struct TimeSeries: Sendable, Codable {
   /// The interval the series started at (`--interval`); it doubles from there. Series merge only with the same.
   public let baseMs: Int64
   /// Buckets by index (start time / interval).
-  public private(set) var buckets: [Int64: Bucket] = [:]
+  public private(set) var buckets = IntegerTable<Int64, Bucket>()
   /// Sessions that ended in the log (`log_disconnections`), by the index of the interval they started in and
   /// of the one they ended in: the sessions open during an interval are those started by its end less those
   /// ended before it. Sessions started before the log are as many as were open when it began (at most the
   /// server's `max_connections`), so the starts stay about as many as the buckets; past four times as many, the
   /// series coarsens.
-  public private(set) var sessionStarts: [Int64: Int32] = [:]
-  public private(set) var sessionEnds: [Int64: Int32] = [:]
+  public private(set) var sessionStarts = IntegerTable<Int64, Int32>()
+  public private(set) var sessionEnds = IntegerTable<Int64, Int32>()
 
   public init(intervalMs: Int64 = TimeSeries.defaultIntervalMs) {
     self.intervalMs = intervalMs
@@ -61,10 +62,10 @@ public struct TimeSeries: Sendable, Codable {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     intervalMs = try c.decode(Int64.self, forKey: .intervalMs)
     baseMs = try c.decode(Int64.self, forKey: .baseMs)
-    buckets = try c.decode([Int64: Bucket].self, forKey: .buckets)
+    buckets = try c.decode(IntegerTable<Int64, Bucket>.self, forKey: .buckets)
     // Runs saved before sessions were kept have none.
-    sessionStarts = try c.decodeIfPresent([Int64: Int32].self, forKey: .sessionStarts) ?? [:]
-    sessionEnds = try c.decodeIfPresent([Int64: Int32].self, forKey: .sessionEnds) ?? [:]
+    sessionStarts = try c.decodeIfPresent(IntegerTable<Int64, Int32>.self, forKey: .sessionStarts) ?? IntegerTable()
+    sessionEnds = try c.decodeIfPresent(IntegerTable<Int64, Int32>.self, forKey: .sessionEnds) ?? IntegerTable()
   }
 
   public func index(of time: LogTime) -> Int64 { Self.floorDivide(time.epochMs, intervalMs) }
@@ -104,11 +105,11 @@ public struct TimeSeries: Sendable, Codable {
 
   private mutating func double() {
     intervalMs *= 2
-    var merged: [Int64: Bucket] = [:]
+    var merged = IntegerTable<Int64, Bucket>()
     for (i, bucket) in buckets { merged[Self.floorDivide(i, 2), default: Bucket()].add(bucket) }
     buckets = merged
     for keyPath in [\Self.sessionStarts, \Self.sessionEnds] {
-      var counts: [Int64: Int32] = [:]
+      var counts = IntegerTable<Int64, Int32>()
       for (i, count) in self[keyPath: keyPath] { counts[Self.floorDivide(i, 2), default: 0] += count }
       self[keyPath: keyPath] = counts
     }
@@ -117,7 +118,7 @@ public struct TimeSeries: Sendable, Codable {
   /// The sessions open during each of the intervals `[start, end)` given in time order: started before the
   /// interval's end and not ended before its start. Only sessions whose end the log shows are known.
   public func sessionsOpen(during intervals: [(start: LogTime, end: LogTime)]) -> [Int] {
-    func cumulative(_ counts: [Int64: Int32]) -> (indexes: [Int64], sums: [Int]) {
+    func cumulative(_ counts: IntegerTable<Int64, Int32>) -> (indexes: [Int64], sums: [Int]) {
       var sum = 0
       var sums: [Int] = []
       let indexes = counts.keys.sorted()
@@ -182,7 +183,7 @@ public struct TimeSeries: Sendable, Codable {
 public struct CallCounts: Sendable, Codable {
   public static let maxBuckets = 720
   public private(set) var intervalMs: Int64 = 1_000
-  public private(set) var counts: [Int64: Int32] = [:]
+  public private(set) var counts = IntegerTable<Int64, Int32>()
 
   public init() {}
 
@@ -194,7 +195,7 @@ public struct CallCounts: Sendable, Codable {
 
   private mutating func double() {
     intervalMs *= 2
-    var merged: [Int64: Int32] = [:]
+    var merged = IntegerTable<Int64, Int32>()
     for (i, count) in counts { merged[TimeSeries.floorDivide(i, 2), default: 0] += count }
     counts = merged
   }
