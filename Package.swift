@@ -74,7 +74,7 @@ let package = Package(
       swiftSettings: classHeavyHotPath),
     .target(
       name: "LogFormats",
-      dependencies: ["LogInput"],
+      dependencies: ["LogInput", "IntegerTables"],
       swiftSettings: crossModule),
     .target(name: "NullCoding"),
     .target(name: "IntegerTables", swiftSettings: crossModule),

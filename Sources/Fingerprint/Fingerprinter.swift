@@ -113,9 +113,16 @@ public final class Fingerprinter {
 
   /// The same, for a caller that has the text's `textHash` already.
   public func resolve(_ statement: UnsafeBufferPointer<UInt8>, textHash hash: UInt64) -> ResolvedStatement {
+    resolve(statement, textHash: hash, checkHash: Self.checkHash(statement))
+  }
+
+  /// The same, for a caller that has both of the text's hashes (`textHash`, `checkHash`).
+  public func resolve(
+    _ statement: UnsafeBufferPointer<UInt8>, textHash hash: UInt64, checkHash check: UInt64
+  ) -> ResolvedStatement {
     lookups += 1
     if statement.count > PgQuery.byteLimit { return resolveOversize(statement) }
-    let key = TextKey(hash: hash, check: Self.checkHash(statement), count: statement.count)
+    let key = TextKey(hash: hash, check: check, count: statement.count)
     if let seen = texts[key] { return seen }
     let resolved = resolveShape(statement)
     if texts.count >= Self.textCacheEntries { texts.removeAll(keepingCapacity: true) }
@@ -124,7 +131,7 @@ public final class Fingerprinter {
   }
 
   /// A second hash of a statement's bytes, independent of `textHash` (other multipliers, other order).
-  static func checkHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+  public static func checkHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     guard let base = bytes.baseAddress else { return 0 }
     let raw = UnsafeRawPointer(base)
     let count = bytes.count

@@ -1,3 +1,4 @@
+import IntegerTables
 import LogInput
 
 #if canImport(Glibc)
@@ -92,7 +93,7 @@ public struct PrefixMatch {
   public var database: Range<Int> { Int(texts.2)..<Int(texts.3) }
   public var application: Range<Int> { Int(texts.4)..<Int(texts.5) }
   public var client: Range<Int> { Int(texts.6)..<Int(texts.7) }
-  private var texts: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0, 0, 0)
+  fileprivate var texts: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0, 0, 0)
 
   mutating func setText(_ field: PrefixField, _ range: Range<Int>) {
     let start = Int32(truncatingIfNeeded: range.lowerBound)
@@ -116,6 +117,8 @@ public struct PrefixMatch {
   private var sqlStateEnd: Int32 = -1
   /// The process id that `%c` (hex start time, dot, hex pid) carries, for checking or standing in for `%p`.
   public var sessionPid: Int32?
+  /// The process a tail is remembered for (`PrefixTails`): by %p, else by the pid in %c.
+  var tailKey: Int32 { pid != 0 ? pid : sessionPid ?? 0 }
   /// Which reading matched: 0 the prefix, 1 its first alternate, and so on.
   public var reading: UInt8 = 0
 
@@ -139,6 +142,10 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
   /// The elements again, for matching: literals as ranges of `literalBytes`, so that reading one retains nothing.
   private let steps: [Step]
   private let literalBytes: [UInt8]
+  /// Where the prefix's tail starts, when it has one: the steps from its first free-text field on, every one a
+  /// literal or a field that runs to a literal (`user=%u,db=%d,app=%a,client=%h `), with no %q anywhere. A
+  /// line whose bytes there are those of its process's last line reads as that line did (`PrefixTails`).
+  private let tailFrom: Int?
   /// The prefix as written in `log_line_prefix` syntax.
   public let text: String
   /// Other readings, tried in order on a line this one does not match: the same log with a `%q` stop that
@@ -236,6 +243,16 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
         return Step(.field, field: field, literal: 0..<0, literals: literalBytes)
       }
     }
+    let compiled = steps
+    if let first = compiled.firstIndex(where: {
+      $0.kind == .textToLiteral || $0.kind == .textToField || $0.kind == .textToEnd
+    }), !elements.contains(.sessionOnlyFollows),
+      compiled[first...].allSatisfy({ $0.kind == .literal || $0.kind == .textToLiteral })
+    {
+      tailFrom = first
+    } else {
+      tailFrom = nil
+    }
   }
 
   public static func == (a: LinePrefix, b: LinePrefix) -> Bool { a.elements == b.elements }
@@ -251,9 +268,20 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
 
   /// `match`, for a parser reading lines in order: `memo` keeps the minute of the last timestamp read.
   public func match(_ line: ByteView, memo: inout LogTimestamp.Memo) -> PrefixMatch? {
-    if let found = matchOwn(line, memo: &memo) { return found }
+    if let found = matchOwn(line, memo: &memo, tails: nil) { return found }
+    return matchAlternates(line, memo: &memo)
+  }
+
+  /// `match`, remembering in `tails` how each process's last line ended.
+  public func match(_ line: ByteView, memo: inout LogTimestamp.Memo, tails: inout PrefixTails) -> PrefixMatch? {
+    let found = withUnsafeMutablePointer(to: &tails) { matchOwn(line, memo: &memo, tails: $0) }
+    if let found { return found }
+    return matchAlternates(line, memo: &memo)
+  }
+
+  private func matchAlternates(_ line: ByteView, memo: inout LogTimestamp.Memo) -> PrefixMatch? {
     for (index, alternate) in alternates.enumerated() {
-      if var found = alternate.matchOwn(line, memo: &memo) {
+      if var found = alternate.matchOwn(line, memo: &memo, tails: nil) {
         found.reading = UInt8(truncatingIfNeeded: min(index + 1, 255))
         return found
       }
@@ -272,12 +300,16 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     return result
   }
 
-  private func matchOwn(_ line: ByteView, memo: inout LogTimestamp.Memo) -> PrefixMatch? {
+  private func matchOwn(
+    _ line: ByteView, memo: inout LogTimestamp.Memo, tails: UnsafeMutablePointer<PrefixTails>?
+  ) -> PrefixMatch? {
     var result = PrefixMatch()
     let marker = withUnsafeMutablePointer(to: &memo) { memo in
       steps.withUnsafeBufferPointer { steps in
         literalBytes.withUnsafeBufferPointer { literals -> Marker? in
-          let matcher = Matcher(steps: steps, literals: literals, line: line, zones: zones, memo: memo)
+          let matcher = Matcher(
+            steps: steps, literals: literals, line: line, zones: zones, memo: memo,
+            tails: tailFrom == nil ? nil : tails, tailFrom: tailFrom ?? -1)
           // Almost every line matches with each free-text field at its first possible end; only when that
           // fails is the search with backtracking run, from scratch: first with names, hosts and codes kept
           // free of spaces (so that an application name with spaces before them takes its spaces), then, for
@@ -403,6 +435,9 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     let line: ByteView
     let zones: LogTimeZone
     let memo: UnsafeMutablePointer<LogTimestamp.Memo>
+    /// The processes' last tails, and the step the tail starts at (-1: none is kept).
+    let tails: UnsafeMutablePointer<PrefixTails>?
+    let tailFrom: Int
 
     /// Whether the step's literal is at `position`: its first eight bytes compared as one word where the line
     /// has eight bytes left, the rest byte by byte.
@@ -437,7 +472,16 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
       // Steps are read in place, each member where it is used: a copy of the whole step for every step of every
       // line was a fifth of the matcher's time (perf annotate).
       let first = steps.baseAddress!
+      var tailStart = -1
       while index < steps.count {
+        if index == tailFrom, let tails {
+          // The tail as the process's last line had it: read as that line was (the searches there look at
+          // nothing past the tail's last literal), then the marker after it.
+          tailStart = position
+          if let end = tails.pointee.reuse(line, at: position, pid: result.tailKey, into: &result) {
+            return Marker(line, at: end)
+          }
+        }
         let step = first + index
         index += 1
         // Background processes print nothing from %q on.
@@ -491,7 +535,9 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           position = end
         }
       }
-      return Marker(line, at: position)
+      guard let marker = Marker(line, at: position) else { return nil }
+      if tailStart >= 0, let tails { tails.pointee.keep(line, tailStart..<position, pid: result.tailKey, from: result) }
+      return marker
     }
 
     /// The high bit of each zero byte of `word` set, at least the lowest one exactly (a borrow can mark bytes above
@@ -658,5 +704,60 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
     default:
       return nil
     }
+  }
+}
+
+/// How the last line of each process ended: the bytes of its prefix's tail (see `LinePrefix.tailFrom`) and
+/// where the user, database, application and client were in them. A process's lines mostly differ only in their
+/// time and line number: the next line whose tail is the same bytes gets the same fields with one comparison,
+/// instead of a search for every field's end (half of the matcher's instructions, callgrind). Kept for a few
+/// thousand processes at a time.
+public struct PrefixTails {
+  struct Tail {
+    var bytes: [UInt8]
+    /// The four text fields' starts and ends from the tail's start; -1 where a field is not in the tail.
+    var texts: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+  }
+
+  private var byProcess = IntegerTable<Int32, Tail>()
+  static let limit = 4_096
+
+  public init() {}
+
+  /// The end of the tail at `start` when it is the process's last one, its fields set in `result`.
+  @inline(__always)
+  mutating func reuse(_ line: ByteView, at start: Int, pid: Int32, into result: inout PrefixMatch) -> Int? {
+    guard let index = byProcess.index(forKey: pid) else { return nil }
+    return byProcess.values[index].bytes.withUnsafeBufferPointer { bytes -> Int? in
+      let count = bytes.count
+      guard start + count <= line.count, count == 0 || memcmp(line.baseAddress! + start, bytes.baseAddress!, count) == 0
+      else { return nil }
+      let kept = byProcess.values[index].texts
+      let base = Int32(truncatingIfNeeded: start)
+      @inline(__always) func at(_ offset: Int32, _ absolute: Int32) -> Int32 { offset < 0 ? absolute : base + offset }
+      result.texts = (
+        at(kept.0, result.texts.0), at(kept.1, result.texts.1), at(kept.2, result.texts.2),
+        at(kept.3, result.texts.3), at(kept.4, result.texts.4), at(kept.5, result.texts.5),
+        at(kept.6, result.texts.6), at(kept.7, result.texts.7)
+      )
+      return start + count
+    }
+  }
+
+  /// Remembers the tail `range` of a line the search read, with the fields it found.
+  mutating func keep(_ line: ByteView, _ range: Range<Int>, pid: Int32, from result: PrefixMatch) {
+    let low = Int32(truncatingIfNeeded: range.lowerBound)
+    let high = Int32(truncatingIfNeeded: range.upperBound)
+    let t = result.texts
+    // A field's start and end are kept when the tail holds them (a field not in the prefix stays at 0, 0).
+    func pair(_ a: Int32, _ b: Int32) -> (Int32, Int32) {
+      a >= low && b <= high && a <= b && (a != 0 || b != 0 || low == 0) ? (a - low, b - low) : (-1, -1)
+    }
+    let (u0, u1) = pair(t.0, t.1)
+    let (d0, d1) = pair(t.2, t.3)
+    let (a0, a1) = pair(t.4, t.5)
+    let (c0, c1) = pair(t.6, t.7)
+    if byProcess.count >= Self.limit && byProcess[pid] == nil { byProcess.removeAll(keepingCapacity: true) }
+    byProcess[pid] = Tail(bytes: Array(line[range]), texts: (u0, u1, d0, d1, a0, a1, c0, c1))
   }
 }

@@ -116,6 +116,8 @@ public struct StderrParser: LogParser {
   private var readings: [Int] = []
   /// The minute of the last timestamp a prefix match read.
   private var timestampMemo = LogTimestamp.Memo()
+  /// How each process's last line ended, for its next line to be read faster.
+  private var tails = PrefixTails()
 
   public var counts: ParseCounts {
     var result = tally
@@ -241,7 +243,7 @@ public struct StderrParser: LogParser {
       }
       return
     }
-    if let match = prefix.match(line, memo: &timestampMemo) {
+    if let match = prefix.match(line, memo: &timestampMemo, tails: &tails) {
       emitRecord(into: &sink)
       PrefixMatch.count(match, in: &readings)
       if linesStay && !replaying {

@@ -11,6 +11,9 @@ public struct FingerprintedStatement {
   public var resolved: ResolvedStatement
   /// The hash of the text the fingerprint was looked up by; the session steps' values reuse it.
   public var textHash: UInt64
+  /// The text's second hash (`Fingerprinter.checkHash`): with the first and the length, it tells a text seen
+  /// before, as the fingerprint cache does.
+  public var checkHash: UInt64
 }
 
 /// Where fingerprinted events go.
@@ -48,9 +51,11 @@ public struct Fingerprinting: ServerEventSink {
   public mutating func statement(_ event: StatementEvent) {
     if let statementFilter, !statementFilter.keeps(event.text) { return downstream.filteredOut(event) }
     let textHash = Fingerprinter.textHash(event.text)
+    let checkHash = Fingerprinter.checkHash(event.text)
     downstream.statement(
       FingerprintedStatement(
-        event: event, resolved: fingerprinter.resolve(event.text, textHash: textHash), textHash: textHash))
+        event: event, resolved: fingerprinter.resolve(event.text, textHash: textHash, checkHash: checkHash),
+        textHash: textHash, checkHash: checkHash))
   }
 
   public mutating func parameters(_ detail: ByteView, pid: Int32) { downstream.parameters(detail, pid: pid) }
