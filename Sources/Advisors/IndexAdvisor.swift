@@ -6,7 +6,6 @@
 // cost from the same log.
 import Dispatch
 import Fingerprint
-import Foundation
 import LogInput
 import Statistics
 
@@ -39,6 +38,8 @@ public struct IndexAdvisor {
   /// and a suggestion left out for it.
   public private(set) var assumedPrimaryKeys: Set<String> = []
   public let thresholdUs: Int64
+  /// Threads the statements are parsed on (--jobs).
+  public var threads = 1
   /// Length of the log in minutes, for writes per minute.
   public let minutes: Double
 
@@ -59,10 +60,11 @@ public struct IndexAdvisor {
     }
     var activity = ActivityCounter()
     // A sample is often the example itself: each text is parsed once. The examples, and the samples of the slow
-    // queries, are parsed ahead on every core: parsing is most of the advisor's time, and the report waits for it.
+    // queries, are parsed ahead on `threads` threads: parsing is most of the advisor's time, and the report
+    // waits for it.
     var factsOf = Self.analyzeAll(
       queries.map { $0.example ?? $0.normalized } + queries.filter { $0.slowCalls > 0 }.flatMap(\.samples),
-      catalog: catalog)
+      catalog: catalog, threads: threads)
     func analyze(_ text: String) -> StatementFacts? {
       if let known = factsOf[text] { return known }
       let facts = QueryAnalyzer.analyze(text, catalog: catalog)
@@ -151,15 +153,15 @@ public struct IndexAdvisor {
       unparsedFingerprints: unparsed)
   }
 
-  /// The facts of each distinct text, analyzed on as many threads as there are cores.
-  static func analyzeAll(_ texts: [String], catalog: SchemaCatalog) -> [String: StatementFacts?] {
+  /// The facts of each distinct text, analyzed on `threads` threads.
+  static func analyzeAll(_ texts: [String], catalog: SchemaCatalog, threads: Int) -> [String: StatementFacts?] {
     var seen: Set<String> = []
     let distinct = texts.filter { seen.insert($0).inserted }
     let results = UnsafeMutableBufferPointer<StatementFacts?>.allocate(capacity: distinct.count)
     defer { results.deallocate() }
     results.initialize(repeating: nil)
     let slots = SendableSlots(results)
-    let threads = min(distinct.count, ProcessInfo.processInfo.activeProcessorCount)
+    let threads = min(distinct.count, max(1, threads))
     DispatchQueue.concurrentPerform(iterations: max(threads, 1)) { thread in
       // Every thread takes each `threads`-th text: the long ones are spread, and no two write one slot.
       for index in stride(from: thread, to: distinct.count, by: max(threads, 1)) {

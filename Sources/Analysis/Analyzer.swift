@@ -111,6 +111,7 @@ public enum Analyzer {
       format: options.format, prefix: options.prefix,
       now: LogTime(epochMs: Int64((now.timeIntervalSince1970 * 1000).rounded())), pieceBytes: options.chunkBytes)
     readingOptions.zones = options.logTimeZone
+    readingOptions.threads = options.jobs
     readingOptions.progress = options.progress
     var reader = LogReader(readingOptions, resume: state.map { ResumePoints($0.files, now: now) })
     let window = 2 * options.jobs + 2
@@ -202,6 +203,7 @@ public enum Analyzer {
       let summary = aggregator.summary
       let minutes = Double((summary.last?.epochMs ?? 0) - (summary.first?.epochMs ?? 0)) / 60_000
       var advisor = IndexAdvisor(catalog: catalog, thresholdUs: options.thresholdUs, minutes: minutes)
+      advisor.threads = options.jobs
       var result = advisor.advise(aggregator.queries)
       validator?.check(&result, queries: aggregator.queries, catalog: catalog)
       advice = result

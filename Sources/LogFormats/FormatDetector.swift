@@ -81,12 +81,14 @@ public enum FormatDetector {
 
   /// Decides the format from sampled lines, and infers the prefix from them where the format has one.
   /// `windowStarts`: where in `lines` a new stretch of the file starts, when they were sampled from several.
+  /// `threads`: how many the inference of a stderr prefix may use.
   public static func detection(
-    _ lines: [[UInt8]], windowStarts: [Int] = [], format: LogFormat? = nil, prefix: LinePrefix? = nil
+    _ lines: [[UInt8]], windowStarts: [Int] = [], format: LogFormat? = nil, prefix: LinePrefix? = nil,
+    threads: Int = 1
   ) throws(DetectionError) -> Detection {
     var inference: PrefixInference?
     let found = try detectFormat(
-      lines, windowStarts: windowStarts, format: format, prefix: prefix, inference: &inference)
+      lines, windowStarts: windowStarts, format: format, prefix: prefix, threads: threads, inference: &inference)
     var detection = Detection(format: found, inference: inference)
     if case .stderr(let given) = found, prefix != nil {
       // A prefix that reads under half of the sampled records is worth a word, with the one the lines have.
@@ -94,7 +96,7 @@ public enum FormatDetector {
         line.first != UInt8(ascii: "\t") && line.withUnsafeBufferPointer { PrefixDetector.markerOffset(in: $0) != nil }
       }
       let matched = records.filter { line in line.withUnsafeBufferPointer { given.match($0) != nil } }.count
-      if matched * 2 < records.count, let inferred = inferPrefix(lines, windowStarts: windowStarts),
+      if matched * 2 < records.count, let inferred = inferPrefix(lines, windowStarts: windowStarts, threads: threads),
         inferred.prefix != given
       {
         detection.warnings.append(
@@ -106,7 +108,7 @@ public enum FormatDetector {
   }
 
   private static func detectFormat(
-    _ lines: [[UInt8]], windowStarts: [Int], format: LogFormat?, prefix: LinePrefix?,
+    _ lines: [[UInt8]], windowStarts: [Int], format: LogFormat?, prefix: LinePrefix?, threads: Int,
     inference: inout PrefixInference?
   ) throws(DetectionError) -> DetectedFormat {
     // The format is told from the head; the stretches sampled further in help only to find a prefix.
@@ -134,7 +136,7 @@ public enum FormatDetector {
       return .cloudExport(provider, found, oneALine: CloudExportParser.oneALine(head))
     case .stderr:
       if let prefix { return .stderr(prefix) }
-      guard let found = inferPrefix(lines, windowStarts: windowStarts) else {
+      guard let found = inferPrefix(lines, windowStarts: windowStarts, threads: threads) else {
         if looksBinary(head) { throw DetectionError(message: "binary data, not a log; every line skipped") }
         throw DetectionError(
           message: "no line looks like a PostgreSQL log record; give the format with --log-format "
@@ -147,8 +149,8 @@ public enum FormatDetector {
 
   /// Infers the prefix of sampled lines. The older per-line reading stays as a second opinion where the
   /// inferred prefix leaves more than one sampled line in a hundred unread: it wins only where it reads more.
-  public static func inferPrefix(_ lines: [[UInt8]], windowStarts: [Int] = []) -> PrefixInference? {
-    let inferred = PrefixInferrer.infer(lines, windowStarts: windowStarts)
+  public static func inferPrefix(_ lines: [[UInt8]], windowStarts: [Int] = [], threads: Int = 1) -> PrefixInference? {
+    let inferred = PrefixInferrer.infer(lines, windowStarts: windowStarts, threads: threads)
     if let inferred, inferred.matchedRecords * 100 >= inferred.sampledRecords * 99 { return inferred }
     if let single = PrefixDetector.detect(lines), single.matched > (inferred?.matchedRecords ?? 0) {
       return PrefixInference(

@@ -10,6 +10,7 @@
 //   - its vocabulary: backend types (%b), command tags (%i);
 //   - its label (`app=`, `user=`), or the `user@database` convention;
 //   - and last, its place: the rest in PostgreSQL's order of %u, %d, %a, which is a guess and said to be one.
+import IntegerTables
 import LogInput
 
 struct FieldTyping {
@@ -464,8 +465,12 @@ struct FieldTyping {
   /// For how many steps between two lines of one process (same value of `group`, within one sampled stretch)
   /// the column `count` went up by exactly one.
   private func consecutive(group: Int, count: Int) -> (ok: Int, steps: Int) {
-    var groupValue: [Int: [UInt8]] = [:]
+    // By record, in an array: a dictionary lookup per value, and a string made of each number to read it,
+    // were most of the typing of numbers (callgrind).
+    var groupValue = [[UInt8]?](repeating: nil, count: records.count)
     for value in columns[group].values { groupValue[value.record] = value.bytes }
+    // Groups are process ids: one written as a plain number is kept by that number, the others by their bytes.
+    var lastByNumber = IntegerTable<Int, Int>()
     var last: [[UInt8]: Int] = [:]
     var ok = 0
     var steps = 0
@@ -476,14 +481,52 @@ struct FieldTyping {
         last.removeAll()
         window = record.window
       }
-      guard let key = groupValue[value.record], let number = Int(value.bytes.string) else { continue }
-      if let previous = last[key] {
+      guard let key = groupValue[value.record], let number = Self.integer(value.bytes) else { continue }
+      let previous: Int?
+      if let group = Self.plainInteger(key) {
+        previous = lastByNumber[group]
+        lastByNumber[group] = number
+      } else {
+        previous = last[key]
+        last[key] = number
+      }
+      if let previous {
         steps += 1
         if number == previous + 1 { ok += 1 }
       }
-      last[key] = number
     }
     return (ok, steps)
+  }
+
+  /// The number the bytes write as `String(number)` would: digits, no leading zero, no sign but a minus.
+  static func plainInteger(_ bytes: [UInt8]) -> Int? {
+    let digits = bytes.first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes[...]
+    guard let first = digits.first, first != UInt8(ascii: "+"), first != UInt8(ascii: "0") || bytes.count == 1
+    else { return nil }
+    return integer(bytes)
+  }
+
+  /// The bytes read as `Int(String)` reads them: a sign, then digits, nil for anything else or too large.
+  static func integer(_ bytes: [UInt8]) -> Int? {
+    var i = 0
+    var negative = false
+    if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+      negative = sign == UInt8(ascii: "-")
+      i = 1
+    }
+    guard i < bytes.count else { return nil }
+    var value = 0
+    while i < bytes.count {
+      let digit = bytes[i] &- 0x30
+      guard digit < 10 else { return nil }
+      let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+      let (sum, carry) =
+        negative ? shifted.subtractingReportingOverflow(Int(digit)) : shifted.addingReportingOverflow(Int(digit))
+      guard !overflow, !carry else { return nil }
+      value = sum
+      i += 1
+    }
+    return value
   }
 
   private mutating func typeByVocabulary() {

@@ -2,6 +2,7 @@
 // template (what every line prints alike, and slots where lines differ), and each slot is named from the log's
 // own evidence: the shape of its values, how they change from line to line and session to session, the labels
 // beside them, and the user, database, application and host that connection messages name for a session.
+import Dispatch
 import LogInput
 
 /// How sure an inferred prefix is.
@@ -66,8 +67,8 @@ struct SampledRecord {
 public enum PrefixInferrer {
   /// Infers the prefix of `lines`; `windowStarts` are the indices where a new stretch of the file begins
   /// (lines sampled from several places of it). Nil when no line has a severity marker.
-  public static func infer(_ lines: [[UInt8]], windowStarts: [Int] = []) -> PrefixInference? {
-    let records = sampledRecords(lines, windowStarts: windowStarts)
+  public static func infer(_ lines: [[UInt8]], windowStarts: [Int] = [], threads: Int = 1) -> PrefixInference? {
+    let records = sampledRecords(lines, windowStarts: windowStarts, threads: threads)
     guard var inference = infer(records) else { return nil }
     // A stretch of the file the prefix reads under half of was written with another one (it was changed, and
     // the server reloaded): its own prefix is inferred from it and tried where the first does not match.
@@ -131,16 +132,43 @@ public enum PrefixInferrer {
   static let maxPrefixBytes = 640
   static let maxPrefixTokens = 200
 
-  static func sampledRecords(_ lines: [[UInt8]], windowStarts: [Int]) -> [SampledRecord] {
-    var records: [SampledRecord] = []
-    var window = 0
-    var nextWindow = 1
+  /// The sampled lines with a severity marker, tokenized, each with its window; on `threads` threads, the lines
+  /// cut in as many runs and the records joined in order (most of this inference's work before the alignment,
+  /// while the parsing threads have nothing to do yet).
+  static func sampledRecords(_ lines: [[UInt8]], windowStarts: [Int], threads: Int = 1) -> [SampledRecord] {
     let starts = windowStarts.sorted()
-    for (index, line) in lines.enumerated() {
+    let runs = lines.count < 512 ? 1 : max(1, min(threads, 8))
+    let runLength = (lines.count + runs - 1) / max(runs, 1)
+    let results = UnsafeMutableBufferPointer<[SampledRecord]>.allocate(capacity: runs)
+    results.initialize(repeating: [])
+    defer {
+      results.deinitialize()
+      results.deallocate()
+    }
+    let slots = RunSlots(buffer: results)
+    DispatchQueue.concurrentPerform(iterations: runs) { run in
+      let range = (run * runLength)..<min(lines.count, (run + 1) * runLength)
+      slots.buffer[run] = records(lines, range, windowStarts: starts)
+    }
+    return Array(results.joined())
+  }
+
+  /// Result slots the sampling threads write, each its own.
+  private struct RunSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<[SampledRecord]>
+  }
+
+  /// The records of `lines[range]`: a line's window is the number of window starts at or before it.
+  private static func records(_ lines: [[UInt8]], _ range: Range<Int>, windowStarts starts: [Int]) -> [SampledRecord] {
+    var records: [SampledRecord] = []
+    var nextWindow = 1
+    var window = 0
+    for index in range {
       while nextWindow - 1 < starts.count, starts[nextWindow - 1] <= index {
         window = nextWindow
         nextWindow += 1
       }
+      let line = lines[index]
       guard let first = line.first, first != UInt8(ascii: "\t") else { continue }
       line.withUnsafeBufferPointer { view in
         // A "prefix" longer than any log_line_prefix prints (a severity word deep inside other text) is no

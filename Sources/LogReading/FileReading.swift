@@ -231,7 +231,7 @@ final class FileReading {
         lines += window
       }
       let detection = try FormatDetector.detection(
-        lines, windowStarts: windowStarts, format: options.format, prefix: options.prefix)
+        lines, windowStarts: windowStarts, format: options.format, prefix: options.prefix, threads: options.threads)
       end.summary.prefixInference = detection.inference.map(PrefixInferenceReport.init)
       for warning in detection.warnings {
         end.before.report(.notice, at: location(line: start.line + 1), warning)

@@ -17,6 +17,8 @@ public struct ReadingOptions: Sendable {
   /// The size from which a piece is cut at the next record boundary. The pieces, and so the results, do not
   /// depend on how many threads parse them.
   public var pieceBytes: Int
+  /// Threads the sampled lines' inference may use (--jobs).
+  public var threads = 1
   /// Called now and then while reading, for a progress display.
   public var progress: (@Sendable (ProgressUpdate) -> Void)?
 
