@@ -69,20 +69,24 @@ public enum PrefixInferrer {
   /// (lines sampled from several places of it). Nil when no line has a severity marker.
   public static func infer(_ lines: [[UInt8]], windowStarts: [Int] = [], threads: Int = 1) -> PrefixInference? {
     let records = sampledRecords(lines, windowStarts: windowStarts, threads: threads)
-    guard var inference = infer(records) else { return nil }
+    guard var inference = infer(records, threads: threads) else { return nil }
     // A stretch of the file the prefix reads under half of was written with another one (it was changed, and
     // the server reloaded): its own prefix is inferred from it and tried where the first does not match.
     var readings = [inference.prefix] + inference.alternates
+    // Which records some reading reads, kept up to date as readings are added.
+    let first = readings
+    var isRead = reads(records, threads: threads) { view in first.contains { $0.match(view) != nil } }
     var matched = inference.matchedRecords
     for window in Set(records.map(\.window)).sorted() {
-      let own = records.filter { $0.window == window }
-      let read = own.filter { record in
-        record.bytes.withUnsafeBufferPointer { view in readings.contains { $0.match(view) != nil } }
-      }.count
-      guard own.count >= 20, read * 2 < own.count, let other = infer(own), !readings.contains(other.prefix),
-        other.matchedRecords * 2 >= own.count
+      let own = records.indices.filter { records[$0].window == window }
+      let read = own.filter { isRead[$0] }.count
+      guard own.count >= 20, read * 2 < own.count, let other = infer(own.map { records[$0] }, threads: threads),
+        !readings.contains(other.prefix), other.matchedRecords * 2 >= own.count
       else { continue }
       readings.append(other.prefix)
+      for index in records.indices where !isRead[index] {
+        isRead[index] = records[index].bytes.withUnsafeBufferPointer { other.prefix.match($0) != nil }
+      }
       inference.alternates.append(other.prefix)
       matched += other.matchedRecords - read
       inference.evidence.append(
@@ -90,10 +94,8 @@ public enum PrefixInferrer {
           + "one place in the file (\(other.confidence.rawValue)): the prefix was changed there")
     }
     // Lines of another prefix within one stretch: their own prefix, inferred from them.
-    let unread = records.filter { record in
-      record.bytes.withUnsafeBufferPointer { view in !readings.contains { $0.match(view) != nil } }
-    }
-    if unread.count >= 20, unread.count * 20 >= records.count, let other = infer(unread),
+    let unread = records.indices.filter { !isRead[$0] }.map { records[$0] }
+    if unread.count >= 20, unread.count * 20 >= records.count, let other = infer(unread, threads: threads),
       !readings.contains(other.prefix), other.matchedRecords * 2 >= unread.count
     {
       inference.alternates.append(other.prefix)
@@ -113,14 +115,13 @@ public enum PrefixInferrer {
   }
 
   /// Infers the prefix of sampled records: a template of their prefixes, its slots named.
-  static func infer(_ records: [SampledRecord]) -> PrefixInference? {
+  static func infer(_ records: [SampledRecord], threads: Int = 1) -> PrefixInference? {
     guard !records.isEmpty else { return nil }
     let template = buildTemplate(records)
     var typing = FieldTyping(template: template, records: records)
     typing.run()
     guard let prefix = try? LinePrefix(typing.patternText) else { return nil }
-    var matched = 0
-    for record in records where record.bytes.withUnsafeBufferPointer({ prefix.match($0) != nil }) { matched += 1 }
+    let matched = reads(records, threads: threads) { prefix.match($0) != nil }.filter { $0 }.count
     return PrefixInference(
       prefix: prefix, alternates: typing.alternatePatterns.compactMap { try? LinePrefix($0) },
       sampledRecords: records.count, matchedRecords: matched, confidence: typing.confidence,
@@ -151,6 +152,35 @@ public enum PrefixInferrer {
       slots.buffer[run] = records(lines, range, windowStarts: starts)
     }
     return Array(results.joined())
+  }
+
+  /// Whether `read` reads each record, on `threads` threads (each takes a run of the records).
+  static func reads(
+    _ records: [SampledRecord], threads: Int, _ read: @Sendable (ByteView) -> Bool
+  ) -> [Bool] {
+    let runs = records.count < 512 ? 1 : max(1, min(threads, 8))
+    let runLength = (records.count + runs - 1) / runs
+    var result = [Bool](repeating: false, count: records.count)
+    result.withUnsafeMutableBufferPointer { out in
+      let slots = ReadSlots(buffer: out)
+      records.withUnsafeBufferPointer { all in
+        let records = SendableRecords(buffer: all)
+        DispatchQueue.concurrentPerform(iterations: runs) { run in
+          for index in (run * runLength)..<min(records.buffer.count, (run + 1) * runLength) {
+            slots.buffer[index] = records.buffer[index].bytes.withUnsafeBufferPointer(read)
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  private struct ReadSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Bool>
+  }
+
+  private struct SendableRecords: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<SampledRecord>
   }
 
   /// Result slots the sampling threads write, each its own.

@@ -62,6 +62,15 @@ public struct QueryStats: Sendable, Codable {
   /// the lowest priorities, a hash of where and when each ran (a bottom-k sample, which merges exactly).
   public private(set) var sampled: [Sample] = []
   public static let sampleLimit = 16
+
+  /// The `sampleLimit` samples of lowest priority, in order: their places sorted, not the samples themselves,
+  /// which moved their texts' references at every step (a sort per query per piece folded, callgrind).
+  static func lowest(_ samples: [Sample]) -> [Sample] {
+    let order = samples.withUnsafeBufferPointer { all in
+      all.indices.sorted { all[$0] < all[$1] }
+    }
+    return order.prefix(sampleLimit).map { samples[$0] }
+  }
   /// Which of its first constants kept one value in every execution: the first execution's digest, and a bit
   /// per constant that differed in another. Nil when that is not known (a run saved by an older pgsift).
   public internal(set) var constancy: Constancy?
@@ -302,7 +311,7 @@ public struct QueryStats: Sendable, Codable {
       exampleDurationUs = other.exampleDurationUs
       examplePosition = other.examplePosition
     }
-    sampled = Array((sampled + other.sampled).sorted(by: <).prefix(Self.sampleLimit))
+    sampled = Self.lowest(sampled + other.sampled)
     plans.add(other.plans)
     if let theirs = other.endpoints {
       if endpoints == nil { endpoints = EndpointTimes() }
