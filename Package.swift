@@ -138,7 +138,7 @@ let package = Package(
         "pgsift", "LogInput", "LogFormats", "LogReading", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics",
         "Advisors",
         "Reports",
-        "Analysis", "Regression", "OutputFiles", "RunState", "LiveValidation",
+        "Analysis", "Regression", "OutputFiles", "RunState", "LiveValidation", "IntegerTables",
       ]),
   ]
 )

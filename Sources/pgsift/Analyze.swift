@@ -139,7 +139,9 @@ struct Analyze: ParsableCommand {
 
   @Option(
     name: .shortAndLong,
-    help: ArgumentHelp("Threads that parse (default: one per core); 1 reads and parses on one thread.", valueName: "n"))
+    help: ArgumentHelp(
+      "Threads that parse, sample the prefix and parse slow queries for advice (default: one per core); 1 does "
+        + "everything on one thread.", valueName: "n"))
   var jobs: Int = Analyzer.defaultJobs
 
   @Option(name: .long, help: .hidden)

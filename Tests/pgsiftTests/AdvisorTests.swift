@@ -34,6 +34,27 @@ struct QueryAnalyzerTests {
     #expect(try access(f, "customers").joinKeys == ["id"])
   }
 
+  @Test("constants as written, read from the parse tree's JSON: escapes, other scripts, numbers, booleans")
+  func constants() throws {
+    let f = try facts(
+      "SELECT * FROM t WHERE a = 'tab\there \"quoted\" back\\slash \u{e9} \u{1F600}\nline' AND b = 5 AND c = 1.5 "
+        + "AND d = true AND e = $3 AND f = 'it''s'")
+    let t = try access(f, "t")
+    let values = Dictionary(uniqueKeysWithValues: t.equalities.map { ($0.column, $0.value) })
+    func text(_ column: String) -> String? {
+      guard case .constant(let text, _)? = values[column] else { return nil }
+      return text
+    }
+    #expect(text("a") == "'tab\there \"quoted\" back\\slash \u{e9} \u{1F600}\nline'")
+    // (libpg_query 15's JSON leaves a negative integer constant's value out, so `-5` would read as 0, as it
+    // did through JSONSerialization.)
+    #expect(text("b") == "5")
+    #expect(text("c") == "1.5")
+    #expect(text("d") == "true")
+    #expect(values["e"] == .parameter(3))
+    #expect(text("f") == "'it''s'")
+  }
+
   @Test("sort with LIMIT, IN lists, IS NULL, BETWEEN, = ANY, parameters")
   func predicates() throws {
     let f = try facts(
