@@ -2,6 +2,7 @@
 // typed values in one pass over the bytes, members in the order libpg_query writes them: Foundation's
 // JSONSerialization built bridged dictionaries and cast every field back, most of the report's time (callgrind).
 import Fingerprint
+import LogInput
 
 /// One value of a parse tree.
 enum TreeValue {
@@ -190,68 +191,22 @@ struct TreeReader {
     return Double(digits).map { .number($0) }
   }
 
-  /// A string at `i` (its opening quote), unescaped; a run without escapes is taken whole.
+  /// A string at `i` (its opening quote), unescaped. Most hold no escape: those are taken whole, without the
+  /// copy the unescaping makes.
   private mutating func string() -> String? {
     guard i < text.count, text[i] == UInt8(ascii: "\"") else { return nil }
-    i += 1
-    let start = i
-    while i < text.count, text[i] != UInt8(ascii: "\""), text[i] != UInt8(ascii: "\\") { i += 1 }
-    guard i < text.count else { return nil }
-    if text[i] == UInt8(ascii: "\"") {
-      defer { i += 1 }
-      return String(decoding: UnsafeBufferPointer(rebasing: text[start..<i]), as: UTF8.self)
+    var end = i + 1
+    while end < text.count, text[end] != UInt8(ascii: "\""), text[end] != UInt8(ascii: "\\") { end += 1 }
+    if end < text.count, text[end] == UInt8(ascii: "\"") {
+      defer { i = end + 1 }
+      return String(decoding: UnsafeBufferPointer(rebasing: text[(i + 1)..<end]), as: UTF8.self)
     }
-    var bytes = Array(text[start..<i])
-    while i < text.count {
-      let b = text[i]
-      i += 1
-      if b == UInt8(ascii: "\"") { return String(decoding: bytes, as: UTF8.self) }
-      guard b == UInt8(ascii: "\\") else {
-        bytes.append(b)
-        continue
-      }
-      guard i < text.count else { return nil }
-      let escape = text[i]
-      i += 1
-      switch escape {
-      case UInt8(ascii: "n"): bytes.append(0x0A)
-      case UInt8(ascii: "t"): bytes.append(0x09)
-      case UInt8(ascii: "r"): bytes.append(0x0D)
-      case UInt8(ascii: "b"): bytes.append(0x08)
-      case UInt8(ascii: "f"): bytes.append(0x0C)
-      case UInt8(ascii: "u"):
-        guard var scalar = hex4() else { return nil }
-        // A surrogate pair stands for one scalar beyond the basic plane.
-        if scalar & 0xFC00 == 0xD800, i + 1 < text.count, text[i] == UInt8(ascii: "\\"),
-          text[i + 1] == UInt8(ascii: "u")
-        {
-          i += 2
-          guard let low = hex4(), low & 0xFC00 == 0xDC00 else { return nil }
-          scalar = 0x10000 + (scalar - 0xD800) << 10 + (low - 0xDC00)
-        }
-        bytes += Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-      default: bytes.append(escape)
-      }
+    var bytes: [UInt8] = []
+    do {
+      _ = try text.readJSONString(at: &i, into: &bytes)
+    } catch {
+      return nil
     }
-    return nil
-  }
-
-  private mutating func hex4() -> UInt32? {
-    guard i + 4 <= text.count else { return nil }
-    var value: UInt32 = 0
-    for _ in 0..<4 {
-      let b = text[i]
-      let digit: UInt8
-      if b &- 0x30 < 10 {
-        digit = b &- 0x30
-      } else if (b | 0x20) &- 0x61 < 6 {
-        digit = (b | 0x20) &- 0x61 + 10
-      } else {
-        return nil
-      }
-      value = value << 4 | UInt32(digit)
-      i += 1
-    }
-    return value
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -109,11 +109,6 @@ public struct JsonlogParser: LogParser {
   }
 }
 
-struct JSONSyntaxError: Error {
-  var reason: String
-  var column: Int
-}
-
 /// Reads one flat JSON object; string values are unescaped into a shared buffer and handed out as ranges of it.
 /// Numbers, booleans and null are handed out as their raw text (also copied into the buffer).
 struct JSONObjectReader {
@@ -179,64 +174,6 @@ struct JSONObjectReader {
 
   /// Reads a JSON string at the current position, appending its unescaped UTF-8 to `out`.
   mutating func readString(into out: inout [UInt8]) throws(JSONSyntaxError) -> Int {
-    try expect(UInt8(ascii: "\""))
-    let before = out.count
-    while true {
-      // Copy the run up to the next quote or backslash in one go.
-      var runEnd = i
-      while runEnd < line.count, line[runEnd] != UInt8(ascii: "\""), line[runEnd] != UInt8(ascii: "\\") {
-        runEnd += 1
-      }
-      out.append(contentsOf: line.slice(i, runEnd))
-      i = runEnd
-      guard i < line.count else { throw JSONSyntaxError(reason: "string not closed", column: i + 1) }
-      if line[i] == UInt8(ascii: "\"") {
-        i += 1
-        return out.count - before
-      }
-      i += 1
-      guard i < line.count else { throw JSONSyntaxError(reason: "string not closed", column: i + 1) }
-      let escape = line[i]
-      i += 1
-      switch escape {
-      case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-      case UInt8(ascii: "n"): out.append(0x0A)
-      case UInt8(ascii: "t"): out.append(0x09)
-      case UInt8(ascii: "r"): out.append(0x0D)
-      case UInt8(ascii: "b"): out.append(0x08)
-      case UInt8(ascii: "f"): out.append(0x0C)
-      case UInt8(ascii: "u"):
-        var scalar = try readHex4()
-        if (0xD800..<0xDC00).contains(scalar), line.matches("\\u", at: i) {
-          i += 2
-          let low = try readHex4()
-          if (0xDC00..<0xE000).contains(low) {
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          }
-        }
-        let value = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-        out.append(contentsOf: Array(String(Character(value)).utf8))
-      default:
-        throw JSONSyntaxError(reason: "bad escape", column: i)
-      }
-    }
-  }
-
-  private mutating func readHex4() throws(JSONSyntaxError) -> UInt32 {
-    guard i + 4 <= line.count else { throw JSONSyntaxError(reason: "short \\u escape", column: i + 1) }
-    var value: UInt32 = 0
-    for _ in 0..<4 {
-      let b = line[i]
-      let digit: UInt32
-      switch b {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - 0x30)
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - 0x61 + 10)
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - 0x41 + 10)
-      default: throw JSONSyntaxError(reason: "bad \\u escape", column: i + 1)
-      }
-      value = value << 4 | digit
-      i += 1
-    }
-    return value
+    try line.readJSONString(at: &i, into: &out)
   }
 }
