@@ -148,7 +148,7 @@ public enum PrefixInferrer {
     }
     let slots = RunSlots(buffer: results)
     DispatchQueue.concurrentPerform(iterations: runs) { run in
-      let range = (run * runLength)..<min(lines.count, (run + 1) * runLength)
+      let range = min(lines.count, run * runLength)..<min(lines.count, (run + 1) * runLength)
       slots.buffer[run] = records(lines, range, windowStarts: starts)
     }
     return Array(results.joined())
@@ -166,7 +166,8 @@ public enum PrefixInferrer {
       records.withUnsafeBufferPointer { all in
         let records = SendableRecords(buffer: all)
         DispatchQueue.concurrentPerform(iterations: runs) { run in
-          for index in (run * runLength)..<min(records.buffer.count, (run + 1) * runLength) {
+          let count = records.buffer.count
+          for index in min(count, run * runLength)..<min(count, (run + 1) * runLength) {
             slots.buffer[index] = records.buffer[index].bytes.withUnsafeBufferPointer(read)
           }
         }
