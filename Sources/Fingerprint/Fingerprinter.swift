@@ -33,11 +33,6 @@ public final class Fingerprinter {
     private var lent: UnsafeBufferPointer<UInt8>?
     var hash: UInt64
 
-    init(bytes: [UInt8]) {
-      kept = bytes
-      hash = bytes.withUnsafeBufferPointer { Fingerprinter.textHash($0) }
-    }
-
     init(lending bytes: UnsafeBufferPointer<UInt8>) {
       kept = []
       lent = bytes
