@@ -88,7 +88,7 @@ let package = Package(
       swiftSettings: crossModule),
     .target(
       name: "Fingerprint",
-      dependencies: ["CPgQuery"],
+      dependencies: ["CPgQuery", "IntegerTables"],
       swiftSettings: classHeavyHotPath),
     .target(
       name: "AppPatterns",

@@ -1,4 +1,5 @@
 // A statement's identity: libpg_query's 64-bit fingerprint, or the lexer's when the parser cannot read it.
+import IntegerTables
 
 public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
   public enum Source: String, Sendable, Codable {
@@ -44,7 +45,7 @@ public struct Fingerprint: Sendable, Hashable, Comparable, Codable, CustomString
 
   /// The value is a 64-bit hash already: dictionaries keyed by fingerprint take their buckets from it.
   public func _rawHashValue(seed: Int) -> Int {
-    Fingerprinter.bucket(source == .libpgQuery ? value : ~value, seed: seed)
+    TableHash.bucket(source == .libpgQuery ? value : ~value, seed: seed)
   }
 
   enum CodingKeys: String, CodingKey { case value, source }

@@ -1,3 +1,5 @@
+import IntegerTables
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -26,7 +28,7 @@ public final class Fingerprinter {
   public static let defaultCacheLimit = 50_000
 
   /// A shape, with a hash of its bytes made once: the cache's table takes its buckets from that hash instead
-  /// of running SipHash over the bytes (see `bucket(_:seed:)`). A key looked up lends the lexer's bytes, valid
+  /// of running SipHash over the bytes (see `TableHash.bucket(_:seed:)`). A key looked up lends the lexer's bytes, valid
   /// until it lexes again; a key kept in the cache holds its own copy.
   struct ShapeKey: Hashable {
     private var kept: [UInt8]
@@ -60,7 +62,7 @@ public final class Fingerprinter {
         }
     }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-    func _rawHashValue(seed: Int) -> Int { Fingerprinter.bucket(hash, seed: seed) }
+    func _rawHashValue(seed: Int) -> Int { TableHash.bucket(hash, seed: seed) }
   }
 
   private var lexer = ShapeLexer()
@@ -81,16 +83,7 @@ public final class Fingerprinter {
     var check: UInt64
     var count: Int
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-    func _rawHashValue(seed: Int) -> Int { Fingerprinter.bucket(hash, seed: seed) }
-  }
-
-  /// A dictionary's hash of a key that is a 64-bit hash already (a text's, a fingerprint): mixed with the table's
-  /// seed by one multiply, where SipHash would cost about a hundred instructions a lookup on the hot path.
-  @inline(__always)
-  public static func bucket(_ hash: UInt64, seed: Int) -> Int {
-    var h = hash ^ UInt64(UInt(bitPattern: seed))
-    h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93
-    return Int(truncatingIfNeeded: h ^ (h >> 32))
+    func _rawHashValue(seed: Int) -> Int { TableHash.bucket(hash, seed: seed) }
   }
 
   /// Statements looked up, and how many needed libpg_query.

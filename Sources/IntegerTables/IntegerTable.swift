@@ -14,10 +14,14 @@ public struct IntegerKey<Value: FixedWidthInteger & Sendable>: Hashable, Sendabl
   public func hash(into hasher: inout Hasher) { hasher.combine(value) }
 
   @inlinable
-  public func _rawHashValue(seed: Int) -> Int { Self.bucket(UInt64(truncatingIfNeeded: value), seed: seed) }
+  public func _rawHashValue(seed: Int) -> Int { TableHash.bucket(UInt64(truncatingIfNeeded: value), seed: seed) }
+}
 
-  /// The seed's mix of a value: spread over all 64 bits by a multiply and two shifts.
-  @inlinable
+/// A dictionary's hash of a key that is a number or a 64-bit hash already (a process id, a text's hash, a
+/// fingerprint): mixed with the table's seed by one multiply, where SipHash would cost about a hundred
+/// instructions a lookup on the hot path.
+public enum TableHash {
+  @inlinable @inline(__always)
   public static func bucket(_ hash: UInt64, seed: Int) -> Int {
     var h = hash ^ UInt64(UInt(bitPattern: seed))
     h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93

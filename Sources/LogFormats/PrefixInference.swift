@@ -54,7 +54,7 @@ public struct PrefixInference: Sendable, Equatable {
 }
 
 /// One sampled line that has a severity marker, with its prefix cut into tokens.
-struct SampledRecord {
+struct SampledRecord: Sendable {
   let bytes: [UInt8]
   /// Which stretch of the file it came from: consecutive lines of one window are consecutive in the file.
   let window: Int
@@ -133,14 +133,30 @@ public enum PrefixInferrer {
   static let maxPrefixBytes = 640
   static let maxPrefixTokens = 200
 
-  /// The sampled lines with a severity marker, tokenized, each with its window; on `threads` threads, the lines
-  /// cut in as many runs and the records joined in order (most of this inference's work before the alignment,
-  /// while the parsing threads have nothing to do yet).
+  /// The sampled lines with a severity marker, tokenized, each with its window, on `threads` threads (most of
+  /// this inference's work before the alignment, while the parsing threads have nothing to do yet).
   static func sampledRecords(_ lines: [[UInt8]], windowStarts: [Int], threads: Int = 1) -> [SampledRecord] {
     let starts = windowStarts.sorted()
-    let runs = lines.count < 512 ? 1 : max(1, min(threads, 8))
-    let runLength = (lines.count + runs - 1) / max(runs, 1)
-    let results = UnsafeMutableBufferPointer<[SampledRecord]>.allocate(capacity: runs)
+    return inRuns(lines.count, threads: threads) { range in records(lines, range, windowStarts: starts) }
+  }
+
+  /// Whether `read` reads each record, on `threads` threads.
+  static func reads(
+    _ records: [SampledRecord], threads: Int, _ read: @escaping @Sendable (ByteView) -> Bool
+  ) -> [Bool] {
+    inRuns(records.count, threads: threads) { range in
+      range.map { records[$0].bytes.withUnsafeBufferPointer(read) }
+    }
+  }
+
+  /// `body`'s results for `0..<count` cut in as many runs as `threads` (one for a short sample), each run on a
+  /// thread of its own, joined in order.
+  private static func inRuns<T>(
+    _ count: Int, threads: Int, _ body: @escaping @Sendable (Range<Int>) -> [T]
+  ) -> [T] {
+    let runs = count < 512 ? 1 : max(1, min(threads, 8))
+    let runLength = (count + runs - 1) / runs
+    let results = UnsafeMutableBufferPointer<[T]>.allocate(capacity: runs)
     results.initialize(repeating: [])
     defer {
       results.deinitialize()
@@ -148,45 +164,14 @@ public enum PrefixInferrer {
     }
     let slots = RunSlots(buffer: results)
     DispatchQueue.concurrentPerform(iterations: runs) { run in
-      let range = min(lines.count, run * runLength)..<min(lines.count, (run + 1) * runLength)
-      slots.buffer[run] = records(lines, range, windowStarts: starts)
+      slots.buffer[run] = body(min(count, run * runLength)..<min(count, (run + 1) * runLength))
     }
     return Array(results.joined())
   }
 
-  /// Whether `read` reads each record, on `threads` threads (each takes a run of the records).
-  static func reads(
-    _ records: [SampledRecord], threads: Int, _ read: @Sendable (ByteView) -> Bool
-  ) -> [Bool] {
-    let runs = records.count < 512 ? 1 : max(1, min(threads, 8))
-    let runLength = (records.count + runs - 1) / runs
-    var result = [Bool](repeating: false, count: records.count)
-    result.withUnsafeMutableBufferPointer { out in
-      let slots = ReadSlots(buffer: out)
-      records.withUnsafeBufferPointer { all in
-        let records = SendableRecords(buffer: all)
-        DispatchQueue.concurrentPerform(iterations: runs) { run in
-          let count = records.buffer.count
-          for index in min(count, run * runLength)..<min(count, (run + 1) * runLength) {
-            slots.buffer[index] = records.buffer[index].bytes.withUnsafeBufferPointer(read)
-          }
-        }
-      }
-    }
-    return result
-  }
-
-  private struct ReadSlots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Bool>
-  }
-
-  private struct SendableRecords: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<SampledRecord>
-  }
-
-  /// Result slots the sampling threads write, each its own.
-  private struct RunSlots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<[SampledRecord]>
+  /// Result slots the threads write, each its own.
+  private struct RunSlots<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<[T]>
   }
 
   /// The records of `lines[range]`: a line's window is the number of window starts at or before it.

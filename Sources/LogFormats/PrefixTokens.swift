@@ -17,7 +17,7 @@ enum PrefixTokenKind: Equatable, Hashable {
 }
 
 /// One token: its kind and where it lies in the prefix.
-struct PrefixToken: Equatable {
+struct PrefixToken: Equatable, Sendable {
   var kind: PrefixTokenKind
   var start: Int
   var end: Int

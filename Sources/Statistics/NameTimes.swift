@@ -3,6 +3,7 @@
 // the database's time. Kept by the four names together (one lookup a statement; a workload has few such
 // combinations), added up per field when asked. Merges with the names of the other side mapped to this side's.
 import Fingerprint
+import IntegerTables
 
 public struct NameTimes: Sendable, Codable {
   struct Names: Hashable, Sendable, Codable {
@@ -15,7 +16,7 @@ public struct NameTimes: Sendable, Codable {
     func _rawHashValue(seed: Int) -> Int {
       let low = UInt64(UInt32(bitPattern: database)) | UInt64(UInt32(bitPattern: user)) << 32
       let high = UInt64(UInt32(bitPattern: application)) | UInt64(UInt32(bitPattern: host)) << 32
-      return Fingerprinter.bucket(low ^ (high &* 0x9E37_79B9_7F4A_7C15), seed: seed)
+      return TableHash.bucket(low ^ (high &* 0x9E37_79B9_7F4A_7C15), seed: seed)
     }
   }
 

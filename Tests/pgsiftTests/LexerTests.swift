@@ -2,6 +2,7 @@
 // fingerprint. Held to it over every statement in the real logs, and over the measured table of variants.
 import Fingerprint
 import Foundation
+import IntegerTables
 import LogFormats
 import LogInput
 import ServerEvents
@@ -61,7 +62,7 @@ struct LexerTests {
     #expect(keys[Fingerprint(value: 7, source: .libpgQuery)] == 7 && keys[Fingerprint(value: 7, source: .lexer)] == -8)
     // Sequential values spread over a table of their size as random ones would (1 - 1/e of the buckets).
     var buckets = Set<Int>()
-    for value in 0..<UInt64(4_096) { buckets.insert(Fingerprinter.bucket(value, seed: 12_345) & 4_095) }
+    for value in 0..<UInt64(4_096) { buckets.insert(TableHash.bucket(value, seed: 12_345) & 4_095) }
     #expect(buckets.count > 2_400, "\(buckets.count) of 4096 buckets used")
   }
 
