@@ -1,4 +1,3 @@
-import IntegerTables
 import LogInput
 
 #if canImport(Glibc)
@@ -710,35 +709,51 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
 /// How the last line of each process ended: the bytes of its prefix's tail (see `LinePrefix.tailFrom`) and
 /// where the user, database, application and client were in them. A process's lines mostly differ only in their
 /// time and line number: the next line whose tail is the same bytes gets the same fields with one comparison,
-/// instead of a search for every field's end (half of the matcher's instructions, callgrind). Kept for a few
-/// thousand processes at a time.
+/// instead of a search for every field's end (half of the matcher's instructions, callgrind).
+///
+/// A tail's fields follow from its bytes alone, so a slot holds one tail for whichever process wrote it last
+/// into it: slots are placed by process id, one table for the tail bytes and one for their fields, looked at in
+/// place (a table of values holding their own arrays copied each tail out and back for every line: 2% of the
+/// instructions, callgrind). A tail longer than a slot is not kept.
 public struct PrefixTails {
-  struct Tail {
-    var bytes: [UInt8]
-    /// The four text fields' starts and ends from the tail's start; -1 where a field is not in the tail.
-    var texts: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+  /// The process whose tail a slot holds, its length (-1: none) and its four text fields' starts and ends from
+  /// the tail's start (-1 where a field is not in the tail).
+  struct Slot {
+    var pid: Int32 = 0
+    var count: Int32 = -1
+    var texts: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (-1, -1, -1, -1, -1, -1, -1, -1)
   }
 
-  private var byProcess = IntegerTable<Int32, Tail>()
-  static let limit = 4_096
+  static let slotCount = 1_024
+  static let slotBytes = 160
+  /// Made at the first tail kept.
+  private var slots: [Slot] = []
+  private var bytes: [UInt8] = []
 
   public init() {}
 
+  @inline(__always)
+  static func slot(_ pid: Int32) -> Int { Int(UInt32(bitPattern: pid) & UInt32(slotCount - 1)) }
+
   /// The end of the tail at `start` when it is the process's last one, its fields set in `result`.
   @inline(__always)
-  mutating func reuse(_ line: ByteView, at start: Int, pid: Int32, into result: inout PrefixMatch) -> Int? {
-    guard let index = byProcess.index(forKey: pid) else { return nil }
-    return byProcess.values[index].bytes.withUnsafeBufferPointer { bytes -> Int? in
-      let count = bytes.count
-      guard start + count <= line.count, count == 0 || memcmp(line.baseAddress! + start, bytes.baseAddress!, count) == 0
-      else { return nil }
-      let kept = byProcess.values[index].texts
+  func reuse(_ line: ByteView, at start: Int, pid: Int32, into result: inout PrefixMatch) -> Int? {
+    guard !slots.isEmpty else { return nil }
+    let index = Self.slot(pid)
+    return slots.withUnsafeBufferPointer { slots -> Int? in
+      let kept = slots[index]
+      let count = Int(kept.count)
+      guard kept.pid == pid, count >= 0, start + count <= line.count else { return nil }
+      let same = bytes.withUnsafeBufferPointer {
+        count == 0 || memcmp(line.baseAddress! + start, $0.baseAddress! + index * Self.slotBytes, count) == 0
+      }
+      guard same else { return nil }
       let base = Int32(truncatingIfNeeded: start)
       @inline(__always) func at(_ offset: Int32, _ absolute: Int32) -> Int32 { offset < 0 ? absolute : base + offset }
+      let t = kept.texts
       result.texts = (
-        at(kept.0, result.texts.0), at(kept.1, result.texts.1), at(kept.2, result.texts.2),
-        at(kept.3, result.texts.3), at(kept.4, result.texts.4), at(kept.5, result.texts.5),
-        at(kept.6, result.texts.6), at(kept.7, result.texts.7)
+        at(t.0, result.texts.0), at(t.1, result.texts.1), at(t.2, result.texts.2), at(t.3, result.texts.3),
+        at(t.4, result.texts.4), at(t.5, result.texts.5), at(t.6, result.texts.6), at(t.7, result.texts.7)
       )
       return start + count
     }
@@ -746,6 +761,11 @@ public struct PrefixTails {
 
   /// Remembers the tail `range` of a line the search read, with the fields it found.
   mutating func keep(_ line: ByteView, _ range: Range<Int>, pid: Int32, from result: PrefixMatch) {
+    guard range.count <= Self.slotBytes else { return }
+    if slots.isEmpty {
+      slots = Array(repeating: Slot(), count: Self.slotCount)
+      bytes = Array(repeating: 0, count: Self.slotCount * Self.slotBytes)
+    }
     let low = Int32(truncatingIfNeeded: range.lowerBound)
     let high = Int32(truncatingIfNeeded: range.upperBound)
     let t = result.texts
@@ -757,7 +777,12 @@ public struct PrefixTails {
     let (d0, d1) = pair(t.2, t.3)
     let (a0, a1) = pair(t.4, t.5)
     let (c0, c1) = pair(t.6, t.7)
-    if byProcess.count >= Self.limit && byProcess[pid] == nil { byProcess.removeAll(keepingCapacity: true) }
-    byProcess[pid] = Tail(bytes: Array(line[range]), texts: (u0, u1, d0, d1, a0, a1, c0, c1))
+    let index = Self.slot(pid)
+    slots[index] = Slot(
+      pid: pid, count: Int32(range.count), texts: (u0, u1, d0, d1, a0, a1, c0, c1))
+    bytes.withUnsafeMutableBufferPointer { kept in
+      guard let from = line.baseAddress, !range.isEmpty else { return }
+      (kept.baseAddress! + index * Self.slotBytes).update(from: from + range.lowerBound, count: range.count)
+    }
   }
 }

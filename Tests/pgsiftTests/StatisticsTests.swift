@@ -1,4 +1,5 @@
 // Unit tests of the statistics stage.
+import Foundation
 import Statistics
 import Testing
 
@@ -29,6 +30,24 @@ struct StatisticsTests {
     let p95 = Double(large.valueUs(atPercentile: 95))
     #expect(abs(p95 - 950_000) / 950_000 < 0.001)
     #expect(large.count == 10_000)
+  }
+
+  @Test("a latency bucket is floor(4 log2 d), exactly, at every bound and between them")
+  func latencyBuckets() {
+    func byLog(_ d: Int64) -> Int {
+      d <= 1 ? 0 : min(max(Int((log2(Double(d)) * 4).rounded(.down)), 0), LatencyHistogram.bucketCount - 1)
+    }
+    var tried: [Int64] = [-5, 0, 1, 2, 3, 4, 5, 1 << 32, (1 << 32) - 1, Int64.max]
+    // Each bucket's lowest duration, rounded up from 2^(i/4), and its neighbours.
+    for i in 0..<LatencyHistogram.bucketCount {
+      let bound = Int64(exp2(Double(i) / 4).rounded(.up))
+      tried += [bound - 1, bound, bound + 1]
+    }
+    tried += Array(1...20_000)
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 { tried.append(Int64.random(in: 1...(1 << 34), using: &generator)) }
+    for d in tried { #expect(LatencyHistogram.bucket(d) == byLog(d), "\(d)") }
+    #expect(LatencyHistogram.bucket(1_000) == 39 && LatencyHistogram.bucket(1_024) == 40)
   }
 
   @Test("merging distributions equals recording into one")
