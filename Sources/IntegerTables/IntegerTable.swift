@@ -160,3 +160,28 @@ extension IntegerSet: Sequence {
   @inlinable
   public var underestimatedCount: Int { storage.count }
 }
+
+/// A dictionary key that is a list of small integers (a line's token kinds), hashed once when made: a
+/// dictionary hashing `[UInt32]` itself fed every element to SipHash on each lookup, 1,500 instructions for
+/// a prefix of 40 tokens (callgrind, prefix inference).
+public struct IntegerList<Element: FixedWidthInteger & Sendable>: Hashable, Sendable {
+  public let elements: [Element]
+  @usableFromInline let hash: UInt64
+
+  @inlinable
+  public init(_ elements: [Element]) {
+    self.elements = elements
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for element in elements { h = (h ^ UInt64(truncatingIfNeeded: element)) &* 0x0000_0100_0000_01B3 }
+    hash = h ^ UInt64(elements.count)
+  }
+
+  @inlinable
+  public static func == (a: Self, b: Self) -> Bool { a.hash == b.hash && a.elements == b.elements }
+
+  @inlinable
+  public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+  @inlinable
+  public func _rawHashValue(seed: Int) -> Int { TableHash.bucket(hash, seed: seed) }
+}

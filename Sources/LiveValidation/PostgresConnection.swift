@@ -1,5 +1,6 @@
 // A minimal synchronous libpq connection: enough to read the catalog and run EXPLAIN. The usual PG*
-// environment variables and ~/.pgpass apply, as libpq applies them.
+// environment variables and ~/.pgpass apply, as libpq applies them. libpq is opened on the first connection
+// (CLibPQ's shim), so a run without `--dsn` neither loads it nor needs it installed.
 import CLibPQ
 import Foundation
 
@@ -10,39 +11,53 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
 
 public final class PostgresConnection {
   private let connection: OpaquePointer
+  private let pq: cpq_functions
+
+  /// libpq's functions, or why it cannot be opened (Debian's package is libpq5).
+  static func library() throws(DatabaseError) -> cpq_functions {
+    var error: UnsafePointer<CChar>?
+    guard let functions = cpq_load(&error) else {
+      throw DatabaseError(
+        message: "libpq (Debian's libpq5) could not be opened: "
+          + (error.map { String(cString: $0) } ?? "unknown reason"))
+    }
+    return functions.pointee
+  }
 
   /// Connects with a libpq connection string or URI (`host=/tmp port=5432 dbname=shop`, `postgresql://…`).
   public init(dsn: String) throws(DatabaseError) {
-    guard let connection = PQconnectdb(dsn) else {
+    let pq = try Self.library()
+    guard let connection = pq.connectdb(dsn) else {
       throw DatabaseError(message: "libpq could not allocate a connection")
     }
-    guard PQstatus(connection) == CONNECTION_OK else {
-      let message = String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines
-      PQfinish(connection)
+    guard pq.status(connection) == CONNECTION_OK else {
+      let message = String(cString: pq.error_message(connection)).trimmingTrailingNewlines
+      pq.finish(connection)
       throw DatabaseError(message: "cannot connect: \(Self.masking(message, of: dsn))")
     }
     self.connection = connection
+    self.pq = pq
   }
 
-  deinit { PQfinish(connection) }
+  deinit { pq.finish(connection) }
 
   /// Runs one statement (no parameters) and returns its rows as text; NULL is nil.
   @discardableResult
   public func query(_ sql: String) throws(DatabaseError) -> [[String?]] {
-    guard let result = PQexec(connection, sql) else {
-      throw DatabaseError(message: String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines)
+    guard let result = pq.exec(connection, sql) else {
+      throw DatabaseError(message: String(cString: pq.error_message(connection)).trimmingTrailingNewlines)
     }
-    defer { PQclear(result) }
-    let status = PQresultStatus(result)
+    defer { pq.clear(result) }
+    let status = pq.result_status(result)
     guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
-      throw DatabaseError(message: String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines)
+      throw DatabaseError(message: String(cString: pq.result_error_message(result)).trimmingTrailingNewlines)
     }
     var rows: [[String?]] = []
-    let columns = PQnfields(result)
-    for row in 0..<PQntuples(result) {
+    let columns = pq.nfields(result)
+    for row in 0..<pq.ntuples(result) {
       rows.append(
         (0..<columns).map { column in
-          PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+          pq.getisnull(result, row, column) == 1 ? nil : String(cString: pq.getvalue(result, row, column))
         })
     }
     return rows
@@ -50,21 +65,23 @@ public final class PostgresConnection {
 
   /// `message` with the password of `dsn` replaced by `****` wherever it appears: libpq echoes a malformed URI
   /// whole. The password is found as libpq finds it (`password=` or the URI's `user:password@`) and, where the
-  /// string is too malformed for libpq to parse, by those two forms in the text.
+  /// string is too malformed for libpq to parse (or libpq cannot be opened), by those two forms in the text.
   public static func masking(_ message: String, of dsn: String) -> String {
     var secrets: [String] = []
-    var failure: UnsafeMutablePointer<CChar>?
-    if let options = PQconninfoParse(dsn, &failure) {
-      var option = options
-      while let keyword = option.pointee.keyword {
-        if String(cString: keyword) == "password", let value = option.pointee.val {
-          secrets.append(String(cString: value))
+    if let pq = try? library() {
+      var failure: UnsafeMutablePointer<CChar>?
+      if let options = pq.conninfo_parse(dsn, &failure) {
+        var option = options
+        while let keyword = option.pointee.keyword {
+          if String(cString: keyword) == "password", let value = option.pointee.val {
+            secrets.append(String(cString: value))
+          }
+          option += 1
         }
-        option += 1
+        pq.conninfo_free(options)
       }
-      PQconninfoFree(options)
+      if let failure { pq.freemem(failure) }
     }
-    if let failure { PQfreemem(failure) }
     secrets += passwordsWritten(in: dsn)
     var masked = message
     for secret in Set(secrets) where !secret.isEmpty {

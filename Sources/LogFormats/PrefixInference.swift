@@ -3,6 +3,7 @@
 // own evidence: the shape of its values, how they change from line to line and session to session, the labels
 // beside them, and the user, database, application and host that connection messages name for a session.
 import Dispatch
+import IntegerTables
 import LogInput
 
 /// How sure an inferred prefix is.
@@ -212,9 +213,9 @@ public enum PrefixInferrer {
   static func buildTemplate(_ records: [SampledRecord]) -> PrefixTemplate {
     // Lines of one shape (the same kinds of tokens, punctuation alike) align position by position.
     var groups: [[Int]] = []
-    var groupOf: [[UInt16]: Int] = [:]
+    var groupOf: [IntegerList<UInt16>: Int] = [:]
     for (index, record) in records.enumerated() {
-      let signature = record.tokens.map { token -> UInt16 in
+      let kinds = record.tokens.map { token -> UInt16 in
         switch token.kind {
         case .time(let millis): millis ? 1001 : 1000
         case .epoch: 1002
@@ -222,6 +223,7 @@ public enum PrefixInferrer {
         case .punct(let b): UInt16(b)
         }
       }
+      let signature = IntegerList(kinds)
       if let group = groupOf[signature] {
         groups[group].append(index)
       } else {

@@ -3,6 +3,7 @@
 // of tokens) and widening the template where a line does not fit: literals a line lacks, and tokens it has
 // that the template does not, become a slot. Lines that stop early, at one place, are background processes
 // cut off by `%q`.
+import IntegerTables
 import LogInput
 
 struct PrefixTemplate: Equatable {
@@ -206,27 +207,28 @@ struct PrefixTemplate: Equatable {
 
   /// What an alignment of a line depends on: its tokens' kinds, and for each word which literal word of the
   /// template it equals, if any. Lines alike in this align alike, whatever their timestamps and numbers.
-  func alignmentKey(_ tokens: [PrefixToken], in line: ByteView, words literalWords: [[UInt8]]) -> [UInt32] {
-    tokens.map { token in
-      switch token.kind {
-      case .time(let millis): return millis ? 0x1_0001 : 0x1_0002
-      case .epoch: return 0x1_0003
-      case .punct(let b): return UInt32(b)
-      case .word:
-        let word = line.slice(token.start, token.end)
-        for (index, literal) in literalWords.enumerated() where literal.count == word.count {
-          if word.elementsEqual(literal) { return 0x2_0000 + UInt32(index) }
+  func alignmentKey(_ tokens: [PrefixToken], in line: ByteView, words literalWords: [[UInt8]]) -> IntegerList<UInt32> {
+    IntegerList(
+      tokens.map { token in
+        switch token.kind {
+        case .time(let millis): return millis ? 0x1_0001 : 0x1_0002
+        case .epoch: return 0x1_0003
+        case .punct(let b): return UInt32(b)
+        case .word:
+          let word = line.slice(token.start, token.end)
+          for (index, literal) in literalWords.enumerated() where literal.count == word.count {
+            if word.elementsEqual(literal) { return 0x2_0000 + UInt32(index) }
+          }
+          return 0x1_0000
         }
-        return 0x1_0000
-      }
-    }
+      })
   }
 
   /// Aligns lines to one template, once per kind of line (see `alignmentKey`).
   struct Aligner {
     let template: PrefixTemplate
     private let words: [[UInt8]]
-    private var known: [[UInt32]: [Bool: Alignment]] = [:]
+    private var known: [IntegerList<UInt32>: [Bool: Alignment]] = [:]
 
     init(_ template: PrefixTemplate) {
       self.template = template

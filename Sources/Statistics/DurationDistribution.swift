@@ -9,13 +9,16 @@ public struct DurationDistribution: Sendable, Codable {
 
   private var exact: [Int64] = []
   private var histogram: Histogram<UInt32>?
+  /// Whether `histogram` holds the durations (and `exact` nothing): read on every call in place of comparing
+  /// `histogram` with nil, which copied the optional histogram and released it again each time (callgrind).
+  private var spilled = false
 
   public init() {}
 
   public var count: Int { histogram.map { Int($0.totalCount) } ?? exact.count }
 
   public mutating func record(_ durationUs: Int64) {
-    if histogram == nil {
+    if !spilled {
       if exact.count < Self.exactLimit {
         exact.append(durationUs)
         return
@@ -36,6 +39,7 @@ public struct DurationDistribution: Sendable, Codable {
     for value in exact { _ = h.record(UInt64(max(0, value))) }
     exact = []
     histogram = h
+    spilled = true
   }
 
   /// The duration at or below which `percentile` percent of calls fall (nearest rank).
@@ -113,6 +117,7 @@ public struct DurationDistribution: Sendable, Codable {
         _ = h.record(pair[0], count: UInt32(pair[1]))
       }
       histogram = h
+      spilled = true
       return
     }
     let values = try c.decode([Int64].self, forKey: .exact)

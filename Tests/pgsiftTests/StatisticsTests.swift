@@ -1,5 +1,6 @@
 // Unit tests of the statistics stage.
 import Foundation
+import IntegerTables
 import Statistics
 import Testing
 
@@ -48,6 +49,30 @@ struct StatisticsTests {
     for _ in 0..<20_000 { tried.append(Int64.random(in: 1...(1 << 34), using: &generator)) }
     for d in tried { #expect(LatencyHistogram.bucket(d) == byLog(d), "\(d)") }
     #expect(LatencyHistogram.bucket(1_000) == 39 && LatencyHistogram.bucket(1_024) == 40)
+  }
+
+  @Test("a list key hashed once is one key for equal lists, another for any change of element, order or length")
+  func integerLists() {
+    let lists: [[UInt32]] = [
+      [], [0], [0, 0], [1], [1, 2], [2, 1], [1, 2, 3], [1, 2, 4], [0x1_0000, 32, 0x2_0001],
+    ]
+    var table: [IntegerList<UInt32>: Int] = [:]
+    for (index, list) in lists.enumerated() { table[IntegerList(list)] = index }
+    #expect(table.count == lists.count)
+    for (index, list) in lists.enumerated() {
+      #expect(table[IntegerList(list)] == index, "\(list)")
+      #expect(IntegerList(list) == IntegerList(Array(list)))
+    }
+    #expect(IntegerList<UInt32>([1, 2]) != IntegerList([2, 1]))
+    // Lists of many random kinds, as lines' token kinds, keep apart by their elements even where hashes met.
+    var generator = SystemRandomNumberGenerator()
+    var random: [IntegerList<UInt16>: [UInt16]] = [:]
+    for _ in 0..<2_000 {
+      let list = (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt16.random(in: 0...3, using: &generator)
+      }
+      random[IntegerList(list)] = list
+    }
+    for (key, list) in random { #expect(key.elements == list) }
   }
 
   @Test("merging distributions equals recording into one")

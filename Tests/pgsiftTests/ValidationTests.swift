@@ -189,4 +189,31 @@ struct ValidationTests {
     #expect(result.stderr.contains("--dsn: cannot connect"))
     #expect(try !result.report().indexSuggestions.isEmpty)
   }
+
+  /// The libraries the dynamic loader loads for a run, as glibc's `LD_DEBUG=files` names them on standard error.
+  static func loadedLibraries(_ arguments: [String]) throws -> (result: CLIResult, libraries: Set<String>) {
+    let result = try pgsift(arguments, environment: ["LD_DEBUG": "files"])
+    var libraries: Set<String> = []
+    for line in result.stderr.split(separator: "\n") {
+      guard let range = line.range(of: "file=") else { continue }
+      let name = line[range.upperBound...].prefix { $0 != " " && $0 != "[" }
+      libraries.insert(String(name.split(separator: "/").last ?? name))
+    }
+    return (result, libraries)
+  }
+
+  @Test("libpq is loaded only for --dsn: a run without it neither loads libpq nor the libraries libpq needs")
+  func libpqOnlyForDSN() throws {
+    let plain = try Self.loadedLibraries(["analyze", Self.log, "--format", "json"])
+    #expect(plain.result.status == 0)
+    // The loader names each library it loads; libpg_query is always needed, so the list is not empty by mistake.
+    #expect(plain.libraries.contains { $0.hasPrefix("libpg_query") }, "\(plain.libraries.sorted())")
+    #expect(!plain.libraries.contains { $0.hasPrefix("libpq") || $0.hasPrefix("libgssapi") || $0.hasPrefix("libldap") })
+    let dsn = try Self.loadedLibraries([
+      "analyze", Self.log, "--format", "json", "--dsn", "host=/nonexistent port=1 dbname=x connect_timeout=2",
+    ])
+    #expect(dsn.result.status == 2)
+    #expect(dsn.libraries.contains { $0.hasPrefix("libpq") }, "\(dsn.libraries.sorted())")
+    #expect(dsn.result.stderr.contains("--dsn: cannot connect"))
+  }
 }
