@@ -223,15 +223,18 @@ struct FieldTyping {
   private mutating func splitCompounds() {
     for index in columns.indices where !columns[index].absorbed {
       let column = columns[index]
-      let parts = column.values.map { value -> (left: [UInt8], right: [UInt8])? in
-        guard let dash = value.bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0 else { return nil }
+      // Stopped at the first value that is not `n-n`: splitting every value of a column of times first (whose
+      // dates have dashes) made two arrays a line for nothing (callgrind, prefix inference).
+      var split: [(left: [UInt8], right: [UInt8])] = []
+      split.reserveCapacity(column.values.count)
+      for value in column.values {
+        guard let dash = value.bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0 else { break }
         let left = Array(value.bytes[..<dash])
         let right = Array(value.bytes[(dash + 1)...])
-        guard ValueShape(left).isUnsigned, ValueShape(right).isUnsigned else { return nil }
-        return (left, right)
+        guard ValueShape(left).isUnsigned, ValueShape(right).isUnsigned else { break }
+        split.append((left, right))
       }
-      guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { continue }
-      let split = parts.map { $0! }
+      guard !split.isEmpty, split.count == column.values.count else { continue }
       var left = column
       left.values = zip(column.values, split).map { ($0.record, $1.left) }
       columns[index] = left
@@ -365,9 +368,10 @@ struct FieldTyping {
     var candidates: [Int] = []
     for index in unnamed {
       let column = columns[index]
+      // A stray value (a line aligned oddly) does not make a column of numbers text. (A share is 0 where no value
+      // is non-empty; the values are gathered only for the columns of numbers.)
+      guard share(column, \.isInteger) >= 0.95 else { continue }
       let values = nonEmpty(column)
-      // A stray value (a line aligned oddly) does not make a column of numbers text.
-      guard !values.isEmpty, share(column, \.isInteger) >= 0.95 else { continue }
       let empty = column.values.count - values.count
       if values.contains(where: { $0.first == UInt8(ascii: "-") || $0.count >= 11 }) {
         name(index, .queryID, "signed 64-bit numbers, 0 where no query ran: the query id", .certain)
@@ -478,7 +482,10 @@ struct FieldTyping {
     for value in columns[count].values {
       let record = records[value.record]
       if record.window != window {
+        // Each stretch of the file on its own: the same process id in another stretch is another process, or
+        // the same one much later.
         last.removeAll()
+        lastByNumber.removeAll()
         window = record.window
       }
       guard let key = groupValue[value.record], let number = Self.integer(value.bytes) else { continue }

@@ -83,6 +83,33 @@ struct PrefixMatrixTests {
     #expect(Self.fields(file.logLinePrefix ?? "") == Self.fields(row.prefix), "inferred '\(file.logLinePrefix ?? "")'")
   }
 
+  /// The `%l` evidence of a report: how many sampled steps counted by one, and of how many.
+  static func lineNumberSteps(_ report: AnalysisReport) throws -> (percent: Int, steps: Int) {
+    let inference = try #require(report.input.files.first?.prefixInference)
+    let line = try #require(inference.evidence.first { $0.hasPrefix("%l: counts each process's lines by one (") })
+    let numbers = line.split { !$0.isNumber }.compactMap { Int($0) }
+    return (numbers[numbers.count - 2], numbers[numbers.count - 1])
+  }
+
+  @Test("line numbers are compared within each sampled stretch: the same process ids further in are not steps")
+  func lineStepsWithinStretches() throws {
+    // The shop log twice over, as a rotated log appended to a copy of itself would be: the sampled stretches
+    // further in see the same process ids at other line numbers. %l counts by one on every line of a process,
+    // so within a stretch every step does; a step between stretches is none of the process's.
+    let dir = try TemporaryDirectory()
+    let doubled = dir.path("doubled.log")
+    let shop = Paths.shop.appendingPathComponent("postgresql.log.gz").path
+    try shell("gzip -dc '\(shop)' > '\(doubled)'; gzip -dc '\(shop)' >> '\(doubled)'")
+    let once = try Self.lineNumberSteps(try pgsift(["analyze", shop, "--format", "json"]).report())
+    let result = try pgsift(["analyze", doubled, "--format", "json"])
+    #expect(result.status == 0, "\(result.stderr.prefix(1000))")
+    let twice = try Self.lineNumberSteps(try result.report())
+    #expect(once.percent == 100)
+    #expect(twice.percent == 100, "\(twice)")
+    // Stretches of both copies were sampled: more steps than in one copy's sample.
+    #expect(twice.steps > once.steps, "\(twice) against \(once)")
+  }
+
   @Test("the reports name the inferred prefix, how sure pgsift is, and what chose each field")
   func reportsNameTheInference() throws {
     let log = Self.directory.appendingPathComponent("unknown-labels.log.gz").path
