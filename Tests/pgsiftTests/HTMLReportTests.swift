@@ -136,7 +136,17 @@ struct HTMLReportTests {
       [
         "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600", "--screenshot=\(png)",
         "file://" + html,
-      ])
+      ]
+    ) { process in
+      // Chromium takes 3 s here; once it hung for 20 minutes with its GPU process idle. A hang fails the test
+      // in a minute, named, instead of holding the whole suite.
+      let deadline = Date().addingTimeInterval(60)
+      while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+      if process.isRunning {
+        Issue.record("Chromium did not finish the screenshot within 60 s")
+        process.terminate()
+      }
+    }
     #expect(shot.status == 0)
     let size = (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
     #expect(size > 50_000)
