@@ -65,11 +65,11 @@ public struct DurationDistribution: Sendable, Codable {
   }
 
   public mutating func merge(_ other: DurationDistribution) {
-    if histogram == nil && other.histogram == nil && exact.count + other.exact.count <= Self.exactLimit {
+    if !spilled && !other.spilled && exact.count + other.exact.count <= Self.exactLimit {
       exact += other.exact
       return
     }
-    if histogram == nil { spill() }
+    if !spilled { spill() }
     if let otherHistogram = other.histogram {
       histogram!.add(otherHistogram)
     } else {

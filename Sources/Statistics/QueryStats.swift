@@ -227,9 +227,9 @@ public struct QueryStats: Sendable, Codable {
         return priority > highest
       }
       if rejected { return false }
+      // The largest sample has the highest priority, which the pass above found at least as high as this one's.
       var largest = 0
       for i in 1..<sampled.count where sampled[largest] < sampled[i] { largest = i }
-      guard priority <= sampled[largest].priority else { return false }
       let candidate = Sample(priority: priority, text: text())
       guard candidate < sampled[largest] else { return false }
       sampled[largest] = candidate
