@@ -142,3 +142,16 @@ let package = Package(
       ]),
   ]
 )
+
+// A generic type the code names with concrete arguments (`KeyedEncodingContainer<CodingKeys>`, a dictionary of
+// our keys) is by default instantiated at run time from its mangled name, and checking its requirements looks
+// each conformance up by scanning all of the binary's conformance records: once per type, yet 47 M of the 757 M
+// instructions of a 10 MiB log's run, most of it the report's Codable types (callgrind, bench/RESULTS.md).
+// Direct metadata accessors pass the conformances the compiler already knows.
+for target in package.targets where target.type == .regular || target.type == .executable {
+  target.swiftSettings =
+    (target.swiftSettings ?? []) + [
+      .unsafeFlags(
+        ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
+    ]
+}
