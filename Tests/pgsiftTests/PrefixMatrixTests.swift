@@ -88,6 +88,8 @@ struct PrefixMatrixTests {
     let inference = try #require(report.input.files.first?.prefixInference)
     let line = try #require(inference.evidence.first { $0.hasPrefix("%l: counts each process's lines by one (") })
     let numbers = line.split { !$0.isNumber }.compactMap { Int($0) }
+    // Required rather than indexed: a line without its two figures fails this test instead of trapping the run.
+    try #require(numbers.count >= 2, "\(line)")
     return (numbers[numbers.count - 2], numbers[numbers.count - 1])
   }
 
