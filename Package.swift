@@ -74,10 +74,11 @@ let package = Package(
       swiftSettings: classHeavyHotPath),
     .target(
       name: "LogFormats",
-      dependencies: ["LogInput", "IntegerTables"],
+      dependencies: ["LogInput", "IntegerTables", "ParallelRuns"],
       swiftSettings: crossModule),
     .target(name: "NullCoding"),
     .target(name: "IntegerTables", swiftSettings: crossModule),
+    .target(name: "ParallelRuns"),
     .target(
       name: "LogReading",
       dependencies: ["LogInput", "LogFormats", "Fingerprint", "NullCoding"],
@@ -110,7 +111,7 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "LogInput", "LogFormats", "LogReading", "NullCoding", "Statistics", "Advisors", "AppPatterns",
+        "LogInput", "LogFormats", "LogReading", "NullCoding", "Statistics", "Advisors", "AppPatterns", "ParallelRuns",
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "OutputFiles"),

@@ -211,7 +211,7 @@ public enum Analyzer {
     let report = ReportBuilder.build(
       aggregator: aggregator, advice: advice, files: files, diagnostics: diagnostics,
       generator: generator, appThresholds: options.appAdvice, filters: options.filterDescription ?? run.filters,
-      zone: options.displayZone)
+      zone: options.displayZone, threads: options.jobs)
     return AnalysisResult(
       report: report, diagnostics: diagnostics, parserCalls: run.parserCalls,
       fingerprintLookups: run.fingerprintLookups)

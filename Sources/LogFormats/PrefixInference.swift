@@ -2,9 +2,9 @@
 // template (what every line prints alike, and slots where lines differ), and each slot is named from the log's
 // own evidence: the shape of its values, how they change from line to line and session to session, the labels
 // beside them, and the user, database, application and host that connection messages name for a session.
-import Dispatch
 import IntegerTables
 import LogInput
+import ParallelRuns
 
 /// How sure an inferred prefix is.
 public enum InferenceConfidence: String, Sendable, Codable, Comparable {
@@ -155,24 +155,7 @@ public enum PrefixInferrer {
   private static func inRuns<T>(
     _ count: Int, threads: Int, _ body: @escaping @Sendable (Range<Int>) -> [T]
   ) -> [T] {
-    let runs = count < 512 ? 1 : max(1, min(threads, 8))
-    let runLength = (count + runs - 1) / runs
-    let results = UnsafeMutableBufferPointer<[T]>.allocate(capacity: runs)
-    results.initialize(repeating: [])
-    defer {
-      results.deinitialize()
-      results.deallocate()
-    }
-    let slots = RunSlots(buffer: results)
-    DispatchQueue.concurrentPerform(iterations: runs) { run in
-      slots.buffer[run] = body(min(count, run * runLength)..<min(count, (run + 1) * runLength))
-    }
-    return Array(results.joined())
-  }
-
-  /// Result slots the threads write, each its own.
-  private struct RunSlots<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<[T]>
+    ParallelRuns.map(count, threads: count < 512 ? 1 : min(threads, 8), body)
   }
 
   /// The records of `lines[range]`: a line's window is the number of window starts at or before it.

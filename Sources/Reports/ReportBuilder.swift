@@ -4,16 +4,22 @@ import AppPatterns
 import Fingerprint
 import LogInput
 import LogReading
+import ParallelRuns
 import Statistics
 
 public enum ReportBuilder {
   public static func build(
     aggregator: StatementAggregator, advice: IndexAdvice?, files: [FileSummary], diagnostics: Diagnostics,
     generator: String, appThresholds: AppAdviceThresholds = AppAdviceThresholds(), filters: String? = nil,
-    zone: DisplayZone = .utc
+    zone: DisplayZone = .utc, threads: Int = 1
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
-    var queries = aggregator.queries.map { query(from: $0, aggregator: aggregator, errors: errorCounts, zone: zone) }
+    // Each query's figures (its percentiles, names, histogram) on `threads` threads.
+    let stats = aggregator.queries
+    let names = aggregator.names
+    var queries = ParallelRuns.map(stats.count, threads: threads, minimumPerRun: JSONReport.queriesPerRun) { range in
+      stats[range].map { query(from: $0, names: names, errors: errorCounts, zone: zone) }
+    }
     if let first = aggregator.summary.first, let last = aggregator.summary.last {
       for (index, stats) in aggregator.queries.enumerated() {
         queries[index].sparkline = stats.activity.resampled(from: first, to: last, slots: 40)
@@ -451,10 +457,10 @@ public enum ReportBuilder {
   static func ms(_ us: Int64) -> Double { Double(us) / 1000 }
 
   static func query(
-    from q: QueryStats, aggregator: StatementAggregator, errors: [Fingerprint: Int], zone: DisplayZone = .utc
+    from q: QueryStats, names interned: ByteInterner, errors: [Fingerprint: Int], zone: DisplayZone = .utc
   ) -> Query {
     func names(_ counts: NameCounts) -> [NameCount] {
-      counts.map { NameCount(name: aggregator.name($0.0), calls: $0.1) }
+      counts.map { NameCount(name: interned.string($0.0), calls: $0.1) }
         .sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
     }
     let timed = q.calls > 0

@@ -5,20 +5,13 @@ import Fingerprint
 import LogInput
 import ServerEvents
 
-/// A statement with its identity.
-public struct FingerprintedStatement {
-  public var event: StatementEvent
-  public var resolved: ResolvedStatement
-  /// The hash of the text the fingerprint was looked up by; the session steps' values reuse it.
-  public var textHash: UInt64
-  /// The text's second hash (`Fingerprinter.checkHash`): with the first and the length, it tells a text seen
-  /// before, as the fingerprint cache does.
-  public var checkHash: UInt64
-}
-
 /// Where fingerprinted events go.
 public protocol FingerprintedEventSink {
-  mutating func statement(_ statement: FingerprintedStatement)
+  /// A statement with its identity. `textHash`: the hash of the text the fingerprint was looked up by (the
+  /// session steps' values reuse it); `checkHash`: the text's second hash (`Fingerprinter.checkHash`), which
+  /// with the first and the length tells a text seen before, as the fingerprint cache does. The parts come
+  /// apart, not in one struct: building one copied the statement's record for every statement (callgrind).
+  mutating func statement(_ event: StatementEvent, resolved: ResolvedStatement, textHash: UInt64, checkHash: UInt64)
   /// A statement the statement filter left out (counted, not aggregated).
   mutating func filteredOut(_ event: StatementEvent)
   mutating func parameters(_ detail: ByteView, pid: Int32)
@@ -53,9 +46,8 @@ public struct Fingerprinting: ServerEventSink {
     let textHash = Fingerprinter.textHash(event.text)
     let checkHash = Fingerprinter.checkHash(event.text)
     downstream.statement(
-      FingerprintedStatement(
-        event: event, resolved: fingerprinter.resolve(event.text, textHash: textHash, checkHash: checkHash),
-        textHash: textHash, checkHash: checkHash))
+      event, resolved: fingerprinter.resolve(event.text, textHash: textHash, checkHash: checkHash),
+      textHash: textHash, checkHash: checkHash)
   }
 
   public mutating func parameters(_ detail: ByteView, pid: Int32) { downstream.parameters(detail, pid: pid) }

@@ -92,6 +92,8 @@ public struct StatementAggregator: FingerprintedEventSink {
   /// Executed statements not yet given to `bursts`: a piece's, in log order per process, until the fold adds
   /// them after the pieces before it (see `merge`).
   private var steps: [SessionStep] = []
+  /// Room made for steps at a piece's first: about a 1 MiB piece's executed statements.
+  static let initialSteps = 4096
   /// The traits of texts seen lately (a prepared statement's executions send one text again and again).
   private var traitsSeen = TraitsCache()
   /// The names the last statement's record gave, by id, tried first for the next (`ByteInterner.id(of:last:)`).
@@ -198,13 +200,13 @@ public struct StatementAggregator: FingerprintedEventSink {
     if event.step != .parse && event.step != .bind { summary.filteredStatements += 1 }
   }
 
-  public mutating func statement(_ statement: FingerprintedStatement) {
-    let event = statement.event
+  public mutating func statement(
+    _ event: StatementEvent, resolved: ResolvedStatement, textHash: UInt64, checkHash: UInt64
+  ) {
     let entry = event.entry
     summary.note(entry.time)
     // One hash of the text served the fingerprint cache and, below, serves the session steps' values.
-    let textHash = statement.textHash
-    let index = index(for: statement.resolved)
+    let index = index(for: resolved)
     let pid = entry.pid
     let position = position(entry.lineNumber)
     queries[index].noteText(event.text, at: position)
@@ -219,12 +221,14 @@ public struct StatementAggregator: FingerprintedEventSink {
     let database = names.id(of: entry.database, last: &lastNames.database)
     let user = names.id(of: entry.user, last: &lastNames.user)
     let application = names.id(of: entry.application, last: &lastNames.application)
-    let traits = traitsSeen.traits(of: event.text, hash: textHash, check: statement.checkHash)
+    let traits = traitsSeen.traits(of: event.text, hash: textHash, check: checkHash)
     if let offset = traits.offset { queries[index].noteOffset(offset) }
     var values: UInt64?
     if event.step == .simple || event.parameters != nil {
       values = textHash ^ (event.parameters.map { Fingerprinter.textHash($0) &* 31 } ?? 0)
     }
+    // A piece holds thousands of steps: grown from empty, the array was copied a dozen times a piece.
+    if steps.capacity == 0 { steps.reserveCapacity(Self.initialSteps) }
     steps.append(
       SessionStep(
         pid: pid, timeMs: entry.time?.epochMs, fingerprint: queries[index].fingerprint, traits: traits,
@@ -232,7 +236,7 @@ public struct StatementAggregator: FingerprintedEventSink {
     let recorded = queries[index].record(
       durationUs: event.durationUs, thresholdUs: thresholdUs, time: entry.time, pid: pid, position: position,
       database: database, user: user, application: application, text: event.text, parameters: event.parameters,
-      constants: statement.resolved.constants)
+      constants: resolved.constants)
     if let duration = event.durationUs {
       let slow = duration >= thresholdUs
       timeByName.add(

@@ -77,6 +77,9 @@ struct DurationArgument: ExpressibleByArgument {
 
 struct Analyze: ParsableCommand {
   static let configuration = CommandConfiguration(
+    // Named here, not derived from the type: ArgumentParser derives it through String(describing:) each time
+    // it matches a subcommand (callgrind).
+    commandName: "analyze",
     abstract: "Report per-fingerprint statement statistics for one or more log files.",
     discussion: """
       Each FILE may be plain or compressed with gzip, bzip2, xz or zstd (found by its magic bytes, concatenated \
@@ -299,7 +302,7 @@ struct Analyze: ParsableCommand {
     if let saveState { try ReportOptions.save(run, to: saveState, redact: report.redact) }
     let pendingState = run.pendingState
     let result = Analyzer.report(from: consume run, options: options)
-    let output = try report.emit(result).first
+    let output = try report.emit(result, threads: jobs).first
     var regression = false
     if !baseline.isEmpty {
       let resolved: Budget

@@ -9,6 +9,7 @@ extension ComparisonFormat: ExpressibleByArgument {}
 
 struct Compare: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "compare",
     abstract: "Compare two JSON reports and fail when the current one is over budget.",
     discussion: """
       The reports are written by `pgsift analyze --format json`: one baseline or several (the newest first; a \

@@ -7,6 +7,7 @@ import RunState
 
 struct Merge: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "merge",
     abstract: "Merge runs saved with --save-state into one report.",
     discussion: """
       Each host runs `pgsift analyze --save-state host.state` on its own logs; a central job runs \
@@ -57,7 +58,7 @@ struct Merge: ParsableCommand {
     options.appAdvice = report.appThresholds
     options.displayZone = try report.displayZone
     let result = Analyzer.report(from: consume merged, options: options)
-    _ = try report.emit(result)
+    _ = try report.emit(result, threads: options.jobs)
     if result.diagnostics.hasInputProblems { throw ExitCode(2) }
   }
 }

@@ -187,4 +187,23 @@ struct FleetTests {
     #expect(try JSONReport.render(mergedReport) == JSONReport.render(singleReport))
     #expect(mergedReport.summary.statements == HostileInputTests.shopStatements)
   }
+
+  @Test("the JSON report encoded in runs of queries on several threads is byte for byte the one encoder's")
+  func jsonInRuns() throws {
+    for set in ["shop", "blog", "orm"] {
+      let log = Paths.fixtures.appendingPathComponent(set).appendingPathComponent("postgresql.log.gz").path
+      let one = try pgsift(["analyze", log, "--format", "json", "--jobs", "1"])
+      let report = try one.report()
+      // The runs are really taken: enough queries for two of them at least, and the text they give.
+      #expect(report.queries.count >= 2 * 16, "\(set): \(report.queries.count) queries")
+      let single = try JSONReport.render(report, threads: 1)
+      for threads in [2, 3, 8] {
+        let inRuns = try #require(try JSONReport.renderInRuns(report, threads: threads), "\(set), \(threads) threads")
+        #expect(inRuns == single, "\(set), \(threads) threads")
+      }
+      // And through the CLI: the same report with both cores encoding it.
+      let two = try pgsift(["analyze", log, "--format", "json", "--jobs", "2"])
+      #expect(two.stdout == one.stdout, "\(set)")
+    }
+  }
 }
