@@ -153,7 +153,7 @@ public enum PrefixInferrer {
   /// `body`'s results for `0..<count` cut in as many runs as `threads` (one for a short sample), each run on a
   /// thread of its own, joined in order.
   private static func inRuns<T>(
-    _ count: Int, threads: Int, _ body: @escaping @Sendable (Range<Int>) -> [T]
+    _ count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> [T]
   ) -> [T] {
     ParallelRuns.map(count, threads: count < 512 ? 1 : min(threads, 8), body)
   }

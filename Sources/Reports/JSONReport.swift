@@ -6,6 +6,7 @@
 // spaces at the start of each line (a blank line, inside an empty list, stays blank; strings hold no raw line
 // ends), so the result is byte for byte the single encoder's, which `render(_:threads: 1)` still is.
 import Foundation
+import LogInput
 import ParallelRuns
 
 public enum JSONReport {
@@ -27,7 +28,9 @@ public enum JSONReport {
     // encoding saved (callgrind).
     let skeleton = [UInt8](try encoder().encode(rest))
     // The top level's `queries`, empty: two spaces deep, where no nested key is.
-    guard let at = find(Array("\n  \"queries\" : [\n\n  ]".utf8), in: skeleton) else { return nil }
+    let empty = Array("\n  \"queries\" : [\n\n  ]".utf8)
+    guard let start = skeleton.withUnsafeBufferPointer({ $0.firstIndex(of: empty, from: 0) }) else { return nil }
+    let at = start..<(start + empty.count)
     let queries = report.queries
     // Each run's queries, set in; nil where the encoder failed or its text was not the list expected: then the
     // single encoder does the whole (and throws what it throws).
@@ -73,39 +76,17 @@ public enum JSONReport {
     var out: [UInt8] = []
     out.reserveCapacity(text.count + text.count / 4)
     text.withUnsafeBufferPointer { bytes in
-      guard var position = bytes.baseAddress else { return }
-      let end = position + bytes.count
-      while position < end {
-        let lineEnd =
-          memchr(position, 0x0A, end - position).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? end
-        if lineEnd > position {
+      var start = 0
+      while start < bytes.count {
+        let end = bytes.firstIndex(of: 0x0A, from: start) ?? bytes.count
+        if end > start {
           out.append(contentsOf: repeatElement(0x20, count: spaces))
-          out.append(contentsOf: UnsafeBufferPointer(start: position, count: lineEnd - position))
+          out.append(contentsOf: bytes.slice(start, end))
         }
-        if lineEnd < end { out.append(0x0A) }
-        position = lineEnd + 1
+        if end < bytes.count { out.append(0x0A) }
+        start = end + 1
       }
     }
     return out
-  }
-
-  /// Where `needle` (not empty) first occurs in `bytes`: memchr to each place its first byte is, memcmp there.
-  static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Range<Int>? {
-    bytes.withUnsafeBufferPointer { haystack in
-      needle.withUnsafeBufferPointer { needle in
-        guard let base = haystack.baseAddress, let wanted = needle.baseAddress, let first = needle.first else {
-          return nil
-        }
-        var offset = 0
-        while offset + needle.count <= haystack.count,
-          let found = memchr(base + offset, Int32(first), haystack.count - offset - needle.count + 1)
-        {
-          let at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
-          if memcmp(base + at, wanted, needle.count) == 0 { return at..<(at + needle.count) }
-          offset = at + 1
-        }
-        return nil
-      }
-    }
   }
 }

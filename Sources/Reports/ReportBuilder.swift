@@ -14,15 +14,15 @@ public enum ReportBuilder {
     zone: DisplayZone = .utc, threads: Int = 1
   ) -> AnalysisReport {
     let errorCounts = aggregator.errorsByFingerprint
-    // Each query's figures (its percentiles, names, histogram) on `threads` threads.
+    // Each query's figures (its percentiles, names, histogram, sparkline) on `threads` threads.
     let stats = aggregator.queries
     let names = aggregator.names
+    let span = aggregator.summary.first.flatMap { first in aggregator.summary.last.map { (first, $0) } }
     var queries = ParallelRuns.map(stats.count, threads: threads, minimumPerRun: JSONReport.queriesPerRun) { range in
-      stats[range].map { query(from: $0, names: names, errors: errorCounts, zone: zone) }
-    }
-    if let first = aggregator.summary.first, let last = aggregator.summary.last {
-      for (index, stats) in aggregator.queries.enumerated() {
-        queries[index].sparkline = stats.activity.resampled(from: first, to: last, slots: 40)
+      stats[range].map { q in
+        var built = query(from: q, names: names, errors: errorCounts, zone: zone)
+        if let (first, last) = span { built.sparkline = q.activity.resampled(from: first, to: last, slots: 40) }
+        return built
       }
     }
     queries.sort { ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint) }
