@@ -527,11 +527,30 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           result.setText(step.pointee.field, position..<end)
           position = end
         case .field:
-          guard
-            let end = LinePrefix.matchField(
-              step.pointee.field, in: line, at: position, zones: zones, memo: memo, into: &result)
-          else { return nil }
-          position = end
+          // A process id or line number, which every line has, read here: a call to `matchField` for each cost
+          // more than the digits (callgrind).
+          let field = step.pointee.field
+          if field == .pid || field == .lineNumber {
+            // At most 18 digits, as `parseDigits` reads.
+            let limit = min(count, position + 18)
+            var end = position
+            var value = 0
+            while end < limit {
+              let digit = base[end] &- 0x30
+              guard digit < 10 else { break }
+              value = value &* 10 &+ Int(digit)
+              end += 1
+            }
+            guard end > position else { return nil }
+            if field == .pid { result.pid = Int32(truncatingIfNeeded: value) }
+            position = end
+          } else {
+            guard
+              let end = LinePrefix.matchField(
+                field, in: line, at: position, zones: zones, memo: memo, into: &result)
+            else { return nil }
+            position = end
+          }
         }
       }
       guard let marker = Marker(line, at: position) else { return nil }

