@@ -531,17 +531,7 @@ public struct LinePrefix: Sendable, Equatable, CustomStringConvertible {
           // more than the digits (callgrind).
           let field = step.pointee.field
           if field == .pid || field == .lineNumber {
-            // At most 18 digits, as `parseDigits` reads.
-            let limit = min(count, position + 18)
-            var end = position
-            var value = 0
-            while end < limit {
-              let digit = base[end] &- 0x30
-              guard digit < 10 else { break }
-              value = value &* 10 &+ Int(digit)
-              end += 1
-            }
-            guard end > position else { return nil }
+            guard let (value, end) = line.parseDigits(at: position) else { return nil }
             if field == .pid { result.pid = Int32(truncatingIfNeeded: value) }
             position = end
           } else {

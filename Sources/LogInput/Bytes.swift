@@ -186,10 +186,14 @@ extension UnsafeBufferPointer where Element == UInt8 {
   /// Parses an unsigned decimal integer at `offset`; returns the value and the offset after it.
   @inlinable @inline(__always)
   public func parseDigits(at offset: Int) -> (value: Int, end: Int)? {
+    // At most 18 digits, so the value cannot overflow: the bound taken once, not tested with each digit.
+    let limit = Swift.min(count, offset + 18)
     var i = offset
     var value = 0
-    while i < count, self[i] &- 0x30 < 10, i - offset < 18 {
-      value = value * 10 + Int(self[i] &- 0x30)
+    while i < limit {
+      let digit = self[i] &- 0x30
+      guard digit < 10 else { break }
+      value = value &* 10 &+ Int(digit)
       i += 1
     }
     return i > offset ? (value, i) : nil
