@@ -12,13 +12,14 @@
 //   RunState keeps what a run saves (--state positions and open sessions, --save-state parts for merge);
 //   Analysis wires the stages for the CLI: files x work pool x fold;
 //   OutputFiles writes what a run produces durably (atomic, synced, mode kept) and locks the --state file;
-//   NullCoding writes a report's empty optional fields as null; IntegerTables are dictionaries and sets by
+//   NullCoding writes a report's empty optional fields as null; PrettyJSON writes the JSON report's text, the
+//   bytes Foundation's encoder writes, in half its instructions; IntegerTables are dictionaries and sets by
 //   integer (process ids, time buckets) that hash a key by one multiply.
 import PackageDescription
 
-// The line reader and the fingerprint cache are classes touched once per line: in release builds their
-// run-time exclusivity checks cost more than the work (measured with callgrind; see bench/RESULTS.md). The
-// checks stay on in debug builds, where the tests run.
+// The line reader and the fingerprint cache are classes touched once per line, and PrettyJSON's encoder once per
+// value: in release builds their run-time exclusivity checks cost more than the work (measured with callgrind;
+// see bench/RESULTS.md). The checks stay on in debug builds, where the tests run.
 // The stages a line passes through are generic over the stage after them (a parser over its sink), and each
 // is in a module of its own. Cross-module optimization lets the release build specialize them for the stages
 // Analysis wires together, instead of calling through witness tables once a record (callgrind, bench/RESULTS.md).
@@ -77,6 +78,7 @@ let package = Package(
       dependencies: ["LogInput", "IntegerTables", "ParallelRuns"],
       swiftSettings: crossModule),
     .target(name: "NullCoding"),
+    .target(name: "PrettyJSON", swiftSettings: classHeavyHotPath),
     .target(name: "IntegerTables", swiftSettings: crossModule),
     .target(name: "ParallelRuns"),
     .target(
@@ -112,7 +114,7 @@ let package = Package(
       name: "Reports",
       dependencies: [
         "LogInput", "LogFormats", "LogReading", "NullCoding", "Statistics", "Advisors", "AppPatterns", "ParallelRuns",
-        .product(name: "Crypto", package: "swift-crypto"),
+        "PrettyJSON", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "OutputFiles"),
     .target(
@@ -139,7 +141,8 @@ let package = Package(
         "pgsift", "LogInput", "LogFormats", "LogReading", "ServerEvents", "Fingerprint", "AppPatterns", "Statistics",
         "Advisors",
         "Reports",
-        "Analysis", "Regression", "OutputFiles", "RunState", "LiveValidation", "IntegerTables",
+        "Analysis", "Regression", "OutputFiles", "RunState", "LiveValidation", "IntegerTables", "NullCoding",
+        "PrettyJSON",
       ]),
   ]
 )

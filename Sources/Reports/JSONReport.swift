@@ -8,10 +8,11 @@
 import Foundation
 import LogInput
 import ParallelRuns
+import PrettyJSON
 
 public enum JSONReport {
-  /// Queries each thread encodes at least (a query with its histogram and sparkline is some 5 KB of JSON and
-  /// half a million instructions): below that, one encoder is quicker than handing out runs.
+  /// Queries each thread encodes at least (a query with its histogram and sparkline is some 5 KB of JSON and a
+  /// quarter of a million instructions): below that, one encoder is quicker than handing out runs.
   static let queriesPerRun = 16
 
   public static func render(_ report: AnalysisReport, threads: Int = 1) throws -> String {
@@ -26,7 +27,7 @@ public enum JSONReport {
     rest.queries = []
     // Bytes, not `Data`: searched and cut through its generic collection methods, `Data` took longer than the
     // encoding saved (callgrind).
-    let skeleton = [UInt8](try encoder().encode(rest))
+    let skeleton = try encoded(rest)
     // The top level's `queries`, empty: two spaces deep, where no nested key is.
     let empty = Array("\n  \"queries\" : [\n\n  ]".utf8)
     guard let start = skeleton.withUnsafeBufferPointer({ $0.firstIndex(of: empty, from: 0) }) else { return nil }
@@ -36,8 +37,7 @@ public enum JSONReport {
     // single encoder does the whole (and throws what it throws).
     let parts = ParallelRuns.map(queries.count, threads: threads, minimumPerRun: queriesPerRun) { range in
       // `[\n` + the queries two spaces deep + `\n]`: the queries, set two spaces deeper.
-      guard let encoded = try? encoder().encode(Array(queries[range])) else { return [nil as [UInt8]?] }
-      let list = [UInt8](encoded)
+      guard let list = try? encoded(Array(queries[range])) else { return [nil as [UInt8]?] }
       guard list.count > 4, list[0] == 0x5B, list[1] == 0x0A, list[list.count - 2] == 0x0A, list[list.count - 1] == 0x5D
       else { return [nil] }
       return [indented(list[2..<(list.count - 2)], by: 2)]
@@ -68,7 +68,17 @@ public enum JSONReport {
   }
 
   private static func text(of report: AnalysisReport) throws -> String {
-    String(decoding: try encoder().encode(report), as: UTF8.self) + "\n"
+    String(decoding: try encoded(report), as: UTF8.self) + "\n"
+  }
+
+  /// `value`'s JSON text: PrettyJSON's, which is Foundation's encoder's byte for byte (PrettyJSONTests) in half
+  /// the instructions (callgrind, bench/RESULTS.md), or Foundation's own for what PrettyJSON leaves to it.
+  private static func encoded<T: Encodable>(_ value: T) throws -> [UInt8] {
+    do {
+      return try PrettyJSONEncoder().encode(value)
+    } catch is PrettyJSONEncoder.Unsupported {
+      return [UInt8](try encoder().encode(value))
+    }
   }
 
   /// `text` with `spaces` more at the start of each line that is not empty.

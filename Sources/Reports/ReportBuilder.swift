@@ -476,15 +476,15 @@ public enum ReportBuilder {
         .sorted { ($0.rowsRemoved, $1.table) > ($1.rowsRemoved, $0.table) },
         sortMethods: counts(p.sortMethods), sortDiskKB: p.sortDiskKB, tempBlocksWritten: p.tempBlocksWritten,
         examplePlan: p.example, exampleMs: p.exampleDurationUs >= 0 ? ms(p.exampleDurationUs) : nil)
+    let percentiles = timed ? q.distribution.valuesUs(atPercentiles: [50, 95, 99]) : nil
     var query = Query(
       fingerprint: q.fingerprint.hex, fingerprintSource: q.fingerprint.source.rawValue, parseError: q.parseError,
       normalized: q.normalized, example: q.example, exampleParameters: q.exampleParameters,
       exampleMs: q.exampleDurationUs >= 0 ? ms(q.exampleDurationUs) : nil, calls: q.calls, slowCalls: q.slowCalls,
       totalMs: ms(q.totalUs), slowMs: ms(q.slowTotalUs), minMs: timed ? ms(q.minUs) : nil,
       maxMs: timed ? ms(q.maxUs) : nil, meanMs: timed ? (q.meanUs / 1000 * 1000).rounded() / 1000 : nil,
-      p50Ms: timed ? ms(q.distribution.valueUs(atPercentile: 50)) : nil,
-      p95Ms: timed ? ms(q.distribution.valueUs(atPercentile: 95)) : nil,
-      p99Ms: timed ? ms(q.distribution.valueUs(atPercentile: 99)) : nil, prepareMs: ms(q.prepareUs),
+      p50Ms: percentiles.map { ms($0[0]) }, p95Ms: percentiles.map { ms($0[1]) },
+      p99Ms: percentiles.map { ms($0[2]) }, prepareMs: ms(q.prepareUs),
       untimedCalls: q.untimedCalls, errors: errors[q.fingerprint] ?? 0, databases: names(q.databases),
       users: names(q.users), applications: names(q.applications), firstSeen: q.firstSeen.map(zone.stamp),
       lastSeen: q.lastSeen.map(zone.stamp))

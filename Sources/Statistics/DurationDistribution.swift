@@ -43,12 +43,18 @@ public struct DurationDistribution: Sendable, Codable {
   }
 
   /// The duration at or below which `percentile` percent of calls fall (nearest rank).
-  public func valueUs(atPercentile percentile: Double) -> Int64 {
-    if let histogram { return Int64(histogram.valueAtPercentile(percentile)) }
-    guard !exact.isEmpty else { return 0 }
+  public func valueUs(atPercentile percentile: Double) -> Int64 { valuesUs(atPercentiles: [percentile])[0] }
+
+  /// `valueUs(atPercentile:)` for each of `percentiles`, the exact durations sorted once for all of them (three
+  /// sorts of up to 2,048 durations a query were a sixth of the report builder's instructions, callgrind).
+  public func valuesUs(atPercentiles percentiles: [Double]) -> [Int64] {
+    if let histogram { return percentiles.map { Int64(histogram.valueAtPercentile($0)) } }
+    guard !exact.isEmpty else { return percentiles.map { _ in 0 } }
     let sorted = exact.sorted()
-    let rank = Int((percentile / 100 * Double(sorted.count)).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
+    return percentiles.map { percentile in
+      let rank = Int((percentile / 100 * Double(sorted.count)).rounded(.up))
+      return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
   }
 
   /// The durations in `LatencyHistogram`'s buckets (four per doubling): bucket → count, the non-empty ones.

@@ -43,8 +43,7 @@ public struct Fingerprinting: ServerEventSink {
 
   public mutating func statement(_ event: StatementEvent) {
     if let statementFilter, !statementFilter.keeps(event.text) { return downstream.filteredOut(event) }
-    let textHash = Fingerprinter.textHash(event.text)
-    let checkHash = Fingerprinter.checkHash(event.text)
+    let (textHash, checkHash) = Fingerprinter.hashes(event.text)
     downstream.statement(
       event, resolved: fingerprinter.resolve(event.text, textHash: textHash, checkHash: checkHash),
       textHash: textHash, checkHash: checkHash)

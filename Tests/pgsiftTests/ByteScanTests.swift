@@ -1,7 +1,8 @@
 // Unit tests of the byte scans every line goes through, each against the plain loop it stands for: whether a
 // line is plain text, how many line ends a block holds, and the severity marker after a prefix. Their fast
 // paths (vectors, words, overlapping reads) differ by length and by where a byte falls, so every length up to
-// a few vectors and every place in it is tried.
+// a few vectors and every place in it is tried. Last, the two hashes of a statement's text taken in one pass.
+import Fingerprint
 import LogFormats
 import LogInput
 import Testing
@@ -71,6 +72,26 @@ struct ByteScanTests {
     }
     for line in ["LOG", "LOG  x", "LOGS:  x", "log:  x", "ERRORS:  x", "DETAILED:  x", "DETAIL x", ":  LOG"] {
       Array(line.utf8).withUnsafeBufferPointer { #expect(Severity.parseMarker($0, at: 0) == nil, "\(line)") }
+    }
+  }
+
+  @Test("a text's two hashes in one pass: the first is textHash's, and a byte changed anywhere changes both")
+  func statementHashes() {
+    for length in 0...70 {
+      let text = [UInt8]((0..<length).map { UInt8(truncatingIfNeeded: 0x41 + $0 * 7) })
+      let (first, second) = text.withUnsafeBufferPointer { Fingerprinter.hashes($0) }
+      #expect(first == text.withUnsafeBufferPointer { Fingerprinter.textHash($0) }, "length \(length)")
+      #expect(second == text.withUnsafeBufferPointer { Fingerprinter.checkHash($0) }, "length \(length)")
+      #expect(first != second, "length \(length)")
+      // One byte longer, with a NUL: the length is hashed as well as the bytes.
+      let longer = (text + [0]).withUnsafeBufferPointer { Fingerprinter.hashes($0) }
+      #expect(longer.text != first && longer.check != second, "length \(length)")
+      for place in 0..<length {
+        var changed = text
+        changed[place] ^= 0x20
+        let other = changed.withUnsafeBufferPointer { Fingerprinter.hashes($0) }
+        #expect(other.text != first && other.check != second, "length \(length), byte \(place)")
+      }
     }
   }
 }

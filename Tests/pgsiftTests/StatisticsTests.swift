@@ -31,6 +31,12 @@ struct StatisticsTests {
     let p95 = Double(large.valueUs(atPercentile: 95))
     #expect(abs(p95 - 950_000) / 950_000 < 0.001)
     #expect(large.count == 10_000)
+    // Several at once are each the one asked for alone, exact or from the histogram, and zeros when empty.
+    let asked: [Double] = [0, 1, 50, 95, 99, 99.9, 100]
+    for distribution in [small, large] {
+      #expect(distribution.valuesUs(atPercentiles: asked) == asked.map { distribution.valueUs(atPercentile: $0) })
+    }
+    #expect(DurationDistribution().valuesUs(atPercentiles: [50, 95]) == [0, 0])
   }
 
   @Test("a latency bucket is floor(4 log2 d), exactly, at every bound and between them")
