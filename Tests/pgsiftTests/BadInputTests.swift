@@ -203,6 +203,21 @@ struct BadInputTests {
     let result = try pgsift(arguments)
     #expect(result.status == 1, "\(arguments): \(result.stderr)")
     #expect(result.stderr.contains("Usage") || result.stderr.contains("Error"))
+    // Told from the root, as `pgsift analyze`, though `analyze …` is first read as analyze's own arguments.
+    #expect(result.stderr.contains("Usage: pgsift analyze"), "\(arguments): \(result.stderr)")
+  }
+
+  @Test("analyze's help is the root's help for it, whichever way it is asked for")
+  func analyzeHelp() throws {
+    let root = try pgsift(["help", "analyze"])
+    #expect(root.status == 0)
+    #expect(root.stdout.contains("USAGE: pgsift analyze [<options>] <file> ..."))
+    #expect(root.stdout.contains("--version"))
+    for asked in [["analyze", "--help"], ["analyze", "-h"], ["analyze", "x.log", "--help"]] {
+      let result = try pgsift(asked)
+      #expect(result.status == 0, "\(asked)")
+      #expect(result.stdout == root.stdout, "\(asked)")
+    }
   }
 
   @Test("an unwritable --output exits 3")
