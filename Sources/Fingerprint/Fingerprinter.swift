@@ -96,15 +96,11 @@ public final class Fingerprinter {
 
   /// The fingerprint of one statement's text.
   public func resolve(_ statement: UnsafeBufferPointer<UInt8>) -> ResolvedStatement {
-    resolve(statement, textHash: Self.textHash(statement))
+    let (hash, check) = Self.hashes(statement)
+    return resolve(statement, textHash: hash, checkHash: check)
   }
 
-  /// The same, for a caller that has the text's `textHash` already.
-  public func resolve(_ statement: UnsafeBufferPointer<UInt8>, textHash hash: UInt64) -> ResolvedStatement {
-    resolve(statement, textHash: hash, checkHash: Self.checkHash(statement))
-  }
-
-  /// The same, for a caller that has both of the text's hashes (`textHash`, `checkHash`).
+  /// The same, for a caller that has both of the text's hashes (`hashes`).
   public func resolve(
     _ statement: UnsafeBufferPointer<UInt8>, textHash hash: UInt64, checkHash check: UInt64
   ) -> ResolvedStatement {
@@ -118,13 +114,10 @@ public final class Fingerprinter {
     return resolved
   }
 
-  /// A second hash of a statement's bytes, independent of `textHash` (other multipliers, each word turned half
-  /// round and added rather than xored); `hashes` gives it with `textHash` in one pass.
-  public static func checkHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 { hashes(bytes).check }
-
-  /// `textHash` and `checkHash` of `bytes` in one pass over them: the two chains of multiplies are independent,
-  /// so they run side by side, and each word is loaded once (on 10 MiB of a varied log: 10.1 M instructions in
-  /// two passes, 7.8 M in one; callgrind). `text` is `textHash`'s value exactly; both are held only in memory.
+  /// `textHash` of `bytes`, and a second hash independent of it (other multipliers, each word turned half round
+  /// and added rather than xored), in one pass over them: the two chains of multiplies run side by side and each
+  /// word is loaded once (on 10 MiB of a varied log: 10.1 M instructions in two passes, 7.8 M in one;
+  /// callgrind). `text` is `textHash`'s value exactly; both are held only in memory.
   @inline(__always)
   public static func hashes(_ bytes: UnsafeBufferPointer<UInt8>) -> (text: UInt64, check: UInt64) {
     guard let base = bytes.baseAddress else { return (0, 0) }
@@ -147,8 +140,8 @@ public final class Fingerprinter {
     return (h ^ (h >> 32), c ^ (c >> 31))
   }
 
-  /// A fast hash of a statement's bytes, eight at a time: with `checkHash` and the length it keys the text cache,
-  /// and alone it places a shape (whose bytes are compared).
+  /// A fast hash of a statement's bytes, eight at a time: with the second of `hashes` and the length it keys the
+  /// text cache, and alone it places a shape (whose bytes are compared).
   public static func textHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     guard let base = bytes.baseAddress else { return 0 }
     let raw = UnsafeRawPointer(base)

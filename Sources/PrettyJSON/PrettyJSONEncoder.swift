@@ -198,38 +198,44 @@ final class JSONValueEncoder: Encoder {
     case .single(let part):
       try write(part, into: &out)
     case .array(let parts):
-      out.append(0x5B)
-      out.append(0x0A)
-      for (index, part) in parts.enumerated() {
-        if index > 0 { out.append(contentsOf: [0x2C, 0x0A]) }
-        Self.indent(depth + 1, into: &out)
-        try write(part, into: &out)
-      }
-      out.append(0x0A)
-      Self.indent(depth, into: &out)
-      out.append(0x5D)
+      try writeLines(parts, between: 0x5B, and: 0x5D, into: &out) { try write($0, into: &$1) }
     case .object(let members):
       // In order of their keys' bytes; a key given twice keeps its last value, as in Foundation's dictionary of
       // members (the sort keeps equal keys in the order they came, and the last of each run is written).
       let order = members.indices.sorted { a, b in
         Self.precedes(members[a].key, members[b].key) || (a < b && members[a].key == members[b].key)
       }
-      var index = 0
-      out.append(0x7B)
-      out.append(0x0A)
-      for (position, member) in order.enumerated() {
-        if position + 1 < order.count, members[order[position + 1]].key == members[member].key { continue }
-        if index > 0 { out.append(contentsOf: [0x2C, 0x0A]) }
-        index += 1
-        Self.indent(depth + 1, into: &out)
-        Self.writeString(members[member].key, into: &out)
-        out.append(contentsOf: [0x20, 0x3A, 0x20])
-        try write(members[member].part, into: &out)
+      let kept = order.indices.lazy.filter {
+        $0 + 1 == order.count || members[order[$0 + 1]].key != members[order[$0]].key
       }
-      out.append(0x0A)
-      Self.indent(depth, into: &out)
-      out.append(0x7D)
+      try writeLines(kept, between: 0x7B, and: 0x7D, into: &out) { place, out in
+        let member = members[order[place]]
+        Self.writeString(member.key, into: &out)
+        out.append(contentsOf: [0x20, 0x3A, 0x20])
+        try write(member.part, into: &out)
+      }
     }
+  }
+
+  /// A line for each of `items` between `open` and `close`, written by `line` one indent deeper than this value,
+  /// `,` between them: an array's elements or an object's members (none: an empty line between the brackets).
+  @inline(__always)
+  private func writeLines<Items: Sequence>(
+    _ items: Items, between open: UInt8, and close: UInt8, into out: inout [UInt8],
+    _ line: (Items.Element, inout [UInt8]) throws -> Void
+  ) rethrows {
+    out.append(open)
+    out.append(0x0A)
+    var first = true
+    for item in items {
+      if !first { out.append(contentsOf: [0x2C, 0x0A]) }
+      first = false
+      Self.indent(depth + 1, into: &out)
+      try line(item, &out)
+    }
+    out.append(0x0A)
+    Self.indent(depth, into: &out)
+    out.append(close)
   }
 
   private func write(_ part: Part, into out: inout [UInt8]) throws {

@@ -8,7 +8,7 @@ import ServerEvents
 /// Where fingerprinted events go.
 public protocol FingerprintedEventSink {
   /// A statement with its identity. `textHash`: the hash of the text the fingerprint was looked up by (the
-  /// session steps' values reuse it); `checkHash`: the text's second hash (`Fingerprinter.checkHash`), which
+  /// session steps' values reuse it); `checkHash`: the text's second hash (`Fingerprinter.hashes`), which
   /// with the first and the length tells a text seen before, as the fingerprint cache does. The parts come
   /// apart, not in one struct: building one copied the statement's record for every statement (callgrind).
   mutating func statement(_ event: StatementEvent, resolved: ResolvedStatement, textHash: UInt64, checkHash: UInt64)
@@ -63,10 +63,10 @@ public struct Fingerprinting: ServerEventSink {
     if let statementFilter, !statementFilter.keeps(query) { return downstream.activity(.other, from: origin) }
     let bytes = Array(query.utf8)
     bytes.withUnsafeBufferPointer { text in
-      let textHash = Fingerprinter.textHash(text)
+      let (textHash, checkHash) = Fingerprinter.hashes(text)
       downstream.plan(
-        query: query, resolved: fingerprinter.resolve(text, textHash: textHash), textHash: textHash, facts: facts,
-        from: origin)
+        query: query, resolved: fingerprinter.resolve(text, textHash: textHash, checkHash: checkHash),
+        textHash: textHash, facts: facts, from: origin)
     }
   }
 
