@@ -13,6 +13,12 @@
 import IntegerTables
 import LogInput
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 struct FieldTyping {
   let template: PrefixTemplate
   let records: [SampledRecord]
@@ -29,11 +35,16 @@ struct FieldTyping {
     case column(Int)
   }
 
+  /// The bytes of one value: a stretch of its record's line, not a copy of it.
+  typealias Value = ArraySlice<UInt8>
+
   /// The values one field takes, line by line.
   private struct Column {
     var element: Int
-    /// The value's bytes in each aligned record that prints the element.
-    var values: [(record: Int, bytes: [UInt8])]
+    /// The value's bytes in each aligned record that prints the element: slices of the records' lines, which
+    /// a column of arrays of their own copied, one allocation a value (a third of the typing's instructions
+    /// with freeing them, callgrind).
+    var values: [(record: Int, bytes: Value)]
     var field: PrefixField?
     var label: String?
     /// Why the field is what it is, once named.
@@ -54,9 +65,13 @@ struct FieldTyping {
   /// The records that fit the template, each with what it covers.
   private var aligned: [(record: Int, alignment: PrefixTemplate.Alignment)] = []
 
-  init(template: PrefixTemplate, records: [SampledRecord]) {
+  /// What each record's alignment to the template is, when already known.
+  private let knownAlignments: [PrefixTemplate.Alignment]?
+
+  init(template: PrefixTemplate, records: [SampledRecord], alignments: [PrefixTemplate.Alignment]? = nil) {
     self.template = template
     self.records = records
+    knownAlignments = alignments
   }
 
   mutating func run() {
@@ -83,9 +98,12 @@ struct FieldTyping {
     var costs: [Int: Int] = [:]
     var aligner = PrefixTemplate.Aligner(template)
     for (index, record) in records.enumerated() {
-      let alignment = record.bytes.withUnsafeBufferPointer {
-        aligner.align(record.tokens, in: $0.slice(0, record.marker), allowCut: true)
-      }
+      // Lines alike align alike (`Aligner`): an alignment made to this template before is the one made here.
+      let alignment =
+        knownAlignments?[index]
+        ?? record.bytes.withUnsafeBufferPointer {
+          aligner.align(record.tokens, in: $0.slice(0, record.marker), allowCut: true)
+        }
       guard alignment.fits else { continue }
       all.append((index, alignment))
       costs[alignment.cost, default: 0] += 1
@@ -116,9 +134,9 @@ struct FieldTyping {
     }
   }
 
-  private func bytes(of covered: Range<Int>, in record: SampledRecord) -> [UInt8] {
+  private func bytes(of covered: Range<Int>, in record: SampledRecord) -> Value {
     guard let first = covered.first else { return [] }
-    return Array(record.bytes[record.tokens[first].start..<record.tokens[covered.upperBound - 1].end])
+    return record.bytes[record.tokens[first].start..<record.tokens[covered.upperBound - 1].end]
   }
 
   private mutating func makeColumns() {
@@ -139,6 +157,7 @@ struct FieldTyping {
       }
       guard promote else { continue }
       var column = Column(element: index, values: [])
+      column.values.reserveCapacity(aligned.count)
       for (record, alignment) in aligned {
         guard let covered = alignment.covers[index] else { continue }
         column.values.append((record, bytes(of: covered, in: records[record])))
@@ -225,12 +244,12 @@ struct FieldTyping {
       let column = columns[index]
       // Stopped at the first value that is not `n-n`: splitting every value of a column of times first (whose
       // dates have dashes) made two arrays a line for nothing (callgrind, prefix inference).
-      var split: [(left: [UInt8], right: [UInt8])] = []
+      var split: [(left: Value, right: Value)] = []
       split.reserveCapacity(column.values.count)
       for value in column.values {
-        guard let dash = value.bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0 else { break }
-        let left = Array(value.bytes[..<dash])
-        let right = Array(value.bytes[(dash + 1)...])
+        guard let dash = value.bytes.firstIndex(of: UInt8(ascii: "-")), dash > value.bytes.startIndex else { break }
+        let left = value.bytes[..<dash]
+        let right = value.bytes[(dash + 1)...]
         guard ValueShape(left).isUnsigned, ValueShape(right).isUnsigned else { break }
         split.append((left, right))
       }
@@ -238,9 +257,9 @@ struct FieldTyping {
       var left = column
       left.values = zip(column.values, split).map { ($0.record, $1.left) }
       columns[index] = left
-      let rights = Set(split.map(\.right))
+      let rights = Set(split.map { ValueKey($0.right) })
       if rights.count == 1, let constant = rights.first {
-        pieces[column.element] = [.column(index), .literal([UInt8(ascii: "-")] + constant)]
+        pieces[column.element] = [.column(index), .literal([UInt8(ascii: "-")] + Array(constant.bytes))]
       } else {
         var right = column
         right.values = zip(column.values, split).map { ($0.record, $1.right) }
@@ -287,7 +306,28 @@ struct FieldTyping {
 
   private var unnamed: [Int] { columns.indices.filter { columns[$0].field == nil && !columns[$0].absorbed } }
 
-  private func nonEmpty(_ column: Column) -> [[UInt8]] { column.values.map(\.bytes).filter { !$0.isEmpty } }
+  /// Whether two values hold the same bytes, compared in place (`==` on slices went element by element through
+  /// their indices, a third slower than the arrays the values were before).
+  private static func same(_ a: Value, _ b: Value) -> Bool {
+    a.count == b.count
+      && a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+      }
+  }
+
+  /// A value as a key of a set or dictionary: hashed as one run of bytes rather than byte by byte (the
+  /// sessions' tables spent 470 instructions a lookup hashing slices, callgrind).
+  private struct ValueKey: Hashable {
+    let bytes: Value
+    init(_ bytes: Value) { self.bytes = bytes }
+    static func == (a: ValueKey, b: ValueKey) -> Bool { FieldTyping.same(a.bytes, b.bytes) }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+  }
+
+  /// How many different values a column holds.
+  private func distinctValues(_ column: Column) -> Int { Set(column.values.map { ValueKey($0.bytes) }).count }
+
+  private func nonEmpty(_ column: Column) -> [Value] { column.values.map(\.bytes).filter { !$0.isEmpty } }
 
   private func hasValues(_ column: Column) -> Bool { column.values.contains { !$0.bytes.isEmpty } }
 
@@ -296,11 +336,11 @@ struct FieldTyping {
   private func share(_ column: Column, _ test: (ValueShape) -> Bool) -> Double {
     var values = 0
     var passing = 0
-    var last: [UInt8] = []
+    var last: Value = []
     var lastPasses = false
     for value in column.values where !value.bytes.isEmpty {
       values += 1
-      if value.bytes != last {
+      if !Self.same(value.bytes, last) {
         last = value.bytes
         lastPasses = test(ValueShape(value.bytes))
       }
@@ -319,7 +359,7 @@ struct FieldTyping {
     }
     // The line's own time changes most; a second timestamp that holds still within a session is its start (%s).
     let byChange = times.sorted {
-      Set(columns[$0].values.map(\.bytes)).count > Set(columns[$1].values.map(\.bytes)).count
+      distinctValues(columns[$0]) > distinctValues(columns[$1])
     }
     for (rank, index) in byChange.enumerated() {
       switch template.elements[columns[index].element] {
@@ -359,7 +399,7 @@ struct FieldTyping {
     var logZero = 0
     for value in column.values where records[value.record].severity == .log {
       logLines += 1
-      if value.bytes == Array("00000".utf8) { logZero += 1 }
+      if value.bytes.elementsEqual("00000".utf8) { logZero += 1 }
     }
     return logLines == 0 || logZero * 10 >= logLines * 8
   }
@@ -379,7 +419,7 @@ struct FieldTyping {
         name(
           index, .parallelLeader, "empty on most lines and a process id on others: a parallel group's leader",
           .likely)
-      } else if values.contains([UInt8(ascii: "0")]) {
+      } else if values.contains([UInt8(ascii: "0")][...]) {
         name(index, .transactionID, "0 outside transactions and growing ids inside them: the transaction id", .certain)
       } else {
         candidates.append(index)
@@ -432,7 +472,7 @@ struct FieldTyping {
       var received = 0
       var ones = 0
       var fresh = 0
-      var seen: Set<[UInt8]> = []
+      var seen: Set<ValueKey> = []
       var window = -1
       for value in column.values {
         let record = records[value.record]
@@ -444,15 +484,15 @@ struct FieldTyping {
           $0.slice(from: record.textStart).matches("connection received: ", at: 0)
         }) {
           received += 1
-          if value.bytes == [UInt8(ascii: "1")] { ones += 1 }
-          if !seen.contains(value.bytes) { fresh += 1 }
+          if value.bytes.elementsEqual(CollectionOfOne(UInt8(ascii: "1"))) { ones += 1 }
+          if !seen.contains(ValueKey(value.bytes)) { fresh += 1 }
         }
-        seen.insert(value.bytes)
+        seen.insert(ValueKey(value.bytes))
       }
       if received >= 3 && ones == received {
         name(index, .lineNumber, "1 on every `connection received` line: each process's line number", .certain)
       } else if received >= 3 && fresh * 10 >= received * 9 {
-        let distinct = Set(column.values.map(\.bytes)).count
+        let distinct = distinctValues(column)
         name(
           index, .pid,
           "a new number on each `connection received` line, kept by the lines after it (\(distinct) processes)",
@@ -460,7 +500,7 @@ struct FieldTyping {
       } else if column.label.flatMap(Self.labelField) == .lineNumber {
         name(index, .lineNumber, "labelled '\(column.label!)'", .likely)
       } else {
-        let distinct = Set(column.values.map(\.bytes)).count
+        let distinct = distinctValues(column)
         name(index, .pid, "a number shared by the lines of a process (\(distinct) processes in the sample)", .likely)
       }
     }
@@ -471,11 +511,11 @@ struct FieldTyping {
   private func consecutive(group: Int, count: Int) -> (ok: Int, steps: Int) {
     // By record, in an array: a dictionary lookup per value, and a string made of each number to read it,
     // were most of the typing of numbers (callgrind).
-    var groupValue = [[UInt8]?](repeating: nil, count: records.count)
+    var groupValue = [Value?](repeating: nil, count: records.count)
     for value in columns[group].values { groupValue[value.record] = value.bytes }
     // Groups are process ids: one written as a plain number is kept by that number, the others by their bytes.
     var lastByNumber = IntegerTable<Int, Int>()
-    var last: [[UInt8]: Int] = [:]
+    var last: [ValueKey: Int] = [:]
     var ok = 0
     var steps = 0
     var window = -1
@@ -494,8 +534,8 @@ struct FieldTyping {
         previous = lastByNumber[group]
         lastByNumber[group] = number
       } else {
-        previous = last[key]
-        last[key] = number
+        previous = last[ValueKey(key)]
+        last[ValueKey(key)] = number
       }
       if let previous {
         steps += 1
@@ -506,24 +546,24 @@ struct FieldTyping {
   }
 
   /// The number the bytes write as `String(number)` would: digits, no leading zero, no sign but a minus.
-  static func plainInteger(_ bytes: [UInt8]) -> Int? {
-    let digits = bytes.first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes[...]
+  static func plainInteger(_ bytes: Value) -> Int? {
+    let digits = bytes.first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes
     guard let first = digits.first, first != UInt8(ascii: "+"), first != UInt8(ascii: "0") || bytes.count == 1
     else { return nil }
     return integer(bytes)
   }
 
   /// The bytes read as `Int(String)` reads them: a sign, then digits, nil for anything else or too large.
-  static func integer(_ bytes: [UInt8]) -> Int? {
-    var i = 0
+  static func integer(_ bytes: Value) -> Int? {
+    var i = bytes.startIndex
     var negative = false
     if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
       negative = sign == UInt8(ascii: "-")
-      i = 1
+      i += 1
     }
-    guard i < bytes.count else { return nil }
+    guard i < bytes.endIndex else { return nil }
     var value = 0
-    while i < bytes.count {
+    while i < bytes.endIndex {
       let digit = bytes[i] &- 0x30
       guard digit < 10 else { return nil }
       let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
@@ -560,7 +600,7 @@ struct FieldTyping {
         })
       else { continue }
       statements += 1
-      if value.bytes == keyword { agree += 1 }
+      if value.bytes.elementsEqual(keyword) { agree += 1 }
     }
     return statements == 0 || agree * 2 >= statements
   }
@@ -569,15 +609,15 @@ struct FieldTyping {
 
   /// What a process's connection messages say of it.
   private struct Session {
-    var user: [UInt8]?
-    var database: [UInt8]?
-    var application: [UInt8]?
-    var host: [UInt8]?
-    var port: [UInt8]?
+    var user: Value?
+    var database: Value?
+    var application: Value?
+    var host: Value?
+    var port: Value?
   }
 
   /// What `%r` prints: `host(port)`, or the host alone for a Unix socket.
-  private static func hostPort(_ host: [UInt8], _ port: [UInt8]?) -> [UInt8] {
+  private static func hostPort(_ host: Value, _ port: Value?) -> Value {
     guard let port else { return host }
     return host + [UInt8(ascii: "(")] + port + [UInt8(ascii: ")")]
   }
@@ -588,15 +628,15 @@ struct FieldTyping {
     let textColumns = unnamed.filter { hasValues(columns[$0]) }
     guard !textColumns.isEmpty else { return }
     // Which process each record is, where the prefix says.
-    var processOf: [Int: [UInt8]] = [:]
+    var processOf = [Value?](repeating: nil, count: records.count)
     if let key = columns.indices.first(where: { columns[$0].field == .pid })
       ?? columns.indices.first(where: { columns[$0].field == .sessionID })
     {
       for value in columns[key].values { processOf[value.record] = value.bytes }
     }
-    var sessions: [[UInt8]: Session] = [:]
+    var sessions: [ValueKey: Session] = [:]
     // What a session's messages say, by field in the order of `names` (`host(port)` made once, not once a value).
-    func expectations(_ session: Session) -> [[UInt8]?] {
+    func expectations(_ session: Session) -> [Value?] {
       Self.names.map { field in
         switch field {
         case .user: session.user
@@ -609,8 +649,8 @@ struct FieldTyping {
       }
     }
     // What each record's own message says, and the values every connection message names, by field.
-    var ownSays = [[[UInt8]?]?](repeating: nil, count: records.count)
-    var named: [PrefixField: Set<[UInt8]>] = [:]
+    var ownSays = [[Value?]?](repeating: nil, count: records.count)
+    var named: [PrefixField: Set<ValueKey>] = [:]
     var messages = 0
     for (index, record) in records.enumerated() {
       record.bytes.withUnsafeBufferPointer { view in
@@ -619,17 +659,17 @@ struct FieldTyping {
         var facts = Session()
         switch message {
         case .received(let host, let port):
-          facts.host = Array(host)
-          facts.port = port.map(Array.init)
+          facts.host = Value(host)
+          facts.port = port.map(Value.init)
         case .authorized(let user, let database, let application):
-          facts.user = Array(user)
-          facts.database = database.map(Array.init)
-          facts.application = application.map(Array.init)
+          facts.user = Value(user)
+          facts.database = database.map(Value.init)
+          facts.application = application.map(Value.init)
         case .disconnection(let user, let database, let host, let port):
-          facts.user = Array(user)
-          facts.database = Array(database)
-          facts.host = Array(host)
-          facts.port = port.map(Array.init)
+          facts.user = Value(user)
+          facts.database = Value(database)
+          facts.host = Value(host)
+          facts.port = port.map(Value.init)
         }
         // The authorized line's own prefix still prints no application: it is set after.
         var own = facts
@@ -639,17 +679,19 @@ struct FieldTyping {
           (PrefixField.user, facts.user), (.database, facts.database), (.applicationName, facts.application),
           (.remoteHost, facts.host),
         ] {
-          if let value { named[field, default: []].insert(value) }
+          if let value { named[field, default: []].insert(ValueKey(value)) }
         }
-        if let host = facts.host { named[.remoteHostPort, default: []].insert(Self.hostPort(host, facts.port)) }
+        if let host = facts.host {
+          named[.remoteHostPort, default: []].insert(ValueKey(Self.hostPort(host, facts.port)))
+        }
         guard let process = processOf[index] else { return }
-        var session = sessions[process] ?? Session()
+        var session = sessions[ValueKey(process)] ?? Session()
         session.user = facts.user ?? session.user
         session.database = facts.database ?? session.database
         session.application = facts.application ?? session.application
         session.host = facts.host ?? session.host
         session.port = facts.port ?? session.port
-        sessions[process] = session
+        sessions[ValueKey(process)] = session
       }
     }
     guard messages > 0 else { return }
@@ -657,50 +699,53 @@ struct FieldTyping {
     // connection message names it for that field; per value counted, so columns of any length compare.
     var score: [Int: [PrefixField: Double]] = [:]
     var support: [Int: [PrefixField: Int]] = [:]
-    let unknown = Array("[unknown]".utf8)
+    let unknown = Value("[unknown]".utf8)
     let namedByField = Self.names.map { named[$0] }
-    var namedFields: [[UInt8]: Int] = [:]
+    var namedFields: [ValueKey: Int] = [:]
     // What each record's process's messages say: made once per process, not once per value and field.
-    var processSays = [[[UInt8]?]?](repeating: nil, count: records.count)
-    var saysByProcess: [[UInt8]: [[UInt8]?]] = [:]
-    for (record, process) in processOf {
-      guard let session = sessions[process] else { continue }
-      if saysByProcess[process] == nil { saysByProcess[process] = expectations(session) }
-      processSays[record] = saysByProcess[process]
+    var processSays = [[Value?]?](repeating: nil, count: records.count)
+    var saysByProcess: [ValueKey: [Value?]] = [:]
+    for (record, process) in processOf.enumerated() {
+      guard let process else { continue }
+      let key = ValueKey(process)
+      guard let session = sessions[key] else { continue }
+      if saysByProcess[key] == nil { saysByProcess[key] = expectations(session) }
+      processSays[record] = saysByProcess[key]
     }
     for index in textColumns {
       var counted = 0
       // By field, in the order of `names`: the votes and the values that had one.
       var votes = [Double](repeating: 0, count: Self.names.count)
       var voted = [Int](repeating: 0, count: Self.names.count)
-      var last: [UInt8] = []
+      var last: Value = []
       var lastNamedAs = 0
       for value in columns[index].values {
-        guard !value.bytes.isEmpty, value.bytes != unknown else { continue }
+        guard !value.bytes.isEmpty, !Self.same(value.bytes, unknown) else { continue }
         counted += 1
         let own = ownSays[value.record]
         let session = processSays[value.record]
         // The fields whose connection messages name this value, a bit each, found once per distinct value (and
         // not looked up again for a value like the one before).
-        if value.bytes != last {
+        if !Self.same(value.bytes, last) {
           last = value.bytes
+          let key = ValueKey(value.bytes)
           lastNamedAs =
-            namedFields[value.bytes]
+            namedFields[key]
             ?? {
               var bits = 0
-              for place in Self.names.indices where namedByField[place]?.contains(value.bytes) == true {
+              for place in Self.names.indices where namedByField[place]?.contains(key) == true {
                 bits |= 1 << place
               }
-              namedFields[value.bytes] = bits
+              namedFields[key] = bits
               return bits
             }()
         }
         let namedAs = lastNamedAs
         for place in Self.names.indices {
           var vote = 0.0
-          if let own, own[place] == value.bytes {
+          if let own, let says = own[place], Self.same(says, value.bytes) {
             vote = 3
-          } else if let session, session[place] == value.bytes {
+          } else if let session, let says = session[place], Self.same(says, value.bytes) {
             vote = 2
           } else if namedAs & (1 << place) != 0 {
             vote = 1
@@ -924,11 +969,12 @@ struct FieldTyping {
   private var sawBackgroundProcess: Bool {
     let session = columns.indices.filter { columns[$0].field?.isSessionOnly == true }
     guard !session.isEmpty else { return false }
-    var valuesByRecord: [Int: Int] = [:]
+    // By record, in an array: a dictionary of counts was most of the prefix's assembly (callgrind).
+    var hasValue = [Bool](repeating: false, count: records.count)
     for index in session {
-      for value in columns[index].values where !value.bytes.isEmpty { valuesByRecord[value.record, default: 0] += 1 }
+      for value in columns[index].values where !value.bytes.isEmpty { hasValue[value.record] = true }
     }
-    return aligned.contains { valuesByRecord[$0.record] == nil }
+    return aligned.contains { !hasValue[$0.record] }
   }
 }
 
@@ -944,8 +990,9 @@ extension PrefixField {
 
 /// What a value looks like.
 struct ValueShape {
-  let bytes: [UInt8]
-  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  let bytes: ArraySlice<UInt8>
+  init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+  init(_ bytes: [UInt8]) { self.bytes = bytes[...] }
 
   private static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
   private static func isHex(_ b: UInt8) -> Bool { PrefixDetector.isHex(b) }
@@ -953,18 +1000,21 @@ struct ValueShape {
   var isUnsigned: Bool { !bytes.isEmpty && bytes.allSatisfy(Self.isDigit) }
   var isInteger: Bool {
     guard let first = bytes.first else { return false }
-    let digits = first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes[...]
+    let digits = first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes
     return !digits.isEmpty && digits.allSatisfy(Self.isDigit)
   }
   /// `%c`: hex, a dot, hex.
   var isSessionID: Bool {
-    guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot > 0, dot < bytes.count - 1 else { return false }
+    guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot > bytes.startIndex, dot < bytes.endIndex - 1 else {
+      return false
+    }
     return bytes[..<dot].allSatisfy(Self.isHex) && bytes[(dot + 1)...].allSatisfy(Self.isHex)
       && bytes[..<dot].contains(where: { !Self.isDigit($0) })
   }
   /// `%v`: backend id, a slash, local transaction id.
   var isVirtualXID: Bool {
-    guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), slash > 0, slash < bytes.count - 1 else { return false }
+    guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), slash > bytes.startIndex, slash < bytes.endIndex - 1
+    else { return false }
     return bytes[..<slash].allSatisfy(Self.isDigit) && bytes[(slash + 1)...].allSatisfy(Self.isDigit)
   }
   /// Five digits or capitals with a digit among them, as every SQLSTATE has.
@@ -973,13 +1023,13 @@ struct ValueShape {
   }
   var hasPort: Bool {
     guard bytes.last == UInt8(ascii: ")"), let open = bytes.lastIndex(of: UInt8(ascii: "(")) else { return false }
-    return bytes.count - open > 2 && bytes[(open + 1)..<(bytes.count - 1)].allSatisfy(Self.isDigit)
+    return bytes.endIndex - open > 2 && bytes[(open + 1)..<(bytes.endIndex - 1)].allSatisfy(Self.isDigit)
   }
   /// An address a client connects from: `[local]`, IPv4 or IPv6, with or without `(port)`.
   var isHost: Bool {
-    var address = bytes[...]
+    var address = bytes
     if hasPort, let open = bytes.lastIndex(of: UInt8(ascii: "(")) { address = bytes[..<open] }
-    if Array(address) == Array("[local]".utf8) { return true }
+    if address.elementsEqual("[local]".utf8) { return true }
     let parts = address.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
     if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(Self.isDigit) }) {
       return true
@@ -1020,7 +1070,7 @@ struct ValueShape {
   }
 
   /// The process id in `%c`.
-  static func sessionPid(_ bytes: [UInt8]) -> Int? {
+  static func sessionPid(_ bytes: ArraySlice<UInt8>) -> Int? {
     guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else { return nil }
     return Int(String(decoding: bytes[(dot + 1)...], as: UTF8.self), radix: 16)
   }
@@ -1040,6 +1090,6 @@ struct ValueShape {
   }
 }
 
-extension Array where Element == UInt8 {
+extension ArraySlice where Element == UInt8 {
   fileprivate var string: String { String(decoding: self, as: UTF8.self) }
 }

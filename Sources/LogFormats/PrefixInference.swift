@@ -70,13 +70,20 @@ public enum PrefixInferrer {
   /// (lines sampled from several places of it). Nil when no line has a severity marker.
   public static func infer(_ lines: [[UInt8]], windowStarts: [Int] = [], threads: Int = 1) -> PrefixInference? {
     let records = sampledRecords(lines, windowStarts: windowStarts, threads: threads)
-    guard var inference = infer(records, threads: threads) else { return nil }
+    guard var (inference, isRead) = inferMatching(records, threads: threads) else { return nil }
     // A stretch of the file the prefix reads under half of was written with another one (it was changed, and
     // the server reloaded): its own prefix is inferred from it and tried where the first does not match.
     var readings = [inference.prefix] + inference.alternates
-    // Which records some reading reads, kept up to date as readings are added.
-    let first = readings
-    var isRead = reads(records, threads: threads) { view in first.contains { $0.match(view) != nil } }
+    // Which records some reading reads, kept up to date as readings are added: those the prefix reads, and
+    // of the others those an alternate does (the prefix is not tried on any record again).
+    if !inference.alternates.isEmpty {
+      let alternates = inference.alternates
+      let unread = records.indices.filter { !isRead[$0] }
+      let alternateReads = reads(unread.map { records[$0] }, threads: threads) { view in
+        alternates.contains { $0.match(view) != nil }
+      }
+      for (index, read) in zip(unread, alternateReads) where read { isRead[index] = true }
+    }
     var matched = inference.matchedRecords
     for window in Set(records.map(\.window)).sorted() {
       let own = records.indices.filter { records[$0].window == window }
@@ -117,16 +124,24 @@ public enum PrefixInferrer {
 
   /// Infers the prefix of sampled records: a template of their prefixes, its slots named.
   static func infer(_ records: [SampledRecord], threads: Int = 1) -> PrefixInference? {
+    inferMatching(records, threads: threads)?.inference
+  }
+
+  /// The inference of `records`, and which of them its prefix reads.
+  private static func inferMatching(
+    _ records: [SampledRecord], threads: Int
+  ) -> (inference: PrefixInference, matches: [Bool])? {
     guard !records.isEmpty else { return nil }
-    let template = buildTemplate(records)
-    var typing = FieldTyping(template: template, records: records)
+    let (template, alignments) = buildTemplate(records)
+    var typing = FieldTyping(template: template, records: records, alignments: alignments)
     typing.run()
     guard let prefix = try? LinePrefix(typing.patternText) else { return nil }
-    let matched = reads(records, threads: threads) { prefix.match($0) != nil }.filter { $0 }.count
-    return PrefixInference(
+    let matches = reads(records, threads: threads) { prefix.match($0) != nil }
+    let inference = PrefixInference(
       prefix: prefix, alternates: typing.alternatePatterns.compactMap { try? LinePrefix($0) },
-      sampledRecords: records.count, matchedRecords: matched, confidence: typing.confidence,
+      sampledRecords: records.count, matchedRecords: matches.count(where: { $0 }), confidence: typing.confidence,
       evidence: typing.evidence, doubts: typing.doubts)
+    return (inference, matches)
   }
 
   /// The longest prefix inference considers, in bytes and in tokens: Heroku's, the longest in use, prints about
@@ -193,7 +208,10 @@ public enum PrefixInferrer {
     PrefixTemplate.mismatchCost * max(4, template.literalCount / 2)
   }
 
-  static func buildTemplate(_ records: [SampledRecord]) -> PrefixTemplate {
+  /// The template of the records' prefixes, and each record's alignment to it when the last pass over them
+  /// made them (it changed nothing): the typing that follows would align every record again to the same
+  /// template.
+  static func buildTemplate(_ records: [SampledRecord]) -> (PrefixTemplate, [PrefixTemplate.Alignment]?) {
     // Lines of one shape (the same kinds of tokens, punctuation alike) align position by position.
     var groups: [[Int]] = []
     var groupOf: [IntegerList<UInt16>: Int] = [:]
@@ -241,14 +259,17 @@ public enum PrefixInferrer {
     }
     var result = template(of: groups[base])
     let ordered = order.flatMap { groups[$0] }
+    var alignments: [PrefixTemplate.Alignment?] = []
     for _ in 0..<3 {
       var changed = false
       var aligner = PrefixTemplate.Aligner(result)
+      alignments = Array(repeating: nil, count: records.count)
       for index in ordered {
         let record = records[index]
         record.bytes.withUnsafeBufferPointer { view in
           let line = view.slice(0, record.marker)
           let best = aligner.align(record.tokens, in: line, allowCut: true)
+          alignments[index] = best
           guard !best.fits else { return }
           // A line that stops early widens only the part it prints.
           guard best.cost <= budget(result) else { return }
@@ -260,8 +281,8 @@ public enum PrefixInferrer {
           changed = true
         }
       }
-      if !changed { break }
+      if !changed { return (result, alignments.map { $0! }) }
     }
-    return result
+    return (result, nil)
   }
 }

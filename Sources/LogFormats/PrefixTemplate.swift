@@ -215,9 +215,10 @@ struct PrefixTemplate: Equatable {
         case .epoch: return 0x1_0003
         case .punct(let b): return UInt32(b)
         case .word:
-          let word = line.slice(token.start, token.end)
-          for (index, literal) in literalWords.enumerated() where literal.count == word.count {
-            if word.elementsEqual(literal) { return 0x2_0000 + UInt32(index) }
+          let length = token.end - token.start
+          // Compared in place by `matches`: `elementsEqual` went byte by byte through iterators.
+          for (index, literal) in literalWords.enumerated() where literal.count == length {
+            if line.matches(literal, at: token.start) { return 0x2_0000 + UInt32(index) }
           }
           return 0x1_0000
         }

@@ -76,6 +76,42 @@ struct InputTests {
     #expect(got > 19_000)
   }
 
+  @Test(
+    "sample windows: the lines after each window's first line end, carriage returns dropped, cut short but at the end")
+  func sampleWindows() throws {
+    let scratch = try TemporaryDirectory()
+    // 100 lines of 10 bytes, line n at offset 10 n; the odd ones end in CRLF (the same 10 bytes).
+    let text = (0..<100).map { n in String(format: "L%04d", n) + (n % 2 == 1 ? "abc\r\n" : "abcd\n") }.joined()
+    try text.write(toFile: scratch.path("plain.log"), atomically: true, encoding: .utf8)
+    let input = try InputFile(path: scratch.path("plain.log"))
+    func strings(_ window: [[UInt8]]) -> [String] { window.map { String(decoding: $0, as: UTF8.self) } }
+    // Windows at 250, 500 and 750: each begins on a line's first byte, a line taken as cut short all the same.
+    let three = input.sampleWindows(after: 0, windows: 3, linesEach: 5, bytesEach: 95)
+    #expect(
+      three.map(strings) == [
+        ["L0026abcd", "L0027abc", "L0028abcd", "L0029abc", "L0030abcd"],
+        ["L0051abc", "L0052abcd", "L0053abc", "L0054abcd", "L0055abc"],
+        ["L0076abcd", "L0077abc", "L0078abcd", "L0079abc", "L0080abcd"],
+      ])
+    // Fewer lines than asked for in the window: as many as end in it, the one it cuts off left out.
+    let short = input.sampleWindows(after: 0, windows: 1, linesEach: 50, bytesEach: 45)
+    #expect(short.map(strings) == [["L0051abc", "L0052abcd", "L0053abc"]])
+    // A window that reaches the file's end, which ends with a line end: every line to the end, and then the
+    // empty line after the last line end.
+    let end = input.sampleWindows(after: 0, windows: 1, linesEach: 100, bytesEach: 600)
+    #expect(end.count == 1)
+    #expect(end[0].count == 50)
+    #expect(strings(end[0]).first == "L0051abc")
+    #expect(strings(end[0]).suffix(2) == ["L0099abc", ""])
+    // Without a line end at the file's end, the last line is left out as cut short.
+    try (text + "L0100abcd").write(toFile: scratch.path("open.log"), atomically: true, encoding: .utf8)
+    let open = try InputFile(path: scratch.path("open.log"))
+    let tail = open.sampleWindows(after: 0, windows: 1, linesEach: 100, bytesEach: 600)
+    #expect(strings(tail[0]).last == "L0099abc")
+    // A file no larger than a window gives none.
+    #expect(input.sampleWindows(after: 0, windows: 3, linesEach: 5, bytesEach: 1000).isEmpty)
+  }
+
   @Test("opening sniffs gzip by magic bytes, not by name")
   func sniff() throws {
     let scratch = try TemporaryDirectory()
