@@ -326,10 +326,11 @@ public struct SessionBursts: Sendable, Codable {
 
   /// Keeps the step in its process's head, when it belongs there (see `Head`).
   private mutating func keptAsHead(_ step: SessionStep) -> Bool {
-    guard let index = heads.index(forKey: step.pid) else {
-      // A process's first step: a head when it comes in the first second of the input.
-      guard sessions[step.pid] == nil, let time = step.timeMs, let firstMs, time - firstMs <= Self.gapMs,
-        headSteps < Self.headStepsCap
+    guard let index = heads.isEmpty ? nil : heads.index(forKey: step.pid) else {
+      // A process's first step: a head when it comes in the first second of the input. (The time is looked at
+      // before the sessions: past the first second, a step looks up its process once, not twice.)
+      guard let time = step.timeMs, let firstMs, time - firstMs <= Self.gapMs, headSteps < Self.headStepsCap,
+        sessions[step.pid] == nil
       else { return false }
       heads[step.pid] = Head(steps: [step])
       headSteps += 1
