@@ -19,6 +19,20 @@ struct StatisticsTests {
     #expect(kept("parameters: $1 = '\(long)', $2 = '0'") == nil)
   }
 
+  @Test("bind values: the label taken off as the text's characters read it")
+  func parametersLabel() {
+    func kept(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBufferPointer { QueryStats.sampleParametersText($0) } }
+    #expect(kept(Array("parameters: $1 = 'é'".utf8)) == "$1 = 'é'")
+    #expect(kept(Array("parameters: ".utf8)) == "")
+    #expect(kept(Array("$1 = '0'".utf8)) == "$1 = '0'")
+    // A combining mark after the label's space makes one character of the two: the text does not begin with
+    // the label, and is kept whole.
+    let marked = "parameters: \u{301}$1 = '0'"
+    #expect(kept(Array(marked.utf8)) == marked)
+    // A byte that is not UTF-8 after the label is replaced, as decoding the whole text replaces it.
+    #expect(kept(Array("parameters: ".utf8) + [0xFF] + Array(" = 1".utf8)) == "\u{FFFD} = 1")
+  }
+
   @Test("percentiles are exact for few calls, within 0.1% after")
   func percentiles() {
     var small = DurationDistribution()
