@@ -13,12 +13,6 @@
 import IntegerTables
 import LogInput
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 struct FieldTyping {
   let template: PrefixTemplate
   let records: [SampledRecord]
@@ -309,10 +303,7 @@ struct FieldTyping {
   /// Whether two values hold the same bytes, compared in place (`==` on slices went element by element through
   /// their indices, a third slower than the arrays the values were before).
   private static func same(_ a: Value, _ b: Value) -> Bool {
-    a.count == b.count
-      && a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
-      }
+    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { a.hasSameBytes(as: $0) } }
   }
 
   /// A value as a key of a set or dictionary: hashed as one run of bytes rather than byte by byte (the

@@ -49,6 +49,12 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
   }
 
+  /// Whether `other` holds the same bytes, compared with memcmp.
+  @inlinable
+  public func hasSameBytes(as other: ByteView) -> Bool {
+    count == other.count && (isEmpty || memcmp(baseAddress!, other.baseAddress!, count) == 0)
+  }
+
   @inlinable
   public func matches(_ literal: [UInt8], at offset: Int) -> Bool {
     let n = literal.count

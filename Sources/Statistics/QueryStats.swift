@@ -6,12 +6,6 @@ import Fingerprint
 import LogInput
 import ServerEvents
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Where a record lies in the input: the file's place on the command line, then its line. Orders executions
 /// for ties, so that a split run chooses what a single pass would.
 public typealias InputPosition = Int64
@@ -212,9 +206,8 @@ public struct QueryStats: Sendable, Codable {
   /// string's do), where `elementsEqual` went byte by byte through the view's iterator (callgrind).
   static func holds(_ string: String, _ bytes: ByteView) -> Bool {
     guard string.utf8.count == bytes.count else { return false }
-    return string.utf8.withContiguousStorageIfAvailable { own in
-      own.isEmpty || memcmp(own.baseAddress!, bytes.baseAddress!, own.count) == 0
-    } ?? string.utf8.elementsEqual(bytes)
+    return string.utf8.withContiguousStorageIfAvailable { $0.hasSameBytes(as: bytes) }
+      ?? string.utf8.elementsEqual(bytes)
   }
 
   /// A sample priority that depends only on the execution: its line, time, process and duration.
